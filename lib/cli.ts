@@ -1,0 +1,518 @@
+/**
+ * The command-line layer: declarative command specs (cobra-like), turned into a commander
+ * program for parsing, with help rendered exactly in cobra/pflag's layout so that kubeadm
+ * users see the screens they know.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { KubestrapError, UsageError } from "./errors.ts";
+
+export type FlagType = "string" | "bool" | "strings" | "int" | "int32" | "duration" | "level";
+
+export interface FlagSpec {
+  name: string;
+  short?: string;
+  type: FlagType;
+  /** Default as kubeadm shows it; `undefined` for the zero value. */
+  default?: string | boolean | number | string[];
+  usage: string;
+  hidden?: boolean;
+  /** Overrides the type name shown in help (pflag's back-quoted name in usage also works). */
+  typeName?: string;
+}
+
+export interface CommandContext {
+  /** The full command path, e.g. "kubeadm init phase certs". */
+  path: string;
+  args: string[];
+  /** Flag values by flag name (kebab-case), defaults included. */
+  flags: Record<string, unknown>;
+  /** Names of flags the user set explicitly. */
+  changed: Set<string>;
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** Prints this command's help to stdout. */
+  help: () => void;
+}
+
+export type ArgsRule =
+  | { kind: "none" }
+  | { kind: "any" }
+  | { kind: "max"; n: number }
+  | { kind: "exact"; n: number }
+  | { kind: "range"; min: number; max: number };
+
+export interface CommandSpec {
+  /** The cobra `Use` string: name first, then argument hints. */
+  use: string;
+  aliases?: string[];
+  short: string;
+  long?: string;
+  example?: string;
+  hidden?: boolean;
+  flags?: FlagSpec[];
+  /** Flags inherited by every subcommand ("Global Flags" in their help). */
+  persistentFlags?: FlagSpec[];
+  args?: ArgsRule;
+  subcommands?: CommandSpec[];
+  /** Absent: the command only groups subcommands and fails with "subcommand is required". */
+  run?: (ctx: CommandContext) => Promise<void> | void;
+  /** cobra RequireSubcommand: runnable, prints help and fails. */
+  requireSubcommand?: boolean;
+}
+
+export const ROOT_NAME = "kubeadm";
+
+/** The error kubeadm returns for a parent command run without a subcommand. */
+export const SUBCOMMAND_REQUIRED = "\nerror: subcommand is required";
+
+function nameOf(spec: CommandSpec): string {
+  return spec.use.split(" ")[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Help rendering (cobra's default templates, pflag's FlagUsages)
+
+function flagTypeName(f: FlagSpec): { name: string; usage: string } {
+  const m = f.usage.match(/`([^`]+)`/);
+  if (m) return { name: m[1], usage: f.usage.replace(/`([^`]+)`/, "$1") };
+  if (f.typeName !== undefined) return { name: f.typeName, usage: f.usage };
+  switch (f.type) {
+    case "bool":
+      return { name: "", usage: f.usage };
+    case "level":
+      return { name: "Level", usage: f.usage };
+    default:
+      return { name: f.type, usage: f.usage };
+  }
+}
+
+function defaultText(f: FlagSpec): string {
+  const d = f.default;
+  if (d === undefined || d === "" || d === false || d === 0) return "";
+  if (Array.isArray(d)) return d.length === 0 ? "" : ` (default [${d.join(",")}])`;
+  if (f.type === "string") return ` (default ${JSON.stringify(d)})`;
+  return ` (default ${d})`;
+}
+
+/** pflag's FlagSet.FlagUsages with no wrapping. */
+export function flagUsages(flags: FlagSpec[]): string {
+  const lines: string[] = [];
+  let maxlen = 0;
+  const sorted = [...flags].filter((f) => !f.hidden).sort((a, b) => a.name.localeCompare(b.name));
+  for (const f of sorted) {
+    let line = f.short ? `  -${f.short}, --${f.name}` : `      --${f.name}`;
+    const { name, usage } = flagTypeName(f);
+    if (name) line += " " + name;
+    line += "\x00";
+    if (line.length > maxlen) maxlen = line.length;
+    line += usage + defaultText(f);
+    lines.push(line);
+  }
+  let out = "";
+  for (const line of lines) {
+    const sidx = line.indexOf("\x00");
+    const spacing = " ".repeat(maxlen - sidx);
+    const usage = line.slice(sidx + 1).replaceAll("\n", "\n" + " ".repeat(maxlen + 2));
+    out += `${line.slice(0, sidx)} ${spacing} ${usage}\n`;
+  }
+  return out;
+}
+
+interface Node {
+  spec: CommandSpec;
+  parent?: Node;
+  children: Node[];
+}
+
+function commandPath(n: Node): string {
+  const names: string[] = [];
+  for (let c: Node | undefined = n; c; c = c.parent) names.unshift(nameOf(c.spec));
+  return names.join(" ");
+}
+
+function helpFlag(n: Node): FlagSpec {
+  return { name: "help", short: "h", type: "bool", usage: `help for ${nameOf(n.spec)}` };
+}
+
+function inheritedFlags(n: Node): FlagSpec[] {
+  const out: FlagSpec[] = [];
+  for (let p = n.parent; p; p = p.parent) out.push(...(p.spec.persistentFlags ?? []));
+  return out;
+}
+
+function runnable(n: Node): boolean {
+  return n.spec.run !== undefined || n.spec.requireSubcommand === true;
+}
+
+function trimTrailing(s: string): string {
+  return s.replace(/\s+$/, "");
+}
+
+/** cobra's help output for a command. */
+export function renderHelp(n: Node): string {
+  const spec = n.spec;
+  let out = "";
+  const text = spec.long || spec.short;
+  if (text) out += trimTrailing(text) + "\n\n";
+  const cpath = commandPath(n);
+  out += "Usage:";
+  const localFlags = [...(spec.flags ?? []), ...(spec.persistentFlags ?? []), helpFlag(n)];
+  if (runnable(n)) {
+    const parentPath = n.parent ? commandPath(n.parent) + " " : "";
+    let useLine = parentPath + spec.use;
+    if (!useLine.includes("[flags]")) useLine += " [flags]";
+    out += `\n  ${useLine}`;
+  }
+  const subs = n.children.filter((c) => !c.spec.hidden);
+  const isRoot = !n.parent;
+  const listed = isRoot && subs.length > 0
+    ? [...subs, {
+      spec: { use: "help [command]", short: "Help about any command" },
+      children: [],
+    } as Node]
+    : subs;
+  if (subs.length > 0) out += `\n  ${cpath} [command]`;
+  if (spec.aliases?.length) out += `\n\nAliases:\n  ${[nameOf(spec), ...spec.aliases].join(", ")}`;
+  if (spec.example) out += `\n\nExamples:\n${spec.example}`;
+  if (subs.length > 0) {
+    const sorted = [...listed].sort((a, b) => nameOf(a.spec).localeCompare(nameOf(b.spec)));
+    const pad = Math.max(11, ...sorted.map((c) => nameOf(c.spec).length));
+    out += "\n\nAvailable Commands:";
+    for (const c of sorted) out += `\n  ${nameOf(c.spec).padEnd(pad)} ${c.spec.short}`;
+  }
+  out += "\n\nFlags:\n" + trimTrailing(flagUsages(localFlags));
+  const inherited = inheritedFlags(n);
+  if (inherited.length > 0) out += "\n\nGlobal Flags:\n" + trimTrailing(flagUsages(inherited));
+  if (subs.length > 0) {
+    out += `\n\nUse "${cpath} [command] --help" for more information about a command.`;
+  }
+  return out + "\n";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing with commander
+
+function collectStrings(value: string, previous: string[] | undefined): string[] {
+  const parts = value === "" ? [] : value.split(",");
+  return [...(previous ?? []), ...parts];
+}
+
+function parseIntFlag(flag: string) {
+  return (value: string): number => {
+    if (!/^[+-]?\d+$/.test(value)) {
+      throw new UsageError(
+        `invalid argument ${JSON.stringify(value)} for "--${flag}" flag: strconv.ParseInt: ` +
+          `parsing ${JSON.stringify(value)}: invalid syntax`,
+      );
+    }
+    return Number(value);
+  };
+}
+
+/** Parses a Go duration ("24h0m0s", "1h30m", "90s", "0") to milliseconds. */
+export function parseDuration(value: string): number | undefined {
+  if (value === "0") return 0;
+  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
+  const unit: Record<string, number> = {
+    ns: 1e-6,
+    us: 1e-3,
+    "µs": 1e-3,
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000,
+  };
+  let total = 0;
+  let consumed = 0;
+  const sign = value.startsWith("-") ? -1 : 1;
+  const body = value.replace(/^[+-]/, "");
+  for (const m of body.matchAll(re)) {
+    if (m.index !== consumed) return undefined;
+    total += parseFloat(m[1]) * unit[m[2]];
+    consumed += m[0].length;
+  }
+  if (consumed !== body.length || consumed === 0) return undefined;
+  return sign * total;
+}
+
+/** Formats milliseconds as Go's time.Duration.String(). */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return "0s";
+  const neg = ms < 0;
+  let rest = Math.abs(ms);
+  if (rest < 1000) {
+    return (neg ? "-" : "") + `${rest}ms`;
+  }
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const s = rest / 1000;
+  let out = "";
+  if (h > 0) out += `${h}h`;
+  if (h > 0 || m > 0) out += `${m}m`;
+  out += `${Number.isInteger(s) ? s : Number(s.toFixed(9))}s`;
+  return (neg ? "-" : "") + out;
+}
+
+function parseDurationFlag(flag: string) {
+  return (value: string): string => {
+    if (parseDuration(value) === undefined) {
+      throw new UsageError(
+        `invalid argument ${JSON.stringify(value)} for "--${flag}" flag: time: invalid duration ` +
+          JSON.stringify(value),
+      );
+    }
+    return value;
+  };
+}
+
+function optionFor(f: FlagSpec): Option {
+  const long = `--${f.name}`;
+  const flags = f.short ? `-${f.short}, ${long}` : long;
+  let opt: Option;
+  switch (f.type) {
+    case "bool":
+      opt = new Option(flags);
+      break;
+    case "strings":
+      opt = new Option(`${flags} <value>`).argParser(collectStrings);
+      break;
+    case "int":
+    case "int32":
+    case "level":
+      opt = new Option(`${flags} <value>`).argParser(parseIntFlag(f.name));
+      break;
+    case "duration":
+      opt = new Option(`${flags} <value>`).argParser(parseDurationFlag(f.name));
+      break;
+    default:
+      opt = new Option(`${flags} <value>`);
+  }
+  opt.attributeName = () => f.name;
+  if (f.default !== undefined) opt.default(f.default);
+  return opt;
+}
+
+function checkArgs(rule: ArgsRule | undefined, args: string[], n: Node): void {
+  const r = rule ?? { kind: "any" };
+  switch (r.kind) {
+    case "none":
+      if (args.length > 0) {
+        if (n.children.length > 0) {
+          throw new UsageError(
+            `unknown command ${JSON.stringify(args[0])} for ${JSON.stringify(commandPath(n))}`,
+          );
+        }
+        throw new UsageError(
+          `unknown command ${JSON.stringify(args[0])} for ${JSON.stringify(commandPath(n))}`,
+        );
+      }
+      return;
+    case "max":
+      if (args.length > r.n) {
+        throw new UsageError(`accepts at most ${r.n} arg(s), received ${args.length}`);
+      }
+      return;
+    case "exact":
+      if (args.length !== r.n) {
+        throw new UsageError(`accepts ${r.n} arg(s), received ${args.length}`);
+      }
+      return;
+    case "range":
+      if (args.length < r.min || args.length > r.max) {
+        throw new UsageError(
+          `accepts between ${r.min} and ${r.max} arg(s), received ${args.length}`,
+        );
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIo: Io = {
+  out: (s) => Deno.stdout.writeSync(new TextEncoder().encode(s)),
+  err: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)),
+};
+
+function allBoolFlags(n: Node, acc: Set<string>): Set<string> {
+  for (const f of [...(n.spec.flags ?? []), ...(n.spec.persistentFlags ?? [])]) {
+    if (f.type === "bool") acc.add(f.name);
+  }
+  for (const c of n.children) allBoolFlags(c, acc);
+  return acc;
+}
+
+/** pflag accepts `--flag=true|false` for booleans; commander does not. */
+function normalizeBoolArgs(argv: string[], bools: Set<string>): string[] {
+  const out: string[] = [];
+  for (const a of argv) {
+    const m = a.match(/^--([^=]+)=(.*)$/);
+    if (m && bools.has(m[1])) {
+      const v = m[2].toLowerCase();
+      if (["true", "t", "1"].includes(v)) out.push(`--${m[1]}`);
+      else if (["false", "f", "0"].includes(v)) continue;
+      else {
+        throw new UsageError(
+          `invalid argument ${JSON.stringify(m[2])} for "--${m[1]}" flag: strconv.ParseBool: ` +
+            `parsing ${JSON.stringify(m[2])}: invalid syntax`,
+        );
+      }
+    } else out.push(a);
+  }
+  return out;
+}
+
+function buildTree(spec: CommandSpec, parent?: Node): Node {
+  const n: Node = { spec, parent, children: [] };
+  n.children = (spec.subcommands ?? []).map((s) => buildTree(s, n));
+  return n;
+}
+
+/** Finds a command node by its path below the root, e.g. ["init", "phase", "certs"]. */
+export function findNode(root: Node, names: string[]): Node | undefined {
+  let cur: Node | undefined = root;
+  for (const name of names) {
+    cur = cur?.children.find((c) => nameOf(c.spec) === name || c.spec.aliases?.includes(name));
+    if (!cur) return undefined;
+  }
+  return cur;
+}
+
+export interface Program {
+  root: Node;
+  run(argv: string[]): Promise<number>;
+  helpOf(names: string[]): string;
+}
+
+export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Program {
+  const root = buildTree(rootSpec);
+  const bools = allBoolFlags(root, new Set());
+
+  function toCommander(n: Node, result: { action?: () => Promise<void> }): Command {
+    const c = new Command(nameOf(n.spec));
+    c.enablePositionalOptions();
+    c.helpOption(false);
+    c.helpCommand(false);
+    c.exitOverride();
+    c.configureOutput({ writeOut: () => {}, writeErr: () => {} });
+    c.allowExcessArguments(true);
+    c.argument("[args...]");
+    if (n.spec.aliases) c.aliases(n.spec.aliases);
+    const own = [...(n.spec.flags ?? []), ...(n.spec.persistentFlags ?? [])];
+    const all = [...own, ...inheritedFlags(n)];
+    for (const f of all) c.addOption(optionFor(f));
+    c.addOption(new Option("-h, --help"));
+    for (const child of n.children) c.addCommand(toCommander(child, result));
+    c.action((args: string[], _opts: unknown, cmd: Command) => {
+      result.action = async () => {
+        const opts = cmd.opts() as Record<string, unknown>;
+        const ctx: CommandContext = {
+          path: commandPath(n),
+          args,
+          flags: opts,
+          changed: new Set(
+            all.map((f) => f.name).filter((k) => cmd.getOptionValueSource(k) === "cli"),
+          ),
+          out: io.out,
+          err: io.err,
+          help: () => io.out(renderHelp(n)),
+        };
+        if (opts.help) {
+          ctx.help();
+          return;
+        }
+        if (!runnable(n)) {
+          if (args.length > 0 && n.children.length > 0) {
+            throw new UsageError(
+              `unknown command ${JSON.stringify(args[0])} for ${JSON.stringify(commandPath(n))}`,
+            );
+          }
+          ctx.help();
+          return;
+        }
+        if (n.spec.requireSubcommand || !n.spec.run) {
+          if (args.length > 0) checkArgs({ kind: "none" }, args, n);
+          ctx.help();
+          throw new KubestrapError(SUBCOMMAND_REQUIRED.slice("\nerror: ".length + 0));
+        }
+        checkArgs(n.spec.args, args, n);
+        await n.spec.run(ctx);
+      };
+    });
+    return c;
+  }
+
+  return {
+    root,
+    helpOf(names: string[]): string {
+      const n = findNode(root, names);
+      if (!n) throw new Error(`no command ${names.join(" ")}`);
+      return renderHelp(n);
+    },
+    async run(argv: string[]): Promise<number> {
+      const result: { action?: () => Promise<void> } = {};
+      try {
+        const args = normalizeBoolArgs(argv, bools);
+        // `kubeadm help [command...]` prints that command's help.
+        if (args[0] === "help") {
+          const n = findNode(root, args.slice(1).filter((a) => !a.startsWith("-")));
+          if (!n) throw new UsageError(`unknown help topic ${JSON.stringify(args.slice(1))}`);
+          io.out(renderHelp(n));
+          return 0;
+        }
+        const program = toCommander(root, result);
+        await program.parseAsync(args, { from: "user" });
+        if (result.action) await result.action();
+        return 0;
+      } catch (e) {
+        return reportError(e, io);
+      }
+    },
+  };
+}
+
+/** Prints an error the way kubeadm's HandleError does and returns the exit code. */
+export function reportError(e: unknown, io: Io): number {
+  let msg: string;
+  let code = 1;
+  if (e instanceof CommanderError) {
+    msg = commanderMessage(e);
+  } else if (e instanceof KubestrapError) {
+    msg = e.message;
+    code = e.exitCode;
+    if (msg === SUBCOMMAND_REQUIRED.slice("\nerror: ".length)) {
+      io.err(`error: ${SUBCOMMAND_REQUIRED}\n`);
+      io.err("To see the stack trace of this error execute with --v=5 or higher\n");
+      return 1;
+    }
+  } else if (e instanceof Error) {
+    msg = e.message;
+  } else {
+    msg = String(e);
+  }
+  io.err(`error: ${msg}\nTo see the stack trace of this error execute with --v=5 or higher\n`);
+  return code;
+}
+
+function commanderMessage(e: CommanderError): string {
+  const m = e.message.replace(/^error: /, "");
+  let r: RegExpMatchArray | null;
+  if (e.code === "commander.unknownOption" && (r = m.match(/unknown option '([^']+)'/))) {
+    const flag = r[1].split("=")[0];
+    return flag.startsWith("--")
+      ? `unknown flag: ${flag}`
+      : `unknown shorthand flag: '${flag.slice(1, 2)}' in ${flag}`;
+  }
+  if (e.code === "commander.optionMissingArgument" && (r = m.match(/option '([^']+)'/))) {
+    const long = r[1].split(",").map((s) => s.trim()).find((s) => s.startsWith("--")) ?? r[1];
+    return `flag needs an argument: ${long}`;
+  }
+  return m;
+}

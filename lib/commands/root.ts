@@ -1,0 +1,66 @@
+/** The root command and the global flags every command inherits. */
+import type { CommandSpec, FlagSpec } from "../cli.ts";
+
+export const globalFlags: FlagSpec[] = [
+  {
+    name: "rootfs",
+    type: "string",
+    usage: "The path to the 'real' host root filesystem. This will cause kubeadm to chroot into " +
+      "the provided path.",
+  },
+  {
+    name: "v",
+    short: "v",
+    type: "level",
+    usage: "number for the log level verbosity",
+  },
+  {
+    name: "vmodule",
+    type: "string",
+    typeName: "pattern=N,...",
+    usage: "comma-separated list of pattern=N settings for file-filtered logging (only works for " +
+      "text log format)",
+  },
+];
+
+const long = `
+
+    ┌──────────────────────────────────────────────────────────┐
+    │ KUBESTRAP                                                │
+    │ Easily bootstrap a secure Kubernetes cluster             │
+    │ kubeadm v1.37 compatible: same commands, flags, config   │
+    │ and files                                                │
+    │                                                          │
+    └──────────────────────────────────────────────────────────┘
+
+Example usage:
+
+    Create a two-machine cluster with one control-plane node
+    (which controls the cluster), and one worker node
+    (where your workloads, like Pods and Deployments run).
+
+    ┌──────────────────────────────────────────────────────────┐
+    │ On the first machine:                                    │
+    ├──────────────────────────────────────────────────────────┤
+    │ control-plane# kubestrap init                            │
+    └──────────────────────────────────────────────────────────┘
+
+    ┌──────────────────────────────────────────────────────────┐
+    │ On the second machine:                                   │
+    ├──────────────────────────────────────────────────────────┤
+    │ worker# kubestrap join <arguments-returned-from-init>    │
+    └──────────────────────────────────────────────────────────┘
+
+    You can then repeat the second step on as many other machines as you like.
+
+`;
+
+export function rootCommand(subcommands: CommandSpec[]): CommandSpec {
+  return {
+    use: "kubestrap",
+    short: "kubestrap: easily bootstrap a secure Kubernetes cluster",
+    long,
+    persistentFlags: globalFlags,
+    subcommands,
+  };
+}

@@ -1,0 +1,316 @@
+/**
+ * The one module through which kubestrap touches the host: files, commands, ports, /proc and
+ * /sys, hostname, interfaces and routes. Every path is resolved under `root`, so tests run
+ * phases in temporary roots without privileges and `--rootfs` works the same way.
+ */
+import * as path from "@std/path";
+import { KubestrapError } from "./errors.ts";
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** True when the command was killed because its timeout expired. */
+  timedOut: boolean;
+}
+
+export interface RunOptions {
+  /** Milliseconds before the command is killed (default 60 s). */
+  timeoutMs?: number;
+  env?: Record<string, string>;
+  stdin?: string;
+  cwd?: string;
+}
+
+export interface WriteOptions {
+  /** File mode, applied exactly (no umask). kubeadm: 0600 for keys and kubeconfigs. */
+  mode?: number;
+  /** Mode of parent directories created on the way (kubeadm uses 0700 for pki, 0755 else). */
+  dirMode?: number;
+}
+
+export interface Route {
+  iface: string;
+  destination: string;
+  gateway: string;
+  family: 4 | 6;
+}
+
+export interface Interface {
+  name: string;
+  family: "IPv4" | "IPv6";
+  address: string;
+  cidr: string | null;
+  internal: boolean;
+}
+
+/** Host access rooted at a directory ("/" for the real host). */
+export class Host {
+  readonly root: string;
+  /** When set, every write is recorded instead of applied to the real path (dry-run). */
+  readonly writes: { path: string; mode: number }[] = [];
+
+  constructor(root = "/") {
+    this.root = path.resolve(root);
+  }
+
+  /** Absolute host path of `p`, a path as the cluster sees it (e.g. /etc/kubernetes). */
+  resolve(p: string): string {
+    if (!path.isAbsolute(p)) {
+      throw new KubestrapError(`internal error: host path ${JSON.stringify(p)} is not absolute`);
+    }
+    const rel = path.normalize(p).replace(/^\/+/, "");
+    return this.root === "/" ? "/" + rel : path.join(this.root, rel);
+  }
+
+  async exists(p: string): Promise<boolean> {
+    try {
+      await Deno.lstat(this.resolve(p));
+      return true;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return false;
+      throw e;
+    }
+  }
+
+  async stat(p: string): Promise<Deno.FileInfo | undefined> {
+    try {
+      return await Deno.stat(this.resolve(p));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    }
+  }
+
+  async readFile(p: string): Promise<Uint8Array | undefined> {
+    try {
+      return await Deno.readFile(this.resolve(p));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    }
+  }
+
+  async readText(p: string): Promise<string | undefined> {
+    const b = await this.readFile(p);
+    return b === undefined ? undefined : new TextDecoder().decode(b);
+  }
+
+  /** Creates `p` and missing parents with `mode` (applied exactly). */
+  async mkdirAll(p: string, mode = 0o755): Promise<void> {
+    const abs = this.resolve(p);
+    const missing: string[] = [];
+    let cur = abs;
+    while (true) {
+      try {
+        const st = await Deno.stat(cur);
+        if (!st.isDirectory) {
+          throw new KubestrapError(`${cur} exists and is not a directory`);
+        }
+        break;
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+        missing.unshift(cur);
+        const parent = path.dirname(cur);
+        if (parent === cur) break;
+        cur = parent;
+      }
+    }
+    for (const d of missing) {
+      try {
+        await Deno.mkdir(d, { mode });
+        await Deno.chmod(d, mode);
+      } catch (e) {
+        if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      }
+    }
+  }
+
+  /**
+   * Atomic write: the data goes to a temporary file in the same directory, gets its mode,
+   * is synced and renamed over `p`. A reader never sees a half-written file.
+   */
+  async writeFile(p: string, data: Uint8Array | string, opts: WriteOptions = {}): Promise<void> {
+    const mode = opts.mode ?? 0o644;
+    const abs = this.resolve(p);
+    const dir = path.dirname(abs);
+    await this.mkdirAll(path.dirname(path.normalize(p)), opts.dirMode ?? 0o755);
+    const tmp = path.join(dir, `.${path.basename(abs)}.tmp-${crypto.randomUUID().slice(0, 8)}`);
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    try {
+      const f = await Deno.open(tmp, { write: true, createNew: true, mode });
+      try {
+        let off = 0;
+        while (off < bytes.length) off += await f.write(bytes.subarray(off));
+        await f.chmod(mode);
+        await f.sync();
+      } finally {
+        f.close();
+      }
+      await Deno.rename(tmp, abs);
+    } catch (e) {
+      await Deno.remove(tmp).catch(() => {});
+      throw e;
+    }
+    this.writes.push({ path: p, mode });
+  }
+
+  async remove(p: string, opts: { recursive?: boolean } = {}): Promise<boolean> {
+    try {
+      await Deno.remove(this.resolve(p), opts);
+      return true;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return false;
+      throw e;
+    }
+  }
+
+  async readDir(p: string): Promise<string[]> {
+    const out: string[] = [];
+    try {
+      for await (const e of Deno.readDir(this.resolve(p))) out.push(e.name);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return [];
+      throw e;
+    }
+    return out.sort();
+  }
+
+  /** Reads a /proc or /sys file of the host (these are never rerooted: they are the kernel's). */
+  async readKernelFile(p: string): Promise<string | undefined> {
+    try {
+      return await Deno.readTextFile(p);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  /** Runs a command with a timeout; a missing binary gives code 127. */
+  async run(cmd: string, args: string[], opts: RunOptions = {}): Promise<CommandResult> {
+    const timeoutMs = opts.timeoutMs ?? 60_000;
+    const ac = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, timeoutMs);
+    try {
+      const child = new Deno.Command(cmd, {
+        args,
+        env: opts.env,
+        cwd: opts.cwd,
+        stdin: opts.stdin === undefined ? "null" : "piped",
+        stdout: "piped",
+        stderr: "piped",
+        signal: ac.signal,
+      }).spawn();
+      if (opts.stdin !== undefined) {
+        const w = child.stdin.getWriter();
+        await w.write(new TextEncoder().encode(opts.stdin));
+        await w.close();
+      }
+      const out = await child.output();
+      const dec = new TextDecoder();
+      return {
+        code: out.code,
+        stdout: dec.decode(out.stdout),
+        stderr: dec.decode(out.stderr),
+        timedOut,
+      };
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        return { code: 127, stdout: "", stderr: `${cmd}: executable file not found`, timedOut };
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Finds `name` in PATH (like exec.LookPath). */
+  async lookPath(name: string): Promise<string | undefined> {
+    const dirs =
+      (Deno.env.get("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        .split(":");
+    for (const d of dirs) {
+      if (!d) continue;
+      const p = path.join(d, name);
+      try {
+        const st = await Deno.stat(p);
+        if (st.isFile && ((st.mode ?? 0) & 0o111) !== 0) return p;
+      } catch {
+        // not here
+      }
+    }
+    return undefined;
+  }
+
+  /** True when something listens on (or holds) host:port. */
+  async portInUse(port: number, hostname = "0.0.0.0"): Promise<boolean> {
+    try {
+      const l = Deno.listen({ hostname, port, transport: "tcp" });
+      l.close();
+      return false;
+    } catch (e) {
+      if (e instanceof Deno.errors.AddrInUse) return true;
+      throw e;
+    }
+  }
+
+  hostname(): string {
+    return Deno.hostname();
+  }
+
+  interfaces(): Interface[] {
+    return Deno.networkInterfaces().map((i) => ({
+      name: i.name,
+      family: i.family,
+      address: i.address,
+      cidr: i.cidr,
+      internal: i.address === "127.0.0.1" || i.address === "::1",
+    }));
+  }
+
+  /** Default routes from /proc/net/route and /proc/net/ipv6_route. */
+  async defaultRoutes(): Promise<Route[]> {
+    const routes: Route[] = [];
+    const v4 = await this.readKernelFile("/proc/net/route");
+    for (const line of (v4 ?? "").split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 8 || f[1] !== "00000000" || f[7] !== "00000000") continue;
+      const g = f[2];
+      const gw = [6, 4, 2, 0].map((i) => parseInt(g.slice(i, i + 2), 16)).join(".");
+      routes.push({ iface: f[0], destination: "0.0.0.0/0", gateway: gw, family: 4 });
+    }
+    const v6 = await this.readKernelFile("/proc/net/ipv6_route");
+    for (const line of (v6 ?? "").split("\n")) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[0] !== "0".repeat(32) || f[1] !== "00") continue;
+      if (f[9] === "lo") continue;
+      const gw = f[4].match(/.{4}/g)!.join(":");
+      routes.push({ iface: f[9], destination: "::/0", gateway: gw, family: 6 });
+    }
+    return routes;
+  }
+
+  /**
+   * The host's default IP of a family, as kubeadm's ChooseHostInterface: the first global
+   * unicast address of the interface that carries the default route.
+   */
+  async defaultIP(family: 4 | 6 = 4): Promise<string | undefined> {
+    const routes = (await this.defaultRoutes()).filter((r) => r.family === family);
+    const ifs = this.interfaces();
+    const fam = family === 4 ? "IPv4" : "IPv6";
+    for (const r of routes) {
+      const cand = ifs.find((i) =>
+        i.name === r.iface && i.family === fam && !i.internal &&
+        !(family === 6 && i.address.toLowerCase().startsWith("fe80"))
+      );
+      if (cand) return cand.address;
+    }
+    return undefined;
+  }
+}
