@@ -142,11 +142,11 @@ export class Host {
       try {
         let off = 0;
         while (off < bytes.length) off += await f.write(bytes.subarray(off));
-        await f.chmod(mode);
         await f.sync();
       } finally {
         f.close();
       }
+      await Deno.chmod(tmp, mode);
       await Deno.rename(tmp, abs);
     } catch (e) {
       await Deno.remove(tmp).catch(() => {});
@@ -249,7 +249,7 @@ export class Host {
   }
 
   /** True when something listens on (or holds) host:port. */
-  async portInUse(port: number, hostname = "0.0.0.0"): Promise<boolean> {
+  portInUse(port: number, hostname = "0.0.0.0"): boolean {
     try {
       const l = Deno.listen({ hostname, port, transport: "tcp" });
       l.close();
