@@ -1,8 +1,9 @@
 // Stamped by scripts/build.ts into the release artifacts; these are the values of a source run.
+// `build` is the semver build metadata appended to the Kubernetes version ("dev" from source).
+// Keep the four fields together and in this order: the build script replaces them in place.
 export const BUILD_INFO = {
   gitCommit: "",
   gitTreeState: "",
   buildDate: "1970-01-01T00:00:00Z",
-  /** Build metadata appended to the Kubernetes version: "dev" for a source run. */
   build: "dev",
 };
