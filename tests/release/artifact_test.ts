@@ -1,0 +1,101 @@
+/**
+ * The release artifact is self-contained: built by scripts/build.ts, copied with only the deno
+ * binary into an empty directory, and run inside a new network namespace with no network, with
+ * an empty DENO_DIR and no source tree or node_modules in reach.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
+import * as path from "node:path";
+
+const repo = path.resolve(import.meta.dirname!, "../..");
+const deno = Deno.execPath();
+
+async function sh(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+) {
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd: opts.cwd,
+    env: opts.env,
+    clearEnv: opts.env !== undefined,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+const canUnshare = (await sh("unshare", ["-n", "true"]).catch(() => ({ code: 1 }))).code === 0;
+
+Deno.test({
+  name: "the bundled artifact runs offline with nothing but deno",
+  // Needs `unshare -n` (root or user namespaces) to cut the network.
+  ignore: !canUnshare,
+  fn: async () => {
+    const work = await Deno.makeTempDir({ prefix: "kubestrap-artifact-" });
+    try {
+      const build = await sh(deno, [
+        "run",
+        "-A",
+        "scripts/build.ts",
+        "--bundle-only",
+        "--out",
+        `${work}/dist`,
+      ], {
+        cwd: repo,
+      });
+      assertEquals(build.code, 0, build.stderr);
+      const box = `${work}/box`;
+      await Deno.mkdir(`${box}/root`, { recursive: true });
+      await Deno.copyFile(`${work}/dist/kubestrap.js`, `${box}/kubestrap.js`);
+      await Deno.copyFile(deno, `${box}/deno`);
+      await Deno.chmod(`${box}/deno`, 0o755);
+      const env = {
+        PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
+        HOME: box,
+        DENO_DIR: `${box}/deno-dir`,
+        NO_COLOR: "1",
+      };
+      const run = (args: string[]) =>
+        sh("unshare", [
+          "-n",
+          `${box}/deno`,
+          "run",
+          "-A",
+          "--no-config",
+          `${box}/kubestrap.js`,
+          ...args,
+        ], {
+          cwd: box,
+          env,
+        });
+
+      const version = await run(["version", "-o", "json"]);
+      assertEquals(version.code, 0, version.stderr);
+      const info = JSON.parse(version.stdout).clientVersion;
+      assert(/^v1\.37\.2\+kubestrap\./.test(info.gitVersion), info.gitVersion);
+      const head = (await sh("git", ["rev-parse", "HEAD"], { cwd: repo })).stdout.trim();
+      assertEquals(info.gitCommit, head);
+
+      const defaults = await run(["config", "print", "init-defaults"]);
+      assertEquals(defaults.code, 0, defaults.stderr);
+      assertStringIncludes(defaults.stdout, "kind: InitConfiguration");
+      assertStringIncludes(defaults.stdout, "kind: ClusterConfiguration");
+
+      const certs = await run(["init", "phase", "certs", "all", "--cert-dir", `${box}/root/pki`]);
+      assertEquals(certs.code, 0, certs.stderr);
+      for (const f of ["ca.crt", "ca.key", "apiserver.crt", "etcd/ca.crt", "sa.key", "sa.pub"]) {
+        assert((await Deno.stat(`${box}/root/pki/${f}`)).isFile, f);
+      }
+
+      const completion = await run(["completion", "bash"]);
+      assertEquals(completion.code, 0, completion.stderr);
+      await Deno.writeTextFile(`${box}/completion.bash`, completion.stdout);
+      const syntax = await sh("bash", ["-n", `${box}/completion.bash`]);
+      assertEquals(syntax.code, 0, syntax.stderr);
+    } finally {
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});
