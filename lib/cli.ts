@@ -516,3 +516,40 @@ function commanderMessage(e: CommanderError): string {
   }
   return m;
 }
+
+// ---------------------------------------------------------------------------------------------
+// kubeadm's documentation helpers (cmd/util/documentation.go)
+
+/**
+ * kubeadm's LongDesc: trims the text, re-flows each paragraph onto one line, and keeps a line
+ * break where a source line ends with two spaces.
+ */
+export function longDesc(s: string): string {
+  const lines = s.trim().split("\n");
+  const output: string[] = [];
+  let paragraph: string[] = [];
+  for (const line of lines) {
+    const trimmed = line.trim();
+    if (trimmed === "") {
+      if (paragraph.length > 0) {
+        output.push(paragraph.join(" ") + "\n");
+        paragraph = [];
+      }
+    } else {
+      paragraph.push(trimmed);
+      if (line.endsWith("  ")) {
+        output.push(paragraph.join(" "));
+        paragraph = [];
+      }
+    }
+  }
+  output.push(paragraph.join(" "));
+  return output.join("\n");
+}
+
+/** kubeadm's Examples: trims the text and indents every line by two spaces. */
+export function examples(s: string): string {
+  const trimmed = s.trim();
+  if (trimmed === "") return "";
+  return trimmed.split("\n").map((l) => "  " + l.trim()).join("\n");
+}

@@ -1,0 +1,15 @@
+import { NotImplementedError } from "../../lib/errors.ts";
+import type { Phase } from "../../lib/workflow.ts";
+import type { InitData } from "./data.ts";
+
+/** `kubeadm init phase show-join-command`. */
+export const showJoinCommandPhase: Phase<InitData> = {
+  name: "show-join-command",
+  short: "Show the join command for control-plane and worker node",
+  run: showJoinCommand,
+  dependencies: ["bootstrap-token", "upload-certs"],
+};
+
+function showJoinCommand(_data: InitData): Promise<void> {
+  throw new NotImplementedError("kubeadm init phase show-join-command");
+}
