@@ -46,6 +46,7 @@ for entry in "${TOOLS[@]}"; do
   mkdir -p "$CACHE/tools/$name"
   tmp="$(mktemp -d "$CACHE/tools/$name/.build-$version.XXXXXX")"
   trap 'rm -rf "$tmp"' EXIT
+  chmod 755 "$tmp"
   mkdir -p "$tmp/bin"
   echo "[tools] building $name $version ($pkg)" >&2
   start=$SECONDS

@@ -84,6 +84,7 @@ done
 mkdir -p "$CACHE/k8s"
 TMP="$(mktemp -d "$CACHE/k8s/.build-$VERSION.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
+chmod 755 "$TMP"
 mkdir -p "$TMP/bin"
 
 PKGS=()

@@ -1,0 +1,99 @@
+import { assert, assertEquals, assertRejects } from "../assert.ts";
+import { createHost, isRoot, run, skipReason, testbed, testbedReady } from "../harness/mod.ts";
+
+if (!testbedReady) console.warn(`tests/testbed: skipped: ${skipReason}`);
+
+async function netnsList(): Promise<string> {
+  return (await run("ip", ["netns", "list"])).stdout;
+}
+
+Deno.test({
+  name: "testbed: two namespace hosts reach each other over their veth addresses",
+  ignore: !testbedReady || !isRoot,
+}, async () => {
+  let names: string[] = [];
+  {
+    await using a = await createHost("node-a", { addr: "10.244.77.1/24" });
+    await using b = await createHost("node-b", { addr: "10.244.77.2/24" });
+    names = [a.netns, b.netns];
+
+    // Each host sees its own address only.
+    assert((await a.exec("ip -4 -o addr show dev eth0")).stdout.includes("10.244.77.1/24"));
+    assert((await b.exec("ip -4 -o addr show dev eth0")).stdout.includes("10.244.77.2/24"));
+
+    // ICMP both ways.
+    const busybox = testbed.path("busybox");
+    await a.exec([busybox, "ping", "-c", "1", "-W", "3", b.ip]);
+    await b.exec([busybox, "ping", "-c", "1", "-W", "3", a.ip]);
+
+    // TCP: socat listens in b, a connects over the veth address.
+    const srv = b.spawn("socat-server", [
+      testbed.path("socat"),
+      `TCP-LISTEN:7777,bind=${b.ip},reuseaddr,fork`,
+      "SYSTEM:echo hello-from-node-b",
+    ]);
+    let reply = "";
+    for (let i = 0; i < 50 && !reply; i++) {
+      const r = await a.exec([testbed.path("socat"), "-T", "2", "-", `TCP:${b.ip}:7777`], {
+        allowFailure: true,
+        stdin: "",
+      });
+      reply = r.stdout.trim();
+      if (!reply) await new Promise((r) => setTimeout(r, 100));
+    }
+    assertEquals(reply, "hello-from-node-b");
+    await srv.stop();
+
+    // The hosts are isolated from the machine: b's address is not reachable from here.
+    const outside = await run(busybox, ["ping", "-c", "1", "-W", "1", b.ip], {
+      allowFailure: true,
+    });
+    assert(outside.code !== 0, "the machine itself must not reach the test network");
+
+    // Private /etc/kubernetes per host, visible from outside through path().
+    await a.exec("echo a > /etc/kubernetes/whoami");
+    await b.exec("echo b > /etc/kubernetes/whoami");
+    assertEquals((await a.exec("cat /etc/kubernetes/whoami")).stdout, "a\n");
+    assertEquals(await Deno.readTextFile(b.path("/etc/kubernetes/whoami")), "b\n");
+    assertEquals((await a.exec("ls /var/lib/kubelet")).stdout, "");
+    let hostSide = "";
+    try {
+      hostSide = await Deno.readTextFile("/etc/kubernetes/whoami");
+    } catch {
+      // not there: as it should be
+    }
+    assertEquals(hostSide, "");
+
+    const list = await netnsList();
+    assert(list.includes(a.netns) && list.includes(b.netns), list);
+  }
+  // Torn down: namespaces and mounts gone.
+  const after = await netnsList();
+  for (const n of names) assert(!after.includes(n), `${n} left behind: ${after}`);
+  const mounts = await Deno.readTextFile("/proc/self/mountinfo");
+  assert(!mounts.includes("kubestrap-host-"), "host bind mounts left behind");
+});
+
+Deno.test({
+  name: "testbed: a host is torn down when the test body throws",
+  ignore: !testbedReady || !isRoot,
+}, async () => {
+  let netns = "";
+  let pid = 0;
+  await assertRejects(async () => {
+    await using h = await createHost("node-fail", { addr: "10.244.78.1/24" });
+    netns = h.netns;
+    const p = h.spawn("sleeper", ["sleep", "600"]);
+    pid = p.pid;
+    throw new Error("boom");
+  });
+  assert(netns !== "" && pid > 0);
+  assert(!(await netnsList()).includes(netns), "netns left behind");
+  let alive = true;
+  try {
+    Deno.statSync(`/proc/${pid}`);
+  } catch {
+    alive = false;
+  }
+  assert(!alive, `process ${pid} left behind`);
+});
