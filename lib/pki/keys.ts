@@ -1,0 +1,234 @@
+/**
+ * Private/public keys as kubeadm (client-go keyutil) writes them: RSA keys as PKCS#1
+ * `RSA PRIVATE KEY`, ECDSA keys as SEC1 `EC PRIVATE KEY`, public keys as PKIX `PUBLIC KEY`.
+ * Keys are node:crypto KeyObjects; generation uses the async generateKeyPair so that several
+ * RSA keys are produced in parallel.
+ */
+import * as nodeCrypto from "node:crypto";
+import { KubestrapError } from "../errors.ts";
+
+export type EncryptionAlgorithm =
+  | "RSA-2048"
+  | "RSA-3072"
+  | "RSA-4096"
+  | "ECDSA-P256"
+  | "ECDSA-P384";
+
+export const ENCRYPTION_ALGORITHMS: readonly EncryptionAlgorithm[] = [
+  "RSA-2048",
+  "RSA-3072",
+  "RSA-4096",
+  "ECDSA-P256",
+  "ECDSA-P384",
+];
+
+/** kubeadm's default (`DefaultEncryptionAlgorithm`). */
+export const DEFAULT_ENCRYPTION_ALGORITHM: EncryptionAlgorithm = "RSA-2048";
+
+export type PrivateKey = nodeCrypto.KeyObject;
+export type PublicKey = nodeCrypto.KeyObject;
+
+/** Generates a new private key for `alg` (pkiutil.GeneratePrivateKey). */
+export function generatePrivateKey(
+  alg: EncryptionAlgorithm = DEFAULT_ENCRYPTION_ALGORITHM,
+): Promise<PrivateKey> {
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, _pub: nodeCrypto.KeyObject, priv: nodeCrypto.KeyObject) =>
+      err ? reject(err) : resolve(priv);
+    switch (alg) {
+      case "ECDSA-P256":
+        nodeCrypto.generateKeyPair("ec", { namedCurve: "prime256v1" }, done);
+        return;
+      case "ECDSA-P384":
+        nodeCrypto.generateKeyPair("ec", { namedCurve: "secp384r1" }, done);
+        return;
+      case "RSA-2048":
+      case "RSA-3072":
+      case "RSA-4096":
+        nodeCrypto.generateKeyPair(
+          "rsa",
+          { modulusLength: Number(alg.slice(4)), publicExponent: 0x10001 },
+          done,
+        );
+        return;
+      default:
+        reject(
+          new KubestrapError(
+            `cannot obtain key size from unknown RSA algorithm: ${JSON.stringify(alg)}`,
+          ),
+        );
+    }
+  });
+}
+
+/** Generates `n` keys concurrently (RSA generation runs on the thread pool). */
+export function generatePrivateKeys(alg: EncryptionAlgorithm, n: number): Promise<PrivateKey[]> {
+  return Promise.all(Array.from({ length: n }, () => generatePrivateKey(alg)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// PEM
+
+export interface PemBlock {
+  type: string;
+  bytes: Uint8Array;
+}
+
+function toBase64(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i += 0x8000) {
+    s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}
+
+function fromBase64(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+export { fromBase64, toBase64 };
+
+/** Go's pem.EncodeToMemory: 64-column base64 body, trailing newline. */
+export function encodePem(type: string, bytes: Uint8Array): string {
+  const b64 = toBase64(bytes);
+  const lines: string[] = [];
+  for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
+  return `-----BEGIN ${type}-----\n${lines.join("\n")}${
+    lines.length ? "\n" : ""
+  }-----END ${type}-----\n`;
+}
+
+/** All PEM blocks in `data` (headers are not supported and make a block invalid). */
+export function decodePemBlocks(data: string | Uint8Array): PemBlock[] {
+  const text = typeof data === "string" ? data : new TextDecoder().decode(data);
+  const re = new RegExp("-----BEGIN ([^\\r\\n-]*)-----\\r?\\n([\\s\\S]*?)-----END \\1-----", "g");
+  const out: PemBlock[] = [];
+  for (const m of text.matchAll(re)) {
+    const body = m[2];
+    if (body.includes(":")) continue; // PEM headers (encrypted keys): not supported
+    try {
+      out.push({ type: m[1], bytes: fromBase64(body.replace(/\s+/g, "")) });
+    } catch {
+      // invalid base64: skip, like pem.Decode does
+    }
+  }
+  return out;
+}
+
+export function encodePrivateKeyPEM(key: PrivateKey): string {
+  if (key.asymmetricKeyType === "rsa") {
+    const der = key.export({ type: "pkcs1", format: "der" });
+    return encodePem("RSA PRIVATE KEY", new Uint8Array(der));
+  }
+  if (key.asymmetricKeyType === "ec") {
+    const der = key.export({ type: "sec1", format: "der" });
+    return encodePem("EC PRIVATE KEY", new Uint8Array(der));
+  }
+  throw new KubestrapError(`private key is not a recognized type: ${key.asymmetricKeyType}`);
+}
+
+/** PKIX `PUBLIC KEY` PEM of a public (or private) key (pkiutil.EncodePublicKeyPEM). */
+export function encodePublicKeyPEM(key: PublicKey | PrivateKey): string {
+  const pub = key.type === "private" ? nodeCrypto.createPublicKey(key) : key;
+  return encodePem("PUBLIC KEY", new Uint8Array(pub.export({ type: "spki", format: "der" })));
+}
+
+/** DER SubjectPublicKeyInfo of a key. */
+export function spkiDer(key: PublicKey | PrivateKey): Uint8Array {
+  const pub = key.type === "private" ? nodeCrypto.createPublicKey(key) : key;
+  return new Uint8Array(pub.export({ type: "spki", format: "der" }));
+}
+
+export function publicKeyOf(key: PrivateKey): PublicKey {
+  return nodeCrypto.createPublicKey(key);
+}
+
+/**
+ * Parses the first RSA or ECDSA private key in PEM data, like keyutil.ParsePrivateKeyPEM
+ * (`EC PRIVATE KEY`, `RSA PRIVATE KEY` or PKCS#8 `PRIVATE KEY`; other blocks are skipped).
+ */
+export function parsePrivateKeyPEM(data: string | Uint8Array): PrivateKey {
+  for (const block of decodePemBlocks(data)) {
+    const type = block.type === "EC PRIVATE KEY"
+      ? "sec1"
+      : block.type === "RSA PRIVATE KEY"
+      ? "pkcs1"
+      : block.type === "PRIVATE KEY"
+      ? "pkcs8"
+      : undefined;
+    if (!type) continue;
+    try {
+      // node's types want a Buffer-like; Uint8Array works at runtime.
+      const key = nodeCrypto.createPrivateKey({
+        key: block.bytes as unknown as string,
+        format: "der",
+        type,
+      });
+      if (key.asymmetricKeyType === "rsa" || key.asymmetricKeyType === "ec") return key;
+    } catch {
+      // try the next block
+    }
+  }
+  throw new KubestrapError("data does not contain a valid RSA or ECDSA private key");
+}
+
+/** Parses every `PUBLIC KEY` / `RSA PUBLIC KEY` block (and public halves of private keys). */
+export function parsePublicKeysPEM(data: string | Uint8Array): PublicKey[] {
+  const out: PublicKey[] = [];
+  for (const block of decodePemBlocks(data)) {
+    try {
+      if (block.type === "PUBLIC KEY") {
+        out.push(
+          nodeCrypto.createPublicKey({
+            key: block.bytes as unknown as string,
+            format: "der",
+            type: "spki",
+          }),
+        );
+      } else if (block.type === "RSA PUBLIC KEY") {
+        out.push(
+          nodeCrypto.createPublicKey({
+            key: block.bytes as unknown as string,
+            format: "der",
+            type: "pkcs1",
+          }),
+        );
+      } else if (/PRIVATE KEY$/.test(block.type)) {
+        out.push(publicKeyOf(parsePrivateKeyPEM(encodePem(block.type, block.bytes))));
+      }
+    } catch {
+      // skip
+    }
+  }
+  if (out.length === 0) {
+    throw new KubestrapError("data does not contain any valid RSA or ECDSA public keys");
+  }
+  return out;
+}
+
+/** The kubeadm EncryptionAlgorithm a key corresponds to (undefined for anything else). */
+export function algorithmOfKey(key: PrivateKey | PublicKey): EncryptionAlgorithm | undefined {
+  const d = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === "rsa") {
+    const bits = d.modulusLength;
+    if (bits === 2048 || bits === 3072 || bits === 4096) {
+      return `RSA-${bits}` as EncryptionAlgorithm;
+    }
+    return undefined;
+  }
+  if (key.asymmetricKeyType === "ec") {
+    if (d.namedCurve === "prime256v1") return "ECDSA-P256";
+    if (d.namedCurve === "secp384r1") return "ECDSA-P384";
+  }
+  return undefined;
+}
+
+/** True when the private key belongs to the public key. */
+export function keysMatch(priv: PrivateKey, pub: PublicKey): boolean {
+  const a = spkiDer(priv);
+  const b = spkiDer(pub);
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

@@ -1,0 +1,173 @@
+/**
+ * Reading and writing certificates and keys under the certificates directory with kubeadm's
+ * file names, modes and error messages (pkiutil.TryLoad*FromDisk, pkiutil.Write*).
+ */
+import * as path from "@std/path";
+import type { PkiFS } from "./fs.ts";
+import {
+  encodePrivateKeyPEM,
+  encodePublicKeyPEM,
+  parsePrivateKeyPEM,
+  parsePublicKeysPEM,
+  type PrivateKey,
+  type PublicKey,
+} from "./keys.ts";
+import { type Certificate, parseCertsPEM } from "./x509.ts";
+import { KubestrapError } from "../errors.ts";
+
+export const CERT_MODE = 0o644;
+export const KEY_MODE = 0o600;
+export const DIR_MODE = 0o755;
+
+export function pathForCert(dir: string, baseName: string): string {
+  return path.join(dir, `${baseName}.crt`);
+}
+export function pathForKey(dir: string, baseName: string): string {
+  return path.join(dir, `${baseName}.key`);
+}
+export function pathForPublicKey(dir: string, baseName: string): string {
+  return path.join(dir, `${baseName}.pub`);
+}
+export function pathForCSR(dir: string, baseName: string): string {
+  return path.join(dir, `${baseName}.csr`);
+}
+
+/** An error from loading a file; `notExist` mirrors os.IsNotExist on the cause. */
+export class LoadError extends KubestrapError {
+  readonly notExist: boolean;
+  constructor(message: string, notExist: boolean) {
+    super(message);
+    this.name = "LoadError";
+    this.notExist = notExist;
+  }
+}
+
+async function readOrThrow(fs: PkiFS, p: string, what: string): Promise<Uint8Array> {
+  const data = await fs.readFile(p);
+  if (data === undefined) {
+    throw new LoadError(
+      `couldn't load the ${what} file ${p}: open ${p}: no such file or directory`,
+      true,
+    );
+  }
+  return data;
+}
+
+/** pkiutil.TryLoadCertChainFromDisk: first certificate and the rest of the bundle. */
+export async function loadCertChain(
+  fs: PkiFS,
+  dir: string,
+  baseName: string,
+): Promise<{ cert: Certificate; intermediates: Certificate[] }> {
+  const p = pathForCert(dir, baseName);
+  const data = await readOrThrow(fs, p, "certificate");
+  let certs: Certificate[];
+  try {
+    certs = parseCertsPEM(data);
+  } catch (e) {
+    throw new LoadError(`couldn't load the certificate file ${p}: ${(e as Error).message}`, false);
+  }
+  return { cert: certs[0], intermediates: certs.slice(1) };
+}
+
+/** pkiutil.TryLoadCertFromDisk */
+export async function loadCert(fs: PkiFS, dir: string, baseName: string): Promise<Certificate> {
+  return (await loadCertChain(fs, dir, baseName)).cert;
+}
+
+/** pkiutil.TryLoadKeyFromDisk (RSA or ECDSA only). */
+export async function loadKey(fs: PkiFS, dir: string, baseName: string): Promise<PrivateKey> {
+  const p = pathForKey(dir, baseName);
+  const data = await readOrThrow(fs, p, "private key");
+  try {
+    return parsePrivateKeyPEM(data);
+  } catch (e) {
+    throw new LoadError(`couldn't load the private key file ${p}: ${(e as Error).message}`, false);
+  }
+}
+
+/** pkiutil.TryLoadPrivatePublicKeyFromDisk (sa.key + sa.pub of the same type). */
+export async function loadPrivatePublicKey(
+  fs: PkiFS,
+  dir: string,
+  baseName: string,
+): Promise<{ key: PrivateKey; pub: PublicKey }> {
+  const key = await loadKey(fs, dir, baseName);
+  const p = pathForPublicKey(dir, baseName);
+  const data = await readOrThrow(fs, p, "public key");
+  let pubs: PublicKey[];
+  try {
+    pubs = parsePublicKeysPEM(data);
+  } catch (e) {
+    throw new LoadError(`couldn't load the public key file ${p}: ${(e as Error).message}`, false);
+  }
+  if (pubs[0].asymmetricKeyType !== key.asymmetricKeyType) {
+    const t = key.asymmetricKeyType === "rsa" ? "RSA" : "ECDSA";
+    throw new KubestrapError(
+      `the private key file ${
+        pathForKey(dir, baseName)
+      } is in ${t} format but the public key file ${p} is not in ${t} format`,
+    );
+  }
+  return { key, pub: pubs[0] };
+}
+
+/** pkiutil.CertOrKeyExist */
+export async function certOrKeyExist(fs: PkiFS, dir: string, baseName: string): Promise<boolean> {
+  return (await fs.exists(pathForCert(dir, baseName))) ||
+    (await fs.exists(pathForKey(dir, baseName)));
+}
+
+/** pkiutil.WriteCertAndKey: key (0600) first, then certificate (0644). Returns written paths. */
+export async function writeCertAndKey(
+  fs: PkiFS,
+  dir: string,
+  baseName: string,
+  cert: Certificate,
+  key: PrivateKey,
+): Promise<string[]> {
+  const kp = pathForKey(dir, baseName);
+  const cp = pathForCert(dir, baseName);
+  await fs.writeFile(kp, encodePrivateKeyPEM(key), KEY_MODE, DIR_MODE);
+  await fs.writeFile(cp, cert.pem, CERT_MODE, DIR_MODE);
+  return [kp, cp];
+}
+
+/** pkiutil.WriteKey + WritePublicKey (both 0600). */
+export async function writeKeyPair(
+  fs: PkiFS,
+  dir: string,
+  baseName: string,
+  key: PrivateKey,
+): Promise<string[]> {
+  const kp = pathForKey(dir, baseName);
+  const pp = pathForPublicKey(dir, baseName);
+  await fs.writeFile(kp, encodePrivateKeyPEM(key), KEY_MODE, DIR_MODE);
+  await fs.writeFile(pp, encodePublicKeyPEM(key), KEY_MODE, DIR_MODE);
+  return [kp, pp];
+}
+
+/** Go's time.Time.String() for a UTC time: "2006-01-02 15:04:05 +0000 UTC". */
+export function goTimeString(d: Date): string {
+  const iso = d.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} +0000 UTC`;
+}
+
+/**
+ * pkiutil.ValidateCertPeriod(cert, 0): undefined when `now` is inside the validity window,
+ * else kubeadm's message.
+ */
+export function certPeriodProblem(cert: Certificate, now: Date): string | undefined {
+  const period = `NotBefore: ${goTimeString(cert.notBefore)}, NotAfter: ${
+    goTimeString(cert.notAfter)
+  }`;
+  if (now < cert.notBefore) return `the certificate is not valid yet: ${period}`;
+  if (now > cert.notAfter) return `the certificate has expired: ${period}`;
+  return undefined;
+}
+
+/** certsphase.CheckCertificatePeriodValidity's warning line (or nothing). */
+export function periodWarning(name: string, cert: Certificate, now: Date): string | undefined {
+  const p = certPeriodProblem(cert, now);
+  return p ? `WARNING: could not validate bounds for certificate ${name}: ${p}` : undefined;
+}
