@@ -1,0 +1,3 @@
+/** Public surface of kubestrap's kubeconfig library. */
+export * from "./kubeconfig.ts";
+export * from "./files.ts";

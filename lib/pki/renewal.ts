@@ -1,0 +1,438 @@
+/**
+ * `kubeadm certs certificate-key | check-expiration | renew | generate-csr` support and the CA
+ * public key pin used by join (phases/certs/renewal/manager.go, kubeadm v1.37.2).
+ */
+import * as nodeCrypto from "node:crypto";
+import * as path from "@std/path";
+import type { PkiFS } from "./fs.ts";
+import {
+  DEFAULT_ENCRYPTION_ALGORITHM,
+  encodePrivateKeyPEM,
+  type EncryptionAlgorithm,
+  generatePrivateKey,
+} from "./keys.ts";
+import { type Certificate, createCertificateRequest, parseCertsPEM, publicKeyPin } from "./x509.ts";
+import { newSignedCert } from "./certs.ts";
+import { usingExternalCA } from "./certs.ts";
+import {
+  certConfigFor,
+  CERTIFICATE_BACKDATE,
+  CERTIFICATE_VALIDITY_PERIOD,
+  certList,
+  defaultClock,
+  type PkiInputs,
+  removeDuplicateAltNames,
+} from "./certlist.ts";
+import { KEY_MODE, loadCert, loadKey, pathForCSR, pathForKey, writeCertAndKey } from "./store.ts";
+import { currentAuthInfo, parseKubeConfig, serializeKubeConfig } from "../kubeconfig/kubeconfig.ts";
+import { createWithCerts } from "../kubeconfig/kubeconfig.ts";
+import { KubestrapError } from "../errors.ts";
+
+/** `kubeadm certs certificate-key`: 32 random bytes as 64 lowercase hex characters. */
+export function certificateKey(): string {
+  return nodeCrypto.randomBytes(32).toString("hex");
+}
+
+/** `sha256:<hex>` pin of a CA certificate's SubjectPublicKeyInfo (discovery-token-ca-cert-hash). */
+export function caCertHash(cert: Certificate | string | Uint8Array): string {
+  const c = typeof cert === "string" || cert instanceof Uint8Array ? parseCertsPEM(cert)[0] : cert;
+  return publicKeyPin(c);
+}
+
+export interface RenewableCert {
+  /** check-expiration / renew name: "apiserver", ..., "admin.conf". */
+  name: string;
+  longName: string;
+  /** File base name (PKI) or kubeconfig file name. */
+  fileName: string;
+  kind: "pki" | "kubeconfig";
+  /** CA name as check-expiration prints it: ca, front-proxy-ca, etcd-ca. */
+  caName: string;
+  caBaseName: string;
+}
+
+export interface CAInfo {
+  name: string;
+  longName: string;
+  baseName: string;
+}
+
+const KUBECONFIG_RENEWABLE: [string, string][] = [
+  [
+    "admin.conf",
+    "certificate embedded in the kubeconfig file for the admin to use and for kubeadm itself",
+  ],
+  ["super-admin.conf", "certificate embedded in the kubeconfig file for the super-admin"],
+  [
+    "controller-manager.conf",
+    "certificate embedded in the kubeconfig file for the controller manager to use",
+  ],
+  [
+    "scheduler.conf",
+    "certificate embedded in the kubeconfig file for the scheduler manager to use",
+  ],
+];
+
+/** The renewal manager's inventory, sorted by name as kubeadm lists it. kubelet.conf excluded. */
+export function renewableCerts(externalEtcd = false): RenewableCert[] {
+  const list = certList(externalEtcd);
+  const out: RenewableCert[] = [];
+  for (const c of list) {
+    if (!c.caName) continue;
+    const ca = list.find((x) => x.name === c.caName)!;
+    out.push({
+      name: c.name,
+      longName: c.longName,
+      fileName: c.baseName,
+      kind: "pki",
+      caName: ca.name,
+      caBaseName: ca.baseName,
+    });
+  }
+  for (const [f, ln] of KUBECONFIG_RENEWABLE) {
+    out.push({
+      name: f,
+      longName: ln,
+      fileName: f,
+      kind: "kubeconfig",
+      caName: "ca",
+      caBaseName: "ca",
+    });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export function certificateAuthorities(externalEtcd = false): CAInfo[] {
+  return certList(externalEtcd).filter((c) => !c.caName).map((c) => ({
+    name: c.name,
+    longName: c.longName,
+    baseName: c.baseName,
+  }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export interface RenewalInputs {
+  certificatesDir: string;
+  /** Directory of the kubeconfig files (/etc/kubernetes). */
+  kubeconfigDir: string;
+  externalEtcd?: boolean;
+  encryptionAlgorithm?: EncryptionAlgorithm;
+  certificateValidityPeriod?: number;
+  clock?: () => Date;
+}
+
+/** Reads the certificate of an inventory entry (kubeconfig: the current user's client cert). */
+export async function readRenewableCert(
+  inputs: RenewalInputs,
+  fs: PkiFS,
+  item: RenewableCert,
+): Promise<Certificate> {
+  if (item.kind === "pki") return await loadCert(fs, inputs.certificatesDir, item.fileName);
+  const p = path.join(inputs.kubeconfigDir, item.fileName);
+  const data = await fs.readFile(p);
+  if (data === undefined) {
+    throw new KubestrapError(
+      `failed to load kubeConfig file ${p}: open ${p}: no such file or directory`,
+    );
+  }
+  const kc = parseKubeConfig(data);
+  const ctx = kc.contexts[kc.currentContext];
+  if (!ctx) {
+    throw new KubestrapError(`invalid kubeConfig file ${p}: missing context ${kc.currentContext}`);
+  }
+  if (!kc.clusters[ctx.cluster]) {
+    throw new KubestrapError(`invalid kubeConfig file ${p}: missing cluster ${ctx.cluster}`);
+  }
+  if (!kc.clusters[ctx.cluster]["certificate-authority-data"]?.length) {
+    throw new KubestrapError(`kubeConfig file ${p} does not have an embedded server certificate`);
+  }
+  const user = kc.users[ctx.user];
+  if (!user) throw new KubestrapError(`invalid kubeConfig file ${p}: missing authInfo ${ctx.user}`);
+  const data2 = user["client-certificate-data"];
+  if (!data2 || data2.length === 0) {
+    throw new KubestrapError(`kubeConfig file ${p} does not have an embedded client certificate`);
+  }
+  return parseCertsPEM(data2)[0];
+}
+
+async function renewableExists(
+  inputs: RenewalInputs,
+  fs: PkiFS,
+  item: RenewableCert,
+): Promise<boolean> {
+  return item.kind === "pki"
+    ? await fs.exists(path.join(inputs.certificatesDir, `${item.fileName}.crt`))
+    : await fs.exists(path.join(inputs.kubeconfigDir, item.fileName));
+}
+
+async function externallyManaged(
+  fs: PkiFS,
+  dir: string,
+  caName: string,
+  now: Date,
+): Promise<boolean> {
+  try {
+    return await usingExternalCA(fs, dir, caName as "ca" | "front-proxy-ca" | "etcd-ca", now);
+  } catch (e) {
+    throw new KubestrapError(
+      `Error checking external CA condition for ${
+        caName === "etcd-ca" ? "etcd/ca" : caName
+      } certificate authority: ${(e as Error).message}`,
+    );
+  }
+}
+
+/** One row of `certs check-expiration`. */
+export interface ExpirationRow {
+  name: string;
+  /** undefined when missing */
+  expirationDate?: Date;
+  /** seconds until expiration */
+  residualTime?: number;
+  externallyManaged: boolean;
+  /** CA name (certificates only). */
+  caName?: string;
+  missing: boolean;
+}
+
+/** Data of `kubeadm certs check-expiration`: certificates then CAs, each sorted by name. */
+export async function checkExpiration(
+  inputs: RenewalInputs,
+  fs: PkiFS,
+): Promise<{ certificates: ExpirationRow[]; certificateAuthorities: ExpirationRow[] }> {
+  const now = (inputs.clock ?? (() => new Date()))();
+  const ext: Record<string, boolean> = {};
+  for (const ca of certificateAuthorities(inputs.externalEtcd)) {
+    ext[ca.name] = await externallyManaged(fs, inputs.certificatesDir, ca.name, now).catch(() =>
+      false
+    );
+  }
+  const certificates: ExpirationRow[] = [];
+  for (const item of renewableCerts(inputs.externalEtcd)) {
+    if (!(await renewableExists(inputs, fs, item))) {
+      certificates.push({
+        name: item.name,
+        externallyManaged: false,
+        caName: item.caName,
+        missing: true,
+      });
+      continue;
+    }
+    const cert = await readRenewableCert(inputs, fs, item);
+    certificates.push({
+      name: item.name,
+      expirationDate: cert.notAfter,
+      residualTime: Math.trunc((cert.notAfter.getTime() - now.getTime()) / 1000),
+      externallyManaged: ext[item.caName] ?? false,
+      caName: item.caName,
+      missing: false,
+    });
+  }
+  const certificateAuthorities_: ExpirationRow[] = [];
+  for (const ca of certificateAuthorities(inputs.externalEtcd)) {
+    let cert: Certificate | undefined;
+    try {
+      cert = await loadCert(fs, inputs.certificatesDir, ca.baseName);
+    } catch {
+      cert = undefined;
+    }
+    if (!cert) {
+      certificateAuthorities_.push({ name: ca.name, externallyManaged: false, missing: true });
+      continue;
+    }
+    certificateAuthorities_.push({
+      name: ca.name,
+      expirationDate: cert.notAfter,
+      residualTime: Math.trunc((cert.notAfter.getTime() - now.getTime()) / 1000),
+      externallyManaged: ext[ca.name] ?? false,
+      missing: false,
+    });
+  }
+  return { certificates, certificateAuthorities: certificateAuthorities_ };
+}
+
+export interface RenewResult {
+  /** "renewed" | "missing" | "external" */
+  status: "renewed" | "missing" | "external";
+  /** kubeadm's console line for this certificate. */
+  line: string;
+  written: string[];
+}
+
+/**
+ * `kubeadm certs renew <name>`: copies CN, O, SANs and EKUs of the existing certificate, signs a
+ * new certificate for a NEW key (encryptionAlgorithm) with NotBefore = start - 5m and
+ * NotAfter = start + certificateValidityPeriod. Kubeconfig files get the new client cert/key and
+ * the current CA; everything else in them is preserved.
+ */
+export async function renewCertificate(
+  inputs: RenewalInputs,
+  fs: PkiFS,
+  name: string,
+): Promise<RenewResult> {
+  const item = renewableCerts(inputs.externalEtcd).find((c) => c.name === name);
+  if (!item) throw new KubestrapError(`${name} is not a valid certificate for this cluster`);
+  if (!(await renewableExists(inputs, fs, item))) {
+    return { status: "missing", line: `MISSING! ${item.longName}`, written: [] };
+  }
+  const start = (inputs.clock ?? defaultClock)();
+  if (await externallyManaged(fs, inputs.certificatesDir, item.caName, start)) {
+    return {
+      status: "external",
+      line: `Detected external ${item.caBaseName}, ${item.longName} can't be renewed`,
+      written: [],
+    };
+  }
+  const old = await readRenewableCert(inputs, fs, item);
+  let caCert: Certificate;
+  try {
+    caCert = await loadCert(fs, inputs.certificatesDir, item.caBaseName);
+  } catch (e) {
+    throw new KubestrapError(
+      `failure loading ${item.caBaseName} certificate authority: failed to load certificate: ${
+        (e as Error).message
+      }`,
+    );
+  }
+  const caKey = await loadKey(fs, inputs.certificatesDir, item.caBaseName).catch((e) => {
+    throw new KubestrapError(
+      `failure loading ${item.caBaseName} certificate authority: failed to load key: ${
+        (e as Error).message
+      }`,
+    );
+  });
+  if (!caCert.isCA) {
+    throw new KubestrapError(`${item.caBaseName} certificate is not a certificate authority`);
+  }
+  const key = await generatePrivateKey(inputs.encryptionAlgorithm ?? DEFAULT_ENCRYPTION_ALGORITHM);
+  const cert = newSignedCert(
+    {
+      commonName: old.subject.commonName,
+      organization: old.subject.organization,
+      altNames: { dnsNames: old.dnsNames, ips: old.ipAddresses },
+      usages: old.extKeyUsage,
+      notBefore: new Date(start.getTime() - CERTIFICATE_BACKDATE),
+      notAfter: new Date(
+        start.getTime() + (inputs.certificateValidityPeriod ?? CERTIFICATE_VALIDITY_PERIOD),
+      ),
+    },
+    key,
+    caCert,
+    caKey,
+  );
+  let written: string[];
+  if (item.kind === "pki") {
+    written = await writeCertAndKey(fs, inputs.certificatesDir, item.fileName, cert, key);
+  } else {
+    const p = path.join(inputs.kubeconfigDir, item.fileName);
+    const kc = parseKubeConfig((await fs.readFile(p))!);
+    const ctx = kc.contexts[kc.currentContext];
+    kc.clusters[ctx.cluster]["certificate-authority-data"] = new TextEncoder().encode(caCert.pem);
+    const user = currentAuthInfo(kc)!.user;
+    user["client-key-data"] = new TextEncoder().encode(encodePrivateKeyPEM(key));
+    user["client-certificate-data"] = new TextEncoder().encode(cert.pem);
+    await fs.writeFile(p, serializeKubeConfig(kc), 0o600, 0o755);
+    written = [p];
+  }
+  return { status: "renewed", line: `${item.longName} renewed`, written };
+}
+
+/** Final line of `kubeadm certs renew all` (printed after a blank line). */
+export const RENEW_ALL_DONE =
+  "Done renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.";
+
+export interface CsrInputs extends PkiInputs {
+  kubeconfigDir: string;
+  clusterName?: string;
+  bindPort?: number;
+}
+
+/**
+ * `kubeadm certs generate-csr`: a key + CSR for every leaf certificate of the default list in
+ * certificatesDir, and for each kubeconfig file a kubeconfig holding only the client key plus
+ * `<file>.csr` in kubeconfigDir. Existing keys/CSRs/kubeconfigs are an error.
+ */
+export async function generateCSRs(
+  inputs: CsrInputs,
+  fs: PkiFS,
+): Promise<{ lines: string[]; written: string[] }> {
+  const { kubeconfigSpecs } = await import("../kubeconfig/files.ts");
+  const alg = inputs.encryptionAlgorithm ?? DEFAULT_ENCRYPTION_ALGORITHM;
+  const lines: string[] = [];
+  const written: string[] = [];
+  const leaves = certList(false).filter((c) => c.caName);
+  // leafCertificates() iterates a Go map of CAs; we use the list order.
+  for (const c of leaves) {
+    if (
+      (await fs.exists(pathForCSR(inputs.certificatesDir, c.baseName))) ||
+      (await fs.exists(pathForKey(inputs.certificatesDir, c.baseName)))
+    ) {
+      throw new KubestrapError(
+        `file already exists: key or CSR ${inputs.certificatesDir}/${c.baseName}`,
+      );
+    }
+  }
+  const specs = kubeconfigSpecs({
+    kubeconfigDir: inputs.kubeconfigDir,
+    certificatesDir: inputs.certificatesDir,
+    nodeName: inputs.nodeName,
+    advertiseAddress: inputs.advertiseAddress,
+    bindPort: inputs.bindPort,
+    controlPlaneEndpoint: inputs.controlPlaneEndpoint,
+    clock: inputs.clock,
+  });
+  const kcNames = Object.keys(specs);
+  for (const n of kcNames) {
+    const p = path.join(inputs.kubeconfigDir, n);
+    if (await fs.exists(p)) throw new KubestrapError(`file already exists: kube config: ${p}`);
+    if (
+      (await fs.exists(pathForCSR(inputs.kubeconfigDir, n))) ||
+      (await fs.exists(pathForKey(inputs.kubeconfigDir, n)))
+    ) {
+      throw new KubestrapError(`file already exists: csr: ${p}`);
+    }
+  }
+  const keys = await Promise.all([...leaves, ...kcNames].map(() => generatePrivateKey(alg)));
+  lines.push(`generating keys and CSRs in ${inputs.certificatesDir}`);
+  let k = 0;
+  for (const c of leaves) {
+    const cfg = certConfigFor(c, inputs);
+    const key = keys[k++];
+    const csr = createCertificateRequest(
+      cfg.commonName,
+      cfg.organization,
+      removeDuplicateAltNames(cfg.altNames),
+      key,
+    );
+    const kp = pathForKey(inputs.certificatesDir, c.baseName);
+    const cp = pathForCSR(inputs.certificatesDir, c.baseName);
+    await fs.writeFile(kp, encodePrivateKeyPEM(key), KEY_MODE, 0o755);
+    await fs.writeFile(cp, csr.pem, 0o600, 0o700);
+    written.push(kp, cp);
+    lines.push(`  ${c.baseName}`);
+  }
+  lines.push(`generating keys and CSRs in ${inputs.kubeconfigDir}`);
+  for (const n of kcNames) {
+    const spec = specs[n];
+    const key = keys[k++];
+    const csr = createCertificateRequest(spec.clientName, spec.organizations, {
+      dnsNames: [],
+      ips: [],
+    }, key);
+    const kc = createWithCerts(
+      spec.apiServer,
+      inputs.clusterName ?? "kubernetes",
+      spec.clientName,
+      undefined,
+      encodePrivateKeyPEM(key),
+      undefined,
+    );
+    const p = path.join(inputs.kubeconfigDir, n);
+    await fs.writeFile(p, serializeKubeConfig(kc), 0o600, 0o755);
+    const cp = pathForCSR(inputs.kubeconfigDir, n);
+    await fs.writeFile(cp, csr.pem, 0o600, 0o700);
+    written.push(p, cp);
+    lines.push(`  ${n}`);
+  }
+  return { lines, written };
+}
