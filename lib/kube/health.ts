@@ -1,0 +1,128 @@
+/**
+ * Health probes of component endpoints (`/livez`, `/healthz`, `/readyz`), as kubeadm's
+ * wait-control-plane does: the API server through a verifying client, the controller
+ * manager and scheduler over HTTPS without verification, the kubelet over plain HTTP.
+ */
+
+import { KubeClient, type KubeClientConfig } from "./client.ts";
+import { KubeApiError } from "./errors.ts";
+
+/** How to reach the endpoint. */
+export interface ProbeOptions {
+  /** PEM CA to verify the server with (ignored with `insecureSkipTLSVerify`). */
+  caData?: string;
+  /** Skip server verification (kubeadm does so for KCM/scheduler on localhost). */
+  insecureSkipTLSVerify?: boolean;
+  /** Client certificate/key or token (the API server may refuse anonymous probes). */
+  certData?: string;
+  keyData?: string;
+  token?: string;
+  /** Timeout of one attempt (default 10 s). */
+  requestTimeoutMs?: number;
+  /** Component name for messages (default: the URL). */
+  name?: string;
+}
+
+/** The result of one probe. */
+export interface ProbeResult {
+  ok: boolean;
+  /** HTTP status when the server answered. */
+  status?: number;
+  /** Body (trimmed, at most 2 KiB) when the server answered. */
+  body?: string;
+  /** Why the probe failed, kubeadm style. */
+  error?: string;
+}
+
+function clientFor(url: URL, opts: ProbeOptions): KubeClient {
+  const cfg: KubeClientConfig = {
+    server: url.origin,
+    caData: opts.insecureSkipTLSVerify ? undefined : opts.caData,
+    certData: opts.certData,
+    keyData: opts.keyData,
+    token: opts.token,
+    insecureSkipTLSVerify: opts.insecureSkipTLSVerify,
+  };
+  return new KubeClient(cfg, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000 });
+}
+
+/** GET the URL once; ok when it answers 200. */
+export async function probe(url: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  const u = new URL(url);
+  const name = opts.name ?? u.origin;
+  const client = clientFor(u, opts);
+  try {
+    const res = await client.raw("GET", u.pathname + u.search, {
+      retry: false,
+      accept: "*/*",
+      verb: "check",
+      what: name,
+    });
+    const body = res.body.trim().slice(0, 2048);
+    if (res.status === 200) return { ok: true, status: 200, body };
+    return {
+      ok: false,
+      status: res.status,
+      body,
+      error: `${name} check failed at ${url} with status: ${res.status}`,
+    };
+  } catch (e) {
+    if (e instanceof KubeApiError) {
+      return {
+        ok: false,
+        status: e.status,
+        body: e.apiStatus.message,
+        error: `${name} check failed at ${url} with status: ${e.status}`,
+      };
+    }
+    return {
+      ok: false,
+      error: `${name} check failed at ${url}: ${e instanceof Error ? e.message : e}`,
+    };
+  } finally {
+    client.close();
+  }
+}
+
+/** Poll interval and bound of {@link waitForHealthy}. */
+export interface WaitOptions extends ProbeOptions {
+  /** Default 500 ms (kubeadm's KubernetesAPICallRetryInterval). */
+  intervalMs?: number;
+  /** Default 4 min (kubeadm's controlPlaneComponentHealthCheck). */
+  timeoutMs?: number;
+}
+
+/** Thrown when an endpoint stays unhealthy; carries the last probe. */
+export class UnhealthyError extends Error {
+  readonly last: ProbeResult;
+  readonly elapsedMs: number;
+  constructor(message: string, last: ProbeResult, elapsedMs: number) {
+    super(message);
+    this.name = "UnhealthyError";
+    this.last = last;
+    this.elapsedMs = elapsedMs;
+  }
+}
+
+/**
+ * Probe every `intervalMs` until a 200 or `timeoutMs`; returns the elapsed time.
+ * Throws {@link UnhealthyError} with the last probe's error.
+ */
+export async function waitForHealthy(url: string, opts: WaitOptions = {}): Promise<number> {
+  const start = Date.now();
+  const deadline = start + (opts.timeoutMs ?? 240_000);
+  const interval = opts.intervalMs ?? 500;
+  let last: ProbeResult = { ok: false, error: `${url} was not probed` };
+  while (true) {
+    last = await probe(url, opts);
+    if (last.ok) return Date.now() - start;
+    if (Date.now() + interval > deadline) break;
+    await new Promise((r) => setTimeout(r, interval));
+  }
+  throw new UnhealthyError(last.error ?? `${url} is not healthy`, last, Date.now() - start);
+}
+
+/** kubeadm's kubelet check error text for a failed `GET http://<addr>/healthz`. */
+export function kubeletHealthError(healthzURL: string, cause: string): string {
+  return `The HTTP call equal to 'curl -sSL ${healthzURL}' returned ${cause}\n`;
+}
