@@ -4,7 +4,7 @@
  * sandbox image set to the pause image that kubeadm names.
  */
 
-import { registerCleanup, run, spawnProc, waitFor } from "./process.ts";
+import { registerCleanup, run, spawnProc, WaitAborted, waitFor } from "./process.ts";
 import { testbed } from "./testbed.ts";
 
 export interface ContainerdOptions {
@@ -16,6 +16,8 @@ export interface ContainerdOptions {
   sandboxImage?: string;
   /** Snapshotter (default "overlayfs"). */
   snapshotter?: string;
+  /** runc binary (default: Debian's runc). */
+  runc?: string;
 }
 
 export interface ContainerdHandle extends AsyncDisposable {
@@ -42,6 +44,7 @@ function configToml(o: {
   cniConfDir: string;
   sandboxImage: string;
   snapshotter: string;
+  runc: string;
 }): string {
   return `version = 2
 root = "${o.root}/root"
@@ -71,7 +74,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
     stream_server_address = "127.0.0.1"
     stream_server_port = "0"
     enable_selinux = false
-    restrict_oom_score_adj = false
+    # This machine's bounding set lacks CAP_SYS_RESOURCE: negative oom_score_adj
+    # values (the sandbox's -998) cannot be set, so clamp them to containerd's own.
+    restrict_oom_score_adj = true
     [plugins."io.containerd.grpc.v1.cri".cni]
       bin_dir = "${testbed.cniBinDir}"
       conf_dir = "${o.cniConfDir}"
@@ -81,7 +86,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
         runtime_type = "io.containerd.runc.v2"
         [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-          BinaryName = "${testbed.path("runc")}"
+          BinaryName = "${o.runc}"
           Root = "${o.root}/runc"
           SystemdCgroup = false
 `;
@@ -116,6 +121,7 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
       cniConfDir,
       sandboxImage: opts.sandboxImage ?? testbed.pauseImage,
       snapshotter: opts.snapshotter ?? "overlayfs",
+      runc: opts.runc ?? testbed.path("runc"),
     }),
   );
   const crictlConfig = `${root}/crictl.yaml`;
@@ -198,7 +204,7 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
 
   try {
     await waitFor("containerd to serve its socket", async () => {
-      if (!proc.running()) throw new Error("containerd exited");
+      if (!proc.running()) throw new WaitAborted("containerd exited");
       const r = await run(testbed.path("ctr"), ["--address", socket, "version"], {
         allowFailure: true,
       });

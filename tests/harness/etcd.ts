@@ -1,6 +1,13 @@
 /** A private etcd (the test bed's etcd build) on loopback ports. */
 
-import { freePort, type Proc, registerCleanup, spawnProc, waitFor } from "./process.ts";
+import {
+  freePort,
+  type Proc,
+  registerCleanup,
+  spawnProc,
+  WaitAborted,
+  waitFor,
+} from "./process.ts";
 import { testbed } from "./testbed.ts";
 
 export interface EtcdOptions {
@@ -78,7 +85,7 @@ export async function startEtcd(opts: EtcdOptions = {}): Promise<EtcdHandle> {
   try {
     // etcd's /health needs no client cert only without TLS; with TLS, wait for the port.
     await waitFor("etcd to be healthy", async () => {
-      if (!proc.running()) throw new Error(`etcd exited:\n${proc.log()}`);
+      if (!proc.running()) throw new WaitAborted("etcd exited");
       if (opts.tls) {
         const c = await Deno.connect({ hostname: "127.0.0.1", port: clientPort });
         c.close();

@@ -163,7 +163,10 @@ export function spawnProc(
   };
 }
 
-/** Poll `check` until it returns true; throws with `describe()` after `timeoutMs`. */
+/** Thrown by a `waitFor` check to stop waiting at once (e.g. the process died). */
+export class WaitAborted extends Error {}
+
+/** Poll `check` until it returns true (a WaitAborted error ends the wait at once); throws with `describe()` after `timeoutMs`. */
 export async function waitFor(
   what: string,
   check: () => Promise<boolean> | boolean,
@@ -175,6 +178,9 @@ export async function waitFor(
     try {
       if (await check()) return;
     } catch (e) {
+      if (e instanceof WaitAborted) {
+        throw new Error(`${what}: ${e.message}${opts.describe ? `\n${opts.describe()}` : ""}`);
+      }
       last = e;
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 200));
