@@ -3,12 +3,40 @@
  * Entry point: builds kubeadm v1.37's command tree and runs it. Command modules are
  * declarative and cheap to import; heavy libraries load inside the commands that use them.
  */
-import { createProgram } from "./lib/cli.ts";
+import { type CommandSpec, createProgram, type Io } from "./lib/cli.ts";
+import { alphaCommand } from "./lib/commands/alpha.ts";
+import { certsCommand } from "./lib/commands/certs.ts";
+import { completionCommand } from "./lib/commands/completion.ts";
+import { configCommand } from "./lib/commands/config_cmd.ts";
+import { initCommand } from "./lib/commands/init.ts";
+import { joinCommand } from "./lib/commands/join.ts";
+import { kubeconfigCommand } from "./lib/commands/kubeconfig_cmd.ts";
+import { resetCommand } from "./lib/commands/reset.ts";
 import { rootCommand } from "./lib/commands/root.ts";
+import { tokenCommand } from "./lib/commands/token.ts";
+import { upgradeCommand } from "./lib/commands/upgrade.ts";
 import { versionCommand } from "./lib/commands/version.ts";
 
-export function program() {
-  return createProgram(rootCommand([versionCommand]));
+/** The whole command tree, in kubeadm's AddCommand order. */
+export function rootSpec(): CommandSpec {
+  const root: CommandSpec = rootCommand([
+    certsCommand,
+    completionCommand(() => root),
+    configCommand,
+    initCommand,
+    joinCommand,
+    resetCommand,
+    versionCommand,
+    tokenCommand,
+    upgradeCommand,
+    alphaCommand,
+    kubeconfigCommand,
+  ]);
+  return root;
+}
+
+export function program(io?: Io) {
+  return createProgram(rootSpec(), io);
 }
 
 if (import.meta.main) {

@@ -18,6 +18,10 @@ export interface FlagSpec {
   hidden?: boolean;
   /** Overrides the type name shown in help (pflag's back-quoted name in usage also works). */
   typeName?: string;
+  /** pflag MarkDeprecated: hidden from help; using it prints "Flag --x has been deprecated, <msg>". */
+  deprecated?: string;
+  /** cobra MarkFlagRequired: the command fails when the flag is not set. */
+  required?: boolean;
 }
 
 export interface CommandContext {
@@ -58,6 +62,8 @@ export interface CommandSpec {
   run?: (ctx: CommandContext) => Promise<void> | void;
   /** cobra RequireSubcommand: runnable, prints help and fails. */
   requireSubcommand?: boolean;
+  /** cobra DisableFlagsInUseLine: no " [flags]" appended to the usage line. */
+  disableFlagsInUseLine?: boolean;
 }
 
 export const ROOT_NAME = "kubeadm";
@@ -98,7 +104,9 @@ function defaultText(f: FlagSpec): string {
 export function flagUsages(flags: FlagSpec[]): string {
   const lines: string[] = [];
   let maxlen = 0;
-  const sorted = [...flags].filter((f) => !f.hidden).sort((a, b) => a.name.localeCompare(b.name));
+  const sorted = [...flags].filter((f) => !f.hidden && !f.deprecated).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+  );
   for (const f of sorted) {
     let line = f.short ? `  -${f.short}, --${f.name}` : `      --${f.name}`;
     const { name, usage } = flagTypeName(f);
@@ -148,6 +156,33 @@ function trimTrailing(s: string): string {
   return s.replace(/\s+$/, "");
 }
 
+/** cobra's IsAvailableCommand: shown in "Available Commands". */
+function available(n: Node): boolean {
+  if (n.spec.hidden) return false;
+  return runnable(n) || n.children.some(available);
+}
+
+/** cobra's IsAdditionalHelpTopicCommand: neither runnable nor with available subcommands. */
+function helpTopic(n: Node): boolean {
+  if (n.spec.hidden || runnable(n)) return false;
+  return !n.children.some(available);
+}
+
+function byName(a: Node, b: Node): number {
+  const x = nameOf(a.spec);
+  const y = nameOf(b.spec);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** cobra's UseLine. */
+function useLine(n: Node): string {
+  const parentPath = n.parent ? commandPath(n.parent) + " " : "";
+  let line = parentPath + n.spec.use;
+  if (n.spec.disableFlagsInUseLine) return line;
+  if (!line.includes("[flags]")) line += " [flags]";
+  return line;
+}
+
 /** cobra's help output for a command. */
 export function renderHelp(n: Node): string {
   const spec = n.spec;
@@ -157,33 +192,43 @@ export function renderHelp(n: Node): string {
   const cpath = commandPath(n);
   out += "Usage:";
   const localFlags = [...(spec.flags ?? []), ...(spec.persistentFlags ?? []), helpFlag(n)];
-  if (runnable(n)) {
-    const parentPath = n.parent ? commandPath(n.parent) + " " : "";
-    let useLine = parentPath + spec.use;
-    if (!useLine.includes("[flags]")) useLine += " [flags]";
-    out += `\n  ${useLine}`;
-  }
-  const subs = n.children.filter((c) => !c.spec.hidden);
+  if (runnable(n)) out += `\n  ${useLine(n)}`;
   const isRoot = !n.parent;
-  const listed = isRoot && subs.length > 0
-    ? [...subs, {
-      spec: { use: "help [command]", short: "Help about any command" },
-      children: [],
-    } as Node]
-    : subs;
-  if (subs.length > 0) out += `\n  ${cpath} [command]`;
+  const helpCmd = {
+    spec: { use: "help [command]", short: "Help about any command" },
+    children: [],
+  };
+  const hasSubs = n.children.some(available);
+  const listed = hasSubs && isRoot
+    ? [...n.children, { ...helpCmd, parent: n } as Node]
+    : n.children;
+  if (hasSubs) out += `\n  ${cpath} [command]`;
   if (spec.aliases?.length) out += `\n\nAliases:\n  ${[nameOf(spec), ...spec.aliases].join(", ")}`;
   if (spec.example) out += `\n\nExamples:\n${spec.example}`;
-  if (subs.length > 0) {
-    const sorted = [...listed].sort((a, b) => nameOf(a.spec).localeCompare(nameOf(b.spec)));
-    const pad = Math.max(11, ...sorted.map((c) => nameOf(c.spec).length));
+  if (hasSubs) {
+    const sorted = [...listed].sort(byName);
+    const pad = Math.max(11, ...listed.map((c) => nameOf(c.spec).length));
     out += "\n\nAvailable Commands:";
-    for (const c of sorted) out += `\n  ${nameOf(c.spec).padEnd(pad)} ${c.spec.short}`;
+    for (const c of sorted) {
+      if (available(c) || nameOf(c.spec) === "help") {
+        out += `\n  ${nameOf(c.spec).padEnd(pad)} ${c.spec.short}`;
+      }
+    }
   }
   out += "\n\nFlags:\n" + trimTrailing(flagUsages(localFlags));
   const inherited = inheritedFlags(n);
-  if (inherited.length > 0) out += "\n\nGlobal Flags:\n" + trimTrailing(flagUsages(inherited));
-  if (subs.length > 0) {
+  if (inherited.some((f) => !f.hidden && !f.deprecated)) {
+    out += "\n\nGlobal Flags:\n" + trimTrailing(flagUsages(inherited));
+  }
+  const topics = n.children.filter(helpTopic);
+  if (topics.length > 0) {
+    const pad = Math.max(...n.children.map((c) => commandPath(c).length));
+    out += "\n\nAdditional help topics:";
+    for (const c of [...topics].sort(byName)) {
+      out += `\n  ${commandPath(c).padEnd(pad)} ${c.spec.short}`;
+    }
+  }
+  if (hasSubs) {
     out += `\n\nUse "${cpath} [command] --help" for more information about a command.`;
   }
   return out + "\n";
@@ -331,6 +376,32 @@ function checkArgs(rule: ArgsRule | undefined, args: string[], n: Node): void {
   }
 }
 
+/** Levenshtein distance, case-insensitive (cobra's ld). */
+function ld(s: string, t: string): number {
+  s = s.toLowerCase();
+  t = t.toLowerCase();
+  const d: number[][] = [];
+  for (let i = 0; i <= s.length; i++) d.push([i, ...new Array(t.length).fill(0)]);
+  for (let j = 0; j <= t.length; j++) d[0][j] = j;
+  for (let j = 1; j <= t.length; j++) {
+    for (let i = 1; i <= s.length; i++) {
+      d[i][j] = s[i - 1] === t[j - 1]
+        ? d[i - 1][j - 1]
+        : Math.min(d[i - 1][j], d[i][j - 1], d[i - 1][j - 1]) + 1;
+    }
+  }
+  return d[s.length][t.length];
+}
+
+/** cobra's findSuggestions: "\n\nDid you mean this?\n\t<name>\n" or "". */
+function suggestionsFor(n: Node, typed: string): string {
+  const names = n.children.filter(available).map((c) => nameOf(c.spec)).filter((name) =>
+    ld(typed, name) <= 2 || name.toLowerCase().startsWith(typed.toLowerCase())
+  );
+  if (names.length === 0) return "";
+  return "\n\nDid you mean this?\n" + names.map((name) => `\t${name}\n`).join("");
+}
+
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
@@ -349,15 +420,26 @@ function allBoolFlags(n: Node, acc: Set<string>): Set<string> {
   return acc;
 }
 
-/** pflag accepts `--flag=true|false` for booleans; commander does not. */
-function normalizeBoolArgs(argv: string[], bools: Set<string>): string[] {
+/**
+ * pflag accepts `--flag=true|false` for booleans; commander does not. `--x=true` becomes `--x`;
+ * `--x=false` is removed from argv and reported in `falses`, to be applied after parsing.
+ */
+function normalizeBoolArgs(
+  argv: string[],
+  bools: Set<string>,
+): { args: string[]; falses: string[] } {
   const out: string[] = [];
+  const falses: string[] = [];
   for (const a of argv) {
+    if (a === "--") {
+      out.push(...argv.slice(argv.indexOf(a)));
+      break;
+    }
     const m = a.match(/^--([^=]+)=(.*)$/);
     if (m && bools.has(m[1])) {
       const v = m[2].toLowerCase();
       if (["true", "t", "1"].includes(v)) out.push(`--${m[1]}`);
-      else if (["false", "f", "0"].includes(v)) continue;
+      else if (["false", "f", "0"].includes(v)) falses.push(m[1]);
       else {
         throw new UsageError(
           `invalid argument ${JSON.stringify(m[2])} for "--${m[1]}" flag: strconv.ParseBool: ` +
@@ -366,7 +448,7 @@ function normalizeBoolArgs(argv: string[], bools: Set<string>): string[] {
       }
     } else out.push(a);
   }
-  return out;
+  return { args: out, falses };
 }
 
 function buildTree(spec: CommandSpec, parent?: Node): Node {
@@ -395,6 +477,8 @@ export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Progra
   const root = buildTree(rootSpec);
   const bools = allBoolFlags(root, new Set());
 
+  let falses: string[] = [];
+
   function toCommander(n: Node, result: { action?: () => Promise<void> }): Command {
     const c = new Command(nameOf(n.spec));
     c.enablePositionalOptions();
@@ -413,25 +497,40 @@ export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Progra
     c.action((args: string[], _opts: unknown, cmd: Command) => {
       result.action = async () => {
         const opts = cmd.opts() as Record<string, unknown>;
+        const boolNames = new Set(all.filter((f) => f.type === "bool").map((f) => f.name));
+        for (const f of falses) {
+          if (!boolNames.has(f)) throw new UsageError(`unknown flag: --${f}`);
+          opts[f] = false;
+        }
         const ctx: CommandContext = {
           path: commandPath(n),
           args,
           flags: opts,
           changed: new Set(
-            all.map((f) => f.name).filter((k) => cmd.getOptionValueSource(k) === "cli"),
+            all.map((f) => f.name).filter((k) =>
+              cmd.getOptionValueSource(k) === "cli" || falses.includes(k)
+            ),
           ),
           out: io.out,
           err: io.err,
           help: () => io.out(renderHelp(n)),
         };
+        for (const f of all) {
+          if (f.deprecated && ctx.changed.has(f.name)) {
+            io.err(`Flag --${f.name} has been deprecated, ${f.deprecated}\n`);
+          }
+        }
         if (opts.help) {
           ctx.help();
           return;
         }
         if (!runnable(n)) {
-          if (args.length > 0 && n.children.length > 0) {
+          // cobra's legacyArgs: only the root rejects unknown subcommands; other non-runnable
+          // commands print their help.
+          if (args.length > 0 && !n.parent && n.children.length > 0) {
             throw new UsageError(
-              `unknown command ${JSON.stringify(args[0])} for ${JSON.stringify(commandPath(n))}`,
+              `unknown command ${JSON.stringify(args[0])} for ${JSON.stringify(commandPath(n))}` +
+                suggestionsFor(n, args[0]),
             );
           }
           ctx.help();
@@ -443,6 +542,12 @@ export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Progra
           throw new KubestrapError(SUBCOMMAND_REQUIRED.slice("\nerror: ".length + 0));
         }
         checkArgs(n.spec.args, args, n);
+        const missing = all.filter((f) => f.required && !ctx.changed.has(f.name));
+        if (missing.length > 0) {
+          throw new UsageError(
+            `required flag(s) ${missing.map((f) => JSON.stringify(f.name)).join(", ")} not set`,
+          );
+        }
         await n.spec.run(ctx);
       };
     });
@@ -459,7 +564,9 @@ export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Progra
     async run(argv: string[]): Promise<number> {
       const result: { action?: () => Promise<void> } = {};
       try {
-        const args = normalizeBoolArgs(argv, bools);
+        const normalized = normalizeBoolArgs(argv, bools);
+        const args = normalized.args;
+        falses = normalized.falses;
         // `kubeadm help [command...]` prints that command's help.
         if (args[0] === "help") {
           const n = findNode(root, args.slice(1).filter((a) => !a.startsWith("-")));
@@ -472,18 +579,18 @@ export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Progra
         if (result.action) await result.action();
         return 0;
       } catch (e) {
-        return reportError(e, io);
+        return reportError(e, io, argv);
       }
     },
   };
 }
 
 /** Prints an error the way kubeadm's HandleError does and returns the exit code. */
-export function reportError(e: unknown, io: Io): number {
+export function reportError(e: unknown, io: Io, argv: string[] = []): number {
   let msg: string;
   let code = 1;
   if (e instanceof CommanderError) {
-    msg = commanderMessage(e);
+    msg = commanderMessage(e, argv[argv.length - 1]);
   } else if (e instanceof KubestrapError) {
     msg = e.message;
     code = e.exitCode;
@@ -501,7 +608,7 @@ export function reportError(e: unknown, io: Io): number {
   return code;
 }
 
-function commanderMessage(e: CommanderError): string {
+function commanderMessage(e: CommanderError, lastArg?: string): string {
   const m = e.message.replace(/^error: /, "");
   let r: RegExpMatchArray | null;
   if (e.code === "commander.unknownOption" && (r = m.match(/unknown option '([^']+)'/))) {
@@ -511,7 +618,12 @@ function commanderMessage(e: CommanderError): string {
       : `unknown shorthand flag: '${flag.slice(1, 2)}' in ${flag}`;
   }
   if (e.code === "commander.optionMissingArgument" && (r = m.match(/option '([^']+)'/))) {
-    const long = r[1].split(",").map((s) => s.trim()).find((s) => s.startsWith("--")) ?? r[1];
+    const names = r[1].replace(/\s*<value>$/, "").split(",").map((s) => s.trim());
+    const long = names.find((s) => s.startsWith("--")) ?? names[0];
+    const short = names.find((s) => /^-[^-]$/.test(s));
+    if (short && lastArg?.startsWith(short)) {
+      return `flag needs an argument: '${short.slice(1)}' in ${lastArg}`;
+    }
     return `flag needs an argument: ${long}`;
   }
   return m;
@@ -552,4 +664,24 @@ export function examples(s: string): string {
   const trimmed = s.trim();
   if (trimmed === "") return "";
   return trimmed.split("\n").map((l) => "  " + l.trim()).join("\n");
+}
+
+/** lithammer/dedent: removes the common leading whitespace of all non-blank lines. */
+export function dedent(s: string): string {
+  let margin: string | undefined;
+  const lines = s.split("\n");
+  for (const line of lines) {
+    if (line.trim() === "") continue;
+    const indent = line.match(/^[ \t]*/)![0];
+    if (margin === undefined || !indent.startsWith(margin)) {
+      if (margin === undefined || margin.startsWith(indent)) margin = indent;
+      else {
+        let i = 0;
+        while (i < margin.length && i < indent.length && margin[i] === indent[i]) i++;
+        margin = margin.slice(0, i);
+      }
+    }
+  }
+  return lines.map((l) => (l.trim() === "" ? l.replace(/^[ \t]+$/, "") : l.slice(margin!.length)))
+    .join("\n");
 }

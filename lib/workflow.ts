@@ -192,6 +192,8 @@ export class Workflow<D> {
   bind(
     cmd: CommandSpec,
     start: (ctx: CommandContext, opts: WorkflowOptions) => Promise<void>,
+    /** kubeadm's SetAdditionalFlags: flags only phase subcommands may inherit. */
+    additionalFlags: FlagSpec[] = [],
   ): CommandSpec {
     const cmdName = cmd.use.split(" ")[0];
     const cmdFlags = cmd.flags ?? [];
@@ -201,7 +203,8 @@ export class Workflow<D> {
       const generated = parentName ? `${parentName}/${cleanName(p.name)}` : cleanName(p.name);
       const selector = p.runAllSiblings ? parentName! : generated;
       const inherited = (p.inheritFlags ?? []).map((name) => {
-        const f = cmdFlags.find((f) => f.name === name) ?? sharedPhaseFlags[name];
+        const f = cmdFlags.find((f) => f.name === name) ??
+          additionalFlags.find((f) => f.name === name) ?? sharedPhaseFlags[name];
         if (!f) throw new Error(`phase ${generated} inherits unknown flag ${name}`);
         return f;
       });
@@ -210,7 +213,7 @@ export class Workflow<D> {
       );
       const hasChildren = (p.phases ?? []).length > 0;
       return {
-        use: cleanName(p.name),
+        use: p.name.toLowerCase(),
         aliases: p.aliases,
         short: p.short,
         long: p.long,

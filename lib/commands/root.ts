@@ -17,9 +17,8 @@ export const globalFlags: FlagSpec[] = [
   {
     name: "vmodule",
     type: "string",
-    typeName: "pattern=N,...",
-    usage: "comma-separated list of pattern=N settings for file-filtered logging (only works for " +
-      "text log format)",
+    typeName: "moduleSpec",
+    usage: "comma-separated list of pattern=N settings for file-filtered logging",
   },
 ];
 

@@ -1,0 +1,165 @@
+/** `kubeadm certs` (alias `certificates`) and its subcommands. */
+import { type CommandSpec, dedent, examples, type FlagSpec, longDesc } from "../cli.ts";
+import { NotImplementedError } from "../errors.ts";
+import { defaultCertList } from "../../phases/init/certs.ts";
+import { configFlag, kubeconfigDirFlag, kubeconfigFlag, outputFlags } from "./options.ts";
+
+const genericCertRenewLongDesc = longDesc(`
+	Renew the %s.
+
+	Renewals run unconditionally, regardless of certificate expiration date; extra attributes such as SANs will
+	be based on the existing file/certificates, there is no need to resupply them.
+
+	Renewal by default tries to use the certificate authority in the local PKI managed by kubeadm; as alternative
+	it is possible to use K8s certificate API for certificate renewal, or as a last option, to generate a CSR request.
+
+	After renewal, in order to make changes effective, is required to restart control-plane components and
+	eventually re-distribute the renewed certificate in case the file is used elsewhere.
+`);
+
+function renewFlags(): FlagSpec[] {
+  return [
+    configFlag(),
+    {
+      name: "cert-dir",
+      type: "string",
+      default: "/etc/kubernetes/pki",
+      usage: "The path where to save the certificates",
+    },
+    kubeconfigFlag(),
+  ];
+}
+
+/** A certificate `kubeadm certs renew` knows: signed certificates, then kubeconfig files. */
+export interface RenewTarget {
+  name: string;
+  longName: string;
+}
+
+/** The renewal manager's certificates, sorted by name as rm.Certificates() does. */
+export const renewTargets: RenewTarget[] = [
+  ...defaultCertList.filter((c) => c.caName !== "").map((c) => ({
+    name: c.name,
+    longName: c.longName,
+  })),
+  {
+    name: "admin.conf",
+    longName:
+      "certificate embedded in the kubeconfig file for the admin to use and for kubeadm itself",
+  },
+  {
+    name: "super-admin.conf",
+    longName: "certificate embedded in the kubeconfig file for the super-admin",
+  },
+  {
+    name: "controller-manager.conf",
+    longName: "certificate embedded in the kubeconfig file for the controller manager to use",
+  },
+  {
+    name: "scheduler.conf",
+    longName: "certificate embedded in the kubeconfig file for the scheduler manager to use",
+  },
+].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
+function renewCommand(t: RenewTarget): CommandSpec {
+  return {
+    use: t.name,
+    short: `Renew the ${t.longName}`,
+    long: genericCertRenewLongDesc.replace("%s", t.longName),
+    flags: renewFlags(),
+    args: { kind: "none" },
+    run: () => {
+      throw new NotImplementedError(`kubeadm certs renew ${t.name}`);
+    },
+  };
+}
+
+const renewAllCommand: CommandSpec = {
+  use: "all",
+  short: "Renew all available certificates",
+  long: longDesc(`
+    Renew all known certificates necessary to run the control plane. Renewals are run unconditionally, regardless
+    of expiration date. Renewals can also be run individually for more control.
+`),
+  flags: renewFlags(),
+  args: { kind: "none" },
+  run: () => {
+    throw new NotImplementedError("kubeadm certs renew all");
+  },
+};
+
+const renewGroup: CommandSpec = {
+  use: "renew",
+  short: "Renew certificates for a Kubernetes cluster",
+  requireSubcommand: true,
+  args: { kind: "none" },
+  subcommands: [...renewTargets.map(renewCommand), renewAllCommand],
+};
+
+const checkExpirationCommand: CommandSpec = {
+  use: "check-expiration",
+  short: "Check certificates expiration for a Kubernetes cluster",
+  long: longDesc(`
+	Checks expiration for the certificates in the local PKI managed by kubeadm.
+`),
+  args: { kind: "none" },
+  flags: [...renewFlags(), ...outputFlags()],
+  run: () => {
+    throw new NotImplementedError("kubeadm certs check-expiration");
+  },
+};
+
+const certificateKeyCommand: CommandSpec = {
+  use: "certificate-key",
+  short: "Generate certificate keys",
+  long: dedent(`
+	This command will print out a secure randomly-generated certificate key that can be used with
+	the "init" command.
+
+	You can also use "kubeadm init --upload-certs" without specifying a certificate key and it will
+	generate and print one for you.
+`),
+  args: { kind: "none" },
+  run: () => {
+    throw new NotImplementedError("kubeadm certs certificate-key");
+  },
+};
+
+const generateCSRCommand: CommandSpec = {
+  use: "generate-csr",
+  short: "Generate keys and certificate signing requests",
+  long: longDesc(`
+	Generates keys and certificate signing requests (CSRs) for all the certificates required to run the control plane.
+	This command also generates partial kubeconfig files with private key data in the  "users > user > client-key-data" field,
+	and for each kubeconfig file an accompanying ".csr" file is created.
+
+	This command is designed for use in [Kubeadm External CA Mode](https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-certs/#external-ca-mode).
+	It generates CSRs which you can then submit to your external certificate authority for signing.
+
+	The PEM encoded signed certificates should then be saved alongside the key files, using ".crt" as the file extension,
+	or in the case of kubeconfig files, the PEM encoded signed certificate should be base64 encoded
+	and added to the kubeconfig file in the "users > user > client-certificate-data" field.
+`),
+  example: examples(`
+	# The following command will generate keys and CSRs for all control-plane certificates and kubeconfig files:
+	kubeadm certs generate-csr --kubeconfig-dir /tmp/etc-k8s --cert-dir /tmp/etc-k8s/pki
+`),
+  args: { kind: "none" },
+  flags: [
+    configFlag(),
+    { name: "cert-dir", type: "string", usage: "The path where to save the certificates" },
+    kubeconfigDirFlag(),
+  ],
+  run: () => {
+    throw new NotImplementedError("kubeadm certs generate-csr");
+  },
+};
+
+export const certsCommand: CommandSpec = {
+  use: "certs",
+  aliases: ["certificates"],
+  short: "Commands related to handling Kubernetes certificates",
+  requireSubcommand: true,
+  args: { kind: "none" },
+  subcommands: [renewGroup, checkExpirationCommand, certificateKeyCommand, generateCSRCommand],
+};

@@ -1,0 +1,194 @@
+/**
+ * `kubeadm config {print,migrate,validate,images}`. The behaviour lives in ./config.ts (another
+ * engineer's module), loaded lazily. Contract of the functions called there, each receiving the
+ * command context (flags by kebab-case name in `ctx.flags`, output through `ctx.out`):
+ *   printDefaults(ctx, action: "init" | "join" | "reset" | "upgrade")
+ *   migrateConfig(ctx)     // --old-config (checked non-empty here), --new-config, --allow-experimental-api
+ *   validateConfig(ctx)    // --config (checked non-empty here), --allow-deprecated-api, --allow-experimental-api
+ *   listImages(ctx)        // --config, --kubernetes-version, --feature-gates, --image-repository, -o
+ *   pullImages(ctx)        // same plus --cri-socket
+ * A function that is not exported (yet) makes its command fail with NotImplementedError.
+ */
+import { type CommandContext, type CommandSpec, dedent, type FlagSpec } from "../cli.ts";
+import { KubestrapError, NotImplementedError } from "../errors.ts";
+import {
+  configFlag,
+  criSocketFlag,
+  featureGatesFlag,
+  imageRepositoryFlag,
+  kubeconfigFlag,
+  kubernetesVersionFlag,
+  outputFlags,
+} from "./options.ts";
+
+async function callConfig(name: string, what: string, ...args: unknown[]): Promise<void> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import("./config.ts") as unknown as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof TypeError && /Module not found|Cannot find module/.test(e.message)) {
+      throw new NotImplementedError(what);
+    }
+    throw e;
+  }
+  const f = mod[name];
+  if (typeof f !== "function") throw new NotImplementedError(what);
+  await f(...args);
+}
+
+const API_VERSION = "kubeadm.k8s.io/v1beta4";
+
+function printDefaultsCommand(action: "init" | "join" | "reset" | "upgrade"): CommandSpec {
+  const flags: FlagSpec[] = action === "init"
+    ? [{
+      name: "component-configs",
+      type: "strings",
+      usage: "A comma-separated list for component config API objects to print the default " +
+        "values for. Available values: [KubeProxyConfiguration KubeletConfiguration]. If this " +
+        "flag is not set, no component configs will be printed.",
+    }]
+    : [];
+  return {
+    use: `${action}-defaults`,
+    short: `Print default ${action} configuration, that can be used for 'kubeadm ${action}'`,
+    long: dedent(`
+			This command prints objects such as the default ${action} configuration that is used for 'kubeadm ${action}'.
+
+			Note that sensitive values like the Bootstrap Token fields are replaced with placeholder values like "abcdef.0123456789abcdef" in order to pass validation but
+			not perform the real computation for creating a token.
+		`),
+    args: { kind: "none" },
+    flags,
+    run: (ctx) =>
+      callConfig("printDefaults", `kubeadm config print ${action}-defaults`, ctx, action),
+  };
+}
+
+const printCommand: CommandSpec = {
+  use: "print",
+  short: "Print configuration",
+  long: dedent(`
+			This command prints configurations for subcommands provided.
+			For details, see: https://pkg.go.dev/k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm#section-directories`),
+  requireSubcommand: true,
+  args: { kind: "none" },
+  subcommands: (["init", "join", "reset", "upgrade"] as const).map(printDefaultsCommand),
+};
+
+const migrateCommand: CommandSpec = {
+  use: "migrate",
+  short: "Read an older version of the kubeadm configuration API types from a file, and output " +
+    "the similar config object for the newer version",
+  long: dedent(`
+			This command lets you convert configuration objects of older versions to the latest supported version,
+			locally in the CLI tool without ever touching anything in the cluster.
+			In this version of kubeadm, the following API versions are supported:
+			- ${API_VERSION}
+
+			Further, kubeadm can only write out config of version "${API_VERSION}", but read both types.
+			So regardless of what version you pass to the --old-config parameter here, the API object will be
+			read, deserialized, defaulted, converted, validated, and re-serialized when written to stdout or
+			--new-config if specified.
+
+			In other words, the output of this command is what kubeadm actually would read internally if you
+			submitted this file to "kubeadm init"
+		`),
+  args: { kind: "none" },
+  flags: [
+    {
+      name: "old-config",
+      type: "string",
+      usage: "Path to the kubeadm config file that is using an old API version and should be " +
+        "converted. This flag is mandatory.",
+    },
+    {
+      name: "new-config",
+      type: "string",
+      usage: "Path to the resulting equivalent kubeadm config file using the new API version. " +
+        "Optional, if not specified output will be sent to STDOUT.",
+    },
+    {
+      name: "allow-experimental-api",
+      type: "bool",
+      usage: "Allow migration to experimental, unreleased APIs.",
+    },
+  ],
+  run: (ctx) => {
+    if (!ctx.flags["old-config"]) throw new KubestrapError("the --old-config flag is mandatory");
+    return callConfig("migrateConfig", "kubeadm config migrate", ctx);
+  },
+};
+
+const validateCommand: CommandSpec = {
+  use: "validate",
+  short: "Read a file containing the kubeadm configuration API and report any validation problems",
+  long: dedent(`
+			This command lets you validate a kubeadm configuration API file and report any warnings and errors.
+			If there are no errors the exit status will be zero, otherwise it will be non-zero.
+			Any unmarshaling problems such as unknown API fields will trigger errors. Unknown API versions and
+			fields with invalid values will also trigger errors. Any other errors or warnings may be reported
+			depending on contents of the input file.
+
+			In this version of kubeadm, the following API versions are supported:
+			- ${API_VERSION}
+		`),
+  args: { kind: "none" },
+  flags: [
+    configFlag(),
+    { name: "allow-deprecated-api", type: "bool", usage: "Allow validation of deprecated APIs." },
+    {
+      name: "allow-experimental-api",
+      type: "bool",
+      usage: "Allow validation of experimental, unreleased APIs.",
+    },
+  ],
+  run: (ctx) => {
+    if (!ctx.flags["config"]) throw new KubestrapError("the --config flag is mandatory");
+    return callConfig("validateConfig", "kubeadm config validate", ctx);
+  },
+};
+
+function imagesCommonFlags(): FlagSpec[] {
+  return [kubernetesVersionFlag(), featureGatesFlag(), imageRepositoryFlag(), configFlag()];
+}
+
+const imagesListCommand: CommandSpec = {
+  use: "list",
+  short: "Print a list of images kubeadm will use. The configuration file is used in case any " +
+    "images or image repositories are customized",
+  args: { kind: "none" },
+  flags: outputFlags(),
+  persistentFlags: imagesCommonFlags(),
+  run: (ctx: CommandContext) => callConfig("listImages", "kubeadm config images list", ctx),
+};
+
+const imagesPullCommand: CommandSpec = {
+  use: "pull",
+  short: "Pull images used by kubeadm",
+  args: { kind: "none" },
+  persistentFlags: [...imagesCommonFlags(), criSocketFlag()],
+  run: (ctx: CommandContext) => callConfig("pullImages", "kubeadm config images pull", ctx),
+};
+
+const imagesCommand: CommandSpec = {
+  use: "images",
+  short: "Interact with container images used by kubeadm",
+  requireSubcommand: true,
+  args: { kind: "none" },
+  subcommands: [imagesListCommand, imagesPullCommand],
+};
+
+export const configCommand: CommandSpec = {
+  use: "config",
+  short: "Manage configuration for a kubeadm cluster persisted in a ConfigMap in the cluster",
+  long: dedent(`
+			There is a ConfigMap in the kube-system namespace called "kubeadm-config" that kubeadm uses to store internal configuration about the
+			cluster. kubeadm CLI v1.8.0+ automatically creates this ConfigMap with the config used with 'kubeadm init', but if you
+			initialized your cluster using kubeadm v1.7.x or lower, you must use the 'kubeadm init phase upload-config' command to
+			create this ConfigMap. This is required so that 'kubeadm upgrade' can configure your upgraded cluster correctly.
+		`),
+  requireSubcommand: true,
+  args: { kind: "none" },
+  persistentFlags: [kubeconfigFlag()],
+  subcommands: [printCommand, migrateCommand, validateCommand, imagesCommand],
+};

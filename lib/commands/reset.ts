@@ -1,0 +1,69 @@
+/** `kubeadm reset`: flags of reset.go, bound to the reset workflow. */
+import { type CommandContext, type CommandSpec, dedent, type FlagSpec } from "../cli.ts";
+import { Workflow, type WorkflowOptions } from "../workflow.ts";
+import type { ResetData } from "../../phases/reset/data.ts";
+import { resetPhases } from "../../phases/reset/mod.ts";
+import {
+  configFlag,
+  criSocketFlag,
+  DRY_RUN_USAGE,
+  dryRunFlag,
+  ignorePreflightErrorsFlag,
+  kubeconfigFlag,
+} from "./options.ts";
+import { factoryOf, runWorkflow } from "./workflow_cmd.ts";
+
+/** Printed after a successful `kubeadm reset`. */
+export const manualCleanupInstructions = dedent(`
+		The reset process does not perform cleanup of CNI plugin configuration,
+		network filtering rules and kubeconfig files.
+
+		For information on how to perform this cleanup manually, please see:
+		    https://k8s.io/docs/reference/setup-tools/kubeadm/kubeadm-reset/
+
+	`);
+
+export const resetFlags: FlagSpec[] = [
+  {
+    name: "cert-dir",
+    type: "string",
+    default: "/etc/kubernetes/pki",
+    usage: "The path to the directory where the certificates are stored. If specified, clean " +
+      "this directory.",
+  },
+  {
+    name: "force",
+    short: "f",
+    type: "bool",
+    usage: "Reset the node without prompting for confirmation.",
+  },
+  dryRunFlag(DRY_RUN_USAGE),
+  {
+    name: "cleanup-tmp-dir",
+    type: "bool",
+    usage: `Cleanup the "/etc/kubernetes/tmp" directory`,
+  },
+  kubeconfigFlag(),
+  configFlag(),
+  ignorePreflightErrorsFlag(),
+  criSocketFlag(),
+];
+
+export const resetWorkflow = new Workflow<ResetData>(resetPhases);
+
+/** Runs the reset workflow; data from `newResetData(ctx)` in phases/reset/data.ts. */
+export async function startReset(ctx: CommandContext, opts: WorkflowOptions): Promise<void> {
+  const mod = await import("../../phases/reset/data.ts") as Record<string, unknown>;
+  await runWorkflow(resetWorkflow, ctx, opts, factoryOf<ResetData>(mod, "newResetData"));
+  if (!opts.filterPhases) ctx.out(manualCleanupInstructions);
+}
+
+export const resetCommand: CommandSpec = resetWorkflow.bind(
+  {
+    use: "reset",
+    short:
+      "Performs a best effort revert of changes made to this host by 'kubeadm init' or 'kubeadm join'",
+    flags: resetFlags,
+  },
+  startReset,
+);

@@ -1,0 +1,189 @@
+/** `kubeadm upgrade {apply,plan,diff,node}`; apply and node are phase workflows. */
+import { type CommandContext, type CommandSpec, type FlagSpec, longDesc } from "../cli.ts";
+import { NotImplementedError } from "../errors.ts";
+import { Workflow, type WorkflowOptions } from "../workflow.ts";
+import type { UpgradeApplyData } from "../../phases/upgrade/apply/data.ts";
+import { upgradeApplyPhases } from "../../phases/upgrade/apply/mod.ts";
+import type { UpgradeNodeData } from "../../phases/upgrade/node/data.ts";
+import { upgradeNodePhases } from "../../phases/upgrade/node/mod.ts";
+import {
+  configFlag,
+  ignorePreflightErrorsFlag,
+  kubeconfigFlag,
+  outputFlags,
+  patchesFlag,
+} from "./options.ts";
+import { factoryOf, runWorkflow } from "./workflow_cmd.ts";
+
+function applyPlanFlags(): FlagSpec[] {
+  return [
+    kubeconfigFlag(),
+    configFlag(),
+    {
+      name: "allow-experimental-upgrades",
+      type: "bool",
+      usage: "Show unstable versions of Kubernetes as an upgrade alternative and allow upgrading " +
+        "to an alpha/beta/release candidate versions of Kubernetes.",
+    },
+    {
+      name: "allow-release-candidate-upgrades",
+      type: "bool",
+      usage: "Show release candidate versions of Kubernetes as an upgrade alternative and allow " +
+        "upgrading to a release candidate versions of Kubernetes.",
+    },
+    {
+      name: "print-config",
+      type: "bool",
+      usage: "Specifies whether the configuration file that will be used in the upgrade should " +
+        "be printed or not.",
+    },
+    { name: "etcd-upgrade", type: "bool", default: true, usage: "Perform the upgrade of etcd." },
+    ignorePreflightErrorsFlag(),
+  ];
+}
+
+const certificateRenewalFlag: FlagSpec = {
+  name: "certificate-renewal",
+  type: "bool",
+  default: true,
+  usage: "Perform the renewal of certificates used by component changed during upgrades.",
+};
+
+export const upgradeApplyWorkflow = new Workflow<UpgradeApplyData>(upgradeApplyPhases);
+
+/**
+ * Runs the upgrade apply workflow; data from `newUpgradeApplyData(ctx)` in
+ * phases/upgrade/apply/data.ts, final message from its `printUpgradeApplyDone(data, ctx)`.
+ */
+export async function startUpgradeApply(
+  ctx: CommandContext,
+  opts: WorkflowOptions,
+): Promise<void> {
+  const mod = await import("../../phases/upgrade/apply/data.ts") as Record<string, unknown>;
+  const data = await runWorkflow(
+    upgradeApplyWorkflow,
+    ctx,
+    opts,
+    factoryOf<UpgradeApplyData>(mod, "newUpgradeApplyData"),
+  );
+  const done = mod["printUpgradeApplyDone"];
+  if (!opts.filterPhases && typeof done === "function") await done(data, ctx);
+}
+
+const applyCommand: CommandSpec = upgradeApplyWorkflow.bind(
+  {
+    use: "apply [version]",
+    disableFlagsInUseLine: true,
+    short: "Upgrade your Kubernetes cluster to the specified version",
+    flags: [
+      ...applyPlanFlags(),
+      {
+        name: "yes",
+        short: "y",
+        type: "bool",
+        usage: "Perform the upgrade and do not prompt for confirmation (non-interactive mode).",
+      },
+      {
+        name: "force",
+        short: "f",
+        type: "bool",
+        usage: "Force upgrading although some requirements might not be met. This also implies " +
+          "non-interactive mode.",
+      },
+      {
+        name: "dry-run",
+        type: "bool",
+        usage: "Do not change any state, just output what actions would be performed.",
+      },
+      certificateRenewalFlag,
+      patchesFlag(),
+    ],
+  },
+  startUpgradeApply,
+);
+
+const planCommand: CommandSpec = {
+  use: "plan [version] [flags]",
+  short: "Check which versions are available to upgrade to and validate whether your current " +
+    "cluster is upgradeable.",
+  long: longDesc(`
+	Check which versions are available to upgrade to and validate whether your current cluster is upgradeable.
+	This command can only run on the control plane nodes where the kubeconfig file "admin.conf" exists.
+	To skip the internet check, pass in the optional [version] parameter.
+`),
+  flags: [...outputFlags(), ...applyPlanFlags()],
+  run: () => {
+    throw new NotImplementedError("kubeadm upgrade plan");
+  },
+};
+
+const diffCommand: CommandSpec = {
+  use: "diff [version]",
+  short: "Show what differences would be applied to existing static pod manifests. See also: " +
+    "kubeadm upgrade apply --dry-run",
+  flags: [
+    kubeconfigFlag(),
+    configFlag(),
+    {
+      name: "context-lines",
+      short: "c",
+      type: "int",
+      default: 3,
+      usage: "How many lines of context in the diff",
+    },
+  ],
+  run: () => {
+    throw new NotImplementedError("kubeadm upgrade diff");
+  },
+};
+
+export const upgradeNodeWorkflow = new Workflow<UpgradeNodeData>(upgradeNodePhases);
+
+/**
+ * Runs the upgrade node workflow; data from `newUpgradeNodeData(ctx)` in
+ * phases/upgrade/node/data.ts, final message from its `printUpgradeNodeDone(data, ctx)`.
+ */
+export async function startUpgradeNode(
+  ctx: CommandContext,
+  opts: WorkflowOptions,
+): Promise<void> {
+  const mod = await import("../../phases/upgrade/node/data.ts") as Record<string, unknown>;
+  const data = await runWorkflow(
+    upgradeNodeWorkflow,
+    ctx,
+    opts,
+    factoryOf<UpgradeNodeData>(mod, "newUpgradeNodeData"),
+  );
+  const done = mod["printUpgradeNodeDone"];
+  if (!opts.filterPhases && typeof done === "function") await done(data, ctx);
+}
+
+const nodeCommand: CommandSpec = upgradeNodeWorkflow.bind(
+  {
+    use: "node",
+    short: "Upgrade commands for a node in the cluster",
+    args: { kind: "none" },
+    flags: [
+      kubeconfigFlag(),
+      {
+        name: "dry-run",
+        type: "bool",
+        usage: "Do not change any state, just output the actions that would be performed.",
+      },
+      certificateRenewalFlag,
+      { name: "etcd-upgrade", type: "bool", default: true, usage: "Perform the upgrade of etcd." },
+      ignorePreflightErrorsFlag(),
+      configFlag(),
+      patchesFlag(),
+    ],
+  },
+  startUpgradeNode,
+);
+
+export const upgradeCommand: CommandSpec = {
+  use: "upgrade",
+  short: "Upgrade your cluster smoothly to a newer version with this command",
+  requireSubcommand: true,
+  args: { kind: "none" },
+  subcommands: [applyCommand, planCommand, diffCommand, nodeCommand],
+};
