@@ -1,0 +1,97 @@
+/** Shared test helpers: temp roots, the real openssl CLI, file modes. */
+import { DenoPkiFS } from "../../lib/pki/fs.ts";
+import type { PkiInputs } from "../../lib/pki/certlist.ts";
+
+export const PKI = "/etc/kubernetes/pki";
+export const CLOCK = new Date(Date.UTC(2026, 10, 25, 9, 0, 0));
+
+export function baseInputs(over: Partial<PkiInputs> = {}): PkiInputs {
+  return {
+    certificatesDir: PKI,
+    nodeName: "node1",
+    advertiseAddress: "192.168.1.10",
+    serviceSubnet: "10.96.0.0/12",
+    dnsDomain: "cluster.local",
+    encryptionAlgorithm: "RSA-2048",
+    clock: () => new Date(Date.now() - 60_000),
+    ...over,
+  };
+}
+
+export async function tempRoot(): Promise<
+  { root: string; fs: DenoPkiFS; host: (p: string) => string }
+> {
+  const root = await Deno.makeTempDir({ prefix: "kubestrap-pki-" });
+  const fs = new DenoPkiFS(root);
+  return { root, fs, host: (p: string) => fs.resolve(p) };
+}
+
+export async function run(cmd: string, args: string[], stdin?: Uint8Array | string): Promise<
+  { code: number; stdout: string; stderr: string; raw: Uint8Array }
+> {
+  const p = new Deno.Command(cmd, {
+    args,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = p.stdin.getWriter();
+    await w.write(typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin);
+    await w.close();
+  }
+  const out = await p.output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+    raw: out.stdout,
+  };
+}
+
+export async function openssl(args: string[], stdin?: Uint8Array | string): Promise<string> {
+  const r = await run("openssl", args, stdin);
+  if (r.code !== 0) throw new Error(`openssl ${args.join(" ")} failed: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+export async function mode(path: string): Promise<number> {
+  return (await Deno.stat(path)).mode! & 0o777;
+}
+
+/** Every file under dir with its bytes (for "nothing changed" checks). */
+export async function snapshot(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  async function walk(d: string) {
+    let entries: Deno.DirEntry[] = [];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(d));
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = `${d}/${e.name}`;
+      if (e.isDirectory) await walk(p);
+      else out.set(p, new TextDecoder().decode(await Deno.readFile(p)));
+    }
+  }
+  await walk(dir);
+  return out;
+}
+
+/** A kubeadm v1.37.2 binary if one was built (tests using it are skipped otherwise). */
+export function findKubeadm(): string | undefined {
+  const home = Deno.env.get("HOME") ?? "/root";
+  const cache = Deno.env.get("KUBESTRAP_CACHE") ?? `${home}/.cache/kubestrap`;
+  for (
+    const p of [Deno.env.get("KUBEADM"), `${cache}/k8s/v1.37.2/bin/kubeadm`, "/tmp/kadm/kubeadm"]
+  ) {
+    if (!p) continue;
+    try {
+      if (Deno.statSync(p).isFile) return p;
+    } catch {
+      // not there
+    }
+  }
+  return undefined;
+}
