@@ -39,6 +39,29 @@ Deno.test({
       "--version",
     ]);
     assertEquals(out.trim(), "Kubernetes v1.37.2");
+    // Each image's payload runs from inside the image.
+    const checks: [string, string[], string][] = [
+      ["kube-controller-manager", ["kube-controller-manager", "--version"], "Kubernetes v1.37.2"],
+      ["kube-scheduler", ["kube-scheduler", "--version"], "Kubernetes v1.37.2"],
+      ["kube-proxy", ["kube-proxy", "--version"], "Kubernetes v1.37.2"],
+      ["kube-proxy", ["iptables-restore", "--version"], "iptables-restore v1.8.9"],
+      ["kube-proxy", ["ip6tables-save", "--version"], "ip6tables-save v1.8.9"],
+      ["kube-proxy", ["conntrack", "--version"], "conntrack v1.4.7"],
+      ["etcd", ["etcd", "--version"], "etcd Version: 3.7.0"],
+      ["etcd", ["etcdctl", "version"], "etcdctl version: 3.7"],
+      ["coredns", ["/coredns", "-version"], "CoreDNS-1.14.6"],
+      ["pause", ["/pause", "-v"], "pause (kubestrap test bed) 3.10.2"],
+    ];
+    for (const [image, argv, want] of checks) {
+      const got = await ctrd.ctr([
+        "run",
+        "--rm",
+        testbed.imageRef(image),
+        `ks-check-${crypto.randomUUID().slice(0, 8)}`,
+        ...argv,
+      ]);
+      assertStringIncludes(got, want, `${image}: ${argv.join(" ")}`);
+    }
 
     // A pod through CRI: the sandbox uses the locally built pause image, the
     // container the busybox test image; host network, so no CNI is needed.
