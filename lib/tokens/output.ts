@@ -1,0 +1,186 @@
+/**
+ * `kubeadm token list` / `token create -o` output: the `output.kubeadm.k8s.io/v1alpha3`
+ * BootstrapToken object as JSON (cli-runtime JSONPrinter) or YAML (sigs.k8s.io/yaml),
+ * and the text table (tabwriter minwidth 10, tabwidth 4, padding 3).
+ */
+
+import { type BootstrapToken, formatRFC3339, tokenString } from "./token.ts";
+
+/** The output API object. */
+export interface OutputBootstrapToken {
+  kind: "BootstrapToken";
+  apiVersion: "output.kubeadm.k8s.io/v1alpha3";
+  token: string;
+  description?: string;
+  ttl?: string;
+  expires?: string;
+  usages?: string[];
+  groups?: string[];
+}
+
+/** Go's time.Duration.String for a whole number of milliseconds. */
+export function formatGoDuration(ms: number): string {
+  if (ms === 0) return "0s";
+  const neg = ms < 0;
+  let rest = Math.abs(ms);
+  if (rest < 1000) return `${neg ? "-" : ""}${rest}ms`;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const s = rest / 1000;
+  const sec = Number.isInteger(s) ? `${s}` : s.toFixed(3).replace(/0+$/, "");
+  let out = "";
+  if (h > 0) out = `${h}h${m}m`;
+  else if (m > 0) out = `${m}m`;
+  return `${neg ? "-" : ""}${out}${sec}s`;
+}
+
+/** The BootstrapToken output object (field order of the Go struct). */
+export function outputBootstrapToken(bt: BootstrapToken): OutputBootstrapToken {
+  const o: OutputBootstrapToken = {
+    kind: "BootstrapToken",
+    apiVersion: "output.kubeadm.k8s.io/v1alpha3",
+    token: tokenString(bt.token),
+  };
+  if (bt.description) o.description = bt.description;
+  if (bt.ttlMs !== undefined && !bt.expires) o.ttl = formatGoDuration(bt.ttlMs);
+  if (bt.expires) o.expires = formatRFC3339(bt.expires);
+  if (bt.usages?.length) o.usages = [...bt.usages];
+  if (bt.groups?.length) o.groups = [...bt.groups];
+  return o;
+}
+
+/** Go encoding/json escaping on top of JSON.stringify (<, >, & and U+2028/9 escaped). */
+function goJSON(v: unknown, indent: string): string {
+  return JSON.stringify(v, null, indent).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** `-o json`: json.MarshalIndent(obj, "", "    ") + "\n". */
+export function tokenJSON(bt: BootstrapToken): string {
+  return goJSON(outputBootstrapToken(bt), "    ") + "\n";
+}
+
+const YAML_NON_STRING =
+  /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+|[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|\d{4}-\d\d?-\d\d?(?:(?:[Tt]|[ \t]+)\d\d?:\d\d:\d\d(?:\.\d*)?(?:[ \t]*(?:Z|[-+]\d\d?(?::\d\d)?))?)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$/;
+
+/** A scalar as go-yaml v2 (sigs.k8s.io/yaml) would emit it. */
+export function goYAMLScalar(s: string): string {
+  if (s === "") return `""`;
+  if (YAML_NON_STRING.test(s)) return goJSON(s, "");
+  // deno-lint-ignore no-control-regex
+  if (/[\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u0080-\u009f]/.test(s)) return goJSON(s, "");
+  const plainOK = !/^(?:[#,\[\]{}&*!|>'"%@`\s]|[-?:](?:\s|$))/.test(s) && !/\s$/.test(s) &&
+    !/: |:$| #/.test(s);
+  if (plainOK) return s;
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/** `-o yaml`: keys sorted (JSON → YAML), go-yaml v2 scalars. */
+export function tokenYAML(bt: BootstrapToken): string {
+  const o = outputBootstrapToken(bt) as unknown as Record<string, string | string[]>;
+  let out = "";
+  for (const k of Object.keys(o).sort()) {
+    const v = o[k];
+    if (Array.isArray(v)) {
+      out += `${k}:\n`;
+      for (const x of v) out += `- ${goYAMLScalar(x)}\n`;
+    } else {
+      out += `${k}: ${goYAMLScalar(v)}\n`;
+    }
+  }
+  return out;
+}
+
+/** apimachinery's duration.ShortHumanDuration. */
+export function shortHumanDuration(ms: number): string {
+  const seconds = Math.trunc(ms / 1000);
+  if (seconds < -1) return "<invalid>";
+  if (seconds < 0) return "0s";
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.trunc(ms / 60_000);
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.trunc(ms / 3_600_000);
+  if (hours < 24) return `${hours}h`;
+  if (hours < 24 * 365) return `${Math.trunc(hours / 24)}d`;
+  return `${Math.trunc(hours / 24 / 365)}y`;
+}
+
+/**
+ * Go text/tabwriter with (minwidth 10, tabwidth 4, padding 3, padchar ' ', flags 0) over
+ * lines whose cells are tab-terminated; the last cell of a line is not aligned.
+ */
+export function tabwrite(text: string): string {
+  const lines = text.split("\n");
+  const trailingNewline = lines[lines.length - 1] === "";
+  if (trailingNewline) lines.pop();
+  const rows = lines.map((l) => l.split("\t"));
+  const out: string[] = rows.map(() => "");
+  // Column blocks: consecutive rows that have a cell in column c (not counting their last).
+  const format = (start: number, end: number, col: number) => {
+    let i = start;
+    while (i < end) {
+      if (rows[i].length - 1 <= col) {
+        i++;
+        continue;
+      }
+      let j = i;
+      let width = 10; // minwidth
+      while (j < end && rows[j].length - 1 > col) {
+        width = Math.max(width, [...rows[j][col]].length + 3); // + padding
+        j++;
+      }
+      for (let k = i; k < j; k++) {
+        const cell = rows[k][col];
+        out[k] += cell + " ".repeat(width - [...cell].length);
+      }
+      format(i, j, col + 1);
+      i = j;
+    }
+  };
+  format(0, rows.length, 0);
+  for (let k = 0; k < rows.length; k++) out[k] += rows[k][rows[k].length - 1];
+  return out.join("\n") + (trailingNewline ? "\n" : "");
+}
+
+/** kubeadm's formatBootstrapToken: one tab-separated row. */
+export function tokenRow(bt: BootstrapToken, now: Date = new Date()): string {
+  let ttl = "<forever>";
+  let expires = "<never>";
+  if (bt.expires) {
+    ttl = shortHumanDuration(bt.expires.getTime() - now.getTime());
+    expires = formatRFC3339(bt.expires);
+  }
+  const usages = (bt.usages ?? []).join(",") || "<none>";
+  const description = bt.description || "<none>";
+  const groups = (bt.groups ?? []).join(",") || "<none>";
+  return `${tokenString(bt.token)}\t${ttl.padEnd(9)}\t${expires}\t${usages.padEnd(22)}\t${
+    description.padEnd(56)
+  }\t${groups}\n`;
+}
+
+/** The `TOKEN TTL EXPIRES USAGES DESCRIPTION EXTRA GROUPS` header. */
+export const TOKEN_LIST_COLUMNS = [
+  "TOKEN",
+  "TTL",
+  "EXPIRES",
+  "USAGES",
+  "DESCRIPTION",
+  "EXTRA GROUPS",
+];
+
+/**
+ * `kubeadm token list` text output: the header shares a tabwriter with the first
+ * row; every later row is flushed through its own tabwriter (as kubeadm's printer does).
+ */
+export function tokenListText(tokens: BootstrapToken[], now: Date = new Date()): string {
+  let out = "";
+  tokens.forEach((bt, i) => {
+    const header = i === 0 ? TOKEN_LIST_COLUMNS.join("\t") + "\n" : "";
+    out += tabwrite(header + tokenRow(bt, now));
+  });
+  return out;
+}
