@@ -189,6 +189,8 @@ export function renderHelp(n: Node): string {
   let out = "";
   const text = spec.long || spec.short;
   if (text) out += trimTrailing(text) + "\n\n";
+  // cobra's help template prints the usage only for runnable commands or command groups.
+  if (!runnable(n) && n.children.length === 0) return out;
   const cpath = commandPath(n);
   out += "Usage:";
   const localFlags = [...(spec.flags ?? []), ...(spec.persistentFlags ?? []), helpFlag(n)];
@@ -475,7 +477,7 @@ export interface Program {
 
 export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Program {
   const root = buildTree(rootSpec);
-  const bools = allBoolFlags(root, new Set());
+  const bools = allBoolFlags(root, new Set(["help"]));
 
   let falses: string[] = [];
 
@@ -497,7 +499,10 @@ export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Progra
     c.action((args: string[], _opts: unknown, cmd: Command) => {
       result.action = async () => {
         const opts = cmd.opts() as Record<string, unknown>;
-        const boolNames = new Set(all.filter((f) => f.type === "bool").map((f) => f.name));
+        const boolNames = new Set([
+          "help",
+          ...all.filter((f) => f.type === "bool").map((f) => f.name),
+        ]);
         for (const f of falses) {
           if (!boolNames.has(f)) throw new UsageError(`unknown flag: --${f}`);
           opts[f] = false;

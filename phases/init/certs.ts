@@ -28,8 +28,8 @@ export const defaultCertList: CertEntry[] = [
     longName: "certificate for serving the Kubernetes API",
     baseName: "apiserver",
     caName: "ca",
-    sans: "kubernetes, kubernetes.default, kubernetes.default.svc, " +
-      "kubernetes.default.svc.cluster.local, 10.96.0.1, 127.0.0.1",
+    // kubeadm computes none: its defaulted InitConfiguration has no service subnet yet.
+    sans: "",
   },
   {
     name: "apiserver-kubelet-client",
