@@ -20,6 +20,11 @@ export interface StaticPodOptions {
   extraArgs?: string[];
   /** Environment (the container's `env` values are added to it). */
   env?: Record<string, string>;
+  /**
+   * Wraps the command line before it is started, e.g. `host.wrap` to run the
+   * pod inside a namespace host (see hosts.ts).
+   */
+  wrap?: (argv: string[]) => string[];
   /** Log file (default: a temp file, removed when the pod stops). */
   logFile?: string;
 }
@@ -113,7 +118,8 @@ export function runStaticPod(
   opts: StaticPodOptions = {},
 ): StaticPodHandle {
   const { pod, name, container, argv, env } = staticPodCommand(manifestPath, opts);
-  const proc = spawnProc(`static pod ${name}`, argv[0], argv.slice(1), {
+  const full = opts.wrap ? opts.wrap(argv) : argv;
+  const proc = spawnProc(`static pod ${name}`, full[0], full.slice(1), {
     logFile: opts.logFile ??
       Deno.makeTempFileSync({ prefix: `kubestrap-${name}-`, suffix: ".log" }),
     removeLog: !opts.logFile,

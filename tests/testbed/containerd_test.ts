@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
 import {
+  isRoot,
   mountsUnder,
   run,
   skipReason,
@@ -14,7 +15,7 @@ if (!testbedReady) console.warn(`tests/testbed: skipped: ${skipReason}`);
 
 Deno.test({
   name: "testbed: containerd + runc run a locally built image; crictl lists it through CRI",
-  ignore: !testbedReady,
+  ignore: !testbedReady || !isRoot,
 }, async () => {
   await using tmp = await tempDir();
   let root = "";
@@ -62,6 +63,20 @@ Deno.test({
       ]);
       assertStringIncludes(got, want, `${image}: ${argv.join(" ")}`);
     }
+
+    // kube-proxy's iptables works (privileged, in the container's own network namespace).
+    const nat = await ctrd.ctr([
+      "run",
+      "--rm",
+      "--privileged",
+      testbed.imageRef("kube-proxy"),
+      `ks-ipt-${crypto.randomUUID().slice(0, 8)}`,
+      "iptables",
+      "-t",
+      "nat",
+      "-S",
+    ]);
+    assertStringIncludes(nat, "-P PREROUTING ACCEPT");
 
     // A pod through CRI: the sandbox uses the locally built pause image, the
     // container the busybox test image; host network, so no CNI is needed.

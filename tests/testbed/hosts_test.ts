@@ -1,5 +1,14 @@
 import { assert, assertEquals, assertRejects } from "../assert.ts";
-import { createHost, isRoot, run, skipReason, testbed, testbedReady } from "../harness/mod.ts";
+import { stringify } from "yaml";
+import {
+  createHost,
+  isRoot,
+  run,
+  runStaticPod,
+  skipReason,
+  testbed,
+  testbedReady,
+} from "../harness/mod.ts";
 
 if (!testbedReady) console.warn(`tests/testbed: skipped: ${skipReason}`);
 
@@ -96,4 +105,56 @@ Deno.test({
     alive = false;
   }
   assert(!alive, `process ${pid} left behind`);
+});
+
+Deno.test({
+  name: "testbed: an etcd static pod runs inside one host and serves another over the veth",
+  ignore: !testbedReady || !isRoot,
+}, async () => {
+  await using a = await createHost("cp-a", { addr: "10.244.79.1/24", network: "etcdnet" });
+  await using b = await createHost("cp-b", { addr: "10.244.79.2/24", network: "etcdnet" });
+  const manifest = a.path("/etc/kubernetes/manifests/etcd.yaml");
+  await Deno.mkdir(a.path("/etc/kubernetes/manifests"), { recursive: true });
+  await Deno.writeTextFile(
+    manifest,
+    stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "etcd", namespace: "kube-system" },
+      spec: {
+        hostNetwork: true,
+        containers: [{
+          name: "etcd",
+          image: testbed.imageRef("etcd"),
+          command: [
+            "etcd",
+            "--name=cp-a",
+            "--data-dir=/var/lib/etcd",
+            `--listen-client-urls=http://${a.ip}:2379,http://127.0.0.1:2379`,
+            `--advertise-client-urls=http://${a.ip}:2379`,
+            `--listen-peer-urls=http://${a.ip}:2380`,
+            `--initial-advertise-peer-urls=http://${a.ip}:2380`,
+            `--initial-cluster=cp-a=http://${a.ip}:2380`,
+            "--listen-metrics-urls=",
+          ],
+        }],
+      },
+    }),
+  );
+  await using pod = runStaticPod(manifest, { wrap: a.wrap });
+  const ctl = (args: string[]) =>
+    b.exec([testbed.path("etcdctl"), `--endpoints=http://${a.ip}:2379`, ...args], {
+      allowFailure: true,
+    });
+  let put = await ctl(["put", "k", "from-b"]);
+  for (let i = 0; i < 100 && put.code !== 0; i++) {
+    if (!pod.proc.running()) throw new Error(`etcd exited:\n${pod.proc.log()}`);
+    await new Promise((r) => setTimeout(r, 100));
+    put = await ctl(["put", "k", "from-b"]);
+  }
+  assertEquals(put.code, 0, put.stderr + pod.proc.log());
+  assertEquals((await a.exec(["ls", "/var/lib/etcd"])).stdout.trim(), "member");
+  // The data dir is host a's private /var/lib/etcd.
+  assert((await Deno.stat(a.path("/var/lib/etcd/member"))).isDirectory);
+  assertEquals((await ctl(["get", "k", "--print-value-only"])).stdout.trim(), "from-b");
 });
