@@ -313,4 +313,169 @@ export class Host {
     }
     return undefined;
   }
+
+  // ---- process and kernel facts (preflight) ----
+
+  /** Real user id of this process (Go's os.Getuid). */
+  uid(): number {
+    return Deno.uid() ?? 0;
+  }
+
+  /**
+   * CPUs this process may run on, as Go's runtime.NumCPU (the scheduler affinity mask from
+   * /proc/self/status `Cpus_allowed_list`; falls back to the parallelism Deno reports).
+   */
+  async cpuCount(): Promise<number> {
+    const status = await this.readKernelFile("/proc/self/status");
+    const m = /^Cpus_allowed_list:\s*(\S+)\s*$/m.exec(status ?? "");
+    if (m) {
+      let n = 0;
+      for (const part of m[1].split(",")) {
+        const [a, b] = part.split("-").map(Number);
+        n += b === undefined ? 1 : b - a + 1;
+      }
+      if (n > 0) return n;
+    }
+    return navigator.hardwareConcurrency;
+  }
+
+  /** Total usable RAM in bytes (sysinfo: totalram × mem_unit). */
+  memoryBytes(): number {
+    return Deno.systemMemoryInfo().total;
+  }
+
+  /** uname -r. */
+  kernelRelease(): string {
+    return Deno.osRelease().trim();
+  }
+
+  /** uname -s ("Linux" on Linux). */
+  osName(): string {
+    const names: Record<string, string> = {
+      linux: "Linux",
+      darwin: "Darwin",
+      windows: "Windows_NT",
+      freebsd: "FreeBSD",
+    };
+    return names[Deno.build.os] ?? Deno.build.os;
+  }
+
+  /** Bytes of a /proc or /sys file (never rerooted), e.g. /proc/config.gz. */
+  async readKernelBytes(p: string): Promise<Uint8Array | undefined> {
+    try {
+      return await Deno.readFile(p);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  /** stat of a kernel path (/proc, /sys; never rerooted). */
+  async kernelStat(p: string): Promise<Deno.FileInfo | undefined> {
+    try {
+      return await Deno.stat(p);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * cgroup v2 freezer probe (system-validators' checkCgroupV2Freeze): creates a child cgroup
+   * under `mountpoint`, looks for `cgroup.freeze` and removes the child again.
+   */
+  async probeCgroupFreeze(mountpoint: string): Promise<{ supported: boolean; warning?: string }> {
+    let dir: string;
+    try {
+      dir = await Deno.makeTempDir({ dir: mountpoint, prefix: "freezer-test" });
+    } catch (e) {
+      return { supported: false, warning: goErrno(e) };
+    }
+    let supported = false;
+    let warning: string | undefined;
+    try {
+      await Deno.stat(`${dir}/cgroup.freeze`);
+      supported = true;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) {
+        supported = true;
+        warning = `could not stat "cgroup.freeze" file in ${JSON.stringify(dir)}: ${goErrno(e)}`;
+      }
+    }
+    try {
+      await Deno.remove(dir, { recursive: true });
+    } catch (e) {
+      warning = `error removing directory ${JSON.stringify(dir)}: ${goErrno(e)}`;
+    }
+    return { supported, warning };
+  }
+
+  /**
+   * Connects to a unix socket and closes it again. Returns undefined on success, else Go's
+   * dial error text (`dial unix <path>: connect: no such file or directory`).
+   */
+  async dialUnix(socketPath: string, timeoutMs = 2000): Promise<string | undefined> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const conn = await Promise.race([
+        Deno.connect({ transport: "unix", path: socketPath }),
+        new Promise<never>((_, rej) => {
+          timer = setTimeout(() => rej(new Error("i/o timeout")), timeoutMs);
+        }),
+      ]);
+      conn.close();
+      return undefined;
+    } catch (e) {
+      return `dial unix ${socketPath}: connect: ${goErrno(e)}`;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Resolves a host name like Go's pure resolver (net.LookupHost): IP literals, then
+   * /etc/hosts (under the root), then DNS. `error` carries Go's DNSError text.
+   */
+  async lookupHost(name: string): Promise<{ addrs: string[] | null; error?: string }> {
+    if (/^[0-9.]+$/.test(name) || name.includes(":")) {
+      if (/^(\d{1,3}\.){3}\d{1,3}$/.test(name) || /^[0-9a-fA-F:.]+$/.test(name)) {
+        return { addrs: [name] };
+      }
+    }
+    const hosts = (await this.readText("/etc/hosts").catch(() => undefined)) ?? "";
+    const found: string[] = [];
+    for (const line of hosts.split("\n")) {
+      const f = line.replace(/#.*/, "").trim().split(/\s+/);
+      if (f.length < 2) continue;
+      if (f.slice(1).some((n) => n.toLowerCase() === name.toLowerCase())) found.push(f[0]);
+    }
+    if (found.length > 0) return { addrs: found };
+    const resolv = (await this.readText("/etc/resolv.conf").catch(() => undefined)) ?? "";
+    const ns = /^\s*nameserver\s+(\S+)/m.exec(resolv)?.[1] ?? "127.0.0.1";
+    const server = ns.includes(":") ? `[${ns}]:53` : `${ns}:53`;
+    if (name === "") return { addrs: null, error: "lookup : no such host" };
+    const addrs: string[] = [];
+    let lastErr: unknown;
+    for (const rt of ["A", "AAAA"] as const) {
+      try {
+        addrs.push(...await Deno.resolveDns(name, rt));
+      } catch (e) {
+        lastErr = e;
+      }
+    }
+    if (addrs.length > 0) return { addrs };
+    const why = lastErr === undefined || lastErr instanceof Deno.errors.NotFound
+      ? "no such host"
+      : goErrno(lastErr);
+    return { addrs: null, error: `lookup ${name} on ${server}: ${why}` };
+  }
+}
+
+/** An OS error as Go prints errno text: "no such file or directory". */
+export function goErrno(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const bare = msg.replace(/\s*\(os error \d+\)\s*$/, "");
+  return bare.charAt(0).toLowerCase() + bare.slice(1);
 }
