@@ -184,16 +184,22 @@ function useLine(n: Node): string {
 }
 
 /** cobra's help output for a command. */
-export function renderHelp(n: Node): string {
+export function renderHelp(n: Node, usageOnly = false): string {
   const spec = n.spec;
   let out = "";
   const text = spec.long || spec.short;
-  if (text) out += trimTrailing(text) + "\n\n";
+  if (text && !usageOnly) out += trimTrailing(text) + "\n\n";
   // cobra's help template prints the usage only for runnable commands or command groups.
   if (!runnable(n) && n.children.length === 0) return out;
   const cpath = commandPath(n);
   out += "Usage:";
-  const localFlags = [...(spec.flags ?? []), ...(spec.persistentFlags ?? []), helpFlag(n)];
+  // cobra adds the help flag when the command executes: absent from the root usage that
+  // "Unknown help topic" prints.
+  const localFlags = [
+    ...(spec.flags ?? []),
+    ...(spec.persistentFlags ?? []),
+    ...(usageOnly ? [] : [helpFlag(n)]),
+  ];
   if (runnable(n)) out += `\n  ${useLine(n)}`;
   const isRoot = !n.parent;
   const helpCmd = {
@@ -429,6 +435,7 @@ function allBoolFlags(n: Node, acc: Set<string>): Set<string> {
 function normalizeBoolArgs(
   argv: string[],
   bools: Set<string>,
+  shortBools: Map<string, string>,
 ): { args: string[]; falses: string[] } {
   const out: string[] = [];
   const falses: string[] = [];
@@ -437,7 +444,12 @@ function normalizeBoolArgs(
       out.push(...argv.slice(argv.indexOf(a)));
       break;
     }
-    const m = a.match(/^--([^=]+)=(.*)$/);
+    const m = a.match(/^--([^=]+)=(.*)$/) ?? a.match(/^-([^-=])=(.*)$/);
+    if (m && m[1].length === 1 && !a.startsWith("--")) {
+      // A bool shorthand with a value (`-h=false`): resolve it to its long name.
+      const long = shortBools.get(m[1]);
+      if (long) m[1] = long;
+    }
     if (m && bools.has(m[1])) {
       const v = m[2].toLowerCase();
       if (["true", "t", "1"].includes(v)) out.push(`--${m[1]}`);
@@ -478,6 +490,14 @@ export interface Program {
 export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Program {
   const root = buildTree(rootSpec);
   const bools = allBoolFlags(root, new Set(["help"]));
+  const shortBools = new Map<string, string>([["h", "help"]]);
+  const collectShort = (n: Node) => {
+    for (const f of [...(n.spec.flags ?? []), ...(n.spec.persistentFlags ?? [])]) {
+      if (f.type === "bool" && f.short) shortBools.set(f.short, f.name);
+    }
+    n.children.forEach(collectShort);
+  };
+  collectShort(root);
 
   let falses: string[] = [];
 
@@ -569,13 +589,26 @@ export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Progra
     async run(argv: string[]): Promise<number> {
       const result: { action?: () => Promise<void> } = {};
       try {
-        const normalized = normalizeBoolArgs(argv, bools);
+        const normalized = normalizeBoolArgs(argv, bools, shortBools);
         const args = normalized.args;
         falses = normalized.falses;
-        // `kubeadm help [command...]` prints that command's help.
+        // `kubeadm help [command...]` prints that command's help (cobra's help command: an
+        // unknown first word prints "Unknown help topic" and the root usage on stderr).
         if (args[0] === "help") {
-          const n = findNode(root, args.slice(1).filter((a) => !a.startsWith("-")));
-          if (!n) throw new UsageError(`unknown help topic ${JSON.stringify(args.slice(1))}`);
+          const names = args.slice(1).filter((a) => !a.startsWith("-"));
+          let n = root;
+          for (const name of names) {
+            const c = findNode(n, [name]);
+            if (!c) {
+              if (n === root) {
+                io.err(`Unknown help topic [${names.map((a) => `\`${a}\``).join(" ")}]\n`);
+                io.err(renderHelp(root, true));
+                return 0;
+              }
+              break;
+            }
+            n = c;
+          }
           io.out(renderHelp(n));
           return 0;
         }

@@ -1,6 +1,163 @@
 /**
- * The data shared by the phases of the `kubeadm init` workflow. Placeholder: the lead defines
- * the fields and the `newInitData` factory.
+ * The data shared by the phases of the `kubeadm init` workflow (kubeadm's initData). Phases see
+ * only this interface; `newInitData` builds it from the command's flags and `--config`.
  */
-// deno-lint-ignore no-empty-interface
-export interface InitData {}
+import type { CommandContext } from "../../lib/cli.ts";
+import type { LoadedInit } from "../../lib/config/load.ts";
+import { Host } from "../../lib/host.ts";
+import type { PkiInputs } from "../../lib/pki/certlist.ts";
+import type { PkiFS } from "../../lib/pki/fs.ts";
+import type { KubeconfigInputs } from "../../lib/kubeconfig/files.ts";
+import type { EncryptionAlgorithm } from "../../lib/pki/keys.ts";
+import { KubestrapError } from "../../lib/errors.ts";
+
+export interface InitData {
+  cfg: LoadedInit;
+  /** Every host effect goes through this; in dry-run it is rooted at `dryRunDir`. */
+  host: Host;
+  /** The same host as a PkiFS for lib/pki and lib/kubeconfig. */
+  fs: PkiFS;
+  dryRun: boolean;
+  /** Where dry-run writes files (the root of `host`), or undefined. */
+  dryRunDir?: string;
+  certificatesDir: string;
+  kubeconfigDir: string;
+  kubeconfigPath: string;
+  manifestDir: string;
+  kubeletDir: string;
+  ignorePreflightErrors: Set<string>;
+  uploadCerts: boolean;
+  skipTokenPrint: boolean;
+  skipCertificateKeyPrint: boolean;
+  patchesDir?: string;
+  externalCA: boolean;
+  skipPhases: string[];
+  /** Output format asked with -o (beyond kubeadm), or "" for kubeadm's text. */
+  outputFormat: string;
+  /** Prints a line (or lines) to stdout. */
+  out(s: string): void;
+  /** Prints a warning line to stderr, klog-style. */
+  warn(s: string): void;
+  pkiInputs(): PkiInputs;
+  kubeconfigInputs(): KubeconfigInputs;
+}
+
+const MANIFEST_DIR = "/etc/kubernetes/manifests";
+const KUBELET_DIR = "/var/lib/kubelet";
+
+/** Maps a kebab-case flag to the camelCase property lib/config's InitFlags uses. */
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Only the flags the user set, as kubeadm's ValidateMixedArguments looks at Changed flags. */
+export function changedFlags(ctx: CommandContext): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of ctx.changed) out[camel(name)] = ctx.flags[name];
+  return out;
+}
+
+/** Go duration string to milliseconds, via lib/config's parser (nanoseconds). */
+async function durationMs(s: string | undefined): Promise<number | undefined> {
+  if (!s) return undefined;
+  const { parseDuration } = await import("../../lib/config/duration.ts");
+  return Number(parseDuration(s) / 1_000_000n);
+}
+
+export async function newInitData(ctx: CommandContext): Promise<InitData> {
+  const { loadInitConfig } = await import("../../lib/config/load.ts");
+  const { hostFacts } = await import("../../lib/hostfacts.ts");
+  const { hostPkiFS } = await import("../../lib/pki/fs.ts");
+  const rootfs = (ctx.flags.rootfs as string | undefined) || "/";
+  const realHost = new Host(rootfs);
+  const flags = changedFlags(ctx);
+  const configPath = ctx.flags.config as string | undefined;
+  const cfg = await loadInitConfig({
+    configPath: configPath || undefined,
+    flags: flags as never,
+    host: hostFacts(realHost),
+  });
+  for (const w of cfg.warnings) ctx.err(`W ${w}\n`);
+
+  let host = realHost;
+  let dryRunDir: string | undefined;
+  if (cfg.dryRun) {
+    dryRunDir = Deno.env.get("KUBEADM_INIT_DRYRUN_DIR") ||
+      await Deno.makeTempDir({ prefix: "kubestrap-init-dryrun" });
+    host = new Host(dryRunDir);
+  }
+  const fs = hostPkiFS(host);
+  const cluster = cfg.cluster;
+  const init = cfg.init;
+  const certificatesDir = cluster.certificatesDir ?? "/etc/kubernetes/pki";
+  const kubeconfigDir = (ctx.flags["kubeconfig-dir"] as string | undefined) ?? "/etc/kubernetes";
+  const validity = await durationMs(cluster.certificateValidityPeriod);
+  const caValidity = await durationMs(cluster.caCertificateValidityPeriod);
+  const encryptionAlgorithm = (cluster.encryptionAlgorithm ?? "RSA-2048") as EncryptionAlgorithm;
+  const advertiseAddress = init.localAPIEndpoint.advertiseAddress ?? "";
+  const nodeName = init.nodeRegistration.name ?? "";
+
+  const pkiInputs = (): PkiInputs => ({
+    certificatesDir,
+    nodeName,
+    advertiseAddress,
+    controlPlaneEndpoint: cluster.controlPlaneEndpoint || undefined,
+    serviceSubnet: cluster.networking.serviceSubnet ?? "10.96.0.0/12",
+    dnsDomain: cluster.networking.dnsDomain ?? "cluster.local",
+    apiServerCertSANs: cluster.apiServer.certSANs ?? [],
+    etcdServerCertSANs: cluster.etcd.local?.serverCertSANs ?? [],
+    etcdPeerCertSANs: cluster.etcd.local?.peerCertSANs ?? [],
+    externalEtcd: cluster.etcd.external !== undefined,
+    encryptionAlgorithm,
+    certificateValidityPeriod: validity,
+    caCertificateValidityPeriod: caValidity,
+  });
+
+  let externalCA = false;
+  {
+    const { checkExternalCAs } = await import("../../lib/pki/certs.ts");
+    const status = await checkExternalCAs(pkiInputs(), fs);
+    externalCA = status.externalCA;
+    if (externalCA && cfg.uploadCerts) {
+      throw new KubestrapError(
+        "can't use upload-certs with an external CA or an external front-proxy CA",
+      );
+    }
+  }
+
+  return {
+    cfg,
+    host,
+    fs,
+    dryRun: cfg.dryRun,
+    dryRunDir,
+    certificatesDir,
+    kubeconfigDir,
+    kubeconfigPath: (ctx.flags.kubeconfig as string | undefined) ??
+      "/etc/kubernetes/admin.conf",
+    manifestDir: MANIFEST_DIR,
+    kubeletDir: KUBELET_DIR,
+    ignorePreflightErrors: new Set(cfg.ignorePreflightErrors),
+    uploadCerts: cfg.uploadCerts,
+    skipTokenPrint: !!ctx.flags["skip-token-print"],
+    skipCertificateKeyPrint: !!ctx.flags["skip-certificate-key-print"],
+    patchesDir: cfg.patchesDir,
+    externalCA,
+    skipPhases: cfg.skipPhases,
+    outputFormat: (ctx.flags.output as string | undefined) ?? "",
+    out: (s) => ctx.out(s.endsWith("\n") ? s : s + "\n"),
+    warn: (s) => ctx.err(`W ${s}\n`),
+    pkiInputs,
+    kubeconfigInputs: () => ({
+      kubeconfigDir,
+      certificatesDir,
+      clusterName: cluster.clusterName,
+      nodeName,
+      advertiseAddress,
+      bindPort: init.localAPIEndpoint.bindPort,
+      controlPlaneEndpoint: cluster.controlPlaneEndpoint || undefined,
+      encryptionAlgorithm,
+      certificateValidityPeriod: validity,
+    }),
+  };
+}

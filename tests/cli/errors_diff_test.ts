@@ -1,0 +1,102 @@
+/**
+ * Differential test of parse-level behaviour (usage errors, group commands, help topics): the
+ * exit code and the combined output must equal the real kubeadm v1.37.2's, with the program
+ * name normalised. Only invocations that fail or print help before any action are listed.
+ */
+import { assertEquals } from "../assert.ts";
+import { run } from "./helpers.ts";
+
+const cache = Deno.env.get("KUBESTRAP_CACHE") ?? `${Deno.env.get("HOME")}/.cache/kubestrap`;
+const kubeadm = `${cache}/k8s/v1.37.2/bin/kubeadm`;
+const present = (() => {
+  try {
+    return Deno.statSync(kubeadm).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+const CASES = [
+  "version --x",
+  "version extra",
+  "inti",
+  "foo",
+  "init extra",
+  "join a b",
+  "token",
+  "token foo",
+  "token delete",
+  "kubeconfig",
+  "kubeconfig foo",
+  "alpha",
+  "alpha foo",
+  "certs",
+  "certs renew",
+  "certs renew foo",
+  "config",
+  "config print",
+  "config images",
+  "upgrade",
+  "upgrade foo",
+  "init phase",
+  "init phase foo",
+  "init phase certs",
+  "init phase certs foo",
+  "init phase etcd",
+  "join phase control-plane-join all x",
+  "join phase control-plane-prepare all x y",
+  "init phase certs ca extra",
+  "completion",
+  "completion fish",
+  "completion bash zsh",
+  "kubeconfig user",
+  "config validate",
+  "config migrate",
+  "token list -o",
+  "token list --output",
+  "init -q",
+  "init --token-ttl bogus",
+  "init --apiserver-bind-port x",
+  "init --dry-run=maybe",
+  "upgrade plan a b c --x",
+  "upgrade apply -y=false --x",
+  "help init",
+  "help bogus",
+  "help init phase bogus",
+  "init phase certs --help extra",
+];
+
+async function kubeadmRun(args: string[]): Promise<{ code: number; text: string }> {
+  const out = await new Deno.Command(kubeadm, {
+    args,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { HOME: "/nonexistent", PATH: "/usr/bin:/bin" },
+  }).output();
+  const d = new TextDecoder();
+  return { code: out.code, text: d.decode(out.stdout) + "\u0000" + d.decode(out.stderr) };
+}
+
+Deno.test({
+  name: "usage errors and help topics match kubeadm v1.37.2",
+  ignore: !present,
+  fn: async () => {
+    const failures: string[] = [];
+    for (const c of CASES) {
+      const args = c.split(" ");
+      const theirs = await kubeadmRun(args);
+      const r = await run(...args);
+      const ours = {
+        code: r.code,
+        text: (r.out + "\u0000" + r.err).replaceAll("kubestrap", "kubeadm"),
+      };
+      if (theirs.code !== ours.code || theirs.text !== ours.text) {
+        failures.push(
+          `${c}:\n  kubeadm:   ${JSON.stringify(theirs)}\n  kubestrap: ${JSON.stringify(ours)}`,
+        );
+      }
+    }
+    assertEquals(failures, []);
+  },
+});
