@@ -1,0 +1,847 @@
+/**
+ * Strict decoding of kubeadm configuration files, following what kubeadm v1.37.2 does:
+ *
+ * 1. The file is split into documents like apimachinery's YAMLReader (a line starting with `---`
+ *    ends a document; only blanks or a `#` comment may follow it on that line).
+ * 2. `apiVersion`/`kind` are read from each document; missing group, version or kind is an error,
+ *    and so is the same kind twice.
+ * 3. Each document is converted YAML → JSON the way sigs.k8s.io/yaml does it (go-yaml v2, i.e.
+ *    YAML 1.1 plain scalars: `yes`/`no`/`on`/`off` are booleans, `0755` is an octal integer,
+ *    `1_000` is 1000, unquoted numbers stay numbers, no coercion towards the target type), then
+ *    decoded into the Go types like encoding/json: case-sensitive keys, a JSON type that does not
+ *    fit the field is `json: cannot unmarshal X into Go struct field S.path of type T`, unknown
+ *    fields and duplicate keys are strict-decoding errors.
+ *
+ * Unlike kubeadm (which reports only the first problem, without a position), every problem is
+ * reported and each message starts with `FILE:LINE:COLUMN: `.
+ */
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node as YamlNode,
+  parseDocument,
+} from "yaml";
+import { KubestrapError } from "../errors.ts";
+import { canonicalDuration } from "./duration.ts";
+import type { SchemaField, SchemaNode } from "./schema.ts";
+
+/** A position in the configuration file (1-based). */
+export interface Pos {
+  line: number;
+  col: number;
+}
+
+/** JSON value produced from YAML, with source positions kept for error messages. */
+export type JNode =
+  | { k: "map"; pos: Pos; entries: { key: string; keyPos: Pos; value: JNode }[] }
+  | { k: "seq"; pos: Pos; items: JNode[] }
+  | { k: "str"; pos: Pos; v: string }
+  | { k: "num"; pos: Pos; v: number | bigint; text: string; float: boolean }
+  | { k: "bool"; pos: Pos; v: boolean; raw: string }
+  | { k: "null"; pos: Pos };
+
+/** One problem found while decoding. */
+export interface DecodeProblem {
+  pos: Pos;
+  message: string;
+  /** "fatal" = the document cannot be decoded at all; "strict" = unknown/duplicate field. */
+  severity: "fatal" | "strict";
+}
+
+export class ConfigDecodeError extends KubestrapError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(problems.join("\n"));
+    this.name = "ConfigDecodeError";
+    this.problems = problems;
+  }
+}
+
+export interface GVK {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+export function gvString(g: GVK): string {
+  return g.group === "" ? g.version : `${g.group}/${g.version}`;
+}
+
+/** Formats like Go's `schema.GroupVersionKind.String()` (used with %+v / %v). */
+export function gvkString(g: GVK): string {
+  return `${g.group}/${g.version}, Kind=${g.kind}`;
+}
+
+/** Formats like Go's `%#v` of a schema.GroupVersionKind. */
+export function gvkGoSyntax(g: GVK): string {
+  return `schema.GroupVersionKind{Group:${JSON.stringify(g.group)}, Version:${
+    JSON.stringify(g.version)
+  }, Kind:${JSON.stringify(g.kind)}}`;
+}
+
+/** One YAML document of the file. */
+export interface RawDocument {
+  gvk: GVK;
+  /** Line (1-based) in the file where the document's text starts. */
+  startLine: number;
+  text: string;
+  /** Parsed content (JSON-like tree with positions). */
+  node: JNode;
+  /** Duplicate-key problems found while converting YAML to JSON. */
+  yamlProblems: DecodeProblem[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// YAML 1.1 (go-yaml v2) plain scalar resolution
+
+const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+const BOOL_TRUE = new Set([
+  "y",
+  "Y",
+  "yes",
+  "Yes",
+  "YES",
+  "true",
+  "True",
+  "TRUE",
+  "on",
+  "On",
+  "ON",
+]);
+const BOOL_FALSE = new Set([
+  "n",
+  "N",
+  "no",
+  "No",
+  "NO",
+  "false",
+  "False",
+  "FALSE",
+  "off",
+  "Off",
+  "OFF",
+]);
+const NULLS = new Set(["", "~", "null", "Null", "NULL"]);
+const SPECIAL_FLOATS: Record<string, number> = {
+  ".nan": NaN,
+  ".NaN": NaN,
+  ".NAN": NaN,
+  ".inf": Infinity,
+  ".Inf": Infinity,
+  ".INF": Infinity,
+  "+.inf": Infinity,
+  "+.Inf": Infinity,
+  "+.INF": Infinity,
+  "-.inf": -Infinity,
+  "-.Inf": -Infinity,
+  "-.INF": -Infinity,
+};
+const TIMESTAMP = /^\d{4}-\d{1,2}-\d{1,2}(([Tt]|[ \t]+)\d{1,2}:\d{1,2}:\d{1,2}(\.\d*)?)?/;
+
+/** Go's strconv.ParseInt(s, 0, 64) / ParseUint(s, 0, 64) (after `_` removal). */
+function parseGoInt(s: string): bigint | undefined {
+  let sign = 1n;
+  let body = s;
+  if (body.startsWith("+") || body.startsWith("-")) {
+    if (body[0] === "-") sign = -1n;
+    body = body.slice(1);
+  }
+  if (body === "") return undefined;
+  let digits: string;
+  let base: number;
+  if (/^0[xX]/.test(body)) {
+    base = 16;
+    digits = body.slice(2);
+  } else if (/^0[oO]/.test(body)) {
+    base = 8;
+    digits = body.slice(2);
+  } else if (/^0[bB]/.test(body)) {
+    base = 2;
+    digits = body.slice(2);
+  } else if (body.length > 1 && body[0] === "0") {
+    base = 8;
+    digits = body.slice(1);
+  } else {
+    base = 10;
+    digits = body;
+  }
+  const valid = { 2: /^[01]+$/, 8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/ }[base]!;
+  if (!valid.test(digits)) return undefined;
+  const prefix = base === 16 ? "0x" : base === 8 ? "0o" : base === 2 ? "0b" : "";
+  const v = sign * BigInt(prefix + digits);
+  if (v < -(1n << 63n) || v > (1n << 64n) - 1n) return undefined;
+  if (sign < 0n && v < -(1n << 63n)) return undefined;
+  return v;
+}
+
+/** Resolves an untagged plain scalar the way go-yaml v2 does. */
+export function resolvePlainScalar(s: string, pos: Pos): JNode {
+  if (NULLS.has(s)) return { k: "null", pos };
+  if (BOOL_TRUE.has(s)) return { k: "bool", pos, v: true, raw: s };
+  if (BOOL_FALSE.has(s)) return { k: "bool", pos, v: false, raw: s };
+  if (s in SPECIAL_FLOATS) return { k: "num", pos, v: SPECIAL_FLOATS[s], text: s, float: true };
+  const c = s[0];
+  if (c === ".") {
+    if (YAML_STYLE_FLOAT.test(s) || /^\.[0-9]/.test(s)) {
+      const f = Number(s);
+      if (!Number.isNaN(f)) return { k: "num", pos, v: f, text: s, float: true };
+    }
+    return { k: "str", pos, v: s };
+  }
+  if (c === "+" || c === "-" || (c >= "0" && c <= "9")) {
+    // Timestamps stay strings when decoded into interface{} (go-yaml v2 compatibility rule).
+    if (TIMESTAMP.test(s) && /^\d{4}-/.test(s)) return { k: "str", pos, v: s };
+    const plain = s.replaceAll("_", "");
+    const iv = parseGoInt(plain);
+    if (iv !== undefined) {
+      const asNum = Number(iv);
+      return { k: "num", pos, v: Number.isSafeInteger(asNum) ? asNum : iv, text: s, float: false };
+    }
+    if (YAML_STYLE_FLOAT.test(plain)) {
+      return { k: "num", pos, v: Number(plain), text: s, float: true };
+    }
+    if (plain.startsWith("-0b")) {
+      const bv = parseGoInt("-0b" + plain.slice(3));
+      if (bv !== undefined) return { k: "num", pos, v: Number(bv), text: s, float: false };
+    }
+  }
+  return { k: "str", pos, v: s };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Document splitting (apimachinery YAMLReader semantics)
+
+interface Chunk {
+  text: string;
+  startLine: number;
+}
+
+function splitChunks(text: string, file: string): Chunk[] {
+  const lines = text.split("\n");
+  // A trailing "" after the final "\n" is not a line.
+  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  const chunks: Chunk[] = [];
+  let buf: string[] = [];
+  let bufStart = 1;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].replace(/\r$/, "");
+    if (line.startsWith("---")) {
+      const trimmed = line.slice(3).trim();
+      if (trimmed.length > 0 && trimmed[0] !== "#") {
+        throw new ConfigDecodeError([
+          `${file}:${i + 1}:1: invalid Yaml document separator: ${trimmed}`,
+        ]);
+      }
+      if (buf.length > 0) {
+        chunks.push({ text: buf.join("\n") + "\n", startLine: bufStart });
+        buf = [];
+      }
+    }
+    if (buf.length === 0) bufStart = i + 1;
+    buf.push(lines[i]);
+  }
+  if (buf.length > 0) chunks.push({ text: buf.join("\n") + "\n", startLine: bufStart });
+  return chunks;
+}
+
+// ---------------------------------------------------------------------------------------------
+// YAML AST → JNode
+
+function formatGoFloatKey(f: number): string {
+  if (f === Infinity) return ".inf";
+  if (f === -Infinity) return "-.inf";
+  if (Number.isNaN(f)) return ".nan";
+  // strconv.FormatFloat(f, 'g', -1, 32)
+  const r = Math.fround(f);
+  let s = String(r);
+  if (/e/.test(s)) s = s.replace(/e([+-])(\d)$/, "e$10$2");
+  return s;
+}
+
+function toJNode(
+  node: YamlNode | null | undefined,
+  doc: Document,
+  at: (offset: number) => Pos,
+  fallback: Pos,
+  problems: DecodeProblem[],
+  path: string,
+  depth = 0,
+): JNode {
+  if (depth > 200) throw new Error("document nesting too deep");
+  if (node === null || node === undefined) return { k: "null", pos: fallback };
+  if (isAlias(node)) {
+    const target = node.resolve(doc);
+    return toJNode(
+      target as YamlNode,
+      doc,
+      at,
+      at(node.range?.[0] ?? 0),
+      problems,
+      path,
+      depth + 1,
+    );
+  }
+  const pos = node.range ? at(node.range[0]) : fallback;
+  if (isScalar(node)) {
+    const raw = String(node.value ?? "");
+    const tag = node.tag;
+    if (tag && tag !== "tag:yaml.org,2002:str" && tag !== "!") {
+      const short = tag.replace("tag:yaml.org,2002:", "!!");
+      const resolved = resolvePlainScalar(raw, pos);
+      const want = short.replace("!!", "");
+      const kindOf = { int: "num", float: "num", bool: "bool", null: "null" } as Record<
+        string,
+        string
+      >;
+      if (kindOf[want] && kindOf[want] === resolved.k) {
+        if (want === "float" && resolved.k === "num") return { ...resolved, float: true };
+        return resolved;
+      }
+      if (want === "str") return { k: "str", pos, v: raw };
+      problems.push({
+        pos,
+        severity: "fatal",
+        message: `yaml: cannot decode ${raw} as a ${short}`,
+      });
+      return { k: "str", pos, v: raw };
+    }
+    if (node.type === "PLAIN") return resolvePlainScalar(raw, pos);
+    return { k: "str", pos, v: raw };
+  }
+  if (isSeq(node)) {
+    return {
+      k: "seq",
+      pos,
+      items: node.items.map((it, i) =>
+        toJNode(it as YamlNode, doc, at, pos, problems, `${path}[${i}]`, depth + 1)
+      ),
+    };
+  }
+  if (isMap(node)) {
+    const entries: { key: string; keyPos: Pos; value: JNode }[] = [];
+    const seen = new Map<string, number>();
+    const put = (key: string, keyPos: Pos, value: JNode, fromMerge: boolean) => {
+      const idx = seen.get(key);
+      if (idx !== undefined) {
+        if (fromMerge) return; // explicit keys win over merged ones
+        problems.push({
+          pos: keyPos,
+          severity: "strict",
+          message: `duplicate field ${JSON.stringify(path ? `${path}.${key}` : key)}` +
+            ` (yaml: key ${JSON.stringify(key)} already set in map)`,
+        });
+        entries[idx] = { key, keyPos, value };
+        return;
+      }
+      seen.set(key, entries.length);
+      entries.push({ key, keyPos, value });
+    };
+    const merges: JNode[] = [];
+    for (const pair of node.items) {
+      const keyNode = pair.key as YamlNode | null;
+      const keyPos = keyNode && keyNode.range ? at(keyNode.range[0]) : pos;
+      const kj = toJNode(keyNode, doc, at, keyPos, problems, path, depth + 1);
+      let key: string;
+      if (kj.k === "str") key = kj.v;
+      else if (kj.k === "num") key = kj.float ? formatGoFloatKey(Number(kj.v)) : String(kj.v);
+      else if (kj.k === "bool") key = kj.v ? "true" : "false";
+      else {
+        if (kj.k === "null" && isScalar(keyNode) && keyNode.type === "PLAIN") {
+          // `<<`-less null key
+        }
+        problems.push({
+          pos: keyPos,
+          severity: "fatal",
+          message: `unsupported map key of type ${kj.k === "null" ? "<nil>" : "collection"}`,
+        });
+        continue;
+      }
+      const childPath = path ? `${path}.${key}` : key;
+      const value = toJNode(
+        pair.value as YamlNode | null,
+        doc,
+        at,
+        keyPos,
+        problems,
+        childPath,
+        depth + 1,
+      );
+      if (key === "<<" && isScalar(keyNode) && keyNode.type === "PLAIN") {
+        merges.push(value);
+        continue;
+      }
+      put(key, keyPos, value, false);
+    }
+    for (const m of merges) {
+      const sources = m.k === "seq" ? m.items : [m];
+      for (const src of sources) {
+        if (src.k !== "map") {
+          problems.push({
+            pos: src.pos,
+            severity: "fatal",
+            message: "yaml: map merge requires map or sequence of maps as the value",
+          });
+          continue;
+        }
+        for (const e of src.entries) put(e.key, e.keyPos, e.value, true);
+      }
+    }
+    return { k: "map", pos, entries };
+  }
+  problems.push({ pos, severity: "fatal", message: "yaml: unsupported node" });
+  return { k: "null", pos };
+}
+
+function parseChunk(chunk: Chunk, file: string, problems: DecodeProblem[]): JNode {
+  const lc = new LineCounter();
+  const doc = parseDocument(chunk.text, {
+    schema: "failsafe",
+    lineCounter: lc,
+    uniqueKeys: false,
+    strict: false,
+    prettyErrors: false,
+    merge: false,
+  });
+  const at = (offset: number): Pos => {
+    const lp = lc.linePos(offset);
+    return { line: lp.line + chunk.startLine - 1, col: lp.col };
+  };
+  if (doc.errors.length > 0) {
+    const msgs = doc.errors.map((e) => {
+      const p = at(e.pos[0]);
+      const msg = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+      return `${file}:${p.line}:${p.col}: yaml: ${msg}`;
+    });
+    throw new ConfigDecodeError(msgs);
+  }
+  return toJNode(
+    doc.contents as YamlNode,
+    doc,
+    at,
+    { line: chunk.startLine, col: 1 },
+    problems,
+    "",
+  );
+}
+
+/** Parses GroupVersion like apimachinery's schema.ParseGroupVersion. */
+function parseGroupVersion(gv: string): { group: string; version: string } {
+  if (gv === "" || gv === "/") return { group: "", version: "" };
+  const parts = gv.split("/");
+  if (parts.length === 1) return { group: "", version: gv };
+  if (parts.length === 2) return { group: parts[0], version: parts[1] };
+  throw new Error(`unexpected GroupVersion string: ${gv}`);
+}
+
+function scalarText(n: JNode | undefined): string {
+  if (!n) return "";
+  switch (n.k) {
+    case "str":
+      return n.v;
+    case "num":
+      return n.text;
+    case "bool":
+      return n.raw;
+    default:
+      return "";
+  }
+}
+
+export function mapGet(n: JNode, key: string): JNode | undefined {
+  if (n.k !== "map") return undefined;
+  for (const e of n.entries) if (e.key === key) return e.value;
+  return undefined;
+}
+
+/**
+ * Splits a configuration file into documents and reads each one's group/version/kind, with
+ * kubeadm's checks (mandatory apiVersion+kind, no kind twice). Throws ConfigDecodeError.
+ */
+export function splitDocuments(text: string, file: string): RawDocument[] {
+  const docs: RawDocument[] = [];
+  const errs: string[] = [];
+  const seenKinds = new Set<string>();
+  for (const chunk of splitChunks(text, file)) {
+    const problems: DecodeProblem[] = [];
+    const node = parseChunk(chunk, file, problems);
+    const fatal = problems.filter((p) => p.severity === "fatal");
+    if (fatal.length > 0) {
+      throw new ConfigDecodeError(
+        fatal.map((p) => `${file}:${p.pos.line}:${p.pos.col}: ${p.message}`),
+      );
+    }
+    let apiVersion = "";
+    let kind = "";
+    if (node.k === "map") {
+      const av = mapGet(node, "apiVersion");
+      const kn = mapGet(node, "kind");
+      for (const [name, v] of [["apiVersion", av], ["kind", kn]] as const) {
+        if (v && (v.k === "map" || v.k === "seq")) {
+          throw new ConfigDecodeError([
+            `${file}:${v.pos.line}:${v.pos.col}: couldn't get version/kind; json parse error: ` +
+            `${name} must be a string`,
+          ]);
+        }
+      }
+      apiVersion = scalarText(av);
+      kind = scalarText(kn);
+    } else if (node.k !== "null") {
+      throw new ConfigDecodeError([
+        `${file}:${node.pos.line}:${node.pos.col}: couldn't get version/kind; json parse error: ` +
+        `the document is not a mapping`,
+      ]);
+    }
+    let gv: { group: string; version: string };
+    try {
+      gv = parseGroupVersion(apiVersion);
+    } catch (e) {
+      throw new ConfigDecodeError([`${file}:${chunk.startLine}:1: ${(e as Error).message}`]);
+    }
+    const gvk = { ...gv, kind };
+    if (gvk.group === "" || gvk.version === "" || gvk.kind === "") {
+      throw new ConfigDecodeError([
+        `${file}:${chunk.startLine}:1: invalid configuration for GroupVersionKind ${
+          gvkString(gvk)
+        }: kind and apiVersion is mandatory information that must be specified`,
+      ]);
+    }
+    if (seenKinds.has(kind)) {
+      errs.push(
+        `${file}:${chunk.startLine}:1: invalid configuration: kind ${
+          JSON.stringify(kind)
+        } is specified twice in YAML file`,
+      );
+      continue;
+    }
+    seenKinds.add(kind);
+    docs.push({ gvk, startLine: chunk.startLine, text: chunk.text, node, yamlProblems: problems });
+  }
+  if (errs.length > 0) throw new ConfigDecodeError(errs);
+  return docs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JNode → typed object (encoding/json semantics)
+
+interface DecodeCtx {
+  file: string;
+  problems: DecodeProblem[];
+  /** Go struct type name of the innermost struct (for type errors). */
+  structName: string;
+  /** Go-style field stack (no indexes) for type errors. */
+  fieldStack: string[];
+  /** Strict path (with [i] indexes) for unknown-field errors. */
+  strictPath: string;
+  /** Redact scalar values of these field names in error messages. */
+}
+
+function jsonKindName(n: JNode): string {
+  switch (n.k) {
+    case "map":
+      return "object";
+    case "seq":
+      return "array";
+    case "str":
+      return "string";
+    case "num":
+      return "number";
+    case "bool":
+      return "bool";
+    case "null":
+      return "null";
+  }
+}
+
+function shortGo(go: string | undefined): string {
+  return go ?? "interface {}";
+}
+
+function typeError(ctx: DecodeCtx, n: JNode, value: string, goType: string | undefined): void {
+  const field = ctx.fieldStack.join(".");
+  let msg: string;
+  if (ctx.structName || field) {
+    msg =
+      `json: cannot unmarshal ${value} into Go struct field ${ctx.structName}.${field} of type ${
+        shortGo(goType)
+      }`;
+  } else {
+    msg = `json: cannot unmarshal ${value} into Go value of type ${shortGo(goType)}`;
+  }
+  if (n.k === "bool" && !["true", "false"].includes(n.raw) && value === "bool") {
+    msg += ` (YAML 1.1 reads the unquoted ${JSON.stringify(n.raw)} as a boolean; quote it)`;
+  } else if (n.k === "num" && goType === "string") {
+    msg += ` (quote the value to make it a string)`;
+  }
+  ctx.problems.push({ pos: n.pos, severity: "fatal", message: msg });
+}
+
+const INT_RANGES: Record<string, [bigint, bigint]> = {
+  int8: [-(1n << 7n), (1n << 7n) - 1n],
+  int16: [-(1n << 15n), (1n << 15n) - 1n],
+  int32: [-(1n << 31n), (1n << 31n) - 1n],
+  int: [-(1n << 63n), (1n << 63n) - 1n],
+  int64: [-(1n << 63n), (1n << 63n) - 1n],
+  uint8: [0n, (1n << 8n) - 1n],
+  uint16: [0n, (1n << 16n) - 1n],
+  uint32: [0n, (1n << 32n) - 1n],
+  uint: [0n, (1n << 64n) - 1n],
+  uint64: [0n, (1n << 64n) - 1n],
+};
+
+function goBaseName(go: string | undefined): string {
+  if (!go) return "";
+  const i = go.lastIndexOf(".");
+  return i >= 0 ? go.slice(i + 1) : go;
+}
+
+/** The JSON text Go would have produced for a number (json.Marshal of float64/int). */
+function jsonNumberText(n: { v: number | bigint; float: boolean }): string {
+  if (typeof n.v === "bigint") return n.v.toString();
+  if (!n.float) return String(n.v);
+  const f = n.v;
+  if (Number.isInteger(f) && Math.abs(f) < 1e21) return String(f);
+  const abs = Math.abs(f);
+  if (abs !== 0 && (abs < 1e-6 || abs >= 1e21)) {
+    return f.toExponential().replace(/e([+-])(\d)$/, "e$10$2");
+  }
+  return String(f);
+}
+
+/** Converts a JNode to plain JS according to schema; problems are collected in ctx. */
+export function decodeValue(n: JNode, s: SchemaNode, ctx: DecodeCtx): unknown {
+  if (n.k === "num" && typeof n.v === "number" && !Number.isFinite(n.v)) {
+    ctx.problems.push({
+      pos: n.pos,
+      severity: "fatal",
+      message: `json: unsupported value: ${Number.isNaN(n.v) ? "NaN" : n.v > 0 ? "+Inf" : "-Inf"}`,
+    });
+    return undefined;
+  }
+  if (n.k === "null") return undefined;
+  switch (s.t) {
+    case "any":
+      return plainValue(n);
+    case "string":
+      if (n.k !== "str") {
+        typeError(ctx, n, jsonKindName(n), s.go ?? "string");
+        return undefined;
+      }
+      return n.v;
+    case "bool":
+      if (n.k !== "bool") {
+        typeError(ctx, n, jsonKindName(n), s.go ?? "bool");
+        return undefined;
+      }
+      return n.v;
+    case "int": {
+      if (n.k !== "num") {
+        typeError(ctx, n, jsonKindName(n), s.go ?? "int");
+        return undefined;
+      }
+      const text = jsonNumberText(n);
+      const range = INT_RANGES[s.go ?? "int"] ?? INT_RANGES.int;
+      if (!/^-?\d+$/.test(text) || BigInt(text) < range[0] || BigInt(text) > range[1]) {
+        typeError(ctx, n, `number ${text}`, s.go);
+        return undefined;
+      }
+      return Number(text);
+    }
+    case "float":
+      if (n.k !== "num") {
+        typeError(ctx, n, jsonKindName(n), s.go ?? "float64");
+        return undefined;
+      }
+      return Number(n.v);
+    case "duration":
+      if (n.k !== "str") {
+        typeError(ctx, n, jsonKindName(n), "string");
+        return undefined;
+      }
+      try {
+        return canonicalDuration(n.v);
+      } catch (e) {
+        ctx.problems.push({ pos: n.pos, severity: "fatal", message: (e as Error).message });
+        return undefined;
+      }
+    case "time": {
+      if (n.k !== "str") {
+        typeError(ctx, n, jsonKindName(n), "string");
+        return undefined;
+      }
+      const t = parseRFC3339(n.v);
+      if (t === undefined) {
+        ctx.problems.push({
+          pos: n.pos,
+          severity: "fatal",
+          message: `parsing time ${JSON.stringify(n.v)} as "2006-01-02T15:04:05Z07:00": ` +
+            `cannot parse ${JSON.stringify(n.v)} as RFC 3339`,
+        });
+        return undefined;
+      }
+      return t;
+    }
+    case "token": {
+      // BootstrapTokenString.UnmarshalJSON strips quotes from the raw JSON and checks the form.
+      const raw = n.k === "str"
+        ? n.v
+        : n.k === "num"
+        ? jsonNumberText(n)
+        : n.k === "bool"
+        ? String(n.v)
+        : undefined;
+      if (raw === undefined || !/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(raw)) {
+        ctx.problems.push({
+          pos: n.pos,
+          severity: "fatal",
+          message: `${ctx.strictPath}: the bootstrap token was not of the form ` +
+            `"\\\\A([a-z0-9]{6})\\\\.([a-z0-9]{16})\\\\z" (value not shown)`,
+        });
+        return undefined;
+      }
+      return raw;
+    }
+    case "slice": {
+      if (n.k !== "seq") {
+        typeError(ctx, n, jsonKindName(n), s.go);
+        return undefined;
+      }
+      const out: unknown[] = [];
+      const base = ctx.strictPath;
+      n.items.forEach((item, i) => {
+        ctx.strictPath = `${base}[${i}]`;
+        const v = decodeValue(item, s.elem, ctx);
+        out.push(v === undefined ? zeroValue(s.elem) : v);
+      });
+      ctx.strictPath = base;
+      return out;
+    }
+    case "map": {
+      if (n.k !== "map") {
+        typeError(ctx, n, jsonKindName(n), s.go);
+        return undefined;
+      }
+      const out: Record<string, unknown> = {};
+      const base = ctx.strictPath;
+      for (const e of n.entries) {
+        ctx.strictPath = base ? `${base}.${e.key}` : e.key;
+        const v = decodeValue(e.value, s.elem, ctx);
+        out[e.key] = v === undefined ? zeroValue(s.elem) : v;
+      }
+      ctx.strictPath = base;
+      return out;
+    }
+    case "struct": {
+      if (n.k !== "map") {
+        typeError(ctx, n, jsonKindName(n), s.go);
+        return undefined;
+      }
+      const out: Record<string, unknown> = {};
+      const saved = { structName: ctx.structName, stack: ctx.fieldStack, path: ctx.strictPath };
+      for (const e of n.entries) {
+        const f: SchemaField | undefined = Object.hasOwn(s.fields, e.key)
+          ? s.fields[e.key]
+          : undefined;
+        const childPath = saved.path ? `${saved.path}.${e.key}` : e.key;
+        if (!f) {
+          ctx.problems.push({
+            pos: e.keyPos,
+            severity: "strict",
+            message: `unknown field ${JSON.stringify(childPath)}`,
+          });
+          continue;
+        }
+        ctx.structName = goBaseName(s.go);
+        ctx.fieldStack = [...saved.stack, e.key];
+        ctx.strictPath = childPath;
+        const v = decodeValue(e.value, f.s, ctx);
+        if (v !== undefined) out[e.key] = v;
+        else if (e.value.k === "null") delete out[e.key];
+      }
+      ctx.structName = saved.structName;
+      ctx.fieldStack = saved.stack;
+      ctx.strictPath = saved.path;
+      return out;
+    }
+  }
+}
+
+function zeroValue(s: SchemaNode): unknown {
+  switch (s.t) {
+    case "string":
+    case "duration":
+      return s.t === "duration" ? "0s" : "";
+    case "bool":
+      return false;
+    case "int":
+    case "float":
+      return 0;
+    case "struct":
+    case "map":
+      return {};
+    default:
+      return null;
+  }
+}
+
+/** JNode → plain JS value (numbers as numbers, big integers as bigint). */
+export function plainValue(n: JNode): unknown {
+  switch (n.k) {
+    case "map": {
+      const o: Record<string, unknown> = {};
+      for (const e of n.entries) o[e.key] = plainValue(e.value);
+      return o;
+    }
+    case "seq":
+      return n.items.map(plainValue);
+    case "str":
+      return n.v;
+    case "num":
+      return typeof n.v === "bigint" ? n.v : n.v;
+    case "bool":
+      return n.v;
+    case "null":
+      return null;
+  }
+}
+
+/** Parses RFC 3339 and returns Go's UTC RFC 3339 rendering (metav1.Time MarshalJSON). */
+export function parseRFC3339(s: string): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+    .exec(s);
+  if (!m) return undefined;
+  const d = new Date(s.toUpperCase());
+  if (Number.isNaN(d.getTime())) return undefined;
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** Result of decoding one document into a kind. */
+export interface DecodedDocument<T> {
+  value: T;
+  /** Unknown / duplicate fields (kubeadm: fatal for validate/migrate, warnings elsewhere). */
+  strictProblems: string[];
+}
+
+/**
+ * Decodes one document with the kind's schema. Fatal problems (wrong types, bad durations,
+ * malformed tokens) throw ConfigDecodeError; strict problems are returned.
+ */
+export function decodeDocument<T>(
+  doc: RawDocument,
+  schema: SchemaNode,
+  file: string,
+): DecodedDocument<T> {
+  const problems: DecodeProblem[] = [...doc.yamlProblems];
+  const ctx: DecodeCtx = { file, problems, structName: "", fieldStack: [], strictPath: "" };
+  const value = decodeValue(doc.node, schema, ctx) as T;
+  const byPos = (a: DecodeProblem, b: DecodeProblem) =>
+    a.pos.line - b.pos.line || a.pos.col - b.pos.col;
+  const fmt = (p: DecodeProblem) => `${file}:${p.pos.line}:${p.pos.col}: ${p.message}`;
+  const fatal = problems.filter((p) => p.severity === "fatal").sort(byPos);
+  if (fatal.length > 0) throw new ConfigDecodeError(fatal.map(fmt));
+  const strict = problems.filter((p) => p.severity === "strict").sort(byPos).map(fmt);
+  return { value: (value ?? {}) as T, strictProblems: strict };
+}

@@ -1,0 +1,87 @@
+/**
+ * Host facts needed by kubeadm's dynamic defaulting, injected so that tests can pass a fixed fake.
+ * lib/host.ts provides the real implementation.
+ */
+export interface HostFacts {
+  /** The machine's hostname (os.Hostname()); trimmed and lower-cased by the caller. */
+  hostname(): string;
+  /** IPv4 address of the interface carrying the default IPv4 route, if any. */
+  defaultIPv4(): Promise<string | undefined>;
+  /** IPv6 address of the interface carrying the default IPv6 route, if any. */
+  defaultIPv6?(): Promise<string | undefined>;
+  /** Which of the known CRI sockets (as `unix://` URLs) exist on the host. */
+  criSockets(): Promise<string[]>;
+  /** A global unicast address found on the loopback interface, if any (for `127.x` requests). */
+  loopbackGlobalIP?(): Promise<string | undefined>;
+}
+
+/** A fixed HostFacts for tests and for commands that must not look at the host. */
+export function fakeHostFacts(opts: {
+  hostname?: string;
+  ipv4?: string;
+  ipv6?: string;
+  criSockets?: string[];
+} = {}): HostFacts {
+  return {
+    hostname: () => opts.hostname ?? "node-1",
+    defaultIPv4: () => Promise.resolve(opts.ipv4 ?? "192.0.2.10"),
+    defaultIPv6: () => Promise.resolve(opts.ipv6),
+    criSockets: () => Promise.resolve(opts.criSockets ?? []),
+  };
+}
+
+/**
+ * A minimal HostFacts read from the running system (hostname, default-route interface address,
+ * CRI sockets present), used when a caller does not inject one. lib/host.ts has the full one.
+ */
+export function systemHostFacts(root = ""): HostFacts {
+  const defaultRouteIface = (file: string, v6: boolean): string | undefined => {
+    try {
+      const lines = Deno.readTextFileSync(root + file).split("\n").slice(v6 ? 0 : 1);
+      for (const l of lines) {
+        const f = l.trim().split(/\s+/);
+        if (!v6 && f.length > 2 && f[1] === "00000000") return f[0];
+        if (v6 && f.length > 9 && /^0+$/.test(f[0]) && f[1] === "00") return f[9];
+      }
+    } catch { /* no routes file */ }
+    return undefined;
+  };
+  const addrOf = (iface: string | undefined, family: "IPv4" | "IPv6") => {
+    if (!iface) return undefined;
+    try {
+      const a = Deno.networkInterfaces().find((n) =>
+        n.name === iface && n.family === family && !n.address.startsWith("fe80")
+      );
+      return a?.address;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    hostname: () => {
+      try {
+        return Deno.hostname();
+      } catch {
+        return "";
+      }
+    },
+    defaultIPv4: () => Promise.resolve(addrOf(defaultRouteIface("/proc/net/route", false), "IPv4")),
+    defaultIPv6: () =>
+      Promise.resolve(addrOf(defaultRouteIface("/proc/net/ipv6_route", true), "IPv6")),
+    criSockets: () => {
+      const found: string[] = [];
+      for (
+        const s of [
+          "unix:///var/run/containerd/containerd.sock",
+          "unix:///var/run/crio/crio.sock",
+          "unix:///var/run/cri-dockerd.sock",
+        ]
+      ) {
+        try {
+          if (Deno.statSync(root + s.slice("unix://".length)).isSocket) found.push(s);
+        } catch { /* absent */ }
+      }
+      return Promise.resolve(found);
+    },
+  };
+}
