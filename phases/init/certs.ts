@@ -1,5 +1,4 @@
 import { longDesc } from "../../lib/cli.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -152,21 +151,30 @@ export const certsPhase: Phase<InitData> = {
 };
 
 /** The `certs` parent: reports the certificate directory. */
-function runCerts(_data: InitData): Promise<void> {
-  throw new NotImplementedError("kubeadm init phase certs");
+function runCerts(data: InitData): Promise<void> {
+  data.out(`[certs] Using certificateDir folder "${data.certificatesDir}"`);
+  return Promise.resolve();
+}
+
+/** Runs one sub-phase of lib/pki's certs phase and prints kubeadm's lines. */
+async function runCertsPhase(data: InitData, name: string): Promise<void> {
+  const { createCerts } = await import("../../lib/pki/certs.ts");
+  const result = await createCerts(data.pkiInputs(), data.fs, { only: [name] });
+  for (const w of result.warnings) data.warn(w);
+  for (const line of result.lines) data.out(line);
 }
 
 /** A self-signed CA (ca, front-proxy-ca, etcd-ca). */
-function runCA(_data: InitData, cert: CertEntry): Promise<void> {
-  throw new NotImplementedError(`kubeadm init phase certs ${cert.name}`);
+function runCA(data: InitData, cert: CertEntry): Promise<void> {
+  return runCertsPhase(data, cert.name);
 }
 
 /** A certificate signed by `cert.caName`. */
-function runCert(_data: InitData, cert: CertEntry): Promise<void> {
-  throw new NotImplementedError(`kubeadm init phase certs ${cert.name}`);
+function runCert(data: InitData, cert: CertEntry): Promise<void> {
+  return runCertsPhase(data, cert.name);
 }
 
 /** The service-account key pair (sa.key, sa.pub). */
-function runSA(_data: InitData): Promise<void> {
-  throw new NotImplementedError("kubeadm init phase certs sa");
+function runSA(data: InitData): Promise<void> {
+  return runCertsPhase(data, "sa");
 }

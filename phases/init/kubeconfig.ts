@@ -1,5 +1,4 @@
 import { longDesc } from "../../lib/cli.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -84,12 +83,18 @@ export const kubeconfigPhase: Phase<InitData> = {
 };
 
 /** The `kubeconfig` parent: reports the kubeconfig directory. */
-function runKubeConfig(_data: InitData): Promise<void> {
-  throw new NotImplementedError("kubeadm init phase kubeconfig");
+function runKubeConfig(data: InitData): Promise<void> {
+  data.out(`[kubeconfig] Using kubeconfig folder "${data.kubeconfigDir}"`);
+  return Promise.resolve();
 }
 
 /** Writes one kubeconfig file (admin.conf, super-admin.conf, kubelet.conf, ...). */
-function runKubeConfigFile(_data: InitData, fileName: string): Promise<void> {
-  const name = fileName.replace(/\.conf$/, "");
-  throw new NotImplementedError(`kubeadm init phase kubeconfig ${name}`);
+async function runKubeConfigFile(data: InitData, fileName: string): Promise<void> {
+  const { createKubeconfigFiles } = await import("../../lib/kubeconfig/files.ts");
+  const result = await createKubeconfigFiles(data.kubeconfigInputs(), data.fs, {
+    only: [fileName],
+    externalCA: data.externalCA,
+  });
+  for (const w of result.warnings) data.warn(w);
+  for (const line of result.lines) data.out(line);
 }
