@@ -1,0 +1,259 @@
+/**
+ * /var/lib/kubelet/config.yaml as kubeadm v1.37.2 writes it (phases/kubelet/config.go
+ * WriteConfigToDisk): the cluster-wide KubeletConfiguration with the node-local mutation
+ * (resolvConf when systemd-resolved is active), marshalled as the versioned Go struct,
+ * `kubeletconfiguration` patches applied, then instance-config.yaml applied as a strategic
+ * merge patch, and the JSON converted back to YAML.
+ */
+import { marshalGoYAML } from "../manifests/goyaml.ts";
+import { parseGoDuration } from "../manifests/pods.ts";
+import {
+  createPatchSet,
+  KUBELET_CONFIGURATION_TARGET,
+  type Output,
+  PatchManager,
+  STRATEGIC_MERGE_PATCH,
+} from "../patches/patches.ts";
+
+export const KUBELET_CONFIG_API_VERSION = "kubelet.config.k8s.io/v1beta1";
+export const SYSTEMD_RESOLVER_CONFIG = "/run/systemd/resolve/resolv.conf";
+
+/**
+ * What Go's JSON encoding of an empty kubelet.config.k8s.io/v1beta1 KubeletConfiguration
+ * (k8s.io/kubelet v0.37.2) emits: the fields without `omitempty` and the struct-valued ones.
+ */
+export function kubeletConfigZero(): Record<string, unknown> {
+  return {
+    apiVersion: KUBELET_CONFIG_API_VERSION,
+    kind: "KubeletConfiguration",
+    authentication: { anonymous: {}, webhook: { cacheTTL: "0s" }, x509: {} },
+    authorization: { webhook: { cacheAuthorizedTTL: "0s", cacheUnauthorizedTTL: "0s" } },
+    containerRuntimeEndpoint: "",
+    cpuManagerReconcilePeriod: "0s",
+    crashLoopBackOff: {},
+    evictionPressureTransitionPeriod: "0s",
+    fileCheckFrequency: "0s",
+    httpCheckFrequency: "0s",
+    imageMaximumGCAge: "0s",
+    imageMinimumGCAge: "0s",
+    logging: {
+      flushFrequency: 0,
+      options: { json: { infoBufferSize: "0" }, text: { infoBufferSize: "0" } },
+      verbosity: 0,
+    },
+    memorySwap: {},
+    nodeStatusReportFrequency: "0s",
+    nodeStatusUpdateFrequency: "0s",
+    runtimeRequestTimeout: "0s",
+    shutdownGracePeriod: "0s",
+    shutdownGracePeriodCriticalPods: "0s",
+    streamingConnectionIdleTimeout: "0s",
+    syncFrequency: "0s",
+    volumeStatsAggPeriod: "0s",
+  };
+}
+
+/** metav1.Duration fields of KubeletConfiguration (dotted paths). */
+const DURATION_FIELDS = [
+  "authentication.webhook.cacheTTL",
+  "authorization.webhook.cacheAuthorizedTTL",
+  "authorization.webhook.cacheUnauthorizedTTL",
+  "containerLogMonitorInterval",
+  "cpuCFSQuotaPeriod",
+  "cpuManagerReconcilePeriod",
+  "crashLoopBackOff.maxContainerRestartPeriod",
+  "evictionPressureTransitionPeriod",
+  "fileCheckFrequency",
+  "httpCheckFrequency",
+  "imageMaximumGCAge",
+  "imageMinimumGCAge",
+  "nodeStatusReportFrequency",
+  "nodeStatusUpdateFrequency",
+  "runtimeRequestTimeout",
+  "shutdownGracePeriod",
+  "shutdownGracePeriodCriticalPods",
+  "streamingConnectionIdleTimeout",
+  "syncFrequency",
+  "volumeStatsAggPeriod",
+];
+
+/** Go's time.Duration.String() of a number of seconds. */
+export function formatGoDuration(seconds: number): string {
+  let ns = BigInt(Math.round(seconds * 1e9));
+  if (ns === 0n) return "0s";
+  const neg = ns < 0n;
+  if (neg) ns = -ns;
+  let out: string;
+  if (ns < 1_000_000_000n) {
+    const [unit, div] = ns < 1000n
+      ? ["ns", 1n]
+      : ns < 1_000_000n
+      ? ["µs", 1000n]
+      : ["ms", 1_000_000n];
+    out = fracString(ns, div) + unit;
+  } else {
+    const h = ns / 3_600_000_000_000n;
+    const m = (ns / 60_000_000_000n) % 60n;
+    const s = ns % 60_000_000_000n;
+    out = (h > 0n ? `${h}h` : "") + (h > 0n || m > 0n ? `${m}m` : "") +
+      fracString(s, 1_000_000_000n) + "s";
+  }
+  return (neg ? "-" : "") + out;
+}
+
+function fracString(v: bigint, div: bigint): string {
+  const whole = v / div;
+  const frac = v % div;
+  if (frac === 0n) return whole.toString();
+  const digits = div.toString().length - 1;
+  return `${whole}.${frac.toString().padStart(digits, "0").replace(/0+$/, "")}`;
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>) {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    out[k] = isObj(out[k]) && isObj(v) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  }
+  return out;
+}
+
+/** Pointer-to-struct fields: an empty object is a non-nil pointer and is emitted. */
+const POINTER_STRUCTS = new Set(["tracing", "userNamespaces"]);
+
+/**
+ * `omitempty` maps and slices (every one in KubeletConfiguration) vanish when empty; struct
+ * values (those of the zero object) and pointer structs stay.
+ */
+function pruneOmitEmpty(
+  v: Record<string, unknown>,
+  zero: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (Array.isArray(x) && x.length === 0) continue;
+    if (isObj(x)) {
+      const z = zero?.[k];
+      if (isObj(z)) {
+        out[k] = pruneOmitEmpty(x, z);
+        continue;
+      }
+      if (Object.keys(x).length === 0 && !(zero !== undefined && POINTER_STRUCTS.has(k))) {
+        continue;
+      }
+    }
+    out[k] = x;
+  }
+  return out;
+}
+
+/**
+ * The JSON value of the versioned KubeletConfiguration as Go marshals it: the zero fields
+ * Go always emits filled in, apiVersion/kind set, durations in canonical form. `null` members
+ * (unset pointers) are dropped.
+ */
+export function kubeletConfigObject(cfg: Record<string, unknown>): Record<string, unknown> {
+  const clean = JSON.parse(JSON.stringify(cfg, (_k, v) => (v === null ? undefined : v)));
+  const out = deepMerge(kubeletConfigZero(), pruneOmitEmpty(clean ?? {}, kubeletConfigZero()));
+  out.apiVersion = KUBELET_CONFIG_API_VERSION;
+  out.kind = "KubeletConfiguration";
+  for (const f of DURATION_FIELDS) {
+    const parts = f.split(".");
+    let o: unknown = out;
+    for (const p of parts.slice(0, -1)) o = isObj(o) ? o[p] : undefined;
+    const last = parts[parts.length - 1];
+    if (isObj(o) && typeof o[last] === "string") {
+      try {
+        o[last] = formatGoDuration(parseGoDuration(o[last] as string));
+      } catch {
+        // left as given; the config loader validates durations
+      }
+    }
+  }
+  return out;
+}
+
+/** The ConfigMap `kubelet-config` / upload form: `Marshal()` of the cluster-wide config. */
+export function marshalKubeletConfig(cfg: Record<string, unknown>): string {
+  return marshalGoYAML(kubeletConfigObject(cfg));
+}
+
+/**
+ * mutateResolverConfig: when systemd-resolved is active, resolvConf defaults to
+ * /run/systemd/resolve/resolv.conf; a different value is kept with kubeadm's warning.
+ */
+export function mutateKubeletConfig(
+  cfg: Record<string, unknown>,
+  systemdResolvedActive: boolean,
+  warn: (msg: string) => void = () => {},
+): Record<string, unknown> {
+  const out = JSON.parse(JSON.stringify(cfg));
+  if (systemdResolvedActive) {
+    if (out.resolvConf === undefined || out.resolvConf === null) {
+      out.resolvConf = SYSTEMD_RESOLVER_CONFIG;
+    } else if (out.resolvConf !== SYSTEMD_RESOLVER_CONFIG) {
+      warn(
+        `The recommended value for "resolvConf" in "KubeletConfiguration" is: ${SYSTEMD_RESOLVER_CONFIG}; the provided value is: ${out.resolvConf}`,
+      );
+    }
+  }
+  return out;
+}
+
+/** instance-config.yaml (WriteInstanceConfigToDisk): `containerRuntimeEndpoint: %q`. */
+export function instanceConfigContent(criSocket: string): string {
+  return `containerRuntimeEndpoint: ${goQuoteString(criSocket)}\n`;
+}
+
+function goQuoteString(s: string): string {
+  // strconv.Quote for the characters a socket URL can hold; JSON escaping agrees on these.
+  return JSON.stringify(s).replace(/\\u007f/g, "\\x7f");
+}
+
+export interface KubeletConfigFileOptions {
+  /** The instance-config.yaml content applied last (default: none). */
+  instanceConfig?: string;
+  /** Patch manager of the --patches directory (target `kubeletconfiguration`). */
+  patches?: PatchManager;
+  /** Receives the `[patches] ...` lines. */
+  output?: Output;
+  /** Whether `systemctl is-active systemd-resolved` says active (Mutate). */
+  systemdResolvedActive?: boolean;
+  warn?: (msg: string) => void;
+}
+
+/**
+ * The bytes of /var/lib/kubelet/config.yaml for a defaulted cluster-wide
+ * KubeletConfiguration (wire field names).
+ */
+export function kubeletConfigFileContent(
+  cfg: Record<string, unknown>,
+  opts: KubeletConfigFileOptions = {},
+): string {
+  const out = opts.output ?? (() => {});
+  let data: unknown = kubeletConfigObject(
+    mutateKubeletConfig(cfg, opts.systemdResolvedActive ?? false, opts.warn),
+  );
+  if (opts.patches) {
+    const target = { name: KUBELET_CONFIGURATION_TARGET, data };
+    opts.patches.applyPatchesToTarget(target);
+    data = target.data;
+  }
+  if (opts.instanceConfig !== undefined) {
+    // applyKubeletConfigPatchFromFile: the file is one strategic merge patch set.
+    const set = createPatchSet(
+      KUBELET_CONFIGURATION_TARGET,
+      STRATEGIC_MERGE_PATCH,
+      opts.instanceConfig,
+    );
+    const pm = new PatchManager([set], [KUBELET_CONFIGURATION_TARGET], out);
+    const target = { name: KUBELET_CONFIGURATION_TARGET, data };
+    pm.applyPatchesToTarget(target);
+    data = target.data;
+  }
+  return marshalGoYAML(data);
+}
