@@ -1,13 +1,13 @@
 /**
  * `kubeadm config {print,migrate,validate,images}`. The behaviour lives in ./config.ts (another
- * engineer's module), loaded lazily. Contract of the functions called there, each receiving the
- * command context (flags by kebab-case name in `ctx.flags`, output through `ctx.out`):
- *   printDefaults(ctx, action: "init" | "join" | "reset" | "upgrade")
- *   migrateConfig(ctx)     // --old-config (checked non-empty here), --new-config, --allow-experimental-api
- *   validateConfig(ctx)    // --config (checked non-empty here), --allow-deprecated-api, --allow-experimental-api
- *   listImages(ctx)        // --config, --kubernetes-version, --feature-gates, --image-repository, -o
- *   pullImages(ctx)        // same plus --cri-socket
- * A function that is not exported (yet) makes its command fail with NotImplementedError.
+ * engineer's module), loaded lazily; its functions return what to print:
+ *   printDefaults(action, { componentConfigs }): string
+ *   migrateConfig({ oldConfigPath, newConfigPath, allowExperimentalApi }): CommandOutput
+ *   validateConfig(path, { allowDeprecatedApi, allowExperimentalApi }): CommandOutput
+ *   listImages({ configPath, kubernetesVersion, imageRepository, featureGates, output }): CommandOutput
+ *   pullImages({ ...listImages options, criSocket }): CommandOutput   (not written yet)
+ * where CommandOutput is { stdout, stderr }. A function that is not exported makes its command
+ * fail with NotImplementedError.
  */
 import { type CommandContext, type CommandSpec, dedent, type FlagSpec } from "../cli.ts";
 import { KubestrapError, NotImplementedError } from "../errors.ts";
@@ -21,7 +21,13 @@ import {
   outputFlags,
 } from "./options.ts";
 
-async function callConfig(name: string, what: string, ...args: unknown[]): Promise<void> {
+/** Calls `name` in ./config.ts and prints what it returns (a string, or {stdout, stderr}). */
+async function callConfig(
+  ctx: CommandContext,
+  name: string,
+  what: string,
+  ...args: unknown[]
+): Promise<void> {
   let mod: Record<string, unknown>;
   try {
     mod = await import("./config.ts") as unknown as Record<string, unknown>;
@@ -33,7 +39,26 @@ async function callConfig(name: string, what: string, ...args: unknown[]): Promi
   }
   const f = mod[name];
   if (typeof f !== "function") throw new NotImplementedError(what);
-  await f(...args);
+  const result = await f(...args) as string | { stdout?: string; stderr?: string } | undefined;
+  if (typeof result === "string") ctx.out(result);
+  else if (result) {
+    if (result.stderr) ctx.err(result.stderr);
+    if (result.stdout) ctx.out(result.stdout);
+  }
+}
+
+/** A flag's value when the user set it, else undefined (the config file or defaults rule). */
+function ifChanged<T>(ctx: CommandContext, name: string): T | undefined {
+  return ctx.changed.has(name) ? ctx.flags[name] as T : undefined;
+}
+
+function imagesOptions(ctx: CommandContext): Record<string, unknown> {
+  return {
+    configPath: ctx.flags["config"] as string | undefined,
+    kubernetesVersion: ifChanged<string>(ctx, "kubernetes-version"),
+    imageRepository: ifChanged<string>(ctx, "image-repository"),
+    featureGates: ctx.flags["feature-gates"] as string | undefined,
+  };
 }
 
 const API_VERSION = "kubeadm.k8s.io/v1beta4";
@@ -60,7 +85,9 @@ function printDefaultsCommand(action: "init" | "join" | "reset" | "upgrade"): Co
     args: { kind: "none" },
     flags,
     run: (ctx) =>
-      callConfig("printDefaults", `kubeadm config print ${action}-defaults`, ctx, action),
+      callConfig(ctx, "printDefaults", `kubeadm config print ${action}-defaults`, action, {
+        componentConfigs: ctx.flags["component-configs"] as string[] | undefined,
+      }),
   };
 }
 
@@ -115,7 +142,11 @@ const migrateCommand: CommandSpec = {
   ],
   run: (ctx) => {
     if (!ctx.flags["old-config"]) throw new KubestrapError("the --old-config flag is mandatory");
-    return callConfig("migrateConfig", "kubeadm config migrate", ctx);
+    return callConfig(ctx, "migrateConfig", "kubeadm config migrate", {
+      oldConfigPath: ctx.flags["old-config"],
+      newConfigPath: ctx.flags["new-config"],
+      allowExperimentalApi: ctx.flags["allow-experimental-api"] === true,
+    });
   },
 };
 
@@ -144,7 +175,10 @@ const validateCommand: CommandSpec = {
   ],
   run: (ctx) => {
     if (!ctx.flags["config"]) throw new KubestrapError("the --config flag is mandatory");
-    return callConfig("validateConfig", "kubeadm config validate", ctx);
+    return callConfig(ctx, "validateConfig", "kubeadm config validate", ctx.flags["config"], {
+      allowDeprecatedApi: ctx.flags["allow-deprecated-api"] === true,
+      allowExperimentalApi: ctx.flags["allow-experimental-api"] === true,
+    });
   },
 };
 
@@ -159,7 +193,11 @@ const imagesListCommand: CommandSpec = {
   args: { kind: "none" },
   flags: outputFlags(),
   persistentFlags: imagesCommonFlags(),
-  run: (ctx: CommandContext) => callConfig("listImages", "kubeadm config images list", ctx),
+  run: (ctx: CommandContext) =>
+    callConfig(ctx, "listImages", "kubeadm config images list", {
+      ...imagesOptions(ctx),
+      output: ctx.flags["output"],
+    }),
 };
 
 const imagesPullCommand: CommandSpec = {
@@ -167,7 +205,11 @@ const imagesPullCommand: CommandSpec = {
   short: "Pull images used by kubeadm",
   args: { kind: "none" },
   persistentFlags: [...imagesCommonFlags(), criSocketFlag()],
-  run: (ctx: CommandContext) => callConfig("pullImages", "kubeadm config images pull", ctx),
+  run: (ctx: CommandContext) =>
+    callConfig(ctx, "pullImages", "kubeadm config images pull", {
+      ...imagesOptions(ctx),
+      criSocket: ctx.flags["cri-socket"],
+    }),
 };
 
 const imagesCommand: CommandSpec = {
