@@ -28,10 +28,33 @@ export const DEFAULT_ENCRYPTION_ALGORITHM: EncryptionAlgorithm = "RSA-2048";
 export type PrivateKey = nodeCrypto.KeyObject;
 export type PublicKey = nodeCrypto.KeyObject;
 
+/** Keys generated ahead of time by primeKeyPool, per algorithm. */
+const keyPool = new Map<EncryptionAlgorithm, Promise<PrivateKey>[]>();
+
+/**
+ * Starts generating `n` keys of `alg` in the background (RSA generation runs on the thread
+ * pool, so they are made in parallel); later generatePrivateKey calls take them first. The
+ * init workflow primes the pool before its certificate sub-phases run one after another.
+ */
+export function primeKeyPool(alg: EncryptionAlgorithm, n: number): void {
+  const pending = keyPool.get(alg) ?? [];
+  for (let i = 0; i < n; i++) {
+    const p = newPrivateKey(alg);
+    p.catch(() => {}); // surfaced when taken
+    pending.push(p);
+  }
+  keyPool.set(alg, pending);
+}
+
 /** Generates a new private key for `alg` (pkiutil.GeneratePrivateKey). */
 export function generatePrivateKey(
   alg: EncryptionAlgorithm = DEFAULT_ENCRYPTION_ALGORITHM,
 ): Promise<PrivateKey> {
+  const pooled = keyPool.get(alg)?.shift();
+  return pooled ?? newPrivateKey(alg);
+}
+
+function newPrivateKey(alg: EncryptionAlgorithm): Promise<PrivateKey> {
   return new Promise((resolve, reject) => {
     const done = (err: Error | null, _pub: nodeCrypto.KeyObject, priv: nodeCrypto.KeyObject) =>
       err ? reject(err) : resolve(priv);

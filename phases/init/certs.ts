@@ -151,9 +151,21 @@ export const certsPhase: Phase<InitData> = {
 };
 
 /** The `certs` parent: reports the certificate directory. */
-function runCerts(data: InitData): Promise<void> {
+async function runCerts(data: InitData): Promise<void> {
   data.out(`[certs] Using certificateDir folder "${data.certificatesDir}"`);
-  return Promise.resolve();
+  // The sub-phases run one after another; start every missing key now so that they are
+  // generated in parallel (kubeadm generates them one by one).
+  if (data.externalCA) return;
+  const { certList } = await import("../../lib/pki/certlist.ts");
+  const { pathForKey } = await import("../../lib/pki/store.ts");
+  const { primeKeyPool } = await import("../../lib/pki/keys.ts");
+  const inputs = data.pkiInputs();
+  let missing = 0;
+  for (const c of certList(inputs.externalEtcd ?? false)) {
+    if (!await data.fs.exists(pathForKey(data.certificatesDir, c.baseName))) missing++;
+  }
+  if (!await data.fs.exists(pathForKey(data.certificatesDir, "sa"))) missing++;
+  if (missing > 0) primeKeyPool(inputs.encryptionAlgorithm ?? "RSA-2048", missing);
 }
 
 /** Runs one sub-phase of lib/pki's certs phase and prints kubeadm's lines. */
