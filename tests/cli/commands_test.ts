@@ -1,4 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
+import { createProgram } from "../../lib/cli.ts";
+import { NotImplementedError } from "../../lib/errors.ts";
+import { Workflow } from "../../lib/workflow.ts";
 import { run, STACK_HINT } from "./helpers.ts";
 
 const INIT_PHASES = [
@@ -120,17 +123,43 @@ Deno.test("a parent command without subcommand prints help and fails", async () 
 });
 
 Deno.test("not-implemented commands exit 1 with a clear message", async () => {
-  const r = await run("token", "generate");
-  assertEquals(r.code, 1);
+  let err = "";
+  const prog = createProgram({
+    use: "kubestrap",
+    short: "test",
+    subcommands: [{
+      use: "later",
+      short: "later",
+      run: () => {
+        throw new NotImplementedError("kubeadm later");
+      },
+    }],
+  }, { out: () => {}, err: (s) => void (err += s) });
+  assertEquals(await prog.run(["later"]), 1);
+  assertEquals(err, "error: kubeadm later is not implemented yet in kubestrap\n" + STACK_HINT);
+});
+
+Deno.test("a phase error is wrapped with the phase name", async () => {
+  const wf = new Workflow<Record<string, never>>([{
+    name: "certs",
+    short: "Certificate generation",
+    phases: [{
+      name: "ca",
+      short: "ca",
+      run: () => {
+        throw new NotImplementedError("kubeadm init phase certs ca");
+      },
+    }],
+  }]);
+  let err = "";
+  const prog = createProgram({
+    use: "kubestrap",
+    short: "test",
+    subcommands: [wf.bind({ use: "init", short: "init" }, (_ctx, opts) => wf.run({}, opts))],
+  }, { out: () => {}, err: (s) => void (err += s) });
+  assertEquals(await prog.run(["init", "phase", "certs", "ca"]), 1);
   assertEquals(
-    r.err,
-    "error: kubeadm token generate is not implemented yet in kubestrap\n" +
-      STACK_HINT,
-  );
-  const p = await run("init", "phase", "certs", "ca");
-  assertEquals(p.code, 1);
-  assertEquals(
-    p.err,
+    err,
     "error: error execution phase certs/ca: kubeadm init phase certs ca is not implemented " +
       "yet in kubestrap\n" + STACK_HINT,
   );
@@ -139,7 +168,7 @@ Deno.test("not-implemented commands exit 1 with a clear message", async () => {
 Deno.test("--skip-phases with an unknown phase", async () => {
   const r = await run("init", "--skip-phases", "bogus");
   assertEquals(r.code, 1);
-  assertEquals(r.err, "error: invalid phase name: bogus\n" + STACK_HINT);
+  assert(r.err.endsWith("error: invalid phase name: bogus\n" + STACK_HINT), r.err);
 });
 
 Deno.test("required flags and bool flags set to false", async () => {
