@@ -156,7 +156,12 @@ export const initWorkflow = new Workflow<InitData>(initPhases);
  */
 export async function startInit(ctx: CommandContext, opts: WorkflowOptions): Promise<void> {
   const mod = await import("../../phases/init/data.ts") as Record<string, unknown>;
-  await runWorkflow(initWorkflow, ctx, opts, factoryOf<InitData>(mod, "newInitData"));
+  await runWorkflow(initWorkflow, ctx, opts, factoryOf<InitData>(mod, "newInitData"), (data) => {
+    // init's RunE prints the version before running the whole workflow (not single phases).
+    const version = (data as { cfg?: { cluster?: { kubernetesVersion?: string } } }).cfg?.cluster
+      ?.kubernetesVersion;
+    if (!opts.filterPhases && version) ctx.out(`[init] Using Kubernetes version: ${version}\n`);
+  });
 }
 
 export const initCommand: CommandSpec = initWorkflow.bind(

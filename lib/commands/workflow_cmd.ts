@@ -11,8 +11,11 @@ export async function runWorkflow<D>(
   ctx: CommandContext,
   opts: WorkflowOptions,
   factory: ((ctx: CommandContext) => Promise<D> | D) | undefined,
+  /** Runs between the data initialisation and the phases (kubeadm's RunE preamble). */
+  beforeRun?: (data: D) => void,
 ): Promise<D> {
   const data = factory ? await factory(ctx) : ({} as D);
+  beforeRun?.(data);
   const configured = (data as { skipPhases?: string[] } | undefined)?.skipPhases;
   const skipPhases = opts.skipPhases?.length ? opts.skipPhases : configured;
   await workflow.run(data, { filterPhases: opts.filterPhases, skipPhases });
