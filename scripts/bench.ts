@@ -1,0 +1,98 @@
+/**
+ * Benchmarks against the real kubeadm, in one run, alternating the two tools so that both see
+ * the same machine load.
+ *
+ *   deno run -A scripts/bench.ts certs [--rounds N]
+ *
+ * `certs`: wall time of `init phase certs all --cert-dir <fresh temp dir>`, kubestrap as the
+ * release bundle (dist/kubestrap.js, built first) run by the pinned deno, kubeadm v1.37.2 from
+ * the test bed. Prints each tool's median and the kubestrap/kubeadm ratio.
+ */
+import * as path from "node:path";
+
+const repo = path.resolve(import.meta.dirname!, "..");
+const cache = Deno.env.get("KUBESTRAP_CACHE") ??
+  path.join(Deno.env.get("HOME") ?? "/root", ".cache", "kubestrap");
+const kubeadm = path.join(cache, "k8s", "v1.37.2", "bin", "kubeadm");
+
+async function timeRun(cmd: string, args: string[]): Promise<number> {
+  const start = performance.now();
+  const out = await new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).output();
+  const ms = performance.now() - start;
+  if (out.code !== 0) {
+    throw new Error(`${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return ms;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function benchCerts(rounds: number): Promise<void> {
+  const build = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "scripts/build.ts", "--bundle-only"],
+    cwd: repo,
+    stdout: "null",
+  }).output();
+  if (build.code !== 0) throw new Error("bundle build failed");
+  const bundle = path.join(repo, "dist", "kubestrap.js");
+  const tools: Record<string, (dir: string) => [string, string[]]> = {
+    kubestrap: (
+      dir,
+    ) => [Deno.execPath(), [
+      "run",
+      "-A",
+      bundle,
+      "init",
+      "phase",
+      "certs",
+      "all",
+      "--cert-dir",
+      dir,
+    ]],
+    kubeadm: (dir) => [kubeadm, ["init", "phase", "certs", "all", "--cert-dir", dir]],
+  };
+  const times: Record<string, number[]> = { kubestrap: [], kubeadm: [] };
+  const work = await Deno.makeTempDir({ prefix: "kubestrap-bench-" });
+  try {
+    for (let i = 0; i < rounds; i++) {
+      // Alternate which tool goes first in each round.
+      const order = i % 2 === 0 ? ["kubestrap", "kubeadm"] : ["kubeadm", "kubestrap"];
+      for (const t of order) {
+        const [cmd, args] = tools[t](path.join(work, `${t}-${i}`, "pki"));
+        times[t].push(await timeRun(cmd, args));
+      }
+    }
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+  const ks = median(times.kubestrap);
+  const ka = median(times.kubeadm);
+  console.log(`init phase certs all, ${rounds} rounds alternating, median wall time:`);
+  console.log(`  kubestrap ${ks.toFixed(0)} ms`);
+  console.log(`  kubeadm   ${ka.toFixed(0)} ms`);
+  console.log(`  ratio kubestrap/kubeadm ${(ks / ka).toFixed(2)} (target <= 0.6)`);
+}
+
+if (import.meta.main) {
+  const [what, ...rest] = Deno.args;
+  const roundsIdx = rest.indexOf("--rounds");
+  const rounds = roundsIdx >= 0 ? Number(rest[roundsIdx + 1]) : 10;
+  try {
+    await Deno.stat(kubeadm);
+  } catch {
+    console.error(`bench: ${kubeadm} is missing; run \`deno task testbed\` first`);
+    Deno.exit(1);
+  }
+  switch (what) {
+    case "certs":
+      await benchCerts(rounds);
+      break;
+    default:
+      console.error("usage: deno run -A scripts/bench.ts certs [--rounds N]");
+      Deno.exit(1);
+  }
+}
