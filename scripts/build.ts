@@ -107,7 +107,11 @@ export async function bundle(outDir: string): Promise<string> {
       JSON.stringify(info.gitTreeState)
     }, buildDate: ${JSON.stringify(info.buildDate)}, build: ${JSON.stringify(info.build)}`,
   );
-  if (!js.startsWith("#!")) js = "#!/usr/bin/env -S deno run -A\n" + js;
+  // CommonJS npm packages inside the bundle require() node builtins; esbuild's shim needs a
+  // real `require` in scope for that.
+  js = 'import { createRequire as __ksCreateRequire } from "node:module";\n' +
+    "const require = __ksCreateRequire(import.meta.url);\n" + js.replace(/^#!.*\n/, "");
+  js = "#!/usr/bin/env -S deno run -A\n" + js;
   await Deno.writeTextFile(tmp, js);
   await Deno.rename(tmp, out);
   await sha256File(out);
