@@ -131,14 +131,13 @@ export interface InitSystem {
   enableCommand(name: string): string;
 }
 
+/** exec.Cmd.Run: the error text of a failed command is Go's `exit status N`. */
 async function mustRun(host: Host, cmd: string, args: string[]): Promise<void> {
   const r = await host.run(cmd, args);
-  if (r.code !== 0) {
-    const detail = r.stderr.trim() || r.stdout.trim();
-    throw new Error(
-      `${cmd} ${args.join(" ")}: exit status ${r.code}${detail ? ": " + detail : ""}`,
-    );
+  if (r.code === 127 && r.stderr.includes("executable file not found")) {
+    throw new Error(`exec: "${cmd}": executable file not found in $PATH`);
   }
+  if (r.code !== 0) throw new Error(`exit status ${r.code}`);
 }
 
 function systemd(host: Host): InitSystem {

@@ -324,33 +324,59 @@ function orderList(list: Json[], order: Json[], mergeKey?: string): Json[] {
 function mergeList(original: Json[], patch: Json[], field: SmpField, order?: Json[]): Json[] {
   const merge = field.strategy?.split(",").includes("merge") ?? false;
   if (!merge) return stripDirectives(patch);
-  // $patch: replace inside a list replaces the whole list
-  if (patch.some((x) => isObj(x) && x[DIRECTIVE] === "replace")) {
-    return stripDirectives(patch.filter((x) => !(isObj(x) && x[DIRECTIVE] === "replace")));
-  }
-  let out = [...original];
+  if (original.length === 0 && patch.length === 0) return original;
   const key = field.mergeKey;
-  if (!key) {
-    // list of primitives: union, original order first
-    for (const v of patch) if (!out.some((x) => deepEqual(x, v))) out.push(v);
+  const isMapList = [...original, ...patch].some(isObj);
+  let orig = [...original];
+  let merged: Json[];
+  let patchItems: Json[] = patch;
+  if (!isMapList) {
+    merged = [...orig];
+    for (const v of patch) if (!merged.some((x) => deepEqual(x, v))) merged.push(v);
   } else {
+    if (!key) throw new Error("cannot merge lists without merge key");
+    // mergeSliceWithSpecialElements
+    const rest: Json[] = [];
+    let replace = false;
     for (const pv of patch) {
-      if (!isObj(pv)) {
-        out.push(pv);
-        continue;
-      }
-      const kv = pv[key];
-      const i = out.findIndex((x) => isObj(x) && deepEqual(x[key], kv));
-      if (pv[DIRECTIVE] === "delete") {
-        out = out.filter((x) => !(isObj(x) && deepEqual(x[key], kv)));
-        continue;
-      }
-      if (i >= 0) out[i] = mergeMap(out[i], pv, field.schema ?? {});
-      else out.push(stripDirectives(discardNulls(pv)));
+      const d = isObj(pv) ? pv[DIRECTIVE] : undefined;
+      if (d === undefined) rest.push(pv);
+      else if (d === "delete") orig = orig.filter((x) => !(isObj(x) && deepEqual(x[key], pv[key])));
+      else if (d === "replace") replace = true;
+      else throw new Error(`Unknown patch type: ${d}`);
+    }
+    if (replace) return stripDirectives(rest);
+    patchItems = rest;
+    // mergeSliceWithoutSpecialElements: merge in place by key, append the others
+    merged = [...orig];
+    for (const pv of rest) {
+      const i = merged.findIndex((x) => isObj(x) && deepEqual(x[key], pv[key]));
+      if (i >= 0) merged[i] = mergeMap(merged[i], pv, field.schema ?? {});
+      else merged.push(stripDirectives(discardNulls(pv)));
     }
   }
-  if (Array.isArray(order)) out = orderList(out, order, key);
-  return out;
+  // normalizeElementOrder: patch items in patch order, server-only items in original order,
+  // interleaved by mergeSortedSlice.
+  const keyOf = (x: Json) => (isMapList && key && isObj(x) ? x[key] : x);
+  const indexIn = (l: Json[], v: Json) => l.findIndex((o) => deepEqual(keyOf(o), keyOf(v)));
+  const inPatch = merged.filter((x) => indexIn(patchItems, x) >= 0);
+  const serverOnly = merged.filter((x) => indexIn(patchItems, x) < 0);
+  inPatch.sort((a, b) => indexIn(patchItems, a) - indexIn(patchItems, b));
+  serverOnly.sort((a, b) => indexIn(orig, a) - indexIn(orig, b));
+  const out: Json[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < serverOnly.length || j < inPatch.length) {
+    if (i >= serverOnly.length) out.push(inPatch[j++]);
+    else if (j >= inPatch.length) out.push(serverOnly[i++]);
+    else {
+      const li = indexIn(orig, serverOnly[i]);
+      const ri = indexIn(orig, inPatch[j]);
+      if (li >= 0 && ri >= 0 && li < ri) out.push(serverOnly[i++]);
+      else out.push(inPatch[j++]);
+    }
+  }
+  return Array.isArray(order) ? orderList(out, order, key) : out;
 }
 
 /** Applies a strategic merge patch to a copy of `doc` with the patch metadata `schema`. */
