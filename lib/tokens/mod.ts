@@ -3,3 +3,4 @@ export * from "./token.ts";
 export * from "./jws.ts";
 export * from "./cahash.ts";
 export * from "./output.ts";
+export * from "./api.ts";
