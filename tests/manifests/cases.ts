@@ -103,7 +103,7 @@ export function loadCase(name: string): Case {
 
 export function golden(name: string, file: string): string | undefined {
   try {
-    return Deno.readTextFileSync(path.join(TESTDATA, name, "golden", file));
+    return Deno.readTextFileSync(path.join(TESTDATA, name, "golden", file + ".golden"));
   } catch {
     return undefined;
   }

@@ -66,7 +66,7 @@ Deno.test("manifests: patched case (--patches, all patch types) matches kubeadm,
     }
     assertEquals(((await host.stat("/etc/kubernetes/manifests"))!.mode ?? 0) & 0o777, 0o700);
     assertEquals(((await host.stat("/var/lib/etcd"))!.mode ?? 0) & 0o777, 0o700);
-    const stdout = golden("patched", "stdout.txt")!.split("\n");
+    const stdout = golden("patched", "stdout")!.split("\n");
     const expected = stdout
       .slice(0, stdout.findIndex((l) => l.startsWith("[kubelet-start]")))
       .filter((l) => !l.startsWith("[control-plane] Using"));
