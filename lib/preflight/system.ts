@@ -131,6 +131,9 @@ function kernelConfigPaths(rel: string): string[] {
 }
 
 async function gunzip(b: Uint8Array): Promise<Uint8Array> {
+  if (b.length < 10 || b[0] !== 0x1f || b[1] !== 0x8b || b[2] !== 8) {
+    throw new Error(b.length < 10 ? "unexpected EOF" : "gzip: invalid header");
+  }
   const ds = new DecompressionStream("gzip");
   const stream = new Blob([b as BlobPart]).stream().pipeThrough(ds);
   return new Uint8Array(await new Response(stream).arrayBuffer());

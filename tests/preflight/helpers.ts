@@ -52,11 +52,13 @@ export class FakeHost extends Host {
     return v === undefined ? undefined : typeof v === "string" ? new TextEncoder().encode(v) : v;
   }
   override kernelStat(p: string): Promise<Deno.FileInfo | undefined> {
+    if (!this.fakeKernel) return super.kernelStat(p);
     if (this.kernelDirs.has(p)) return Promise.resolve({ isDirectory: true } as Deno.FileInfo);
     if (this.kernel.has(p)) return Promise.resolve({ isDirectory: false } as Deno.FileInfo);
     return Promise.resolve(undefined);
   }
-  override probeCgroupFreeze(): Promise<{ supported: boolean; warning?: string }> {
+  override probeCgroupFreeze(m: string): Promise<{ supported: boolean; warning?: string }> {
+    if (!this.fakeKernel) return super.probeCgroupFreeze(m);
     return Promise.resolve(this.freeze);
   }
   override lookPath(name: string): Promise<string | undefined> {
