@@ -237,8 +237,10 @@ function splitChunks(text: string, file: string): Chunk[] {
         ]);
       }
       if (buf.length > 0) {
+        // The separator ends the document and is consumed; a leading one stays in the next.
         chunks.push({ text: buf.join("\n") + "\n", startLine: bufStart });
         buf = [];
+        continue;
       }
     }
     if (buf.length === 0) bufStart = i + 1;
@@ -482,8 +484,8 @@ export function splitDocuments(text: string, file: string): RawDocument[] {
       for (const [name, v] of [["apiVersion", av], ["kind", kn]] as const) {
         if (v && (v.k === "map" || v.k === "seq")) {
           throw new ConfigDecodeError([
-            `${file}:${v.pos.line}:${v.pos.col}: couldn't get version/kind; json parse error: ` +
-            `${name} must be a string`,
+            `${file}:${v.pos.line}:${v.pos.col}: could not interpret GroupVersionKind; unmarshal ` +
+            `error: ${name} must be a string`,
           ]);
         }
       }
@@ -491,8 +493,8 @@ export function splitDocuments(text: string, file: string): RawDocument[] {
       kind = scalarText(kn);
     } else if (node.k !== "null") {
       throw new ConfigDecodeError([
-        `${file}:${node.pos.line}:${node.pos.col}: couldn't get version/kind; json parse error: ` +
-        `the document is not a mapping`,
+        `${file}:${node.pos.line}:${node.pos.col}: could not interpret GroupVersionKind; ` +
+        `unmarshal error: the document is not a mapping`,
       ]);
     }
     let gv: { group: string; version: string };
@@ -755,7 +757,7 @@ export function decodeValue(n: JNode, s: SchemaNode, ctx: DecodeCtx): unknown {
           continue;
         }
         ctx.structName = goBaseName(s.go);
-        ctx.fieldStack = [...saved.stack, e.key];
+        ctx.fieldStack = f.via ? [...saved.stack, f.via, e.key] : [...saved.stack, e.key];
         ctx.strictPath = childPath;
         const v = decodeValue(e.value, f.s, ctx);
         if (v !== undefined) out[e.key] = v;

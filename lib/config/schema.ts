@@ -27,6 +27,8 @@ export interface SchemaField {
   omit?: boolean;
   /** Go pointer (nil = absent; a present zero value is still emitted). */
   ptr?: boolean;
+  /** Go name of the embedded struct the field comes from (appears in Go's type-error paths). */
+  via?: string;
 }
 
 const str = (go = "string"): SchemaNode => ({ t: "string", go });
@@ -47,7 +49,14 @@ const o = (s: SchemaNode): SchemaField => ({ s, omit: true });
 const p = (s: SchemaNode): SchemaField => ({ s, omit: true, ptr: true });
 const a = (s: SchemaNode): SchemaField => ({ s });
 
-const typeMeta = { apiVersion: o(str()), kind: o(str()) };
+/** Marks fields as coming from an embedded (inlined) Go struct. */
+function embedded(via: string, fields: Record<string, SchemaField>): Record<string, SchemaField> {
+  const out: Record<string, SchemaField> = {};
+  for (const [k, f] of Object.entries(fields)) out[k] = { ...f, via };
+  return out;
+}
+
+const typeMeta = embedded("TypeMeta", { apiVersion: o(str()), kind: o(str()) });
 
 const arg = struct("v1beta4.Arg", { name: a(str()), value: a(str()) });
 const args = slice(arg);
@@ -60,20 +69,23 @@ const hostPathMount = struct("v1beta4.HostPathMount", {
   pathType: o(str("v1.HostPathType")),
 });
 
-const envVar = struct("v1beta4.EnvVar", {
-  name: a(str()),
-  value: o(str()),
-  valueFrom: p(struct("v1.EnvVarSource", {
-    fieldRef: p(struct("v1.ObjectFieldSelector", {
-      apiVersion: o(str()),
-      fieldPath: a(str()),
+const envVar = struct(
+  "v1beta4.EnvVar",
+  embedded("EnvVar", {
+    name: a(str()),
+    value: o(str()),
+    valueFrom: p(struct("v1.EnvVarSource", {
+      fieldRef: p(struct("v1.ObjectFieldSelector", {
+        apiVersion: o(str()),
+        fieldPath: a(str()),
+      })),
+      resourceFieldRef: p({ t: "any", go: "v1.ResourceFieldSelector" }),
+      configMapKeyRef: p({ t: "any", go: "v1.ConfigMapKeySelector" }),
+      secretKeyRef: p({ t: "any", go: "v1.SecretKeySelector" }),
+      fileKeyRef: p({ t: "any", go: "v1.FileKeySelector" }),
     })),
-    resourceFieldRef: p({ t: "any", go: "v1.ResourceFieldSelector" }),
-    configMapKeyRef: p({ t: "any", go: "v1.ConfigMapKeySelector" }),
-    secretKeyRef: p({ t: "any", go: "v1.SecretKeySelector" }),
-    fileKeyRef: p({ t: "any", go: "v1.FileKeySelector" }),
-  })),
-});
+  }),
+);
 
 const controlPlaneComponentFields = {
   extraArgs: o(args),
@@ -136,7 +148,7 @@ export const INIT_CONFIGURATION_SCHEMA: SchemaNode = struct("v1beta4.InitConfigu
   timeouts: p(timeouts),
 });
 
-const imageMeta = { imageRepository: o(str()), imageTag: o(str()) };
+const imageMeta = embedded("ImageMeta", { imageRepository: o(str()), imageTag: o(str()) });
 
 export const CLUSTER_CONFIGURATION_SCHEMA: SchemaNode = struct("v1beta4.ClusterConfiguration", {
   ...typeMeta,
@@ -164,7 +176,10 @@ export const CLUSTER_CONFIGURATION_SCHEMA: SchemaNode = struct("v1beta4.ClusterC
   })),
   kubernetesVersion: o(str()),
   controlPlaneEndpoint: o(str()),
-  apiServer: o(struct("v1beta4.APIServer", { ...controlPlaneComponentFields, certSANs: o(strs) })),
+  apiServer: o(struct("v1beta4.APIServer", {
+    ...embedded("ControlPlaneComponent", controlPlaneComponentFields),
+    certSANs: o(strs),
+  })),
   controllerManager: o(struct("v1beta4.ControlPlaneComponent", controlPlaneComponentFields)),
   scheduler: o(struct("v1beta4.ControlPlaneComponent", controlPlaneComponentFields)),
   dns: o(struct("v1beta4.DNS", { ...imageMeta, disabled: o(bool) })),
