@@ -50,3 +50,21 @@ Deno.test({
   const kubectl = await run(testbed.path("kubectl"), ["version", "--client", "-o", "json"]);
   assertEquals(JSON.parse(kubectl.stdout).clientVersion.gitVersion, "v1.37.2");
 });
+
+const extraVersions = testbedReady
+  ? Object.keys(testbed.k8sBinDirs).filter((v) => v !== testbed.kubernetesVersion)
+  : [];
+
+Deno.test({
+  name: `testbed: other Kubernetes releases built on demand (${
+    extraVersions.join(", ") || "none built"
+  }) report their version`,
+  ignore: extraVersions.length === 0,
+}, async () => {
+  for (const v of extraVersions) {
+    const { stdout } = await run(`${testbed.binDir(v)}/kubeadm`, ["version", "-o", "short"]);
+    assertEquals(stdout.trim(), v);
+    const kubelet = await run(`${testbed.binDir(v)}/kubelet`, ["--version"]);
+    assertEquals(kubelet.stdout.trim(), `Kubernetes ${v}`);
+  }
+});
