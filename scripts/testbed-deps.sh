@@ -10,6 +10,7 @@ PKGS=(
   docker-registry skopeo umoci
   busybox-static
   openssl gcc libc6-dev python3
+  bash zsh fish
 )
 
 missing=()

@@ -42,7 +42,8 @@ const completionExample = dedent(`
 		# Load the kubeadm completion code for zsh[1] into the current shell
 		source <(kubeadm completion zsh)`);
 
-const SHELLS = ["bash", "zsh"];
+/** kubeadm's shells; kubestrap adds fish. */
+const SHELLS = ["bash", "zsh", "fish"];
 
 function nameOf(spec: CommandSpec): string {
   return spec.use.split(" ")[0];
@@ -182,6 +183,66 @@ BASH_COMPLETION_EOF
 `;
 }
 
+function fishQuote(s: string): string {
+  return `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
+}
+
+/** A fish completion script (beyond kubeadm, which has none) built from the same tree. */
+export function fishCompletion(root: CommandSpec, prog: string): string {
+  const entries: Entry[] = [];
+  walk(root, "", [], entries);
+  const fn = `__${prog.replace(/[^A-Za-z0-9_]/g, "_")}`;
+  const paths = entries.filter((e) => e.path !== "").map((e) => fishQuote(e.path));
+  const lines: string[] = [];
+  for (const e of entries) {
+    const cond = fishQuote(`${fn}_at ${fishQuote(e.path)}`);
+    for (const c of (e.spec.subcommands ?? []).filter((c) => !c.hidden)) {
+      lines.push(
+        `complete -c ${prog} -f -n ${cond} -a ${fishQuote(nameOf(c))} -d ${fishQuote(c.short)}`,
+      );
+    }
+    if (e.path === "completion") {
+      for (const sh of SHELLS) lines.push(`complete -c ${prog} -f -n ${cond} -a ${sh}`);
+    }
+    for (const f of e.flags.filter((f) => !f.hidden && !f.deprecated)) {
+      const short = f.short ? ` -s ${f.short}` : "";
+      const value = f.type === "bool" ? "" : " -r";
+      const desc = f.usage.split("\n")[0].replace(/`/g, "");
+      lines.push(
+        `complete -c ${prog} -n ${cond} -l ${f.name}${short}${value} -d ${fishQuote(desc)}`,
+      );
+    }
+  }
+  return `# fish completion for ${prog}
+set -g ${fn}_paths ${paths.join(" ")}
+
+# The command path typed so far ("init phase certs"), flags and their values left out.
+function ${fn}_path
+    set -l toks (commandline -opc)
+    set -e toks[1]
+    set -l path
+    for t in $toks
+        if string match -q -- '-*' $t
+            continue
+        end
+        set -l cand (string join ' ' $path $t)
+        if contains -- $cand $${fn}_paths
+            set path $path $t
+        end
+    end
+    string join ' ' $path
+end
+
+function ${fn}_at
+    set -l p (${fn}_path)
+    test "$p" = "$argv[1]"
+end
+
+complete -c ${prog} -f
+${lines.join("\n")}
+`;
+}
+
 const boilerPlate = `
 # Shell completion for kubestrap, a kubeadm-compatible Kubernetes cluster bootstrapper.
 `;
@@ -208,7 +269,8 @@ export function completionCommand(root: () => CommandSpec): CommandSpec {
       const spec = root();
       const prog = nameOf(spec);
       ctx.out(boilerPlate);
-      ctx.out(shell === "bash" ? bashCompletion(spec, prog) : zshCompletion(spec, prog));
+      if (shell === "fish") ctx.out(fishCompletion(spec, prog));
+      else ctx.out(shell === "bash" ? bashCompletion(spec, prog) : zshCompletion(spec, prog));
     },
   };
 }

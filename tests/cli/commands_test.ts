@@ -204,9 +204,26 @@ Deno.test("completion: bash and zsh scripts; other shells rejected", async () =>
   const z = await run("completion", "zsh");
   assertEquals(z.code, 0);
   assertStringIncludes(z.out, "bashcompinit");
+  // fish is kubestrap's addition (kubeadm has bash and zsh only).
   const f = await run("completion", "fish");
-  assertEquals(f.code, 1);
-  assertStringIncludes(f.err, `unsupported shell type "fish"`);
+  assertEquals(f.code, 0, f.err);
+  assertStringIncludes(
+    f.out,
+    "complete -c kubestrap -f -n '__kubestrap_at \\'init phase\\'' -a 'certs'",
+  );
+  const fish = await new Deno.Command("fish", { args: ["-n"], stdin: "piped", stderr: "piped" })
+    .spawn();
+  const fw = fish.stdin.getWriter();
+  await fw.write(new TextEncoder().encode(f.out));
+  await fw.close();
+  const fres = await fish.output();
+  assertEquals(fres.code, 0, new TextDecoder().decode(fres.stderr));
+  const bad = await run("completion", "tcsh");
+  assertEquals(bad.code, 1);
+  assertStringIncludes(
+    bad.err,
+    `unsupported shell type "tcsh", the supported shell types are [bash zsh fish]`,
+  );
   const none = await run("completion");
   assertEquals(none.err, "error: shell not specified\n" + STACK_HINT);
 });

@@ -47,7 +47,6 @@ const CASES = [
   "join phase control-plane-prepare all x y",
   "init phase certs ca extra",
   "completion",
-  "completion fish",
   "completion bash zsh",
   "kubeconfig user",
   "config validate",
