@@ -26,6 +26,13 @@ export class FakeHost extends Host {
   dials = new Map<string, string | undefined>();
   freeze: { supported: boolean; warning?: string } = { supported: true };
 
+  /** When set, ports in use (instead of really trying to listen). */
+  busyPorts?: Set<number>;
+
+  override portInUse(port: number, hostname?: string): boolean {
+    if (this.busyPorts) return this.busyPorts.has(port);
+    return super.portInUse(port, hostname);
+  }
   override uid(): number {
     return this.uidValue;
   }
@@ -172,6 +179,7 @@ export function healthyHost(root: string): FakeHost {
     return {};
   });
   h.dns.set("node-1", { addrs: ["192.0.2.10"] });
+  h.busyPorts = new Set();
   return h;
 }
 
