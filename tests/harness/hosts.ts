@@ -177,8 +177,10 @@ async function releaseNetwork(name: string): Promise<void> {
 }
 
 function validName(name: string): void {
-  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) {
-    throw new Error(`host name ${JSON.stringify(name)}: use [a-z0-9-], at most 31 characters`);
+  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name) || name.startsWith("sw-")) {
+    throw new Error(
+      `name ${JSON.stringify(name)}: use [a-z0-9-], at most 31 characters, not starting with sw-`,
+    );
   }
 }
 

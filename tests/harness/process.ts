@@ -120,7 +120,9 @@ export function spawnProc(
     throw e;
   }
   const pump = async (s: ReadableStream<Uint8Array>) => {
-    for await (const chunk of s) log.writeSync(chunk);
+    for await (const chunk of s) {
+      for (let off = 0; off < chunk.length;) off += log.writeSync(chunk.subarray(off));
+    }
   };
   const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
   let exited = false;
