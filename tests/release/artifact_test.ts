@@ -83,7 +83,17 @@ Deno.test({
       assertStringIncludes(defaults.stdout, "kind: InitConfiguration");
       assertStringIncludes(defaults.stdout, "kind: ClusterConfiguration");
 
-      const certs = await run(["init", "phase", "certs", "all", "--cert-dir", `${box}/root/pki`]);
+      // No default route in the namespace: give the address as kubeadm would need it too.
+      const certs = await run([
+        "init",
+        "phase",
+        "certs",
+        "all",
+        "--cert-dir",
+        `${box}/root/pki`,
+        "--apiserver-advertise-address",
+        "192.0.2.10",
+      ]);
       assertEquals(certs.code, 0, certs.stderr);
       for (const f of ["ca.crt", "ca.key", "apiserver.crt", "etcd/ca.crt", "sa.key", "sa.pub"]) {
         assert((await Deno.stat(`${box}/root/pki/${f}`)).isFile, f);
