@@ -1,5 +1,4 @@
 import { examples } from "../../lib/cli.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -65,12 +64,18 @@ export const controlPlanePhase: Phase<InitData> = {
 };
 
 /** The `control-plane` parent: reports the manifest folder. */
-function runControlPlane(_data: InitData): Promise<void> {
-  throw new NotImplementedError("kubeadm init phase control-plane");
+function runControlPlane(data: InitData): Promise<void> {
+  data.out(`[control-plane] Using manifest folder "${data.manifestDir}"`);
+  return Promise.resolve();
 }
 
 /** Writes the static Pod manifest of one component (kube-apiserver, ...). */
-function runControlPlaneComponent(_data: InitData, component: string): Promise<void> {
-  const name = component.replace(/^kube-/, "");
-  throw new NotImplementedError(`kubeadm init phase control-plane ${name}`);
+async function runControlPlaneComponent(data: InitData, component: string): Promise<void> {
+  const { createControlPlaneManifest } = await import("../../lib/manifests/mod.ts");
+  await createControlPlaneManifest(
+    data.host,
+    data.cfg,
+    component as "kube-apiserver" | "kube-controller-manager" | "kube-scheduler",
+    await data.manifestOptions(),
+  );
 }

@@ -10,6 +10,7 @@ import type { PkiFS } from "../../lib/pki/fs.ts";
 import type { KubeconfigInputs } from "../../lib/kubeconfig/files.ts";
 import type { EncryptionAlgorithm } from "../../lib/pki/keys.ts";
 import { KubestrapError } from "../../lib/errors.ts";
+import type { WriteManifestOptions } from "../../lib/manifests/mod.ts";
 
 export interface InitData {
   cfg: LoadedInit;
@@ -40,6 +41,8 @@ export interface InitData {
   warn(s: string): void;
   pkiInputs(): PkiInputs;
   kubeconfigInputs(): KubeconfigInputs;
+  /** Options for lib/manifests: images, patches, output, CA bundle paths found on the host. */
+  manifestOptions(): Promise<WriteManifestOptions>;
 }
 
 const MANIFEST_DIR = "/etc/kubernetes/manifests";
@@ -148,6 +151,24 @@ export async function newInitData(ctx: CommandContext): Promise<InitData> {
     out: (s) => ctx.out(s.endsWith("\n") ? s : s + "\n"),
     warn: (s) => ctx.err(`W ${s}\n`),
     pkiInputs,
+    manifestOptions: async () => {
+      const { imagesFor } = await import("../../lib/config/images.ts");
+      const { detectCACertsExtraPaths } = await import("../../lib/manifests/pods.ts");
+      const images = imagesFor(cluster);
+      return {
+        images: {
+          apiServer: images.kubeAPIServer,
+          controllerManager: images.kubeControllerManager,
+          scheduler: images.kubeScheduler,
+          etcd: images.etcd ?? "",
+        },
+        caCertsExtraPaths: await detectCACertsExtraPaths(realHost),
+        externalCA,
+        patchesDir: cfg.patchesDir,
+        output: (s: string) => ctx.out(s),
+        warn: (s: string) => ctx.err(`W ${s}\n`),
+      };
+    },
     kubeconfigInputs: () => ({
       kubeconfigDir,
       certificatesDir,

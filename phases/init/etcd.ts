@@ -1,5 +1,4 @@
 import { examples } from "../../lib/cli.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -26,6 +25,14 @@ export const etcdPhase: Phase<InitData> = {
   ],
 };
 
-function runEtcdLocal(_data: InitData): Promise<void> {
-  throw new NotImplementedError("kubeadm init phase etcd local");
+async function runEtcdLocal(data: InitData): Promise<void> {
+  if (data.cfg.cluster.etcd.external) {
+    // kubeadm logs this at V(1) only.
+    return;
+  }
+  const { createLocalEtcdManifest } = await import("../../lib/manifests/mod.ts");
+  await createLocalEtcdManifest(data.host, data.cfg, {
+    ...await data.manifestOptions(),
+    dryRun: data.dryRun,
+  });
 }
