@@ -142,6 +142,12 @@ const SPECIAL_FLOATS: Record<string, number> = {
 };
 const TIMESTAMP = /^\d{4}-\d{1,2}-\d{1,2}(([Tt]|[ \t]+)\d{1,2}:\d{1,2}:\d{1,2}(\.\d*)?)?/;
 
+/** go-yaml v2 parseTimestamp (the formats it accepts for untagged plain scalars). */
+export function isYamlTimestamp(s: string): boolean {
+  return /^\d{4}-\d{1,2}-\d{1,2}$/.test(s) ||
+    /^\d{4}-\d{1,2}-\d{1,2}([Tt]| )\d{1,2}:\d{1,2}:\d{1,2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/.test(s);
+}
+
 /** Go's strconv.ParseInt(s, 0, 64) / ParseUint(s, 0, 64) (after `_` removal). */
 function parseGoInt(s: string): bigint | undefined {
   let sign = 1n;

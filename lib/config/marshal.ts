@@ -6,7 +6,7 @@
  * else (`"true"`, `"0"`, `""`), single quotes when a plain scalar is not allowed (`'*.example.com'`).
  */
 import type { SchemaField, SchemaNode } from "./schema.ts";
-import { resolvePlainScalar } from "./decode.ts";
+import { isYamlTimestamp, resolvePlainScalar } from "./decode.ts";
 
 /** A JSON-like value ready for YAML emission (object key order is irrelevant: keys get sorted). */
 export type GoValue =
@@ -345,7 +345,7 @@ type Style = "plain" | "single" | "double" | "literal";
 
 function stringStyle(s: string, isKey: boolean): Style {
   const resolved = resolvePlainScalar(s, { line: 0, col: 0 });
-  const canPlain = resolved.k === "str" && !isBase60Float(s) && !(s.length > 0 && s === "<<");
+  const canPlain = resolved.k === "str" && !isYamlTimestamp(s) && !isBase60Float(s) && s !== "<<";
   let style: Style = s.includes("\n") ? "literal" : canPlain ? "plain" : "double";
   const an = analyze(s);
   if (style === "plain") {

@@ -45,5 +45,10 @@ export function assertThrows(fn: () => unknown, includes?: string): Error {
 }
 
 function bigintSafe(_k: string, v: unknown) {
-  return typeof v === "bigint" ? v.toString() + "n" : v;
+  if (typeof v === "bigint") return v.toString() + "n";
+  if (v && typeof v === "object" && !Array.isArray(v)) {
+    // key order does not matter for equality
+    return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+  return v;
 }
