@@ -359,7 +359,8 @@ export async function listImages(opts: {
   warnings.push(...cfg.warnings);
   const images = controlPlaneImages({
     cluster: cfg.cluster,
-    ciImageRepository: ciImageRepositoryFor(rawVersion, cfg.cluster.imageRepository ?? ""),
+    ciImageRepository: cfg.ciImageRepository ??
+      ciImageRepositoryFor(rawVersion, cfg.cluster.imageRepository ?? ""),
   });
   const output = opts.output ?? "text";
   let stdout: string;

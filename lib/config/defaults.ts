@@ -538,7 +538,8 @@ export function setClusterDynamicDefaults(
     given,
     cfg.warnings,
   );
-  normalizeKubernetesVersion(cfg.cluster, cfg.warnings);
+  const ci = normalizeKubernetesVersion(cfg.cluster, cfg.warnings);
+  if (ci.ciImageRepository) cfg.ciImageRepository = ci.ciImageRepository;
   if (cfg.cluster.controlPlaneEndpoint) {
     const hp = parseHostPort(cfg.cluster.controlPlaneEndpoint);
     if (hp instanceof Error) throw new KubestrapError(hp.message);

@@ -28,6 +28,11 @@ function ctxOf(c: ClusterConfiguration | ImageContext): ImageContext {
   return "cluster" in c ? c : { cluster: c };
 }
 
+/** Image context of a loaded InitConfig (`{cluster, ciImageRepository}`). */
+export function imageContextOf(cfg: { cluster: ClusterConfiguration; ciImageRepository?: string }) {
+  return { cluster: cfg.cluster, ciImageRepository: cfg.ciImageRepository };
+}
+
 function controlPlaneRepo(ctx: ImageContext): string {
   return ctx.ciImageRepository ?? ctx.cluster.imageRepository ?? C.DEFAULT_IMAGE_REPOSITORY;
 }

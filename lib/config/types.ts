@@ -315,6 +315,12 @@ export interface InitConfig {
   init: InitConfiguration;
   cluster: ClusterConfiguration;
   componentConfigs: ComponentConfigs;
+  /**
+   * Set when kubernetesVersion was a `ci/...` version and the default image repository is in use:
+   * control-plane and kube-proxy images then come from this repository (kubeadm's
+   * ClusterConfiguration.CIImageRepository).
+   */
+  ciImageRepository?: string;
   /** Warnings produced while loading (kubeadm prints them to stderr via klog). */
   warnings: string[];
 }
