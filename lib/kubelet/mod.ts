@@ -201,7 +201,13 @@ function openrc(host: Host): InitSystem {
 export async function detectInitSystem(
   host: Host,
 ): Promise<{ initSystem?: InitSystem; error?: string }> {
-  if (await host.lookPath("systemctl")) return { initSystem: systemd(host) };
+  // kubeadm only looks for systemctl; kubestrap also asks whether systemd is running
+  // (sd_booted: /run/systemd/system exists), so that a machine with the systemctl binary but
+  // no systemd (containers, test beds) gets the "start it yourself" command line instead of
+  // failing systemctl calls.
+  if (await host.lookPath("systemctl") && await host.exists("/run/systemd/system")) {
+    return { initSystem: systemd(host) };
+  }
   if (await host.lookPath("openrc")) {
     for (const b of ["rc-service", "rc-update"]) {
       if (!(await host.lookPath(b))) {

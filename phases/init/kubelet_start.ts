@@ -1,5 +1,4 @@
 import { examples } from "../../lib/cli.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -17,6 +16,16 @@ export const kubeletStartPhase: Phase<InitData> = {
   inheritFlags: ["config", "image-repository", "cri-socket", "node-name", "patches", "dry-run"],
 };
 
-function runKubeletStart(_data: InitData): Promise<void> {
-  throw new NotImplementedError("kubeadm init phase kubelet-start");
+async function runKubeletStart(data: InitData): Promise<void> {
+  const { runKubeletStart } = await import("../../lib/kubelet/mod.ts");
+  await runKubeletStart(data.host, {
+    init: data.cfg.init,
+    kubeletConfig: data.cfg.componentConfigs.kubelet as Record<string, unknown>,
+  }, {
+    kubeletDir: data.kubeletDir,
+    patchesDir: data.patchesDir,
+    output: (s) => data.out(s.replace(/\n$/, "")),
+    warn: (s) => data.warn(s.replace(/\n$/, "")),
+    dryRun: data.dryRun,
+  });
 }

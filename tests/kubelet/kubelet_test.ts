@@ -147,6 +147,15 @@ Deno.test("kubelet service: systemd restart, failure warnings, no init system", 
   try {
     const host = new FakeHost(root);
     host.paths.set("systemctl", "/usr/bin/systemctl");
+    // systemd counts only when it runs (sd_booted); a systemctl binary alone is not enough.
+    const noSystemd: string[] = [];
+    await tryStartKubelet(host, { output: (l) => noSystemd.push(l), kubeadmArgs: [] });
+    assertEquals(host.runs, []);
+    assertEquals(
+      noSystemd[0],
+      "[kubelet-start] No supported init system detected, won't make sure the kubelet is running properly.\n",
+    );
+    await Deno.mkdir(`${root}/run/systemd/system`, { recursive: true });
     const out: string[] = [];
     const warn: string[] = [];
     assert(await tryStartKubelet(host, { output: (l) => out.push(l), warn: (l) => warn.push(l) }));
