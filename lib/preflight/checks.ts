@@ -603,11 +603,8 @@ export function httpProxyCIDRCheck(proto: "https" | "http", cidr: string): Check
 export async function getKubeletVersion(ctx: CheckContext): Promise<SemVer> {
   const bin = await ctx.host.lookPath("kubelet");
   if (!bin) {
-    throw new Error(
-      `cannot execute 'kubelet --version': exec: ${
-        goQuote("kubelet")
-      }: executable file not found in $PATH`,
-    );
+    // k8s.io/utils/exec reports a missing binary as ErrExecutableNotFound (no "exec:" prefix).
+    throw new Error("cannot execute 'kubelet --version': executable file not found in $PATH");
   }
   const r = await ctx.host.run(bin, ["--version"], { timeoutMs: 30_000 });
   if (r.code !== 0) throw new Error(`cannot execute 'kubelet --version': exit status ${r.code}`);
@@ -825,7 +822,16 @@ export function containerRuntimeVersionCheck(criSocket: string): Checker {
       };
     }
     if (!implemented) {
+      const logs = rt.runtimeConfigError === undefined ? [] : [
+        klogLine(
+          "E",
+          ctx.now(),
+          "remote_runtime.go:1359",
+          `"RuntimeConfig from runtime service failed" err=${goQuote(rt.runtimeConfigError)}`,
+        ),
+      ];
       return {
+        logs,
         warnings: [
           "You must update your container runtime to a version that supports the CRI method RuntimeConfig. " +
           "Falling back to using cgroupDriver from kubelet config will be removed in 1.38. " +

@@ -21,6 +21,11 @@ export interface CriRuntime {
   isRunning(): Promise<void>;
   /** IsRuntimeConfigImplemented(); throws Error("failed to call RuntimeConfig gRPC method: ..."). */
   isRuntimeConfigImplemented(): Promise<boolean>;
+  /**
+   * The gRPC error of the last RuntimeConfig call that came back Unimplemented (cri-client logs
+   * it as an error line even though kubeadm only warns).
+   */
+  readonly runtimeConfigError?: string;
   /** SandboxImage(); throws when the runtime does not tell. */
   sandboxImage(): Promise<string>;
   imageExists(image: string): Promise<boolean>;
@@ -54,6 +59,7 @@ function firstLine(s: string): string {
 export class CrictlRuntime implements CriRuntime {
   private crictl: string | undefined | null = null;
   private info: Record<string, unknown> | undefined;
+  runtimeConfigError?: string;
 
   constructor(readonly host: Host, readonly endpoint: string, readonly timeoutMs = 2000) {}
 
@@ -145,7 +151,11 @@ export class CrictlRuntime implements CriRuntime {
     const r = await this.crictlRun(["runtime-config"]);
     if (r.code === 0) return true;
     const out = r.stderr + r.stdout;
-    if (/code = Unimplemented/.test(out)) return false;
+    if (/code = Unimplemented/.test(out)) {
+      this.runtimeConfigError = /rpc error: code = \w+ desc = [^"\n]*/.exec(out)?.[0] ??
+        firstLine(out);
+      return false;
+    }
     throw new Error(`failed to call RuntimeConfig gRPC method: ${firstLine(out)}`);
   }
 

@@ -310,7 +310,7 @@ Deno.test("KubeletVersion: missing binary, bad output, too old, newer than the c
   const h = new FakeHost("/");
   const c = kubeletVersionCheck("v1.37.2", "v1.34.0");
   assertEquals(msgs(await run(c, h)).errors, [
-    `couldn't get kubelet version: cannot execute 'kubelet --version': exec: "kubelet": executable file not found in $PATH`,
+    `couldn't get kubelet version: cannot execute 'kubelet --version': executable file not found in $PATH`,
   ]);
   let out = "Kubernetes v1.37.2\n";
   h.bin("kubelet", () => ({ stdout: out }));
@@ -421,6 +421,13 @@ Deno.test("CRI and ContainerRuntimeVersion through a fake runtime", async () => 
     ],
     errors: [],
   });
+  // cri-client's error log line for the Unimplemented call, as kubeadm prints it.
+  cri.runtimeConfigError = "rpc error: code = Unimplemented desc = unknown method RuntimeConfig";
+  assertEquals((await run(containerRuntimeVersionCheck(sock), h, { cri })).logs, [
+    `E0102 15:04:05.006000 ${
+      String(Deno.pid).padStart(7)
+    } remote_runtime.go:1359] "RuntimeConfig from runtime service failed" err="rpc error: code = Unimplemented desc = unknown method RuntimeConfig"`,
+  ]);
   cri.runtimeConfig = "failed to call RuntimeConfig gRPC method: boom";
   assertEquals(msgs(await run(containerRuntimeVersionCheck(sock), h, { cri })).errors, [
     "could not check if the runtime config is available: failed to call RuntimeConfig gRPC method: boom",

@@ -102,6 +102,7 @@ export class FakeCri implements CriRuntime {
   connectError?: string;
   runningError?: string;
   runtimeConfig: boolean | string = true;
+  runtimeConfigError?: string;
   sandbox: string | Error = "registry.k8s.io/pause:3.10.1";
   present = new Set<string>();
   pullErrors = new Map<string, string>();

@@ -194,7 +194,7 @@ Deno.test("OS validator and a missing kubelet", async () => {
   nok.path.delete("kubelet");
   const r = await sv(nok);
   assertEquals(r.errors, [
-    `couldn't get kubelet version: cannot execute 'kubelet --version': exec: "kubelet": executable file not found in $PATH`,
+    `couldn't get kubelet version: cannot execute 'kubelet --version': executable file not found in $PATH`,
   ]);
   assertEquals(r.stdout, undefined);
 });
