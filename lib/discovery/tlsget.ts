@@ -1,0 +1,233 @@
+/**
+ * One HTTPS GET over `node:tls`, with the server verified by kubestrap itself against an
+ * explicit set of roots (and nothing else: no system store, no DENO_TLS_CA_STORE), or not at
+ * all for kubeadm's deliberately insecure first cluster-info fetch.
+ *
+ * The request is written only after the server certificate chain and name were verified, so
+ * a bearer token or client certificate is never presented to an unverified server.
+ */
+import tls from "node:tls";
+import { isIP } from "node:net";
+import {
+  type Certificate,
+  parseCertificate,
+  verifyCertChain,
+  verifyHostname,
+} from "../pki/x509.ts";
+
+export interface TLSGetOptions {
+  /** Trusted roots: the server chain must verify against one of them, and the host name. */
+  roots?: Certificate[];
+  /** Do not verify the server at all (kubeadm's insecure cluster-info fetch). */
+  insecure?: boolean;
+  /** Override the name the certificate must be valid for (kubeconfig tls-server-name). */
+  serverName?: string;
+  headers?: Record<string, string>;
+  /** Client certificate chain and key (PEM) for mTLS. */
+  clientCert?: string;
+  clientKey?: string;
+  /** Bearer token; only ever sent after the server was verified (never when insecure). */
+  bearerToken?: string;
+  /** Whole-request timeout (default 10 s). */
+  timeoutMs?: number;
+}
+
+export interface TLSGetResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/** A TLS verification failure (never retried as "transient" by callers that care). */
+export class TLSVerifyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TLSVerifyError";
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const n = chunks.reduce((a, c) => a + c.length, 0);
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+interface PeerCert {
+  raw?: Uint8Array;
+  fingerprint256?: string;
+  issuerCertificate?: PeerCert;
+}
+
+/** The presented chain, leaf first, as kubestrap Certificates. */
+function peerChain(sock: tls.TLSSocket): Certificate[] {
+  const out: Certificate[] = [];
+  let c = sock.getPeerCertificate(true) as unknown as PeerCert | undefined;
+  const seen = new Set<string>();
+  while (c && c.raw && out.length < 10) {
+    const fp = c.fingerprint256 ?? String(out.length);
+    if (seen.has(fp)) break;
+    seen.add(fp);
+    out.push(parseCertificate(new Uint8Array(c.raw)));
+    c = c.issuerCertificate;
+  }
+  return out;
+}
+
+const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+const ANY_EKU = "2.5.29.37.0";
+
+/** Go's crypto/x509 Verify with the roots given, DNSName/IP set, ExtKeyUsageServerAuth. */
+export function verifyServerChain(
+  chain: Certificate[],
+  roots: Certificate[],
+  host: string,
+  now = new Date(),
+): void {
+  if (chain.length === 0) throw new TLSVerifyError("tls: server presented no certificate");
+  if (roots.length === 0) throw new TLSVerifyError("tls: no trusted roots to verify against");
+  const [leaf, ...rest] = chain;
+  const eku = leaf.extKeyUsageOids;
+  if (eku.length > 0 && !eku.includes(SERVER_AUTH) && !eku.includes(ANY_EKU)) {
+    throw new TLSVerifyError(
+      "tls: failed to verify certificate: x509: certificate specifies an incompatible key usage",
+    );
+  }
+  let lastErr = "x509: certificate signed by unknown authority";
+  let chained = false;
+  for (const root of roots) {
+    try {
+      verifyCertChain(leaf, rest, root, now);
+      chained = true;
+      break;
+    } catch (e) {
+      const m = (e as Error).message;
+      if (!m.includes("unknown authority")) lastErr = m;
+    }
+  }
+  if (!chained) throw new TLSVerifyError(`tls: failed to verify certificate: ${lastErr}`);
+  try {
+    verifyHostname(leaf, host);
+  } catch (e) {
+    throw new TLSVerifyError(`tls: failed to verify certificate: ${(e as Error).message}`);
+  }
+}
+
+function parseResponse(buf: Uint8Array): TLSGetResponse {
+  let end = -1;
+  for (let i = 0; i + 3 < buf.length; i++) {
+    if (buf[i] === 13 && buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) {
+      end = i;
+      break;
+    }
+  }
+  if (end < 0) throw new Error("malformed HTTP response: no header terminator");
+  const head = new TextDecoder("latin1").decode(buf.subarray(0, end)).split("\r\n");
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(head[0] ?? "");
+  if (!m) throw new Error("malformed HTTP response: bad status line");
+  const headers: Record<string, string> = {};
+  for (const l of head.slice(1)) {
+    const i = l.indexOf(":");
+    if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+  }
+  let body = buf.subarray(end + 4);
+  if ((headers["transfer-encoding"] ?? "").toLowerCase().includes("chunked")) {
+    const parts: Uint8Array[] = [];
+    let o = 0;
+    while (true) {
+      let le = o;
+      while (le + 1 < body.length && !(body[le] === 13 && body[le + 1] === 10)) le++;
+      if (le + 1 >= body.length) throw new Error("malformed HTTP response: truncated chunk");
+      const size = parseInt(new TextDecoder().decode(body.subarray(o, le)).split(";")[0], 16);
+      if (!Number.isFinite(size)) throw new Error("malformed HTTP response: bad chunk size");
+      o = le + 2;
+      if (size === 0) break;
+      if (o + size > body.length) throw new Error("malformed HTTP response: truncated chunk");
+      parts.push(body.subarray(o, o + size));
+      o += size + 2;
+    }
+    body = concat(parts);
+  } else if (headers["content-length"] !== undefined) {
+    const n = Number(headers["content-length"]);
+    if (!Number.isInteger(n) || n > body.length) {
+      throw new Error("malformed HTTP response: truncated body");
+    }
+    body = body.subarray(0, n);
+  }
+  return { status: Number(m[1]), headers, body: body.slice() };
+}
+
+/** GET `url` (https only). Rejects on network, TLS verification or protocol errors. */
+export function tlsGet(url: string, opts: TLSGetOptions): Promise<TLSGetResponse> {
+  const u = new URL(url);
+  if (u.protocol !== "https:") return Promise.reject(new Error(`unsupported scheme in ${url}`));
+  if (!opts.insecure && !(opts.roots && opts.roots.length > 0)) {
+    // Fail closed: a verified request without roots would trust nothing, never everything.
+    return Promise.reject(new TLSVerifyError("tls: no trusted roots to verify against"));
+  }
+  const host = u.hostname.replace(/^\[|\]$/g, "");
+  const port = Number(u.port || 443);
+  const verifyName = opts.serverName || host;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const chunks: Uint8Array[] = [];
+    const sock = tls.connect({
+      host,
+      port,
+      servername: isIP(verifyName) ? undefined : verifyName,
+      rejectUnauthorized: false,
+      ALPNProtocols: ["http/1.1"],
+      cert: opts.clientCert,
+      key: opts.clientKey,
+    });
+    const timer = setTimeout(() => {
+      fail(new Error(`no response from ${u.host} within ${timeoutMs / 1000}s`));
+    }, timeoutMs);
+    const fail = (e: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      reject(e);
+    };
+    sock.on("error", (e: Error) => fail(e));
+    sock.on("secureConnect", () => {
+      if (!opts.insecure) {
+        try {
+          verifyServerChain(peerChain(sock), opts.roots!, verifyName);
+        } catch (e) {
+          fail(e instanceof TLSVerifyError ? e : new TLSVerifyError((e as Error).message));
+          return;
+        }
+      }
+      const hdrs: Record<string, string> = {
+        "Host": u.host,
+        "User-Agent": "kubestrap",
+        "Accept": "application/json, */*",
+        "Connection": "close",
+        ...opts.headers,
+      };
+      if (opts.bearerToken && !opts.insecure) hdrs["Authorization"] = `Bearer ${opts.bearerToken}`;
+      let req = `GET ${u.pathname}${u.search} HTTP/1.1\r\n`;
+      for (const [k, v] of Object.entries(hdrs)) req += `${k}: ${v}\r\n`;
+      sock.write(req + "\r\n");
+    });
+    sock.on("data", (c: Uint8Array) => chunks.push(new Uint8Array(c)));
+    sock.on("end", () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      try {
+        resolve(parseResponse(concat(chunks)));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
