@@ -1,8 +1,31 @@
 /** `kubeadm certs` (alias `certificates`) and its subcommands. */
-import { type CommandSpec, dedent, examples, type FlagSpec, longDesc } from "../cli.ts";
-import { NotImplementedError } from "../errors.ts";
+import {
+  type CommandContext,
+  type CommandSpec,
+  dedent,
+  examples,
+  type FlagSpec,
+  longDesc,
+} from "../cli.ts";
 import { defaultCertList } from "../../phases/init/certs.ts";
 import { configFlag, kubeconfigDirFlag, kubeconfigFlag, outputFlags } from "./options.ts";
+
+// The run bodies live in certs_run.ts, loaded when a command runs (keeps startup cheap).
+async function runRenew(ctx: CommandContext, name: string): Promise<void> {
+  return (await import("./certs_run.ts")).runRenew(ctx, name);
+}
+
+async function runCheckExpiration(ctx: CommandContext): Promise<void> {
+  return (await import("./certs_run.ts")).runCheckExpiration(ctx);
+}
+
+async function runCertificateKey(ctx: CommandContext): Promise<void> {
+  return (await import("./certs_run.ts")).runCertificateKey(ctx);
+}
+
+async function runGenerateCSR(ctx: CommandContext): Promise<void> {
+  return (await import("./certs_run.ts")).runGenerateCSR(ctx);
+}
 
 const genericCertRenewLongDesc = longDesc(`
 	Renew the %s.
@@ -68,9 +91,7 @@ function renewCommand(t: RenewTarget): CommandSpec {
     long: genericCertRenewLongDesc.replace("%s", t.longName),
     flags: renewFlags(),
     args: { kind: "none" },
-    run: () => {
-      throw new NotImplementedError(`kubeadm certs renew ${t.name}`);
-    },
+    run: (ctx) => runRenew(ctx, t.name),
   };
 }
 
@@ -83,9 +104,7 @@ const renewAllCommand: CommandSpec = {
 `),
   flags: renewFlags(),
   args: { kind: "none" },
-  run: () => {
-    throw new NotImplementedError("kubeadm certs renew all");
-  },
+  run: (ctx) => runRenew(ctx, "all"),
 };
 
 const renewGroup: CommandSpec = {
@@ -104,9 +123,7 @@ const checkExpirationCommand: CommandSpec = {
 `),
   args: { kind: "none" },
   flags: [...renewFlags(), ...outputFlags()],
-  run: () => {
-    throw new NotImplementedError("kubeadm certs check-expiration");
-  },
+  run: runCheckExpiration,
 };
 
 const certificateKeyCommand: CommandSpec = {
@@ -120,9 +137,7 @@ const certificateKeyCommand: CommandSpec = {
 	generate and print one for you.
 `),
   args: { kind: "none" },
-  run: () => {
-    throw new NotImplementedError("kubeadm certs certificate-key");
-  },
+  run: runCertificateKey,
 };
 
 const generateCSRCommand: CommandSpec = {
@@ -150,9 +165,7 @@ const generateCSRCommand: CommandSpec = {
     { name: "cert-dir", type: "string", usage: "The path where to save the certificates" },
     kubeconfigDirFlag(),
   ],
-  run: () => {
-    throw new NotImplementedError("kubeadm certs generate-csr");
-  },
+  run: runGenerateCSR,
 };
 
 export const certsCommand: CommandSpec = {

@@ -1,7 +1,11 @@
 /** `kubeadm kubeconfig user`. */
-import { type CommandSpec, examples, longDesc } from "../cli.ts";
-import { NotImplementedError } from "../errors.ts";
+import { type CommandContext, type CommandSpec, examples, longDesc } from "../cli.ts";
 import { configFlag } from "./options.ts";
+
+// The run body lives in kubeconfig_run.ts, loaded when the command runs.
+async function runKubeconfigUser(ctx: CommandContext): Promise<void> {
+  return (await import("./kubeconfig_run.ts")).runKubeconfigUser(ctx);
+}
 
 const userCommand: CommandSpec = {
   use: "user",
@@ -45,9 +49,7 @@ const userCommand: CommandSpec = {
         "time.",
     },
   ],
-  run: () => {
-    throw new NotImplementedError("kubeadm kubeconfig user");
-  },
+  run: runKubeconfigUser,
 };
 
 export const kubeconfigCommand: CommandSpec = {

@@ -1,0 +1,678 @@
+/**
+ * The run bodies of `kubeadm certs certificate-key | check-expiration | renew | generate-csr`
+ * (cmd/kubeadm/app/cmd/certs.go, kubeadm v1.37.2). Loaded lazily by lib/commands/certs.ts.
+ *
+ * Every host path goes through `Host(--rootfs)`. Like kubeadm, the kubeconfig files that
+ * check-expiration and renew look at are always those under /etc/kubernetes (kubeadm's
+ * hard-coded KubernetesDir), whatever `--kubeconfig` says; `--kubeconfig` only selects the
+ * cluster to read the kubeadm-config ConfigMap from.
+ */
+import * as path from "@std/path";
+import { parse as parseYaml } from "yaml";
+import type { CommandContext } from "../cli.ts";
+import { KubestrapError } from "../errors.ts";
+import { Host } from "../host.ts";
+import { hostFacts } from "../hostfacts.ts";
+import type { LoadedInit } from "../config/load.ts";
+import { CURRENT_KUBERNETES_VERSION } from "../config/constants.ts";
+import { parseDuration as parseGoDuration } from "../config/duration.ts";
+import { hostPkiFS, type PkiFS } from "../pki/fs.ts";
+import { loadCert, loadCertChain, loadKey, pathForKey } from "../pki/store.ts";
+import { type Certificate, verifyCertChain } from "../pki/x509.ts";
+import type { EncryptionAlgorithm } from "../pki/keys.ts";
+import {
+  certificateAuthorities,
+  certificateKey,
+  type CsrInputs,
+  generateCSRs,
+  readRenewableCert,
+  RENEW_ALL_DONE,
+  renewableCerts,
+  type RenewalInputs,
+  renewCertificate,
+} from "../pki/renewal.ts";
+import { tabwrite } from "../tokens/output.ts";
+
+/** kubeadm's KubernetesDir: where check-expiration and renew find the kubeconfig files. */
+export const KUBERNETES_DIR = "/etc/kubernetes";
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers
+
+/** The host every command works on: `--rootfs` (kubeadm chroots there) or "/". */
+export function commandHost(ctx: CommandContext): Host {
+  return new Host((ctx.flags.rootfs as string | undefined) || "/");
+}
+
+/**
+ * A path as kubeadm would open it: relative paths are relative to the working directory, or to
+ * "/" under `--rootfs` (kubeadm chdirs to "/" after its chroot).
+ */
+export function absPath(ctx: CommandContext, p: string): string {
+  if (path.isAbsolute(p)) return path.normalize(p);
+  return path.resolve((ctx.flags.rootfs as string | undefined) ? "/" : Deno.cwd(), p);
+}
+
+/** A klog-style line ("W1125 09:23:56.000000    1234 file:line] msg"), as kubeadm's stderr. */
+export function klog(level: "I" | "W" | "E", file: string, msg: string, now = new Date()): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${level}${p(now.getMonth() + 1)}${p(now.getDate())} ${p(now.getHours())}:${
+    p(now.getMinutes())
+  }:${p(now.getSeconds())}.${p(now.getMilliseconds() * 1000, 6)} ${
+    String(Deno.pid).padStart(7)
+  } ${file}] ${msg}\n`;
+}
+
+function errMsg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Milliseconds of a Go duration string (config values), or undefined. */
+function durationMs(s: string | undefined): number | undefined {
+  if (!s) return undefined;
+  return Number(parseGoDuration(s) / 1_000_000n);
+}
+
+/**
+ * configutil.LoadOrDefaultInitConfiguration: the `--config` file (read under `--rootfs`) or a
+ * defaulted InitConfiguration built from `clusterFlags`. CRI detection is skipped, as kubeadm
+ * does for these commands.
+ */
+export async function loadOrDefaultInitConfig(
+  ctx: CommandContext,
+  host: Host,
+  cfgPath: string,
+  clusterFlags: { certDir?: string; kubernetesVersion?: string } = {},
+): Promise<LoadedInit> {
+  const { loadInitConfig, osErr } = await import("../config/load.ts");
+  let configText: string | undefined;
+  if (cfgPath) {
+    const abs = absPath(ctx, cfgPath);
+    try {
+      configText = await Deno.readTextFile(host.resolve(abs));
+    } catch (e) {
+      throw new KubestrapError(
+        `unable to read config from ${JSON.stringify(cfgPath)} : ${osErr(e, cfgPath)}`,
+      );
+    }
+  }
+  const cfg = await loadInitConfig({
+    configPath: cfgPath || undefined,
+    configText,
+    flags: cfgPath ? {} : clusterFlags,
+    host: hostFacts(host),
+    skipCRIDetect: true,
+  });
+  for (const w of cfg.warnings) ctx.err(klog("W", "initconfiguration.go:310", w));
+  return cfg;
+}
+
+/**
+ * A client for the cluster of a kubeconfig file (kubeconfigutil.ClientSetFromFile), or undefined
+ * when the file cannot be read or used.
+ */
+async function clientFromKubeconfig(host: Host, kubeconfigPath: string) {
+  if (!kubeconfigPath) return undefined;
+  let text: string | undefined;
+  try {
+    text = await host.readText(kubeconfigPath);
+  } catch {
+    return undefined;
+  }
+  if (text === undefined) return undefined;
+  try {
+    const { KubeClient, clientConfigFromKubeconfig } = await import("../kube/client.ts");
+    const doc = parseYaml(text);
+    if (!doc || typeof doc !== "object") return undefined;
+    const cc = clientConfigFromKubeconfig(doc);
+    if (!cc.server) return undefined;
+    return new KubeClient(cc, { requestTimeoutMs: 10_000, retryTimeoutMs: 350 });
+  } catch {
+    return undefined;
+  }
+}
+
+/** apiclient.GetConfigMapWithShortRetry on kube-system/kubeadm-config: the ClusterConfiguration. */
+async function fetchClusterConfiguration(
+  client: NonNullable<Awaited<ReturnType<typeof clientFromKubeconfig>>>,
+): Promise<string> {
+  const deadline = Date.now() + 350;
+  let last: unknown;
+  while (true) {
+    try {
+      const cm = await client.get<{ data?: Record<string, string> }>(
+        "configmaps",
+        "kubeadm-config",
+        "kube-system",
+        { retry: false },
+      );
+      const text = cm.data?.ClusterConfiguration;
+      if (!text) {
+        throw new KubestrapError(
+          `unexpected error when reading kubeadm-config ConfigMap: ClusterConfiguration key value pair missing`,
+        );
+      }
+      return text;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() + 50 > deadline) throw last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * certs.go getInternalCfg: `--config`; else the cluster's kubeadm-config ConfigMap through
+ * `--kubeconfig` (with `--cert-dir` overriding its certificatesDir); else the defaults. The
+ * informational lines go through `print` (discarded for structured output).
+ */
+export async function internalConfig(
+  ctx: CommandContext,
+  host: Host,
+  logPrefix: string,
+  print: (s: string) => void,
+): Promise<LoadedInit> {
+  const cfgPath = (ctx.flags.config as string | undefined) ?? "";
+  const certDir = (ctx.flags["cert-dir"] as string | undefined) ?? "";
+  const kubeconfigPath = (ctx.flags.kubeconfig as string | undefined) ?? "";
+  if (cfgPath === "") {
+    const client = await clientFromKubeconfig(host, absPath(ctx, kubeconfigPath || "."));
+    if (client) {
+      try {
+        print(
+          `[${logPrefix}] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"...\n`,
+        );
+        print(
+          `[${logPrefix}] Use 'kubeadm init phase upload-config kubeadm --config your-config-file' to re-upload it.\n`,
+        );
+        let cfg: LoadedInit | undefined;
+        try {
+          const text = await fetchClusterConfiguration(client);
+          const { loadInitConfig } = await import("../config/load.ts");
+          cfg = await loadInitConfig({
+            configPath: "kubeadm-config",
+            configText: text,
+            host: hostFacts(host),
+            skipCRIDetect: true,
+          });
+        } catch {
+          cfg = undefined;
+        }
+        if (cfg) {
+          print("\n");
+          if (certDir !== "") cfg.cluster.certificatesDir = certDir;
+          return cfg;
+        }
+        print(
+          `[${logPrefix}] Error reading configuration from the Cluster. Falling back to default configuration\n\n`,
+        );
+      } finally {
+        client.close();
+      }
+    }
+  }
+  return await loadOrDefaultInitConfig(ctx, host, cfgPath, {
+    certDir: certDir || undefined,
+    kubernetesVersion: `v${CURRENT_KUBERNETES_VERSION}`,
+  });
+}
+
+/** The renewal manager's inputs for a loaded configuration. */
+function renewalInputs(ctx: CommandContext, cfg: LoadedInit): RenewalInputs {
+  const cluster = cfg.cluster;
+  return {
+    certificatesDir: absPath(ctx, cluster.certificatesDir || "/etc/kubernetes/pki"),
+    kubeconfigDir: KUBERNETES_DIR,
+    externalEtcd: cluster.etcd?.external !== undefined,
+    encryptionAlgorithm: (cluster.encryptionAlgorithm || "RSA-2048") as EncryptionAlgorithm,
+    certificateValidityPeriod: durationMs(cluster.certificateValidityPeriod),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// External CA detection with kubeadm's errors (renewal.Manager.IsExternallyManaged)
+
+const EXTERNAL_CA_SPECS: Record<string, { ux: string; leaves: [string, string][] }> = {
+  "ca": {
+    ux: "CA",
+    leaves: [["apiserver", "API server"], [
+      "apiserver-kubelet-client",
+      "API server kubelet client",
+    ]],
+  },
+  "front-proxy-ca": {
+    ux: "front-proxy CA",
+    leaves: [["front-proxy-client", "front-proxy client"]],
+  },
+  "etcd/ca": {
+    ux: "etcd CA",
+    leaves: [
+      ["apiserver-etcd-client", "apiserver etcd client"],
+      ["etcd/server", "etcd server"],
+      ["etcd/peer", "etcd peer"],
+      ["etcd/healthcheck-client", "etcd health-check client"],
+    ],
+  },
+};
+
+/**
+ * certsphase.UsingExternalCA / UsingExternalFrontProxyCA / UsingExternalEtcdCA, wrapped as the
+ * renewal manager does: a missing or non-CA certificate is an error, a present key means "not
+ * external", and an external CA's leaf certificates must load and chain to it.
+ */
+async function isExternallyManaged(
+  fs: PkiFS,
+  dir: string,
+  caBaseName: string,
+  now: Date,
+): Promise<boolean> {
+  const spec = EXTERNAL_CA_SPECS[caBaseName];
+  if (!spec) throw new KubestrapError(`unknown certificate authority ${caBaseName}`);
+  const wrap = (msg: string) =>
+    new KubestrapError(
+      `Error checking external CA condition for ${caBaseName} certificate authority: ${msg}`,
+    );
+  let caCert: Certificate;
+  try {
+    caCert = await loadCert(fs, dir, caBaseName);
+  } catch (e) {
+    throw wrap(`failure loading certificate for ${spec.ux}: ${errMsg(e)}`);
+  }
+  if (!caCert.isCA) throw wrap(`certificate ${spec.ux} is not a CA`);
+  if (await fs.exists(pathForKey(dir, caBaseName))) return false;
+  for (const [base, ux] of spec.leaves) {
+    try {
+      await loadKey(fs, dir, base);
+    } catch (e) {
+      throw wrap(`failure loading key for ${base}: ${errMsg(e)}`);
+    }
+    let chain;
+    try {
+      chain = await loadCertChain(fs, dir, base);
+    } catch (e) {
+      throw wrap(`failure loading certificate for ${ux}: ${errMsg(e)}`);
+    }
+    try {
+      verifyCertChain(chain.cert, chain.intermediates, caCert, now);
+    } catch (e) {
+      throw wrap(`certificate ${ux} is not signed by corresponding CA: ${errMsg(e)}`);
+    }
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// certs certificate-key
+
+/** `kubeadm certs certificate-key`: a new random key on its own line. */
+export function runCertificateKey(ctx: CommandContext): void {
+  ctx.out(certificateKey() + "\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// certs check-expiration
+
+/** One entry of output.kubeadm.k8s.io/v1alpha3 CertificateExpirationInfo. */
+export interface ExpirationEntry {
+  name: string;
+  /** undefined (JSON null) for missing entries. */
+  expirationDate?: Date;
+  /** Seconds, truncated toward zero. */
+  residualTime: number;
+  externallyManaged: boolean;
+  /** Certificates only (omitempty). */
+  caName?: string;
+  missing: boolean;
+}
+
+export interface CertificateExpirationInfo {
+  certificates: ExpirationEntry[];
+  certificateAuthorities: ExpirationEntry[];
+}
+
+/** cmd/certs.go fetchCertificateExpirationInfo, with the renewal manager's errors. */
+export async function fetchCertificateExpirationInfo(
+  inputs: RenewalInputs,
+  fs: PkiFS,
+  now: Date = new Date(),
+): Promise<CertificateExpirationInfo> {
+  const residual = (d: Date) => Math.trunc((d.getTime() - now.getTime()) / 1000);
+  const info: CertificateExpirationInfo = { certificates: [], certificateAuthorities: [] };
+  for (const item of renewableCerts(inputs.externalEtcd)) {
+    const exists = item.kind === "pki"
+      ? await fileExists(fs, path.join(inputs.certificatesDir, `${item.fileName}.crt`))
+      : await fileExists(fs, path.join(inputs.kubeconfigDir, item.fileName));
+    if (!exists) {
+      info.certificates.push({
+        name: item.name,
+        residualTime: 0,
+        externallyManaged: false,
+        missing: true,
+      });
+      continue;
+    }
+    const external = await isExternallyManaged(fs, inputs.certificatesDir, item.caBaseName, now);
+    let cert: Certificate;
+    try {
+      cert = await readRenewableCert(inputs, fs, item);
+    } catch (e) {
+      throw item.kind === "pki"
+        ? new KubestrapError(`failed to load existing certificate ${item.fileName}: ${errMsg(e)}`)
+        : e;
+    }
+    info.certificates.push({
+      name: item.name,
+      expirationDate: cert.notAfter,
+      residualTime: residual(cert.notAfter),
+      caName: item.caName,
+      externallyManaged: external,
+      missing: false,
+    });
+  }
+  for (const ca of certificateAuthorities(inputs.externalEtcd)) {
+    if (!(await fileExists(fs, path.join(inputs.certificatesDir, `${ca.baseName}.crt`)))) {
+      info.certificateAuthorities.push({
+        name: ca.name,
+        residualTime: 0,
+        externallyManaged: false,
+        missing: true,
+      });
+      continue;
+    }
+    const external = await isExternallyManaged(fs, inputs.certificatesDir, ca.baseName, now);
+    let cert: Certificate;
+    try {
+      cert = await loadCert(fs, inputs.certificatesDir, ca.baseName);
+    } catch (e) {
+      throw new KubestrapError(`failed to load existing certificate ${ca.baseName}: ${errMsg(e)}`);
+    }
+    info.certificateAuthorities.push({
+      name: ca.name,
+      expirationDate: cert.notAfter,
+      residualTime: residual(cert.notAfter),
+      externallyManaged: external,
+      missing: false,
+    });
+  }
+  return info;
+}
+
+/** The renewal readwriters' fileExists: a regular (non-directory) file. */
+async function fileExists(fs: PkiFS, p: string): Promise<boolean> {
+  if (!(await fs.exists(p))) return false;
+  try {
+    return (await fs.readFile(p)) !== undefined;
+  } catch {
+    return false; // a directory
+  }
+}
+
+/** k8s.io/apimachinery/pkg/util/duration.HumanDuration, for a whole number of seconds. */
+export function humanDuration(seconds: number): string {
+  if (seconds < -1) return "<invalid>";
+  if (seconds < 0) return "0s";
+  if (seconds < 60 * 2) return `${seconds}s`;
+  const minutes = Math.trunc(seconds / 60);
+  if (minutes < 10) {
+    const s = seconds % 60;
+    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
+  }
+  if (minutes < 60 * 3) return `${minutes}m`;
+  const hours = Math.trunc(seconds / 3600);
+  if (hours < 8) {
+    const m = minutes % 60;
+    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
+  }
+  if (hours < 48) return `${hours}h`;
+  if (hours < 24 * 8) {
+    const h = hours % 24;
+    return h === 0 ? `${Math.trunc(hours / 24)}d` : `${Math.trunc(hours / 24)}d${h}h`;
+  }
+  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24)}d`;
+  if (hours < 24 * 365 * 8) {
+    const dy = Math.trunc(hours / 24) % 365;
+    const y = Math.trunc(hours / 24 / 365);
+    return dy === 0 ? `${y}y` : `${y}y${dy}d`;
+  }
+  return `${Math.trunc(hours / 24 / 365)}y`;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** Go's `Jan 02, 2006 15:04 MST` of a UTC time. */
+export function formatExpiry(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${MONTHS[d.getUTCMonth()]} ${p(d.getUTCDate())}, ${d.getUTCFullYear()} ${
+    p(d.getUTCHours())
+  }:${p(d.getUTCMinutes())} UTC`;
+}
+
+/** certTextPrinter.PrintObj: the two tables through one tabwriter (10, 4, 3, ' ', 0). */
+export function expirationText(info: CertificateExpirationInfo): string {
+  const yesNo = (b: boolean) => (b ? "yes" : "no").padEnd(8);
+  let s = "CERTIFICATE\tEXPIRES\tRESIDUAL TIME\tCERTIFICATE AUTHORITY\tEXTERNALLY MANAGED\n";
+  for (const c of info.certificates) {
+    if (c.missing) {
+      s += `!MISSING! ${c.name}\t\t\t\t\n`;
+      continue;
+    }
+    s += `${c.name}\t${formatExpiry(c.expirationDate!)}\t${humanDuration(c.residualTime)}\t${
+      c.caName ?? ""
+    }\t${yesNo(c.externallyManaged)}\n`;
+  }
+  s += "\n";
+  s += "CERTIFICATE AUTHORITY\tEXPIRES\tRESIDUAL TIME\tEXTERNALLY MANAGED\n";
+  for (const c of info.certificateAuthorities) {
+    if (c.missing) {
+      s += `!MISSING! ${c.name}\t\t\t\n`;
+      continue;
+    }
+    s += `${c.name}\t${formatExpiry(c.expirationDate!)}\t${humanDuration(c.residualTime)}\t${
+      yesNo(c.externallyManaged)
+    }\n`;
+  }
+  return tabwrite(s);
+}
+
+/** RFC 3339 in UTC with whole seconds, as metav1.Time marshals. */
+function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+const OUTPUT_API_VERSION = "output.kubeadm.k8s.io/v1alpha3";
+
+/** The entry fields in Go struct order (json). */
+function entryFields(e: ExpirationEntry): [string, string | number | boolean | null][] {
+  const f: [string, string | number | boolean | null][] = [
+    ["name", e.name],
+    ["expirationDate", e.expirationDate ? rfc3339(e.expirationDate) : null],
+    ["residualTime", e.residualTime],
+    ["externallyManaged", e.externallyManaged],
+  ];
+  if (e.caName) f.push(["caName", e.caName]);
+  f.push(["missing", e.missing]);
+  return f;
+}
+
+/** The JSON printer: json.MarshalIndent(obj, "", "    ") + "\n". */
+export function expirationJSON(info: CertificateExpirationInfo): string {
+  const obj = {
+    kind: "CertificateExpirationInfo",
+    apiVersion: OUTPUT_API_VERSION,
+    certificates: info.certificates.map((e) => Object.fromEntries(entryFields(e))),
+    certificateAuthorities: info.certificateAuthorities.map((e) =>
+      Object.fromEntries(entryFields(e))
+    ),
+  };
+  return JSON.stringify(obj, null, 4) + "\n";
+}
+
+/** The YAML printer (sigs.k8s.io/yaml: JSON keys sorted, yaml.v2 layout). */
+export function expirationYAML(info: CertificateExpirationInfo): string {
+  const scalar = (v: string | number | boolean | null) =>
+    v === null ? "null" : typeof v === "string" && /^\d{4}-/.test(v) ? `"${v}"` : String(v);
+  const list = (entries: ExpirationEntry[]) => {
+    if (entries.length === 0) return " []\n";
+    let s = "\n";
+    for (const e of entries) {
+      const f = entryFields(e).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      f.forEach(([k, v], i) => {
+        s += `${i === 0 ? "- " : "  "}${k}: ${scalar(v)}\n`;
+      });
+    }
+    return s;
+  };
+  return `apiVersion: ${OUTPUT_API_VERSION}\n` +
+    `certificateAuthorities:${list(info.certificateAuthorities)}` +
+    `certificates:${list(info.certificates)}` +
+    `kind: CertificateExpirationInfo\n`;
+}
+
+/** The KYAML printer (sigs.k8s.io/yaml/kyaml): fields in Go struct order. */
+export function expirationKYAML(info: CertificateExpirationInfo): string {
+  const scalar = (v: string | number | boolean | null) =>
+    typeof v === "string" ? JSON.stringify(v) : String(v);
+  const list = (entries: ExpirationEntry[]) => {
+    if (entries.length === 0) return "[]";
+    return "[" +
+      entries.map((e) =>
+        "{\n" + entryFields(e).map(([k, v]) => `    ${k}: ${scalar(v)},\n`).join("") + "  }"
+      ).join(", ") + "]";
+  };
+  return "---\n{\n" +
+    `  kind: "CertificateExpirationInfo",\n` +
+    `  apiVersion: "${OUTPUT_API_VERSION}",\n` +
+    `  certificates: ${list(info.certificates)},\n` +
+    `  certificateAuthorities: ${list(info.certificateAuthorities)},\n` +
+    "}\n";
+}
+
+/** The output formats kubeadm's printer flags accept (sorted as its error lists them). */
+export const OUTPUT_FORMATS = [
+  "go-template",
+  "go-template-file",
+  "json",
+  "jsonpath",
+  "jsonpath-as-json",
+  "jsonpath-file",
+  "kyaml",
+  "template",
+  "templatefile",
+  "text",
+  "yaml",
+];
+
+/** output.OutputFlags.ToPrinter: the format, or kubeadm's error. */
+export function checkOutputFormat(format: string): "text" | "json" | "yaml" | "kyaml" {
+  const f = format.toLowerCase();
+  if (f === "text" || f === "json" || f === "yaml" || f === "kyaml") return f;
+  if (OUTPUT_FORMATS.includes(f)) {
+    throw new KubestrapError(
+      `could not construct output printer: output format ${
+        JSON.stringify(format)
+      } is not supported by kubestrap (supported: text, json, yaml, kyaml)`,
+    );
+  }
+  throw new KubestrapError(
+    `could not construct output printer: unable to match a printer suitable for the output format ${
+      JSON.stringify(format)
+    }, allowed formats are: ${OUTPUT_FORMATS.join(",")}`,
+  );
+}
+
+/** `kubeadm certs check-expiration`. */
+export async function runCheckExpiration(ctx: CommandContext): Promise<void> {
+  const format = checkOutputFormat((ctx.flags.output as string | undefined) ?? "text");
+  const print = format === "text" ? ctx.out : () => {};
+  const host = commandHost(ctx);
+  const fs = hostPkiFS(host);
+  const cfg = await internalConfig(ctx, host, "check-expiration", print);
+  const info = await fetchCertificateExpirationInfo(renewalInputs(ctx, cfg), fs);
+  switch (format) {
+    case "json":
+      ctx.out(expirationJSON(info));
+      return;
+    case "yaml":
+      ctx.out(expirationYAML(info));
+      return;
+    case "kyaml":
+      ctx.out(expirationKYAML(info));
+      return;
+    default:
+      ctx.out(expirationText(info));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// certs renew
+
+/** cmd/certs.go renewCert for one certificate; returns the console line. */
+async function renewOne(inputs: RenewalInputs, fs: PkiFS, name: string): Promise<string> {
+  const item = renewableCerts(inputs.externalEtcd).find((c) => c.name === name);
+  if (!item) {
+    // Not in this cluster's renewal manager (etcd certificates with external etcd).
+    const all = renewableCerts(false).find((c) => c.name === name);
+    return `MISSING! ${all?.longName ?? name}`;
+  }
+  const exists = item.kind === "pki"
+    ? await fileExists(fs, path.join(inputs.certificatesDir, `${item.fileName}.crt`))
+    : await fileExists(fs, path.join(inputs.kubeconfigDir, item.fileName));
+  if (!exists) return `MISSING! ${item.longName}`;
+  // The renewal manager checks the CA first, with these errors.
+  await isExternallyManaged(fs, inputs.certificatesDir, item.caBaseName, new Date());
+  const r = await renewCertificate(inputs, fs, name);
+  return r.line;
+}
+
+/** `kubeadm certs renew <name>` and `kubeadm certs renew all` (name "all"). */
+export async function runRenew(ctx: CommandContext, name: string): Promise<void> {
+  const host = commandHost(ctx);
+  const fs = hostPkiFS(host);
+  const cfg = await internalConfig(ctx, host, "renew", ctx.out);
+  const inputs = renewalInputs(ctx, cfg);
+  const names = name === "all" ? renewableCerts(inputs.externalEtcd).map((c) => c.name) : [name];
+  for (const n of names) ctx.out((await renewOne(inputs, fs, n)) + "\n");
+  if (name === "all") ctx.out(`\n${RENEW_ALL_DONE}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// certs generate-csr
+
+/** `kubeadm certs generate-csr`. */
+export async function runGenerateCSR(ctx: CommandContext): Promise<void> {
+  const host = commandHost(ctx);
+  const fs = hostPkiFS(host);
+  const cfg = await loadOrDefaultInitConfig(
+    ctx,
+    host,
+    (ctx.flags.config as string | undefined) ?? "",
+  );
+  const certDir = (ctx.flags["cert-dir"] as string | undefined) ?? "";
+  // --cert-dir takes priority over the configuration.
+  if (certDir !== "") cfg.cluster.certificatesDir = certDir;
+  const cluster = cfg.cluster;
+  const init = cfg.init;
+  const inputs: CsrInputs = {
+    certificatesDir: absPath(ctx, cluster.certificatesDir || "/etc/kubernetes/pki"),
+    kubeconfigDir: absPath(
+      ctx,
+      (ctx.flags["kubeconfig-dir"] as string | undefined) || KUBERNETES_DIR,
+    ),
+    clusterName: cluster.clusterName,
+    bindPort: init.localAPIEndpoint.bindPort,
+    nodeName: init.nodeRegistration.name ?? "",
+    advertiseAddress: init.localAPIEndpoint.advertiseAddress ?? "",
+    controlPlaneEndpoint: cluster.controlPlaneEndpoint || undefined,
+    serviceSubnet: cluster.networking.serviceSubnet ?? "10.96.0.0/12",
+    dnsDomain: cluster.networking.dnsDomain ?? "cluster.local",
+    apiServerCertSANs: cluster.apiServer.certSANs ?? [],
+    etcdServerCertSANs: cluster.etcd.local?.serverCertSANs ?? [],
+    etcdPeerCertSANs: cluster.etcd.local?.peerCertSANs ?? [],
+    externalEtcd: cluster.etcd.external !== undefined,
+    encryptionAlgorithm: (cluster.encryptionAlgorithm || "RSA-2048") as EncryptionAlgorithm,
+    certificateValidityPeriod: durationMs(cluster.certificateValidityPeriod),
+    caCertificateValidityPeriod: durationMs(cluster.caCertificateValidityPeriod),
+  };
+  const { lines } = await generateCSRs(inputs, fs);
+  for (const l of lines) ctx.out(l + "\n");
+}
