@@ -867,7 +867,8 @@ export function externalEtcdVersionCheck(etcd: ExternalEtcd): Checker {
     "ExternalEtcdVersion",
     `external etcd >= ${MIN_EXTERNAL_ETCD_VERSION}`,
     async (ctx) => {
-      const eps = etcd.httpEndpoints ?? [];
+      // v1beta4 defaulting copies endpoints into an empty httpEndpoints.
+      const eps = etcd.httpEndpoints?.length ? etcd.httpEndpoints : etcd.endpoints ?? [];
       if (eps.length === 0) return ok("no httpEndpoints, skipped");
       const errors: string[] = [];
       const opts: { caCerts?: string[]; cert?: string; key?: string } = {};

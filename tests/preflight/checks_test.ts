@@ -520,8 +520,14 @@ Deno.test("ExternalEtcdVersion against a local HTTP endpoint", async () => {
     assertEquals(msgs(await run(c, h)).errors, [
       "server responded with non-successful status: 503 Service Unavailable",
     ]);
-    // No httpEndpoints: nothing to check (kubeadm returns early).
-    assertEquals(msgs(await run(externalEtcdVersionCheck({ endpoints: [ep] }), h)), NONE);
+    // No endpoints at all: nothing to check (kubeadm returns early).
+    assertEquals(msgs(await run(externalEtcdVersionCheck({ endpoints: [] }), h)), NONE);
+    // httpEndpoints default to endpoints (v1beta4 defaulting).
+    status = 200;
+    version = "3.5.0";
+    assertEquals(msgs(await run(externalEtcdVersionCheck({ endpoints: [ep] }), h)).errors, [
+      "this version of kubeadm only supports external etcd version >= 3.5.24-0. Current version: 3.5.0",
+    ]);
     assertEquals(
       msgs(await run(externalEtcdVersionCheck({ httpEndpoints: [ep], caFile: "/nope/ca.crt" }), h))
         .errors,

@@ -237,3 +237,42 @@ Deno.test({
     throw new Error(`containerd not reachable for kubeadm:\n${k.stderr}`);
   }
 });
+
+Deno.test({
+  name: "oracle: external etcd (old version) and a busy scheduler port match kubeadm",
+  ignore: !testbedReady || !isRoot,
+}, async () => {
+  await using tmp = await tempDir();
+  const sock = `unix://${tmp.path}/no/containerd.sock`;
+  const srv = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => Response.json({ etcdserver: "3.5.10", etcdcluster: "3.5.0" }),
+  );
+  // Already taken by something else is just as good: both tools then see it busy.
+  let busy: Deno.Listener | undefined;
+  try {
+    busy = Deno.listen({ hostname: "0.0.0.0", port: 10259 });
+  } catch {
+    busy = undefined;
+  }
+  try {
+    const ep = `http://127.0.0.1:${srv.addr.port}`;
+    const cfg = Deno.readTextFileSync(initConfig(tmp.path, sock)).replace(
+      /etcd:\n {2}local:\n {4}dataDir: .*\n/,
+      `etcd:\n  external:\n    endpoints:\n    - ${ep}\n`,
+    );
+    Deno.writeTextFileSync(`${tmp.path}/ext.yaml`, cfg);
+    const k = await compare({
+      args: ["init", "phase", "preflight", "--dry-run", "--config", `${tmp.path}/ext.yaml`],
+      command: "init",
+      inputs: { ...initInputs(tmp.path, sock), etcd: { external: { endpoints: [ep] } } },
+      env: { PATH: `${binDirs().join(":")}:${BASE_PATH}` },
+    }, tmp.path);
+    for (const s of ["[ERROR ExternalEtcdVersion]", "[ERROR Port-10259]"]) {
+      if (!k.stderr.includes(s)) throw new Error(`kubeadm output lacks ${s}:\n${k.stderr}`);
+    }
+  } finally {
+    busy?.close();
+    await srv.shutdown();
+  }
+});
