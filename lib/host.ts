@@ -439,11 +439,9 @@ export class Host {
    * /etc/hosts (under the root), then DNS. `error` carries Go's DNSError text.
    */
   async lookupHost(name: string): Promise<{ addrs: string[] | null; error?: string }> {
-    if (/^[0-9.]+$/.test(name) || name.includes(":")) {
-      if (/^(\d{1,3}\.){3}\d{1,3}$/.test(name) || /^[0-9a-fA-F:.]+$/.test(name)) {
-        return { addrs: [name] };
-      }
-    }
+    const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(name);
+    if (v4 && v4.slice(1).every((o) => Number(o) <= 255)) return { addrs: [name] };
+    if (name.includes(":") && /^[0-9a-fA-F:.]+$/.test(name)) return { addrs: [name] };
     const hosts = (await this.readText("/etc/hosts").catch(() => undefined)) ?? "";
     const found: string[] = [];
     for (const line of hosts.split("\n")) {

@@ -391,9 +391,7 @@ export function fileContentCheck(path: string, content: string, label = ""): Che
           warnings: [],
           errors: [`${path} does not exist`],
           observed: `${path} missing`,
-          remediation: sysctlKey(path)
-            ? `modprobe br_netfilter; sysctl -a | grep ${sysctlKey(path)}`
-            : undefined,
+          remediation: `# ${path} is missing: this kernel lacks the setting (IPv6 disabled?)`,
         };
       }
       const want = new TextEncoder().encode(content);

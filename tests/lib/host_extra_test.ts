@@ -63,6 +63,8 @@ Deno.test("lookupHost: IP literals, /etc/hosts under the root, DNS errors in Go'
     const h = new Host(root);
     assertEquals(await h.lookupHost("192.0.2.9"), { addrs: ["192.0.2.9"] });
     assertEquals(await h.lookupHost("fd00::9"), { addrs: ["fd00::9"] });
+    // Not an IP: looked up as a name (and not found).
+    assertEquals((await h.lookupHost("1.2.3")).addrs, null);
     assertEquals(await h.lookupHost("CP-1"), { addrs: ["192.0.2.5"] });
     const miss = await h.lookupHost("kubestrap-no-such-host.invalid");
     assertEquals(miss, {
