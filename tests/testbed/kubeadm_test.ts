@@ -28,6 +28,10 @@ Deno.test({
   for (const i of testbed.images) {
     const st = await Deno.stat(i.archive);
     if (!st.isFile || st.size < 1024) throw new Error(`${i.archive} is not an image archive`);
+    // An independent reader (skopeo) accepts the OCI archive.
+    const inspect = await run(testbed.path("skopeo"), ["inspect", `oci-archive:${i.archive}`]);
+    const info = JSON.parse(inspect.stdout) as { Architecture: string; Os: string };
+    assertEquals([info.Os, info.Architecture], ["linux", "amd64"], i.ref);
   }
 });
 
