@@ -54,7 +54,9 @@ export function hasAuthenticationCredentials(c: KubeConfig): boolean {
 /** EnsureCertificateAuthorityIsEmbedded / EnsureAuthenticationInfoAreEmbedded. */
 async function embedFiles(c: KubeConfig, host: Host | undefined): Promise<void> {
   const read = async (p: string) => {
-    const b = host ? await host.readFile(p) : await Deno.readFile(p).catch(() => undefined);
+    const b = host && p.startsWith("/")
+      ? await host.readFile(p)
+      : await Deno.readFile(p).catch(() => undefined);
     if (b === undefined) throw new DiscoveryError(`open ${p}: no such file or directory`);
     return b;
   };
@@ -208,7 +210,9 @@ export async function retrieveFileConfigInfo(
   opts: DiscoveryOptions,
   host?: Host,
 ): Promise<KubeConfig> {
-  const b = host ? await host.readFile(path) : await Deno.readFile(path).catch(() => undefined);
+  const b = host && path.startsWith("/")
+    ? await host.readFile(path)
+    : await Deno.readFile(path).catch(() => undefined);
   if (b === undefined) throw new DiscoveryError(`stat ${path}: no such file or directory`);
   let c: KubeConfig;
   try {

@@ -117,3 +117,4 @@ export async function discoveryFor(
   }
   return config;
 }
+export * from "./transport.ts";

@@ -30,6 +30,11 @@ export interface TLSGetOptions {
   bearerToken?: string;
   /** Whole-request timeout (default 10 s). */
   timeoutMs?: number;
+  /** HTTP method (default GET) and request body. */
+  method?: string;
+  body?: string;
+  /** Abort the request. */
+  signal?: AbortSignal;
 }
 
 export interface TLSGetResponse {
@@ -161,7 +166,7 @@ function parseResponse(buf: Uint8Array): TLSGetResponse {
   return { status: Number(m[1]), headers, body: body.slice() };
 }
 
-/** GET `url` (https only). Rejects on network, TLS verification or protocol errors. */
+/** One request to `url` (https only, GET unless `method`). Rejects on network, TLS verification or protocol errors. */
 export function tlsGet(url: string, opts: TLSGetOptions): Promise<TLSGetResponse> {
   const u = new URL(url);
   if (u.protocol !== "https:") return Promise.reject(new Error(`unsupported scheme in ${url}`));
@@ -196,6 +201,7 @@ export function tlsGet(url: string, opts: TLSGetOptions): Promise<TLSGetResponse
       reject(e);
     };
     sock.on("error", (e: Error) => fail(e));
+    opts.signal?.addEventListener("abort", () => fail(new Error("request aborted")));
     sock.on("secureConnect", () => {
       if (!opts.insecure) {
         try {
@@ -213,9 +219,12 @@ export function tlsGet(url: string, opts: TLSGetOptions): Promise<TLSGetResponse
         ...opts.headers,
       };
       if (opts.bearerToken && !opts.insecure) hdrs["Authorization"] = `Bearer ${opts.bearerToken}`;
-      let req = `GET ${u.pathname}${u.search} HTTP/1.1\r\n`;
+      const body = opts.body === undefined ? undefined : new TextEncoder().encode(opts.body);
+      if (body) hdrs["Content-Length"] = String(body.length);
+      let req = `${opts.method ?? "GET"} ${u.pathname}${u.search} HTTP/1.1\r\n`;
       for (const [k, v] of Object.entries(hdrs)) req += `${k}: ${v}\r\n`;
       sock.write(req + "\r\n");
+      if (body) sock.write(body);
     });
     sock.on("data", (c: Uint8Array) => chunks.push(new Uint8Array(c)));
     sock.on("end", () => {

@@ -1,6 +1,247 @@
 /**
- * The data shared by the phases of the `kubeadm join` workflow. Placeholder: the lead defines
- * the fields and the `newJoinData` factory.
+ * The data shared by the phases of the `kubeadm join` workflow (kubeadm's joinData): the
+ * JoinConfiguration, the host, and — lazily, once — the discovered TLS bootstrap kubeconfig
+ * and the cluster's InitConfiguration read with the bootstrap identity.
  */
-// deno-lint-ignore no-empty-interface
-export interface JoinData {}
+import type { CommandContext } from "../../lib/cli.ts";
+import type { LoadedJoin } from "../../lib/config/load.ts";
+import type { InitConfig, JoinConfiguration } from "../../lib/config/types.ts";
+import { KubestrapError } from "../../lib/errors.ts";
+import { Host } from "../../lib/host.ts";
+import type { KubeConfig } from "../../lib/kubeconfig/kubeconfig.ts";
+import type { KubeClient } from "../../lib/kube/client.ts";
+import type { PkiFS } from "../../lib/pki/fs.ts";
+
+export const KUBERNETES_DIR = "/etc/kubernetes";
+export const ADMIN_CONF = "/etc/kubernetes/admin.conf";
+export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf";
+export const BOOTSTRAP_KUBELET_CONF = "/etc/kubernetes/bootstrap-kubelet.conf";
+export const MANIFEST_DIR = "/etc/kubernetes/manifests";
+export const KUBELET_DIR = "/var/lib/kubelet";
+/** Where kubestrap records the pid of a kubelet it started itself (no init system). */
+export const KUBELET_PID_FILE = "/var/run/kubestrap/kubelet.pid";
+
+export interface JoinTimeouts {
+  discoveryMs: number;
+  tlsBootstrapMs: number;
+  kubeletHealthCheckMs: number;
+  controlPlaneComponentHealthCheckMs: number;
+  kubernetesAPICallMs: number;
+  etcdAPICallMs: number;
+}
+
+export interface JoinData {
+  cfg: LoadedJoin;
+  join: JoinConfiguration;
+  /** Every host effect goes through this; in dry-run it is rooted at `dryRunDir`. */
+  host: Host;
+  /** The real host (rootfs), for reads that must see the machine in dry-run too. */
+  realHost: Host;
+  fs: PkiFS;
+  dryRun: boolean;
+  dryRunDir?: string;
+  controlPlane: boolean;
+  certificateKey: string;
+  ignorePreflightErrors: Set<string>;
+  patchesDir?: string;
+  skipPhases: string[];
+  timeouts: JoinTimeouts;
+  /** Secrets that must never be printed (token, certificate key). */
+  secrets: string[];
+  out(s: string): void;
+  warn(s: string): void;
+  /** kubeadm's V(1) lines: printed only with --v >= 1. */
+  debug(s: string): void;
+  /** Discovery (once): the TLS bootstrap kubeconfig. */
+  tlsBootstrapCfg(): Promise<KubeConfig>;
+  /** The cluster's configuration with this node's registration (once). */
+  initCfg(): Promise<InitConfig>;
+  /** A client with the bootstrap token identity. */
+  bootstrapClient(): Promise<KubeClient>;
+  /** A client with admin.conf (after control-plane-prepare kubeconfig). */
+  adminClient(): Promise<KubeClient>;
+  certificatesDir(): Promise<string>;
+  nodeName(): string;
+  /** Whether the whole workflow (not one phase) runs: the final banner is printed then. */
+  etcdJoined: boolean;
+}
+
+/** Phase commands without discovery flags (kubeadm: cmd.Flags().Lookup("discovery-file") == nil). */
+const NO_DISCOVERY_FLAGS =
+  /join phase (control-plane-prepare control-plane|kubelet-wait-bootstrap|control-plane-join|etcd-join|wait-control-plane)/;
+/** Commands with --cri-socket (others skip CRI detection, as kubeadm). */
+const HAS_CRI_SOCKET_FLAG = /join$|join phase (preflight|kubelet-start|kubelet-wait-bootstrap)/;
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+async function durationMs(s: string | undefined, def: number): Promise<number> {
+  if (!s) return def;
+  const { parseDuration } = await import("../../lib/config/duration.ts");
+  return Number(parseDuration(s) / 1_000_000n);
+}
+
+export async function newJoinData(ctx: CommandContext): Promise<JoinData> {
+  const { loadJoinConfig } = await import("../../lib/config/load.ts");
+  const { hostFacts } = await import("../../lib/hostfacts.ts");
+  const { hostPkiFS } = await import("../../lib/pki/fs.ts");
+  const { joinSecrets, redactSecrets } = await import("../../lib/discovery/mod.ts");
+  const rootfs = (ctx.flags.rootfs as string | undefined) || "/";
+  const realHost = new Host(rootfs);
+
+  const flags: Record<string, unknown> = {};
+  for (const name of ctx.changed) flags[camel(name)] = ctx.flags[name];
+  if (ctx.args.length > 0) flags.args = ctx.args;
+  // Phases without discovery flags fall back to admin.conf (kubeadm's newJoinData).
+  const hasDiscoveryFlags = !NO_DISCOVERY_FLAGS.test(ctx.path);
+  if (!hasDiscoveryFlags && !ctx.flags.config) {
+    if (!(await realHost.exists(ADMIN_CONF))) {
+      throw new KubestrapError(
+        `File ${ADMIN_CONF} does not exists. Please use 'kubeadm join phase control-plane-prepare' subcommands to generate it.`,
+      );
+    }
+    flags.discoveryFile = ADMIN_CONF;
+    delete flags.args;
+  }
+  const configPath = ctx.flags.config as string | undefined;
+  const cfg = await loadJoinConfig({
+    configPath: configPath || undefined,
+    flags: flags as never,
+    host: hostFacts(realHost),
+    skipCRIDetect: !HAS_CRI_SOCKET_FLAG.test(ctx.path),
+  });
+  const secrets = joinSecrets(cfg.join);
+  const clean = (s: string) => redactSecrets(s, secrets);
+  for (const w of cfg.warnings) ctx.err(`W ${clean(w)}\n`);
+
+  let host = realHost;
+  let dryRunDir: string | undefined;
+  if (cfg.dryRun) {
+    dryRunDir = Deno.env.get("KUBEADM_JOIN_DRYRUN_DIR") ||
+      await Deno.makeTempDir({ prefix: "kubeadm-join-dryrun" });
+    ctx.out(
+      `[dryrun] Using dry-run directory ${dryRunDir}. To override it, set the environment variable KUBEADM_JOIN_DRYRUN_DIR\n`,
+    );
+    host = new Host(dryRunDir);
+  }
+  const j = cfg.join;
+  const t = j.timeouts ?? {};
+  const timeouts: JoinTimeouts = {
+    discoveryMs: await durationMs(t.discovery, 5 * 60_000),
+    tlsBootstrapMs: await durationMs(t.tlsBootstrap, 5 * 60_000),
+    kubeletHealthCheckMs: await durationMs(t.kubeletHealthCheck, 4 * 60_000),
+    controlPlaneComponentHealthCheckMs: await durationMs(
+      t.controlPlaneComponentHealthCheck,
+      4 * 60_000,
+    ),
+    kubernetesAPICallMs: await durationMs(t.kubernetesAPICall, 60_000),
+    etcdAPICallMs: await durationMs(t.etcdAPICall, 2 * 60_000),
+  };
+  const verbosity = Number(ctx.flags.v ?? 0) || 0;
+  const out = (s: string) => ctx.out(clean(s.endsWith("\n") ? s : s + "\n"));
+  const warn = (s: string) => ctx.err(clean(`W ${s}${s.endsWith("\n") ? "" : "\n"}`));
+  const debug = (s: string) => {
+    if (verbosity >= 1) ctx.err(clean(`I ${s}${s.endsWith("\n") ? "" : "\n"}`));
+  };
+
+  let tlsCfg: Promise<KubeConfig> | undefined;
+  let initCfg: Promise<InitConfig> | undefined;
+  const data: JoinData = {
+    cfg,
+    join: j,
+    host,
+    realHost,
+    fs: hostPkiFS(host),
+    dryRun: cfg.dryRun,
+    dryRunDir,
+    controlPlane: j.controlPlane !== undefined,
+    certificateKey: j.controlPlane?.certificateKey ?? "",
+    ignorePreflightErrors: new Set(cfg.ignorePreflightErrors),
+    patchesDir: cfg.patchesDir,
+    skipPhases: cfg.skipPhases,
+    timeouts,
+    secrets,
+    out,
+    warn,
+    debug,
+    etcdJoined: false,
+    tlsBootstrapCfg() {
+      tlsCfg ??= (async () => {
+        const { parseKubeConfig } = await import("../../lib/kubeconfig/kubeconfig.ts");
+        const admin = await realHost.readFile(ADMIN_CONF);
+        if (admin && data.controlPlane) {
+          debug(`[preflight] found ${ADMIN_CONF}. Use it for skipping discovery`);
+          return parseKubeConfig(admin);
+        }
+        const { discoveryFor } = await import("../../lib/discovery/mod.ts");
+        debug("[preflight] Discovering cluster-info");
+        return await discoveryFor(j, {
+          timeoutMs: timeouts.discoveryMs,
+          log: debug,
+          warn,
+        }, realHost);
+      })();
+      return tlsCfg;
+    },
+    initCfg() {
+      initCfg ??= (async () => {
+        const { fetchInitConfigurationFromJoin } = await import("./cluster_config.ts");
+        return await fetchInitConfigurationFromJoin(data);
+      })();
+      return initCfg;
+    },
+    async bootstrapClient() {
+      const { clientFromKubeconfig } = await import("./cluster_config.ts");
+      return clientFromKubeconfig(await data.tlsBootstrapCfg(), timeouts.kubernetesAPICallMs);
+    },
+    async adminClient() {
+      const { parseKubeConfig } = await import("../../lib/kubeconfig/kubeconfig.ts");
+      const { clientFromKubeconfig } = await import("./cluster_config.ts");
+      const b = await host.readFile(ADMIN_CONF);
+      if (!b) {
+        throw new KubestrapError(
+          `[preflight] couldn't create Kubernetes client: open ${ADMIN_CONF}: no such file or directory`,
+        );
+      }
+      return clientFromKubeconfig(parseKubeConfig(b), timeouts.kubernetesAPICallMs);
+    },
+    async certificatesDir() {
+      return (await data.initCfg()).cluster.certificatesDir ?? "/etc/kubernetes/pki";
+    },
+    nodeName() {
+      return (j.nodeRegistration.name ?? realHost.hostname()).trim().toLowerCase();
+    },
+  };
+  return data;
+}
+
+/** Printed after a successful `kubeadm join` (join.go's done messages). */
+export async function printJoinDone(data: JoinData, _ctx: CommandContext): Promise<void> {
+  if (data.controlPlane) {
+    const init = await data.initCfg();
+    const etcdMessage = init.cluster.etcd.external
+      ? ""
+      : "* A new etcd member was added to the local/stacked etcd cluster.";
+    data.out(
+      "\nThis node has joined the cluster and a new control plane instance was created:\n\n" +
+        "* Certificate signing request was sent to apiserver and approval was received.\n" +
+        "* The Kubelet was informed of the new secure connection details.\n" +
+        "* Control plane label and taint were applied to the new node.\n" +
+        "* The Kubernetes control plane instances scaled up.\n" +
+        `${etcdMessage}\n\n` +
+        "To start administering your cluster from this node, you need to run the following as a regular user:\n\n" +
+        "\tmkdir -p $HOME/.kube\n" +
+        `\tsudo cp -i ${ADMIN_CONF} $HOME/.kube/config\n` +
+        "\tsudo chown $(id -u):$(id -g) $HOME/.kube/config\n\n" +
+        "Run 'kubectl get nodes' to see this node join the cluster.\n\n",
+    );
+    return;
+  }
+  data.out(
+    "\nThis node has joined the cluster:\n" +
+      "* Certificate signing request was sent to apiserver and a response was received.\n" +
+      "* The Kubelet was informed of the new secure connection details.\n\n" +
+      "Run 'kubectl get nodes' on the control-plane to see this node join the cluster.\n\n",
+  );
+}

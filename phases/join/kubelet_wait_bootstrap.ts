@@ -1,4 +1,5 @@
-import { NotImplementedError } from "../../lib/errors.ts";
+import { KubestrapError } from "../../lib/errors.ts";
+import { BOOTSTRAP_KUBELET_CONF, KUBELET_CONF } from "./data.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { JoinData } from "./data.ts";
 
@@ -10,6 +11,97 @@ export const kubeletWaitBootstrapPhase: Phase<JoinData> = {
   inheritFlags: ["config", "cri-socket", "dry-run"],
 };
 
-function runKubeletWaitBootstrap(_data: JoinData): Promise<void> {
-  throw new NotImplementedError("kubeadm join phase kubelet-wait-bootstrap");
+const KUBELET_FAIL_MSG = `
+	Unfortunately, an error has occurred, likely caused by:
+		- The kubelet is not running
+		- The kubelet is unhealthy due to a misconfiguration of the node in some way (required cgroups disabled)
+
+	If you are on a systemd-powered system, you can try to troubleshoot the error with the following commands:
+		- 'systemctl status kubelet'
+		- 'journalctl -xeu kubelet'
+`;
+
+function goDuration(ms: number): string {
+  const s = ms / 1000;
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  const rest = s - m * 60;
+  return m >= 60 ? `${Math.floor(m / 60)}h${m % 60}m${rest}s` : `${m}m${rest}s`;
+}
+
+/** A kubelet.conf a client can be built from: it parses and its referenced files exist. */
+async function kubeletConfUsable(data: JoinData): Promise<boolean> {
+  const { parseKubeConfig, currentAuthInfo } = await import(
+    "../../lib/kubeconfig/kubeconfig.ts"
+  );
+  const b = await data.host.readFile(KUBELET_CONF);
+  if (!b) return false;
+  try {
+    const kc = parseKubeConfig(b);
+    const u = currentAuthInfo(kc)?.user;
+    if (!u) return false;
+    for (const f of [u["client-certificate"], u["client-key"]]) {
+      if (f && !(await data.host.exists(f))) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function runKubeletWaitBootstrap(data: JoinData): Promise<void> {
+  if (data.dryRun) {
+    data.out("[kubelet-wait] Would wait for the kubelet to be bootstrapped");
+    return;
+  }
+  const init = await data.initCfg();
+  try {
+    const kc = init.componentConfigs.kubelet as Record<string, unknown>;
+    const addr = (kc.healthzBindAddress as string | undefined) || "127.0.0.1";
+    const port = (kc.healthzPort as number | undefined) ?? 10248;
+    const url = `http://${addr.includes(":") ? `[${addr}]` : addr}:${port}/healthz`;
+    const t = data.timeouts.kubeletHealthCheckMs;
+    data.out(
+      `[kubelet-check] Waiting for a healthy kubelet at ${url}. This can take up to ${
+        goDuration(t)
+      }`,
+    );
+    const start = Date.now();
+    let healthy = false;
+    let last = "";
+    while (Date.now() - start < t) {
+      try {
+        const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
+        await r.body?.cancel();
+        if (r.status === 200) {
+          healthy = true;
+          break;
+        }
+        last = `status ${r.status}`;
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    if (!healthy) {
+      data.out(KUBELET_FAIL_MSG);
+      throw new KubestrapError(
+        `failed while waiting for the kubelet to start: The HTTP call equal to 'curl -sSL ${url}' returned error: ${last}`,
+      );
+    }
+    data.out(`[kubelet-check] The kubelet is healthy after ${goDuration(Date.now() - start)}`);
+    data.out("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap");
+    const deadline = Date.now() + data.timeouts.tlsBootstrapMs;
+    while (!(await kubeletConfUsable(data))) {
+      if (Date.now() >= deadline) {
+        data.out(KUBELET_FAIL_MSG);
+        throw new KubestrapError(
+          "failed while waiting for TLS bootstrap: context deadline exceeded",
+        );
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  } finally {
+    await data.host.remove(BOOTSTRAP_KUBELET_CONF);
+  }
 }

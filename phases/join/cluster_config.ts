@@ -1,0 +1,111 @@
+/**
+ * Reading the cluster's configuration with the bootstrap identity (kubeadm's
+ * fetchInitConfigurationFromJoinConfiguration) and building API clients from kubeconfigs.
+ */
+import { documentsToInitConfig, parseConfigText } from "../../lib/config/load.ts";
+import type { InitConfig } from "../../lib/config/types.ts";
+import { KubestrapError } from "../../lib/errors.ts";
+import { hostFacts } from "../../lib/hostfacts.ts";
+import { KubeClient, type KubeClientConfig } from "../../lib/kube/client.ts";
+import { isNotFound } from "../../lib/kube/errors.ts";
+import {
+  currentAuthInfo,
+  currentCluster,
+  type KubeConfig,
+} from "../../lib/kubeconfig/kubeconfig.ts";
+import { pinnedTransport } from "../../lib/discovery/transport.ts";
+import type { JoinData } from "./data.ts";
+
+const dec = new TextDecoder();
+
+/** A client for the current context of `kc` (CA-pinned, no system roots). */
+export function clientFromKubeconfig(kc: KubeConfig, retryTimeoutMs = 60_000): KubeClient {
+  const { cluster } = currentCluster(kc);
+  const user = currentAuthInfo(kc)?.user;
+  const cfg: KubeClientConfig = { server: cluster.server };
+  const ca = cluster["certificate-authority-data"];
+  if (ca?.length) cfg.caData = dec.decode(ca);
+  if (user?.token) cfg.token = user.token;
+  if (user?.["client-certificate-data"]?.length) {
+    cfg.certData = dec.decode(user["client-certificate-data"]);
+  }
+  if (user?.["client-key-data"]?.length) cfg.keyData = dec.decode(user["client-key-data"]);
+  return new KubeClient(cfg, {
+    retryTimeoutMs,
+    transport: cfg.caData ? pinnedTransport(cfg) : undefined,
+  });
+}
+
+interface ConfigMap {
+  data?: Record<string, string>;
+}
+
+/** FetchInitConfigurationFromCluster(getNodeRegistration=false, getAPIEndpoint=false). */
+export async function fetchInitConfigurationFromJoin(data: JoinData): Promise<InitConfig> {
+  const tls = await data.tlsBootstrapCfg();
+  const client = clientFromKubeconfig(tls, data.timeouts.kubernetesAPICallMs);
+  try {
+    data.out(
+      `[preflight] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"...`,
+    );
+    data.out(
+      `[preflight] Use 'kubeadm init phase upload-config kubeadm --config your-config-file' to re-upload it.`,
+    );
+    let kubeadmConfig: ConfigMap;
+    try {
+      kubeadmConfig = await client.get<ConfigMap>("configmaps", "kubeadm-config", "kube-system");
+    } catch (e) {
+      throw new KubestrapError(
+        `unable to fetch the kubeadm-config ConfigMap: failed to get config map: ${
+          (e as Error).message
+        }`,
+      );
+    }
+    const clusterYAML = kubeadmConfig.data?.ClusterConfiguration;
+    if (!clusterYAML) {
+      throw new KubestrapError(
+        "unable to fetch the kubeadm-config ConfigMap: unexpected error when reading kubeadm-config ConfigMap: ClusterConfiguration key value pair missing",
+      );
+    }
+    const docs = [clusterYAML];
+    const optional = async (name: string, key: string) => {
+      try {
+        const cm = await client.get<ConfigMap>("configmaps", name, "kube-system");
+        if (cm.data?.[key]) docs.push(cm.data[key]);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    };
+    await optional("kubelet-config", "kubelet");
+    await optional("kube-proxy", "config.conf");
+    const text = docs.map((d) => d.replace(/\n?$/, "\n")).join("---\n");
+    const cfg = await documentsToInitConfig(
+      parseConfigText(text, "kubeadm-config"),
+      hostFacts(data.realHost),
+      {
+        file: "kubeadm-config",
+        skipCRIDetect: true,
+      },
+    );
+    for (const w of cfg.warnings) data.warn(w);
+    // The TLS bootstrap kubeconfig's cluster takes the cluster's name.
+    const { name, cluster } = currentCluster(tls);
+    const clusterName = cfg.cluster.clusterName ?? "kubernetes";
+    if (name !== clusterName && !(data.controlPlane && tls.users["kubernetes-admin"])) {
+      delete tls.clusters[name];
+      tls.clusters[clusterName] = cluster;
+      const ctx = tls.contexts[tls.currentContext];
+      if (!ctx) {
+        throw new KubestrapError(
+          `the TLS bootstrap kubeconfig is malformed: "${tls.currentContext}" set as current-context, but not found in context list`,
+        );
+      }
+      ctx.cluster = clusterName;
+    }
+    cfg.init.nodeRegistration = data.join.nodeRegistration;
+    if (data.join.controlPlane) cfg.init.localAPIEndpoint = data.join.controlPlane.localAPIEndpoint;
+    return cfg;
+  } finally {
+    client.close();
+  }
+}
