@@ -16,6 +16,10 @@ export interface InitData {
   cfg: LoadedInit;
   /** Every host effect goes through this; in dry-run it is rooted at `dryRunDir`. */
   host: Host;
+  /** The machine itself (rooted at --rootfs), also in dry-run: checks and probes read it. */
+  systemHost: Host;
+  /** Raw output streams (kubeadm's lines carry their own newlines). */
+  io: { stdout(s: string): void; stderr(s: string): void };
   /** The same host as a PkiFS for lib/pki and lib/kubeconfig. */
   fs: PkiFS;
   dryRun: boolean;
@@ -131,6 +135,8 @@ export async function newInitData(ctx: CommandContext): Promise<InitData> {
   return {
     cfg,
     host,
+    systemHost: realHost,
+    io: { stdout: (s) => ctx.out(s), stderr: (s) => ctx.err(s) },
     fs,
     dryRun: cfg.dryRun,
     dryRunDir,
