@@ -130,9 +130,13 @@ export interface KubeList<T = KubeObject> {
 
 /** Classify a low-level network error: transient unless it is a TLS/verification failure. */
 function networkErrorDetail(e: unknown): { detail: string; transient: boolean } {
-  const msg = e instanceof Error ? e.message : String(e);
+  let msg = e instanceof Error ? e.message : String(e);
+  const cause = (e as { cause?: unknown })?.cause;
+  if (cause instanceof Error && cause.message && !msg.includes(cause.message)) {
+    msg += `: ${cause.message}`;
+  }
   // Deno wraps the cause chain into one message; node errors carry a code.
-  const code = (e as { code?: string })?.code ?? "";
+  const code = (e as { code?: string })?.code ?? (cause as { code?: string })?.code ?? "";
   const text = `${code} ${msg}`;
   const tls =
     /certificate|UnknownIssuer|NotValidForName|BadSignature|handshake|CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|InvalidCertificate/i
