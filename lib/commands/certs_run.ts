@@ -673,6 +673,16 @@ export async function runGenerateCSR(ctx: CommandContext): Promise<void> {
     certificateValidityPeriod: durationMs(cluster.certificateValidityPeriod),
     caCertificateValidityPeriod: durationMs(cluster.caCertificateValidityPeriod),
   };
-  const { lines } = await generateCSRs(inputs, fs);
+  let lines: string[];
+  try {
+    ({ lines } = await generateCSRs(inputs, fs));
+  } catch (e) {
+    // kubeadm announces the certificate directory before it finds an existing key or CSR there
+    // (kubestrap checks every file before writing any).
+    if (errMsg(e).startsWith("file already exists: key or CSR")) {
+      ctx.out(`generating keys and CSRs in ${inputs.certificatesDir}\n`);
+    }
+    throw e;
+  }
   for (const l of lines) ctx.out(l + "\n");
 }
