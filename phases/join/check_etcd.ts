@@ -1,4 +1,4 @@
-import { NotImplementedError } from "../../lib/errors.ts";
+import { KubestrapError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { JoinData } from "./data.ts";
 
@@ -10,6 +10,31 @@ export const checkEtcdPhase: Phase<JoinData> = {
   hidden: true,
 };
 
-function runCheckEtcd(_data: JoinData): Promise<void> {
-  throw new NotImplementedError("kubeadm join phase check-etcd");
+async function runCheckEtcd(data: JoinData): Promise<void> {
+  if (!data.controlPlane) return;
+  const cfg = await data.initCfg();
+  if (cfg.cluster.etcd.external) {
+    data.out("[check-etcd] Skipping etcd check in external mode");
+    return;
+  }
+  if (data.dryRun) {
+    data.out("[dryrun] Would check that the etcd cluster is healthy");
+    return;
+  }
+  data.out("[check-etcd] Checking that the etcd cluster is healthy");
+  const { etcdClientFromCluster } = await import("./cp_util.ts");
+  const etcd = await etcdClientFromCluster(data, cfg);
+  try {
+    for (const ep of etcd.endpoints) {
+      try {
+        await etcd.status(ep);
+      } catch (e) {
+        throw new KubestrapError(
+          `etcd cluster is not healthy: failed to dial endpoint ${ep}: ${(e as Error).message}`,
+        );
+      }
+    }
+  } finally {
+    etcd.close();
+  }
 }

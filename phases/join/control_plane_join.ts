@@ -1,5 +1,5 @@
 import { examples } from "../../lib/cli.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
+import { KubestrapError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { JoinData } from "./data.ts";
 
@@ -38,6 +38,28 @@ export const controlPlaneJoinPhase: Phase<JoinData> = {
   ],
 };
 
-function runMarkControlPlane(_data: JoinData): Promise<void> {
-  throw new NotImplementedError("kubeadm join phase control-plane-join mark-control-plane");
+async function runMarkControlPlane(data: JoinData): Promise<void> {
+  if (!data.controlPlane) return;
+  const cfg = await data.initCfg();
+  const nodeName = data.nodeName();
+  if (data.dryRun) {
+    data.out(`[control-plane-join] Would mark node ${nodeName} as a control-plane`);
+    return;
+  }
+  const { markControlPlane, CONTROL_PLANE_TAINT } = await import(
+    "../../lib/apiobjects/markcontrolplane.ts"
+  );
+  const taints = cfg.init.nodeRegistration.taints ?? [CONTROL_PLANE_TAINT];
+  const client = await data.adminClient();
+  try {
+    await markControlPlane(client, nodeName, taints as never, data.out, {
+      timeoutMs: data.timeouts.kubernetesAPICallMs,
+    } as never);
+  } catch (e) {
+    throw new KubestrapError(
+      `error applying control-plane label and taints: ${(e as Error).message}`,
+    );
+  } finally {
+    client.close();
+  }
 }

@@ -1,5 +1,6 @@
 import { examples } from "../../lib/cli.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
+import { KubestrapError } from "../../lib/errors.ts";
+import { MANIFEST_DIR } from "./data.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { JoinData } from "./data.ts";
 
@@ -95,18 +96,84 @@ export const controlPlanePreparePhase: Phase<JoinData> = {
   ],
 };
 
-function runDownloadCerts(_data: JoinData): Promise<void> {
-  throw new NotImplementedError("kubeadm join phase control-plane-prepare download-certs");
+async function runDownloadCerts(data: JoinData): Promise<void> {
+  if (!data.controlPlane || !data.certificateKey) {
+    data.debug("[download-certs] Skipping certs download");
+    return;
+  }
+  const cfg = await data.initCfg();
+  const { downloadCerts } = await import("../../lib/apiobjects/copycerts.ts");
+  const client = await data.bootstrapClient();
+  let files;
+  try {
+    const ext = cfg.cluster.etcd.external;
+    files = await downloadCerts(
+      client,
+      {
+        certificatesDir: cfg.cluster.certificatesDir ?? "/etc/kubernetes/pki",
+        externalEtcd: ext
+          ? { caFile: ext.caFile, certFile: ext.certFile, keyFile: ext.keyFile }
+          : undefined,
+      },
+      data.certificateKey,
+      data.out,
+    );
+  } catch (e) {
+    // Every entry is decrypted before anything is written: a wrong key writes nothing.
+    throw new KubestrapError(`error downloading certs: ${(e as Error).message}`);
+  } finally {
+    client.close();
+  }
+  for (const f of files) {
+    await data.host.writeFile(f.path, f.data, { mode: f.mode, dirMode: 0o700 });
+  }
 }
 
-function runCerts(_data: JoinData): Promise<void> {
-  throw new NotImplementedError("kubeadm join phase control-plane-prepare certs");
+async function runCerts(data: JoinData): Promise<void> {
+  if (!data.controlPlane) return;
+  const cfg = await data.initCfg();
+  const { createPKIAssets } = await import("../../lib/pki/certs.ts");
+  const { pkiInputs } = await import("./cp_util.ts");
+  const inputs = pkiInputs(cfg);
+  data.out(`[certs] Using certificateDir folder "${inputs.certificatesDir}"`);
+  const r = await createPKIAssets(inputs, data.fs);
+  for (const l of r.lines) data.out(l);
+  for (const w of r.warnings) data.warn(w);
 }
 
-function runKubeconfig(_data: JoinData): Promise<void> {
-  throw new NotImplementedError("kubeadm join phase control-plane-prepare kubeconfig");
+async function runKubeconfig(data: JoinData): Promise<void> {
+  if (!data.controlPlane) return;
+  const cfg = await data.initCfg();
+  const { createJoinControlPlaneKubeconfigFiles } = await import(
+    "../../lib/kubeconfig/files.ts"
+  );
+  const { kubeconfigInputs } = await import("./cp_util.ts");
+  data.out("[kubeconfig] Generating kubeconfig files");
+  data.out(`[kubeconfig] Using kubeconfig folder "/etc/kubernetes"`);
+  try {
+    const r = await createJoinControlPlaneKubeconfigFiles(kubeconfigInputs(cfg), data.fs);
+    for (const l of r.lines) data.out(l);
+    for (const w of r.warnings) data.warn(w);
+  } catch (e) {
+    throw new KubestrapError(`error generating kubeconfig files: ${(e as Error).message}`);
+  }
 }
 
-function runControlPlane(_data: JoinData): Promise<void> {
-  throw new NotImplementedError("kubeadm join phase control-plane-prepare control-plane");
+async function runControlPlane(data: JoinData): Promise<void> {
+  if (!data.controlPlane) return;
+  const cfg = await data.initCfg();
+  const { createControlPlaneManifest } = await import("../../lib/manifests/mod.ts");
+  const { componentImages } = await import("./cp_util.ts");
+  data.out(`[control-plane] Using manifest folder "${MANIFEST_DIR}"`);
+  for (
+    const component of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const
+  ) {
+    await createControlPlaneManifest(data.host, cfg as never, component, {
+      images: componentImages(cfg),
+      manifestDir: MANIFEST_DIR,
+      patchesDir: data.patchesDir,
+      output: data.out,
+      warn: data.warn,
+    });
+  }
 }

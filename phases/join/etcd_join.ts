@@ -1,5 +1,6 @@
 import { examples } from "../../lib/cli.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
+import { KubestrapError } from "../../lib/errors.ts";
+import { MANIFEST_DIR } from "./data.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { JoinData } from "./data.ts";
 import { controlPlaneJoinPhaseFlags } from "./control_plane_join.ts";
@@ -17,6 +18,85 @@ export const etcdJoinPhase: Phase<JoinData> = {
   args: { kind: "none" },
 };
 
-function runEtcdJoin(_data: JoinData): Promise<void> {
-  throw new NotImplementedError("kubeadm join phase etcd-join");
+const ETCD_HEALTHY_CHECK_RETRIES = 8;
+const ETCD_HEALTHY_CHECK_INTERVAL_MS = 5_000;
+
+async function runEtcdJoin(data: JoinData): Promise<void> {
+  if (!data.controlPlane) return;
+  const cfg = await data.initCfg();
+  if (cfg.cluster.etcd.external) {
+    data.out("[control-plane-join] Using external etcd - no local stacked instance added");
+    return;
+  }
+  const dataDir = cfg.cluster.etcd.local?.dataDir ?? "/var/lib/etcd";
+  if (!data.dryRun) await data.host.mkdirAll(dataDir, 0o700);
+  else data.out(`[control-plane-join] Would ensure that "${dataDir}" directory is present`);
+  const u = await import("./cp_util.ts");
+  const { memberIDHex } = await import("../../lib/etcdclient/mod.ts");
+  const { createLocalEtcdManifest } = await import("../../lib/manifests/mod.ts");
+  const nodeName = data.nodeName();
+  const peerURL = u.etcdPeerURL(cfg);
+  if (data.dryRun) {
+    data.out(`[etcd] Would add etcd member: ${peerURL}`);
+    data.out(`[etcd] Creating static Pod manifest for "etcd"`);
+    await createLocalEtcdManifest(data.host, cfg as never, {
+      images: u.componentImages(cfg),
+      manifestDir: MANIFEST_DIR,
+      patchesDir: data.patchesDir,
+      output: () => {},
+      dryRun: true,
+      nodeName,
+      initialCluster: [{ name: nodeName, peerURL }],
+    });
+    data.out("[etcd] Would wait for the new etcd member to join the cluster");
+    return;
+  }
+  let etcd;
+  try {
+    etcd = await u.etcdClientFromCluster(data, cfg);
+  } catch (e) {
+    throw new KubestrapError(
+      `error creating local etcd static pod manifest file: ${(e as Error).message}`,
+    );
+  }
+  try {
+    data.debug(`[etcd] Adding etcd member: ${peerURL}`);
+    const members = await etcd.addMemberAsLearner(nodeName, peerURL);
+    data.out("[etcd] Announced new etcd member joining to the existing etcd cluster");
+    const initialCluster = members.map((m) => ({
+      name: m.peerURLs.includes(peerURL) ? nodeName : (m.name || memberIDHex(m.ID)),
+      peerURL: m.peerURLs[0] ?? "",
+    }));
+    data.out(`[etcd] Creating static Pod manifest for "etcd"`);
+    await createLocalEtcdManifest(data.host, cfg as never, {
+      images: u.componentImages(cfg),
+      manifestDir: MANIFEST_DIR,
+      patchesDir: data.patchesDir,
+      output: () => {},
+      nodeName,
+      initialCluster,
+    });
+    const me = await etcd.memberIDByPeerURL(peerURL);
+    if (!me) throw new KubestrapError(`could not find etcd member with peer URL ${peerURL}`);
+    await etcd.promoteLearner(me.ID);
+    data.etcdJoined = true;
+    data.out(
+      `[etcd] Waiting for the new etcd member to join the cluster. This can take up to ${
+        ETCD_HEALTHY_CHECK_RETRIES * ETCD_HEALTHY_CHECK_INTERVAL_MS / 1000
+      }s`,
+    );
+    let last: unknown;
+    for (let i = 0; i < ETCD_HEALTHY_CHECK_RETRIES; i++) {
+      try {
+        for (const ep of etcd.endpoints) await etcd.status(ep);
+        return;
+      } catch (e) {
+        last = e;
+      }
+      await new Promise((r) => setTimeout(r, ETCD_HEALTHY_CHECK_INTERVAL_MS));
+    }
+    throw new KubestrapError(`timeout waiting for etcd cluster to be available: ${last}`);
+  } finally {
+    etcd.close();
+  }
 }
