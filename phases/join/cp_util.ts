@@ -68,7 +68,7 @@ export const ETCD_ENDPOINT_ANNOTATION = "kubeadm.kubernetes.io/etcd.advertise-cl
  */
 export async function etcdClientFromCluster(data: JoinData, cfg: InitConfig): Promise<EtcdClient> {
   const { EtcdClient } = await import("../../lib/etcdclient/mod.ts");
-  let endpoints = (Deno.env.get("KUBESTRAP_ETCD_ENDPOINTS") ?? "").split(",").filter((s) => s);
+  const endpoints = (Deno.env.get("KUBESTRAP_ETCD_ENDPOINTS") ?? "").split(",").filter((s) => s);
   if (endpoints.length === 0) {
     const client = await data.adminClient();
     try {

@@ -1,6 +1,143 @@
 /**
- * The data shared by the phases of the `kubeadm reset` workflow. Placeholder: the lead defines
- * the fields and the `newResetData` factory.
+ * The data shared by the phases of the `kubeadm reset` workflow (kubeadm's resetData).
  */
-// deno-lint-ignore no-empty-interface
-export interface ResetData {}
+import type { CommandContext } from "../../lib/cli.ts";
+import type { LoadedReset } from "../../lib/config/load.ts";
+import type { InitConfig } from "../../lib/config/types.ts";
+import { Host } from "../../lib/host.ts";
+
+export interface ResetData {
+  cfg: LoadedReset;
+  host: Host;
+  dryRun: boolean;
+  force: boolean;
+  certificatesDir: string;
+  criSocket: string;
+  cleanupTmpDir: boolean;
+  unmountFlags: string[];
+  ignorePreflightErrors: Set<string>;
+  skipPhases: string[];
+  kubeconfigPath: string;
+  /** Beyond kubeadm: also remove CNI configuration and KUBE-/CNI- iptables chains. */
+  cleanupNetwork: boolean;
+  /** The cluster's configuration, if admin.conf let us read it. */
+  clusterCfg?: InitConfig;
+  /** What reset did not remove, printed at the end. */
+  leftBehind: string[];
+  etcdTimeoutMs: number;
+  out(s: string): void;
+  warn(s: string): void;
+  /** Reads the confirmation answer (stdin). */
+  readLine(): Promise<string>;
+}
+
+async function readStdinLine(): Promise<string> {
+  const buf = new Uint8Array(1024);
+  let s = "";
+  while (!s.includes("\n")) {
+    const n = await Deno.stdin.read(buf);
+    if (n === null) break;
+    s += new TextDecoder().decode(buf.subarray(0, n));
+  }
+  return s.split("\n")[0];
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export async function newResetData(ctx: CommandContext): Promise<ResetData> {
+  const { loadResetConfig } = await import("../../lib/config/load.ts");
+  const { hostFacts } = await import("../../lib/hostfacts.ts");
+  const rootfs = (ctx.flags.rootfs as string | undefined) || "/";
+  const host = new Host(rootfs);
+  const flags: Record<string, unknown> = {};
+  for (const name of ctx.changed) {
+    if (name === "cleanup-network") continue;
+    flags[camel(name)] = ctx.flags[name];
+  }
+  const cfg = await loadResetConfig({
+    configPath: (ctx.flags.config as string | undefined) || undefined,
+    flags: flags as never,
+    host: hostFacts(host),
+    skipCRIDetect: true,
+  });
+  for (const w of cfg.warnings) ctx.err(`W ${w}\n`);
+  const out = (s: string) => ctx.out(s.endsWith("\n") ? s : s + "\n");
+  const warn = (s: string) => ctx.err(`W ${s}${s.endsWith("\n") ? "" : "\n"}`);
+  const kubeconfigPath = (ctx.flags.kubeconfig as string | undefined) ||
+    "/etc/kubernetes/admin.conf";
+  let etcdTimeoutMs = 120_000;
+  if (cfg.reset.timeouts?.etcdAPICall) {
+    const { parseDuration } = await import("../../lib/config/duration.ts");
+    etcdTimeoutMs = Number(parseDuration(cfg.reset.timeouts.etcdAPICall) / 1_000_000n);
+  }
+  const data: ResetData = {
+    cfg,
+    host,
+    dryRun: cfg.dryRun,
+    force: cfg.force,
+    certificatesDir: cfg.certificatesDir,
+    criSocket: cfg.criSocket,
+    cleanupTmpDir: cfg.cleanupTmpDir,
+    unmountFlags: cfg.reset.unmountFlags ?? [],
+    ignorePreflightErrors: new Set(cfg.ignorePreflightErrors),
+    skipPhases: cfg.skipPhases,
+    kubeconfigPath,
+    cleanupNetwork: ctx.flags["cleanup-network"] === true ||
+      Deno.env.get("KUBESTRAP_RESET_CLEANUP_NETWORK") === "1",
+    leftBehind: [],
+    etcdTimeoutMs,
+    out,
+    warn,
+    readLine: readStdinLine,
+  };
+  // The cluster's configuration (etcd data dir, certificates dir), when reachable.
+  if (await host.exists(kubeconfigPath)) {
+    try {
+      data.clusterCfg = await fetchClusterConfig(data);
+      if (!ctx.changed.has("cert-dir") && !cfg.reset.certificatesDir) {
+        data.certificatesDir = data.clusterCfg.cluster.certificatesDir ?? data.certificatesDir;
+      }
+    } catch (e) {
+      warn(
+        `[reset] Unable to fetch the kubeadm-config ConfigMap from cluster: ${
+          (e as Error).message
+        }`,
+      );
+    }
+  }
+  return data;
+}
+
+async function fetchClusterConfig(data: ResetData): Promise<InitConfig> {
+  const { parseKubeConfig } = await import("../../lib/kubeconfig/kubeconfig.ts");
+  const { clientFromKubeconfig } = await import("../join/cluster_config.ts");
+  const { documentsToInitConfig, parseConfigText } = await import("../../lib/config/load.ts");
+  const { hostFacts } = await import("../../lib/hostfacts.ts");
+  const kc = parseKubeConfig((await data.host.readFile(data.kubeconfigPath))!);
+  const client = clientFromKubeconfig(kc, 10_000);
+  try {
+    const cm = await client.get<{ data?: Record<string, string> }>(
+      "configmaps",
+      "kubeadm-config",
+      "kube-system",
+      { retryTimeoutMs: 10_000 },
+    );
+    const y = cm.data?.ClusterConfiguration;
+    if (!y) throw new Error("ClusterConfiguration key value pair missing");
+    return await documentsToInitConfig(parseConfigText(y, "kubeadm-config"), hostFacts(data.host), {
+      file: "kubeadm-config",
+      skipCRIDetect: true,
+    });
+  } finally {
+    client.close();
+  }
+}
+
+/** Beyond kubeadm: what reset left in place, after kubeadm's manual-cleanup note. */
+export function printResetLeftovers(data: ResetData): void {
+  if (data.leftBehind.length === 0) return;
+  data.out("[reset] Left behind (clean up manually if needed):");
+  for (const l of data.leftBehind) data.out(`[reset]   - ${l}`);
+}
