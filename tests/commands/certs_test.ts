@@ -627,3 +627,81 @@ Deno.test({
     }
   },
 });
+
+Deno.test("check-expiration and renew read the kubeadm-config ConfigMap through --kubeconfig", async () => {
+  const root = await copyRoot(await sharedRoot());
+  const pki = `${root}/etc/kubernetes/pki`;
+  // A TLS server for 127.0.0.1, certified by the cluster CA, answering for kubeadm-config.
+  const srv = await Deno.makeTempDir({ prefix: "kubestrap-fakeapi-" });
+  const gen = await sh(
+    `cd '${srv}' && openssl req -new -newkey rsa:2048 -nodes -keyout s.key -subj /CN=fake ` +
+      `-out s.csr 2>/dev/null && printf 'subjectAltName=IP:127.0.0.1\\n' > ext && ` +
+      `openssl x509 -req -in s.csr -CA '${pki}/ca.crt' -CAkey '${pki}/ca.key' -CAcreateserial ` +
+      `-days 1 -extfile ext -out s.crt 2>/dev/null`,
+  );
+  assertEquals(gen.code, 0, gen.err);
+  const clusterConfiguration = "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n" +
+    "certificatesDir: /nowhere\nkubernetesVersion: v1.37.2\netcd:\n  external:\n" +
+    '    endpoints: ["https://10.0.0.1:2379"]\n    caFile: /x/ca.crt\n' +
+    "    certFile: /x/c.crt\n    keyFile: /x/c.key\n";
+  const paths: string[] = [];
+  const ac = new AbortController();
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: await Deno.readTextFile(`${srv}/s.crt`),
+    key: await Deno.readTextFile(`${srv}/s.key`),
+    signal: ac.signal,
+    onListen: () => {},
+  }, (req) => {
+    const p = new URL(req.url).pathname;
+    paths.push(p);
+    if (p !== "/api/v1/namespaces/kube-system/configmaps/kubeadm-config") {
+      return new Response("{}", { status: 404 });
+    }
+    return Response.json({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "kubeadm-config", namespace: "kube-system" },
+      data: { ClusterConfiguration: clusterConfiguration },
+    });
+  });
+  try {
+    const port = (server.addr as Deno.NetAddr).port;
+    const admin = await Deno.readTextFile(`${root}/etc/kubernetes/admin.conf`);
+    await Deno.writeTextFile(
+      `${root}/live.conf`,
+      admin.replace(/server: \S+/, `server: https://127.0.0.1:${port}`),
+    );
+    const r = await ks("certs", "check-expiration", "--rootfs", root, "--kubeconfig", "/live.conf");
+    assertEquals(r.code, 0, r.err);
+    assert(
+      r.out.startsWith(READING.split("\n").slice(0, 2).join("\n") + "\n\nCERTIFICATE "),
+      r.out,
+    );
+    // etcd.external from the cluster; certificatesDir from --cert-dir (its default), not /nowhere.
+    assert(!r.out.includes("etcd-"), r.out);
+    assertMatch(r.out, /\napiserver +\w{3} /);
+    assert(paths.includes("/api/v1/namespaces/kube-system/configmaps/kubeadm-config"));
+
+    const renew = await ks(
+      "certs",
+      "renew",
+      "etcd-server",
+      "--rootfs",
+      root,
+      "--kubeconfig",
+      "/live.conf",
+    );
+    assertEquals(renew.code, 0, renew.err);
+    assertEquals(
+      renew.out,
+      READING.split("\n").slice(0, 2).join("\n").replaceAll("check-expiration", "renew") +
+        "\n\nMISSING! certificate for serving etcd\n",
+    );
+  } finally {
+    ac.abort();
+    await server.finished;
+    await cleanup(root, srv);
+  }
+});
