@@ -33,6 +33,14 @@ import {
 } from "../config/load.ts";
 import { marshalJsonPrinter, marshalYaml } from "../config/marshal.ts";
 import {
+  applyV1beta3TimeoutsInit,
+  applyV1beta3TimeoutsJoin,
+  convertV1beta3Documents,
+  isV1beta3,
+  restoreV1beta3Warnings,
+  V1BETA3_MIGRATE_NOTICE,
+} from "../config/v1beta3.ts";
+import {
   CLUSTER_CONFIGURATION_SCHEMA,
   IMAGES_OUTPUT_SCHEMA,
   INIT_CONFIGURATION_SCHEMA,
@@ -271,8 +279,11 @@ export async function migrateConfig(opts: {
   }
   const host = opts.host ?? systemHostFacts();
   const file = opts.oldConfigPath;
-  const docs = splitDocuments(text, file);
+  let docs = splitDocuments(text, file);
   validateKnownGVKs(docs);
+  // kubestrap extension: v1beta3 is converted as kubeadm v1.36 did (lib/config/v1beta3.ts).
+  const v3 = docs.some(isV1beta3) ? convertV1beta3Documents(docs, file) : undefined;
+  if (v3) docs = v3.docs;
   const common = {
     file,
     strictErrors: true,
@@ -284,11 +295,13 @@ export async function migrateConfig(opts: {
   if (hasKind(docs, "InitConfiguration") || hasKind(docs, "ClusterConfiguration")) {
     const cfg = await documentsToInitConfig(docs, host, common);
     warnings.push(...cfg.warnings);
+    if (v3) warnings.push(...applyV1beta3TimeoutsInit(v3, cfg.init));
     out.push(marshalInitConfig(cfg.init, cfg.cluster));
   }
   if (hasKind(docs, "JoinConfiguration")) {
     const cfg = await documentsToJoinConfig(docs, host, common);
     warnings.push(...cfg.warnings);
+    if (v3) applyV1beta3TimeoutsJoin(v3, cfg.join);
     out.push(marshalJoinConfiguration(cfg.join));
   }
   if (hasKind(docs, "ResetConfiguration")) {
@@ -302,7 +315,8 @@ export async function migrateConfig(opts: {
     out.push(marshalUpgradeConfiguration(cfg.upgrade));
   }
   const result = out.join(SEP);
-  const stderr = warnings.map((w) => w + "\n").join("");
+  const all = v3 ? [V1BETA3_MIGRATE_NOTICE, ...restoreV1beta3Warnings(v3, warnings)] : warnings;
+  const stderr = all.map((w) => w + "\n").join("");
   if (opts.newConfigPath) {
     writeFileAtomic(opts.newConfigPath, result);
     return { stdout: "", stderr };

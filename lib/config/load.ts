@@ -30,6 +30,7 @@ import type { HostFacts } from "./host_facts.ts";
 import { parseIP } from "./netutil.ts";
 import { KUBELET_SCHEMA, KUBEPROXY_SCHEMA } from "./componentconfig_schema.ts";
 import { KUBEADM_SCHEMAS, type SchemaNode } from "./schema.ts";
+import { V1BETA3, v1beta3Hint } from "./v1beta3.ts";
 import type {
   ClusterConfiguration,
   ComponentConfigs,
@@ -101,6 +102,7 @@ export function osErr(e: unknown, path: string): string {
 export function checkSupportedVersion(
   doc: RawDocument,
   allowExperimental: boolean,
+  file = "<file>",
 ): void {
   const gv = gvString(doc.gvk);
   const old = C.OLD_KNOWN_API_VERSIONS[gv];
@@ -108,7 +110,9 @@ export function checkSupportedVersion(
     throw new KubestrapError(
       `your configuration file uses an old API spec: ${JSON.stringify(gv)} (kind: ${
         JSON.stringify(doc.gvk.kind)
-      }). Please use kubeadm ${old} instead and run 'kubeadm config migrate --old-config old-config-file --new-config new-config-file', which will write the new, similar spec using a newer API version.`,
+      }). Please use kubeadm ${old} instead and run 'kubeadm config migrate --old-config old-config-file --new-config new-config-file', which will write the new, similar spec using a newer API version.${
+        gv === V1BETA3 ? v1beta3Hint(file) : ""
+      }`,
     );
   }
   if (C.EXPERIMENTAL_API_VERSIONS.has(gv) && !allowExperimental) {
@@ -204,7 +208,7 @@ export async function documentsToInitConfig(
   let init: Partial<InitConfiguration> | undefined;
   let cluster: Partial<ClusterConfiguration> | undefined;
   for (const doc of sortedByGVK(docs)) {
-    checkSupportedVersion(doc, !!opts.allowExperimentalApi);
+    checkSupportedVersion(doc, !!opts.allowExperimentalApi, opts.file);
     const value = verifyAndDecode<Record<string, unknown>>(
       doc,
       opts.file,
@@ -276,7 +280,7 @@ export async function documentsToJoinConfig(
       warnings.push(ignoredWarning(doc));
       continue;
     }
-    checkSupportedVersion(doc, !!opts.allowExperimentalApi);
+    checkSupportedVersion(doc, !!opts.allowExperimentalApi, opts.file);
     join = stripTypeMeta(
       verifyAndDecode<Partial<JoinConfiguration>>(doc, opts.file, !!opts.strictErrors, warnings) ??
         {},
@@ -302,7 +306,7 @@ export async function documentsToResetConfig(
       warnings.push(ignoredWarning(doc));
       continue;
     }
-    checkSupportedVersion(doc, !!opts.allowExperimentalApi);
+    checkSupportedVersion(doc, !!opts.allowExperimentalApi, opts.file);
     reset = stripTypeMeta(
       verifyAndDecode<Partial<ResetConfiguration>>(doc, opts.file, !!opts.strictErrors, warnings) ??
         {},
@@ -327,7 +331,7 @@ export function documentsToUpgradeConfig(
       warnings.push(ignoredWarning(doc));
       continue;
     }
-    checkSupportedVersion(doc, !!opts.allowExperimentalApi);
+    checkSupportedVersion(doc, !!opts.allowExperimentalApi, opts.file);
     upgrade = stripTypeMeta(
       verifyAndDecode<Partial<UpgradeConfiguration>>(
         doc,

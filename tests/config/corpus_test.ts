@@ -42,6 +42,8 @@ for (const file of invalid) {
     assertStringIncludes(err.message, expect);
     // Secrets never appear in messages.
     assert(!err.message.includes("0123456789abcdef0123456789abcdef"), "certificate key leaked");
+    // v1beta3 is converted by migrate (kubestrap extension, tests/config/migrate_v1beta3_test.ts).
+    if (expect.includes("kubestrap can convert it")) return;
     const tmp = Deno.makeTempDirSync();
     const out = `${tmp}/new.yaml`;
     let migrateErr: unknown;
