@@ -18,8 +18,27 @@ export async function runWorkflow<D>(
   beforeRun?.(data);
   const configured = (data as { skipPhases?: string[] } | undefined)?.skipPhases;
   const skipPhases = opts.skipPhases?.length ? opts.skipPhases : configured;
-  await workflow.run(data, { filterPhases: opts.filterPhases, skipPhases });
+  const first = workflow.timings.length;
+  const started = performance.now();
+  try {
+    await workflow.run(data, { filterPhases: opts.filterPhases, skipPhases });
+  } finally {
+    if (Number(ctx.flags.v ?? 0) >= 1 || Deno.env.get("KUBESTRAP_PHASE_TIMING") === "1") {
+      ctx.err(phaseTimingReport(workflow.timings.slice(first), performance.now() - started));
+    }
+  }
   return data;
+}
+
+/**
+ * Per-phase wall times (beyond kubeadm), printed to stderr with `--v=1` or higher or with
+ * KUBESTRAP_PHASE_TIMING=1.
+ */
+export function phaseTimingReport(timings: { phase: string; ms: number }[], totalMs: number) {
+  const width = Math.max(5, ...timings.map((t) => t.phase.length));
+  const lines = timings.map((t) => `[timing] ${t.phase.padEnd(width)} ${t.ms.toFixed(0)}ms`);
+  lines.push(`[timing] ${"total".padEnd(width)} ${totalMs.toFixed(0)}ms`);
+  return lines.join("\n") + "\n";
 }
 
 /** Looks up an exported factory function by name in a dynamically imported module. */
