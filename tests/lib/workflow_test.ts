@@ -132,3 +132,20 @@ Deno.test("bind generates phase subcommands with `all`, and --skip-phases", asyn
       "To see the stack trace of this error execute with --v=5 or higher\n",
   );
 });
+
+Deno.test("timings are recorded for the phases that ran, and reported per phase", async () => {
+  const { phaseTimingReport } = await import("../../lib/commands/workflow_cmd.ts");
+  const wf = new Workflow(tree([]));
+  await wf.run({ log: [] }, { skipPhases: ["addon"] });
+  assertEquals(wf.timings.map((t) => t.phase), [
+    "preflight",
+    "certs",
+    "certs/ca",
+    "certs/apiserver",
+  ]);
+  const report = phaseTimingReport([{ phase: "certs/ca", ms: 12.4 }, { phase: "sa", ms: 3 }], 20);
+  assertEquals(
+    report,
+    "[timing] certs/ca 12ms\n[timing] sa       3ms\n[timing] total    20ms\n",
+  );
+});
