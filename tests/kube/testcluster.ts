@@ -108,10 +108,6 @@ export async function startTestCluster(): Promise<TestCluster> {
     o: ["kubeadm:cluster-admins"],
     usage: ["client"],
   });
-  const kcm = await opensslCert(`${dir}/clients`, "kcm", ca, {
-    cn: "system:kube-controller-manager",
-    usage: ["client"],
-  });
   const caPem = await Deno.readTextFile(ca.cert);
   await Deno.mkdir(`${dir}/etcd`, { recursive: true });
   const etcd = await startEtcd({ dataDir: `${dir}/etcd` });
@@ -127,7 +123,6 @@ export async function startTestCluster(): Promise<TestCluster> {
   const adminKubeconfig = `${dir}/admin.conf`;
   await kubeconfigFile(superAdminKubeconfig, server, caPem, su);
   await kubeconfigFile(adminKubeconfig, server, caPem, ad);
-  await kubeconfigFile(`${dir}/kcm.conf`, server, caPem, kcm);
   let apiserver: Proc | undefined;
   let controllerManager: Proc | undefined;
   const superAdmin = cfg(su);
@@ -197,7 +192,7 @@ export async function startTestCluster(): Promise<TestCluster> {
         "kube-controller-manager",
         testbed.path("kube-controller-manager"),
         [
-          `--kubeconfig=${dir}/kcm.conf`,
+          `--kubeconfig=${superAdminKubeconfig}`,
           `--controllers=${controllers}`,
           "--leader-elect=false",
           "--bind-address=127.0.0.1",
