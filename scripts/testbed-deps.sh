@@ -9,7 +9,7 @@ PKGS=(
   etcd-server etcd-client
   docker-registry skopeo umoci
   busybox-static
-  openssl gcc libc6-dev python3
+  openssl gcc libc6-dev python3 curl procps
   bash zsh fish
 )
 
