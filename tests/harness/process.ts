@@ -88,6 +88,46 @@ export interface Proc extends AsyncDisposable {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** Environment marker on every process the harness starts: the owning test process's pid. */
+export const OWNER_ENV = "KUBESTRAP_TESTBED_OWNER";
+
+/** Process groups started by this module instance and not stopped yet. */
+const liveGroups = new Set<number>();
+let unloadHooked = false;
+let orphansSwept = false;
+
+/**
+ * Kill (SIGKILL) every process that the harness started for a test process that
+ * no longer exists (found by the OWNER_ENV marker). Runs once before the first spawn.
+ */
+export function sweepOrphans(): number[] {
+  const killed: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    let env: string;
+    try {
+      env = Deno.readTextFileSync(`/proc/${e.name}/environ`);
+    } catch {
+      continue;
+    }
+    const m = new RegExp(`(?:^|\0)${OWNER_ENV}=(\\d+)(?:\0|$)`).exec(env);
+    if (!m || Number(m[1]) === Deno.pid) continue;
+    try {
+      Deno.statSync(`/proc/${m[1]}`);
+      continue; // owner alive
+    } catch {
+      // owner gone: an orphan
+    }
+    try {
+      Deno.kill(Number(e.name), "SIGKILL");
+      killed.push(Number(e.name));
+    } catch {
+      // gone
+    }
+  }
+  return killed;
+}
+
 function killGroup(pid: number, sig: Deno.Signal): void {
   try {
     Deno.kill(-pid, sig);
@@ -103,12 +143,23 @@ export function spawnProc(
   args: string[],
   opts: { logFile: string; env?: Record<string, string>; cwd?: string; removeLog?: boolean },
 ): Proc {
+  if (!orphansSwept) {
+    orphansSwept = true;
+    sweepOrphans();
+  }
+  if (!unloadHooked) {
+    unloadHooked = true;
+    // Last resort when a test process exits without stopping what it started.
+    globalThis.addEventListener("unload", () => {
+      for (const g of liveGroups) killGroup(g, "SIGKILL");
+    });
+  }
   const log = Deno.openSync(opts.logFile, { write: true, create: true, append: true });
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(cmd, {
       args,
-      env: opts.env,
+      env: { ...(opts.env ?? {}), [OWNER_ENV]: String(Deno.pid) },
       cwd: opts.cwd,
       stdin: "null",
       stdout: "piped",
@@ -133,6 +184,7 @@ export function spawnProc(
     return s;
   });
   const pid = child.pid;
+  liveGroups.add(pid);
   let unregister: () => void = () => {};
   const stop = async (graceMs = 5000) => {
     unregister();
@@ -145,6 +197,7 @@ export function spawnProc(
     }
     // Children that ignored SIGTERM and outlived the leader.
     killGroup(pid, "SIGKILL");
+    liveGroups.delete(pid);
     if (opts.removeLog) await Deno.remove(opts.logFile).catch(() => {});
   };
   unregister = registerCleanup(`${what} (pid ${pid})`, () => stop());
