@@ -1,7 +1,8 @@
 /**
  * Release build.
  *
- *   deno run -A scripts/build.ts [--out dist] [--bundle-only] [--target x86_64|aarch64 ...]
+ *   deno run -A scripts/build.ts [--out dist] [--bundle-only | --self-extracting]
+ *                                [--target x86_64|aarch64 ...]
  *
  * 1. Bundles main.ts and every dependency into one JavaScript file (dist/kubestrap.js), stamped
  *    with the git version, commit, tree state and build date. That artifact needs only the pinned
@@ -10,24 +11,32 @@
  *    runtime (denort) comes from DENORT_BIN_<ARCH> / DENORT_BIN, or from Deno's cache
  *    ($DENO_DIR/dl/release/v<ver>/denort-<target>.zip); when neither exists and deno cannot
  *    download it, the build stops and names the missing file.
+ *    `--self-extracting` instead makes dist/kubestrap-linux-<arch>.run: one executable file that
+ *    carries the pinned deno runtime and the bundle (for machines where no denort exists).
  * 3. Writes a sha256 checksum beside every output (<file>.sha256, sha256sum format).
  */
 import * as path from "node:path";
 
 const root = path.resolve(import.meta.dirname!, "..");
-const TARGETS: Record<string, { triple: string; suffix: string }> = {
-  x86_64: { triple: "x86_64-unknown-linux-gnu", suffix: "linux-amd64" },
-  aarch64: { triple: "aarch64-unknown-linux-gnu", suffix: "linux-arm64" },
+const TARGETS: Record<string, { triple: string; suffix: string; npm: string }> = {
+  x86_64: { triple: "x86_64-unknown-linux-gnu", suffix: "linux-amd64", npm: "linux-x64-glibc" },
+  aarch64: { triple: "aarch64-unknown-linux-gnu", suffix: "linux-arm64", npm: "linux-arm64-glibc" },
 };
 
 export class BuildError extends Error {}
 
 function parseArgs(args: string[]) {
-  const opts = { out: path.join(root, "dist"), bundleOnly: false, targets: [] as string[] };
+  const opts = {
+    out: path.join(root, "dist"),
+    bundleOnly: false,
+    selfExtracting: false,
+    targets: [] as string[],
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--out") opts.out = path.resolve(args[++i]);
     else if (a === "--bundle-only") opts.bundleOnly = true;
+    else if (a === "--self-extracting") opts.selfExtracting = true;
     else if (a === "--target") opts.targets.push(args[++i]);
     else throw new BuildError(`unknown argument ${a}; see the header of scripts/build.ts`);
   }
@@ -184,12 +193,84 @@ export async function compile(bundlePath: string, outDir: string, arch: string):
   return out;
 }
 
+/** The deno CLI binary for `arch`: this one on the same architecture, else npm's package. */
+async function denoBinaryFor(arch: string, work: string): Promise<string> {
+  if (arch === Deno.build.arch) return Deno.execPath();
+  const pkg = `@deno/${TARGETS[arch].npm}@${Deno.version.deno}`;
+  const r = await run("npm", ["pack", pkg, "--pack-destination", work, "--silent"]);
+  if (r.code !== 0) throw new BuildError(`npm pack ${pkg} failed:\n${r.stderr}`);
+  const tgz = path.join(work, r.stdout.trim().split("\n").pop()!);
+  const x = await run("tar", ["xzf", tgz, "-C", work, "package/deno"]);
+  if (x.code !== 0) throw new BuildError(`cannot unpack ${tgz}: ${x.stderr}`);
+  return path.join(work, "package", "deno");
+}
+
+/**
+ * A single self-extracting executable: a POSIX sh header and a tar.gz of the pinned deno
+ * runtime plus the stamped bundle. On first run it unpacks into
+ * $KUBESTRAP_RUNTIME_DIR (default ~/.cache/kubestrap/runtime/<sha256>) and then always execs
+ * `deno run -A --cached-only` on the bundle: no network, no source tree. This is what operators
+ * get when no denort is available for `deno compile`.
+ */
+export async function selfExtracting(bundlePath: string, outDir: string, arch: string) {
+  const work = await Deno.makeTempDir({ prefix: "kubestrap-sfx-" });
+  try {
+    const denoBin = await denoBinaryFor(arch, work);
+    const stage = path.join(work, "stage");
+    await Deno.mkdir(stage);
+    await Deno.copyFile(denoBin, path.join(stage, "deno"));
+    await Deno.chmod(path.join(stage, "deno"), 0o755);
+    await Deno.copyFile(bundlePath, path.join(stage, "kubestrap.js"));
+    const payload = path.join(work, "payload.tar.gz");
+    const t = await run("tar", ["czf", payload, "-C", stage, "deno", "kubestrap.js"]);
+    if (t.code !== 0) throw new BuildError(`tar failed: ${t.stderr}`);
+    const data = await Deno.readFile(payload);
+    const sum = Array.from(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", data)),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    const header = (offset: string) =>
+      `#!/bin/sh
+# kubestrap for ${TARGETS[arch].triple}: self-extracting (deno ${Deno.version.deno} + kubestrap.js).
+set -e
+d="\${KUBESTRAP_RUNTIME_DIR:-\${XDG_CACHE_HOME:-\${HOME:-/root}/.cache}/kubestrap/runtime}/${sum}"
+if [ ! -x "$d/deno" ] || [ ! -f "$d/kubestrap.js" ]; then
+  t="$d.tmp.$$"
+  rm -rf "$t" && mkdir -p "$t"
+  tail -c +${offset} "$0" | tar xzf - -C "$t"
+  rm -rf "$d" && mv "$t" "$d"
+fi
+DENO_NO_UPDATE_CHECK=1 exec "$d/deno" run -A --no-config --cached-only "$d/kubestrap.js" "$@"
+exit 1
+`;
+    // The offset field has a fixed width so that the header length does not depend on it.
+    const probe = new TextEncoder().encode(header("0000000000"));
+    const offset = String(probe.length + 1).padStart(10, "0");
+    const head = new TextEncoder().encode(header(offset));
+    const out = path.join(outDir, `kubestrap-${TARGETS[arch].suffix}.run`);
+    const all = new Uint8Array(head.length + data.length);
+    all.set(head);
+    all.set(data, head.length);
+    await Deno.writeFile(`${out}.tmp`, all, { mode: 0o755 });
+    await Deno.rename(`${out}.tmp`, out);
+    await sha256File(out);
+    return out;
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+}
+
 if (import.meta.main) {
   try {
     const opts = parseArgs(Deno.args);
     const js = await bundle(opts.out);
     console.log(`bundle: ${js} (${(await Deno.stat(js)).size} bytes)`);
-    if (!opts.bundleOnly) {
+    if (opts.selfExtracting) {
+      for (const t of opts.targets) {
+        const bin = await selfExtracting(js, opts.out, t);
+        console.log(`self-extracting: ${bin} (${(await Deno.stat(bin)).size} bytes)`);
+      }
+    } else if (!opts.bundleOnly) {
       for (const t of opts.targets) {
         const bin = await compile(js, opts.out, t);
         console.log(`binary: ${bin} (${(await Deno.stat(bin)).size} bytes)`);

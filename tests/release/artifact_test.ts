@@ -109,3 +109,53 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "the self-extracting executable is one file that runs offline",
+  ignore: !canUnshare,
+  fn: async () => {
+    const work = await Deno.makeTempDir({ prefix: "kubestrap-sfx-test-" });
+    try {
+      const build = await sh(deno, [
+        "run",
+        "-A",
+        "scripts/build.ts",
+        "--self-extracting",
+        "--target",
+        Deno.build.arch,
+        "--out",
+        `${work}/dist`,
+      ], { cwd: repo });
+      assertEquals(build.code, 0, build.stderr);
+      const suffix = Deno.build.arch === "x86_64" ? "amd64" : "arm64";
+      const box = `${work}/box`;
+      await Deno.mkdir(box);
+      await Deno.copyFile(`${work}/dist/kubestrap-linux-${suffix}.run`, `${box}/kubestrap`);
+      await Deno.chmod(`${box}/kubestrap`, 0o755);
+      // The checksum file names the artifact and matches its bytes.
+      const sum = await Deno.readTextFile(`${work}/dist/kubestrap-linux-${suffix}.run.sha256`);
+      const digest = new Uint8Array(
+        await crypto.subtle.digest("SHA-256", await Deno.readFile(`${box}/kubestrap`)),
+      );
+      const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+      assertEquals(sum, `${hex}  kubestrap-linux-${suffix}.run\n`);
+      const env = { PATH: "/usr/bin:/bin", HOME: box };
+      for (let i = 0; i < 2; i++) { // first run unpacks, second reuses
+        const r = await sh("unshare", ["-n", `${box}/kubestrap`, "version", "-o", "short"], {
+          cwd: box,
+          env,
+        });
+        assertEquals(r.code, 0, r.stderr);
+        assert(/^v1\.37\.2\+kubestrap\./.test(r.stdout), r.stdout);
+      }
+      const bad = await sh("unshare", ["-n", `${box}/kubestrap`, "version", "--bogus"], {
+        cwd: box,
+        env,
+      });
+      assertEquals(bad.code, 1);
+      assertStringIncludes(bad.stderr, "unknown flag: --bogus");
+    } finally {
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});
