@@ -18,6 +18,11 @@ export interface ContainerdOptions {
   snapshotter?: string;
   /** runc binary (default: Debian's runc). */
   runc?: string;
+  /**
+   * Wraps containerd's command line (and ctr's and crictl's), e.g. `host.wrap`
+   * to run it inside a namespace host.
+   */
+  wrap?: (argv: string[]) => string[];
 }
 
 export interface ContainerdHandle extends AsyncDisposable {
@@ -130,22 +135,31 @@ export async function startContainerd(opts: ContainerdOptions): Promise<Containe
     `runtime-endpoint: unix://${socket}\nimage-endpoint: unix://${socket}\ntimeout: 30\n`,
   );
   const logFile = `${root}/containerd.log`;
-  const proc = spawnProc("containerd", testbed.path("containerd"), ["--config", configFile], {
+  const argv = [testbed.path("containerd"), "--config", configFile];
+  const full = opts.wrap ? opts.wrap(argv) : argv;
+  const proc = spawnProc("containerd", full[0], full.slice(1), {
     logFile,
     // The shim and runc are found on PATH.
     env: { PATH: `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` },
   });
 
-  const ctr = async (args: string[], o: { namespace?: string; allowFailure?: boolean } = {}) =>
-    (await run(
+  // Clients run where containerd runs (crictl exec/attach reach its stream
+  // server on 127.0.0.1 of containerd's network namespace).
+  const client = async (argv: string[], allowFailure?: boolean) => {
+    const full = opts.wrap ? opts.wrap(argv) : argv;
+    return (await run(full[0], full.slice(1), { allowFailure })).stdout;
+  };
+  const ctr = (args: string[], o: { namespace?: string; allowFailure?: boolean } = {}) =>
+    client([
       testbed.path("ctr"),
-      ["--address", socket, "--namespace", o.namespace ?? "k8s.io", ...args],
-      { allowFailure: o.allowFailure },
-    )).stdout;
-  const crictl = async (args: string[], o: { allowFailure?: boolean } = {}) =>
-    (await run(testbed.path("crictl"), ["--config", crictlConfig, ...args], {
-      allowFailure: o.allowFailure,
-    })).stdout;
+      "--address",
+      socket,
+      "--namespace",
+      o.namespace ?? "k8s.io",
+      ...args,
+    ], o.allowFailure);
+  const crictl = (args: string[], o: { allowFailure?: boolean } = {}) =>
+    client([testbed.path("crictl"), "--config", crictlConfig, ...args], o.allowFailure);
 
   let stopped = false;
   let unregister: () => void = () => {};

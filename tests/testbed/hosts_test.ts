@@ -6,6 +6,8 @@ import {
   run,
   runStaticPod,
   skipReason,
+  startContainerd,
+  tempDir,
   testbed,
   testbedReady,
 } from "../harness/mod.ts";
@@ -157,4 +159,40 @@ Deno.test({
   // The data dir is host a's private /var/lib/etcd.
   assert((await Deno.stat(a.path("/var/lib/etcd/member"))).isDirectory);
   assertEquals((await ctl(["get", "k", "--print-value-only"])).stdout.trim(), "from-b");
+});
+
+Deno.test({
+  name: "testbed: containerd inside a host runs a host-network pod that sees the host's veth",
+  ignore: !testbedReady || !isRoot,
+}, async () => {
+  await using tmp = await tempDir();
+  await using h = await createHost("ctr-a", { addr: "10.244.80.1/24", network: "ctrnet" });
+  await using ctrd = await startContainerd({ root: `${tmp.path}/containerd`, wrap: h.wrap });
+  await ctrd.importImages([
+    testbed.imageArchive(testbed.pauseImage),
+    testbed.imageArchive(testbed.testImage),
+  ]);
+  const podCfg = `${tmp.path}/pod.json`;
+  const ctrCfg = `${tmp.path}/container.json`;
+  await Deno.writeTextFile(
+    podCfg,
+    JSON.stringify({
+      metadata: { name: "netcheck", namespace: "default", uid: crypto.randomUUID(), attempt: 0 },
+      linux: { security_context: { namespace_options: { network: 2 } } },
+    }),
+  );
+  await Deno.writeTextFile(
+    ctrCfg,
+    JSON.stringify({
+      metadata: { name: "sleeper" },
+      image: { image: testbed.testImage },
+      command: ["sleep", "3600"],
+      linux: {},
+    }),
+  );
+  const podId = (await ctrd.crictl(["runp", podCfg])).trim();
+  const ctrId = (await ctrd.crictl(["create", podId, ctrCfg, podCfg])).trim();
+  await ctrd.crictl(["start", ctrId]);
+  const addrs = await ctrd.crictl(["exec", ctrId, "ip", "-4", "addr", "show", "eth0"]);
+  assert(addrs.includes("10.244.80.1/24"), addrs);
 });
