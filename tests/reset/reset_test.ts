@@ -1,0 +1,80 @@
+/** `kubestrap reset` on a temporary root: kubeadm's files go, other files stay, leftovers named. */
+import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
+import { run } from "../cli/helpers.ts";
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await Deno.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name:
+    "reset removes kubeadm's files and directories' contents, keeps the rest, reports leftovers",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const root = await Deno.makeTempDir({ prefix: "kubestrap-reset-root-" });
+    try {
+      const files = [
+        "etc/kubernetes/admin.conf",
+        "etc/kubernetes/super-admin.conf",
+        "etc/kubernetes/kubelet.conf",
+        "etc/kubernetes/bootstrap-kubelet.conf",
+        "etc/kubernetes/controller-manager.conf",
+        "etc/kubernetes/scheduler.conf",
+        "etc/kubernetes/manifests/kube-apiserver.yaml",
+        "etc/kubernetes/pki/ca.crt",
+        "etc/kubernetes/pki/etcd/ca.key",
+        "var/lib/kubelet/config.yaml",
+        "var/lib/kubelet/pki/kubelet-client-current.pem",
+        "var/lib/etcd/member/snap/db",
+        "etc/cni/net.d/10-bridge.conflist",
+        "etc/kubernetes/tmp/keep-me",
+        "etc/kubernetes/other.txt",
+      ];
+      for (const f of files) {
+        await Deno.mkdir(`${root}/${f.replace(/\/[^/]+$/, "")}`, { recursive: true });
+        await Deno.writeTextFile(`${root}/${f}`, "x");
+      }
+      const r = await run(
+        "reset",
+        "--force",
+        "--rootfs",
+        root,
+        "--cri-socket",
+        "unix:///nonexistent.sock",
+      );
+      assertEquals(r.code, 0, r.out + r.err);
+      for (const f of files.slice(0, 12)) assert(!(await exists(`${root}/${f}`)), `${f} remains`);
+      // The directories themselves stay, only their contents go.
+      for (const d of ["etc/kubernetes/manifests", "etc/kubernetes/pki", "var/lib/kubelet"]) {
+        assert(await exists(`${root}/${d}`), `${d} was removed`);
+      }
+      // Not kubeadm's: kept (no --cleanup-tmp-dir, no --cleanup-network).
+      for (const f of files.slice(12)) assert(await exists(`${root}/${f}`), `${f} was removed`);
+      assertStringIncludes(r.out, "[preflight] Running pre-flight checks");
+      assertStringIncludes(
+        r.out,
+        "[reset] Deleting contents of directories: [/etc/kubernetes/manifests /var/lib/kubelet /etc/kubernetes/pki]",
+      );
+      assertStringIncludes(
+        r.out,
+        "[reset] Deleting files: [/etc/kubernetes/admin.conf /etc/kubernetes/super-admin.conf /etc/kubernetes/kubelet.conf /etc/kubernetes/bootstrap-kubelet.conf /etc/kubernetes/controller-manager.conf /etc/kubernetes/scheduler.conf]",
+      );
+      assertStringIncludes(
+        r.out,
+        "[reset] Deleted contents of the etcd data directory: /var/lib/etcd",
+      );
+      assertStringIncludes(r.out, "CNI configuration in /etc/cni/net.d: [10-bridge.conflist]");
+      assertStringIncludes(
+        r.out,
+        "The reset process does not perform cleanup of CNI plugin configuration",
+      );
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
