@@ -5,6 +5,7 @@
  * `kubeletconfiguration` patches applied, then instance-config.yaml applied as a strategic
  * merge patch, and the JSON converted back to YAML.
  */
+import { KubestrapError } from "../errors.ts";
 import { marshalGoYAML } from "../manifests/goyaml.ts";
 import { parseGoDuration } from "../manifests/pods.ts";
 import {
@@ -226,6 +227,9 @@ export interface KubeletConfigFileOptions {
   warn?: (msg: string) => void;
 }
 
+/** WriteConfigToDisk's wrapping of the `kubeletconfiguration` patches' errors. */
+export const PATCHES_FAILED = "could not apply patches to the KubeletConfiguration";
+
 /**
  * The bytes of /var/lib/kubelet/config.yaml for a defaulted cluster-wide
  * KubeletConfiguration (wire field names).
@@ -240,7 +244,11 @@ export function kubeletConfigFileContent(
   );
   if (opts.patches) {
     const target = { name: KUBELET_CONFIGURATION_TARGET, data };
-    opts.patches.applyPatchesToTarget(target);
+    try {
+      opts.patches.applyPatchesToTarget(target);
+    } catch (e) {
+      throw new KubestrapError(`${PATCHES_FAILED}: ${e instanceof Error ? e.message : e}`);
+    }
     data = target.data;
   }
   if (opts.instanceConfig !== undefined) {

@@ -3,11 +3,16 @@
  * /var/lib/kubelet/kubeadm-flags.env, instance-config.yaml and config.yaml, and stopping /
  * (re)starting the kubelet through systemd or OpenRC.
  */
+import { KubestrapError } from "../errors.ts";
 import type { Host } from "../host.ts";
 import { argumentsToCommand, getArgValue } from "../manifests/args.ts";
 import type { ArgLike, NodeRegistrationLike } from "../manifests/types.ts";
 import { getPatchManagerForPath, goQuote, type Output, type PatchFS } from "../patches/patches.ts";
-import { instanceConfigContent, kubeletConfigFileContent } from "./config.ts";
+import { instanceConfigContent, kubeletConfigFileContent, PATCHES_FAILED } from "./config.ts";
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
 
 export * from "./config.ts";
 
@@ -408,7 +413,11 @@ export async function writeKubeletConfig(
   const dir = opts.kubeletDir ?? KUBELET_RUN_DIRECTORY;
   const resolved = opts.systemdResolvedActive ?? await isSystemdResolvedActive(host);
   const patches = opts.patchesDir
-    ? await getPatchManagerForPath(opts.patchesDir, { output: out, fs: opts.patchFS })
+    ? await getPatchManagerForPath(opts.patchesDir, { output: out, fs: opts.patchFS }).catch(
+      (e) => {
+        throw new KubestrapError(`${PATCHES_FAILED}: ${messageOf(e)}`);
+      },
+    )
     : undefined;
   const instanceFile = `${dir.replace(/\/+$/, "")}/${KUBELET_INSTANCE_CONFIG_FILE_NAME}`;
   const instance = await host.readText(instanceFile);
@@ -447,9 +456,19 @@ export async function runKubeletStart(
   const out = opts.output ?? stdout;
   const o = { ...opts, patchesDir: opts.patchesDir ?? cfg.init.patches?.directory };
   if (!opts.dryRun) await tryStopKubelet(host, { output: out, warn: opts.warn });
-  const args = await writeKubeletFlagsEnv(host, cfg.init.nodeRegistration, o);
-  await writeInstanceConfig(host, cfg.init.nodeRegistration.criSocket ?? "", o);
-  await writeKubeletConfig(host, cfg.kubeletConfig, o);
+  // The wrapping of kubeadm's init kubelet-start phase (cmd/phases/init/kubelet.go).
+  const wrap = (prefix: string) => (e: unknown): never => {
+    throw new KubestrapError(`${prefix}: ${messageOf(e)}`);
+  };
+  const args = await writeKubeletFlagsEnv(host, cfg.init.nodeRegistration, o).catch(
+    wrap("error writing a dynamic environment file for the kubelet"),
+  );
+  await writeInstanceConfig(host, cfg.init.nodeRegistration.criSocket ?? "", o).catch(
+    wrap("error writing instance kubelet configuration to disk"),
+  );
+  await writeKubeletConfig(host, cfg.kubeletConfig, o).catch(
+    wrap("error writing kubelet configuration to disk"),
+  );
   if (!opts.dryRun) {
     out("[kubelet-start] Starting the kubelet\n");
     await tryStartKubelet(host, { output: out, warn: opts.warn, kubeadmArgs: args });

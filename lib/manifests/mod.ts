@@ -3,6 +3,7 @@
  * serialise (goyaml.ts) and write (0600 files in a 0700 directory).
  */
 import * as path from "@std/path";
+import { KubestrapError } from "../errors.ts";
 import type { Host } from "../host.ts";
 import { getPatchManagerForPath, goQuote, type Output, type PatchFS } from "../patches/patches.ts";
 import { marshalGoYAML } from "./goyaml.ts";
@@ -61,11 +62,31 @@ export async function patchStaticPod(
   pm.applyPatchesToTarget(target);
   const data = target.data as Pod;
   if (data === null || typeof data !== "object" || data.kind !== "Pod") {
-    throw new Error(
-      `failed to patch static Pod manifest file for "${pod.metadata.name}": patched manifest is not a valid Pod object`,
-    );
+    throw new Error("patched manifest is not a valid Pod object");
   }
   return normalisePatchedPod(data);
+}
+
+/**
+ * The patch step of controlplane.CreateStaticPodFiles and etcd's prepareAndWriteEtcdStaticPod:
+ * errors.Wrapf(err, "failed to patch static Pod manifest file for %q", component).
+ */
+async function patchComponent(
+  pod: Pod,
+  component: StaticPodComponent,
+  patchesDir: string,
+  output: Output,
+  fs?: PatchFS,
+): Promise<Pod> {
+  try {
+    return await patchStaticPod(pod, patchesDir, output, fs);
+  } catch (e) {
+    throw new KubestrapError(
+      `failed to patch static Pod manifest file for ${goQuote(component)}: ${
+        e instanceof Error ? e.message : String(e)
+      }`,
+    );
+  }
 }
 
 /** WriteStaticPodToDisk: `<manifestDir>/<component>.yaml`, mode 0600, directory 0700. */
@@ -113,7 +134,7 @@ export async function createControlPlaneManifest(
   }[component];
   let pod = build(cfg, opts);
   const patchesDir = opts.patchesDir ?? cfg.init.patches?.directory;
-  if (patchesDir) pod = await patchStaticPod(pod, patchesDir, out, opts.patchFS);
+  if (patchesDir) pod = await patchComponent(pod, component, patchesDir, out, opts.patchFS);
   return await writeStaticPod(host, component, pod, opts.manifestDir);
 }
 
@@ -141,6 +162,6 @@ export async function createLocalEtcdManifest(
   out(`[etcd] Creating static Pod manifest for local etcd in ${goQuote(manifestDir)}\n`);
   let pod = etcdPod(cfg, opts);
   const patchesDir = opts.patchesDir ?? cfg.init.patches?.directory;
-  if (patchesDir) pod = await patchStaticPod(pod, patchesDir, out, opts.patchFS);
+  if (patchesDir) pod = await patchComponent(pod, "etcd", patchesDir, out, opts.patchFS);
   return await writeStaticPod(host, "etcd", pod, manifestDir);
 }

@@ -71,9 +71,17 @@ function getParent(doc: Json, parts: string[], op: string): [Json, string] {
   for (const part of parts.slice(0, -1)) {
     if (Array.isArray(cur)) cur = cur[arrayIndex(cur, part, false)];
     else if (isObj(cur) && part in cur) cur = cur[part];
-    else {throw new Error(
-        `${op} operation does not apply: doc is missing path: "/${parts.join("/")}"`,
-      );}
+    else {
+      // Patch.add/remove quote the path, replace does not, test says "is missing path".
+      const ptr = "/" + parts.join("/");
+      throw new Error(
+        op === "replace"
+          ? `replace operation does not apply: doc is missing path: ${ptr}`
+          : op === "test"
+          ? `test operation does not apply: is missing path: ${ptr}`
+          : `${op} operation does not apply: doc is missing path: "${ptr}"`,
+      );
+    }
   }
   return [cur, parts[parts.length - 1]];
 }
@@ -98,6 +106,12 @@ function removeAt(doc: Json, ptr: string, op: string): Json {
     const v = parent[key];
     delete parent[key];
     return v;
+  }
+  if (isObj(parent) && op === "remove") {
+    // partialDoc.remove, wrapped by Patch.remove.
+    throw new Error(
+      `error in remove for path: '${ptr}': Unable to remove nonexistent key: ${key}: missing value`,
+    );
   }
   throw new Error(`${op} operation does not apply: doc is missing path: "${ptr}"`);
 }
@@ -137,7 +151,8 @@ export function jsonPatch(doc: Json, ops: Json): Json {
         }
         const [parent, key] = getParent(out, parts, "replace");
         if (Array.isArray(parent)) parent[arrayIndex(parent, key, false)] = clone(o.value);
-        else if (isObj(parent) && key in parent) parent[key] = clone(o.value);
+        // evanphx v4: partialDoc.get never fails, so a missing key is simply set.
+        else if (isObj(parent)) parent[key] = clone(o.value);
         else throw new Error(`replace operation does not apply: doc is missing key: ${p}`);
         break;
       }
@@ -149,11 +164,19 @@ export function jsonPatch(doc: Json, ops: Json): Json {
       case "copy":
         out = addAt(out, p, clone(getAt(out, o.from, "copy")), "copy");
         break;
-      case "test":
-        if (!deepEqual(getAt(out, p, "test"), o.value)) {
+      case "test": {
+        // evanphx v4: a missing object key tests as absent, equal only to a null/absent value.
+        const parts = splitPointer(p);
+        const [parent, key] = parts.length ? getParent(out, parts, "test") : [undefined, ""];
+        if (isObj(parent) && !(key in parent)) {
+          if (o.value !== null && o.value !== undefined) {
+            throw new Error(`testing value ${p} failed: test failed`);
+          }
+        } else if (!deepEqual(getAt(out, p, "test"), o.value)) {
           throw new Error(`testing value ${p} failed: test failed`);
         }
         break;
+      }
       default:
         throw new Error(`Unexpected kind: ${op}`);
     }

@@ -1,4 +1,5 @@
 import { examples } from "../../lib/cli.ts";
+import { KubestrapError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -31,8 +32,22 @@ async function runEtcdLocal(data: InitData): Promise<void> {
     return;
   }
   const { createLocalEtcdManifest } = await import("../../lib/manifests/mod.ts");
-  await createLocalEtcdManifest(data.host, data.cfg, {
-    ...await data.manifestOptions(),
-    dryRun: data.dryRun,
-  });
+  const message = (e: unknown) => e instanceof Error ? e.message : String(e);
+  // etcdutil.CreateDataDirectory (kubeadm does not wrap it further).
+  const dataDir = data.cfg.cluster.etcd.local!.dataDir;
+  if (!data.dryRun) {
+    try {
+      await data.host.mkdirAll(dataDir, 0o700);
+    } catch (e) {
+      throw new KubestrapError(
+        `failed to create the etcd data directory: ${JSON.stringify(dataDir)}: ${message(e)}`,
+      );
+    }
+  }
+  const opts = { ...await data.manifestOptions(), dryRun: data.dryRun };
+  try {
+    await createLocalEtcdManifest(data.host, data.cfg, opts);
+  } catch (e) {
+    throw new KubestrapError(`error creating local etcd static pod manifest file: ${message(e)}`);
+  }
 }
