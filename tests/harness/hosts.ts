@@ -1,8 +1,9 @@
 /**
  * Namespace "hosts": each one is a network namespace (`ip netns`) plus a
  * persistent mount namespace in which private directories (by default
- * /etc/kubernetes, /var/lib/kubelet, /var/lib/etcd) are bind-mounted from the
- * host's own root directory. Hosts of one network are joined by veth pairs to
+ * /etc/kubernetes, /var/lib/kubelet, /var/lib/etcd, /var/log/pods,
+ * /var/log/containers) are bind-mounted from the host's own root directory,
+ * plus a cgroup of its own (`cgroupRoot`). Hosts of one network are joined by veth pairs to
  * a bridge that lives in a separate "switch" network namespace, so nothing is
  * added to the machine's own network namespace.
  *
@@ -15,7 +16,13 @@
 import { type Proc, registerCleanup, run, spawnProc } from "./process.ts";
 
 const BASE = "/run/kubestrap-testbed";
-const DEFAULT_PRIVATE_DIRS = ["/etc/kubernetes", "/var/lib/kubelet", "/var/lib/etcd"];
+const DEFAULT_PRIVATE_DIRS = [
+  "/etc/kubernetes",
+  "/var/lib/kubelet",
+  "/var/lib/etcd",
+  "/var/log/pods",
+  "/var/log/containers",
+];
 
 export interface HostOptions {
   /** Address with prefix on the host's eth0, e.g. "10.244.0.1/24". */
@@ -42,6 +49,12 @@ export interface Host extends AsyncDisposable {
   root: string;
   /** The file that pins the mount namespace. */
   mountNs: string;
+  /**
+   * A cgroup made for this host in every cgroup v1 hierarchy (e.g. kubelet's
+   * `cgroupRoot`, so that kubelets of several hosts never manage each other's
+   * pods). Everything under it is removed by destroy().
+   */
+  cgroupRoot: string;
   /** The outside path of a path seen inside the host (for private dirs). */
   path(inside: string): string;
   /** Argument vector prefix that runs a command inside the host. */
@@ -111,6 +124,22 @@ export async function sweepStale(): Promise<string[]> {
     await ip(["netns", "del", ns], true);
     removed.push(`netns ${ns}`);
   }
+  const cgNames = new Set<string>();
+  for (const h of cgroupHierarchies()) {
+    try {
+      for (const e of Deno.readDirSync(`${h}/kubestrap-testbed`)) {
+        if (e.isDirectory) cgNames.add(e.name);
+      }
+    } catch {
+      // none
+    }
+  }
+  for (const n of cgNames) {
+    const m = /^ks(\d+)-/.exec(n);
+    if (!m || pidAlive(Number(m[1]))) continue;
+    await removeCgroups(`/kubestrap-testbed/${n}`);
+    removed.push(`cgroup /kubestrap-testbed/${n}`);
+  }
   let dirs: Deno.DirEntry[] = [];
   try {
     dirs = [...Deno.readDirSync(BASE)];
@@ -176,6 +205,68 @@ async function releaseNetwork(name: string): Promise<void> {
   await ip(["netns", "del", net.switchNs], true);
 }
 
+const CGROUP_FS = "/sys/fs/cgroup";
+
+/** The cgroup v1 hierarchies (real directories, not the cpu,cpuacct-style aliases). */
+function cgroupHierarchies(): string[] {
+  const out: string[] = [];
+  try {
+    for (const e of Deno.readDirSync(CGROUP_FS)) {
+      if (e.isDirectory && !e.isSymlink) out.push(`${CGROUP_FS}/${e.name}`);
+    }
+  } catch {
+    // no cgroup fs
+  }
+  return out.sort();
+}
+
+async function makeCgroups(rel: string): Promise<void> {
+  for (const h of cgroupHierarchies()) {
+    await Deno.mkdir(`${h}${rel}`, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Remove the cgroup `rel` and everything below it in every hierarchy, killing what is left inside. */
+async function removeCgroups(rel: string): Promise<string[]> {
+  const left: string[] = [];
+  for (const h of cgroupHierarchies()) {
+    const top = `${h}${rel}`;
+    const dirs: string[] = [];
+    const walk = (d: string) => {
+      let entries: Deno.DirEntry[];
+      try {
+        entries = [...Deno.readDirSync(d)];
+      } catch {
+        return;
+      }
+      dirs.push(d);
+      for (const e of entries) if (e.isDirectory) walk(`${d}/${e.name}`);
+    };
+    walk(top);
+    for (const d of dirs.reverse()) {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        try {
+          await Deno.remove(d);
+          break;
+        } catch (e) {
+          if (e instanceof Deno.errors.NotFound) break;
+          // Busy: processes are still in it (ours, by construction): kill them.
+          try {
+            for (const pid of Deno.readTextFileSync(`${d}/cgroup.procs`).split("\n")) {
+              if (pid) Deno.kill(Number(pid), "SIGKILL");
+            }
+          } catch {
+            // gone
+          }
+          await new Promise((r) => setTimeout(r, 50));
+          if (attempt === 19) left.push(d);
+        }
+      }
+    }
+  }
+  return left;
+}
+
 function validName(name: string): void {
   if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name) || name.startsWith("sw-")) {
     throw new Error(
@@ -204,6 +295,7 @@ export async function createHost(name: string, opts: HostOptions): Promise<Host>
   hostCount++;
   const root = await Deno.makeTempDir({ prefix: `kubestrap-host-${name}-` });
   const mountNs = `${procBase()}/${name}.mnt`;
+  const cgroupRoot = `/kubestrap-testbed/${netns}`;
   const procs = new Set<Proc>();
   let net: Network | undefined;
   let destroyed = false;
@@ -216,6 +308,7 @@ export async function createHost(name: string, opts: HostOptions): Promise<Host>
     for (const p of procs) await p.stop().catch(() => {});
     // Anything else that was started inside the host's network namespace.
     await killNetnsPids(netns);
+    const leftCgroups = await removeCgroups(cgroupRoot);
     await run("umount", [mountNs], { allowFailure: true });
     await Deno.remove(mountNs).catch(() => {});
     await ip(["netns", "del", netns], true);
@@ -226,6 +319,7 @@ export async function createHost(name: string, opts: HostOptions): Promise<Host>
     await Deno.remove(root, { recursive: true }).catch(() => {});
     hostCount--;
     await releaseBase();
+    if (leftCgroups.length) throw new Error(`host ${name}: cgroups left: ${leftCgroups.join(" ")}`);
   };
   unregister = registerCleanup(`host ${name}`, destroy);
 
@@ -263,6 +357,8 @@ export async function createHost(name: string, opts: HostOptions): Promise<Host>
     await ip(["-n", netns, "addr", "add", opts.addr, "dev", "eth0"]);
     await ip(["-n", netns, "link", "set", "eth0", "up"]);
 
+    await makeCgroups(cgroupRoot);
+
     // Mount namespace, pinned by a bind mount of its nsfs file.
     await Deno.writeTextFile(mountNs, "");
     const script = privateDirs.map((d) => {
@@ -288,6 +384,7 @@ export async function createHost(name: string, opts: HostOptions): Promise<Host>
     ip: ipAddr,
     root,
     mountNs,
+    cgroupRoot,
     path: (inside: string) => {
       const d = privateDirs.find((p) => inside === p || inside.startsWith(p + "/"));
       if (!d) throw new Error(`${inside} is not under a private dir of host ${name}`);
