@@ -47,6 +47,13 @@ export const resetFlags: FlagSpec[] = [
   configFlag(),
   ignorePreflightErrorsFlag(),
   criSocketFlag(),
+  // Beyond kubeadm.
+  {
+    name: "cleanup-network",
+    type: "bool",
+    usage: "kubestrap only: also remove the CNI configuration in /etc/cni/net.d and the " +
+      "iptables chains kube-proxy and CNI plugins created (KUBE-*, CNI-*)",
+  },
 ];
 
 export const resetWorkflow = new Workflow<ResetData>(resetPhases);

@@ -8,7 +8,7 @@ export const cleanupNodePhase: Phase<ResetData> = {
   aliases: ["cleanupnode"],
   short: "Run cleanup node.",
   run: runCleanupNode,
-  inheritFlags: ["cert-dir", "cri-socket", "cleanup-tmp-dir", "dry-run"],
+  inheritFlags: ["cert-dir", "cri-socket", "cleanup-tmp-dir", "dry-run", "cleanup-network"],
 };
 
 const KUBERNETES_DIR = "/etc/kubernetes";

@@ -25,6 +25,8 @@ const DELIBERATE: Record<string, string> = {};
 /** Flags kubestrap adds beyond kubeadm, by command path; their help lines are left out. */
 const ADDED_FLAGS: Record<string, string[]> = {
   "init phase preflight": ["--output"],
+  "reset": ["--cleanup-network"],
+  "reset phase cleanup-node": ["--cleanup-network"],
 };
 
 function normalise(help: string, isRoot: boolean): string {
