@@ -5,6 +5,7 @@
  */
 import { type CommandSpec, createProgram, type Io } from "./lib/cli.ts";
 import { alphaCommand } from "./lib/commands/alpha.ts";
+import { bundleCommand } from "./lib/commands/bundle.ts";
 import { certsCommand } from "./lib/commands/certs.ts";
 import { completionCommand } from "./lib/commands/completion.ts";
 import { configCommand } from "./lib/commands/config_cmd.ts";
@@ -31,6 +32,7 @@ export function rootSpec(): CommandSpec {
     upgradeCommand,
     alphaCommand,
     kubeconfigCommand,
+    bundleCommand,
   ]);
   return root;
 }

@@ -5,7 +5,7 @@
  *   migrateConfig({ oldConfigPath, newConfigPath, allowExperimentalApi }): CommandOutput
  *   validateConfig(path, { allowDeprecatedApi, allowExperimentalApi }): CommandOutput
  *   listImages({ configPath, kubernetesVersion, imageRepository, featureGates, output }): CommandOutput
- *   pullImages({ ...listImages options, criSocket }): CommandOutput   (not written yet)
+ *   (config images pull runs lib/airgap/pull.ts's pullImages, streaming its output)
  * where CommandOutput is { stdout, stderr }. A function that is not exported makes its command
  * fail with NotImplementedError.
  */
@@ -20,6 +20,7 @@ import {
   kubernetesVersionFlag,
   outputFlags,
 } from "./options.ts";
+import { offlineFlag } from "../airgap/flags.ts";
 
 /** Calls `name` in ./config.ts and prints what it returns (a string, or {stdout, stderr}). */
 async function callConfig(
@@ -191,7 +192,7 @@ const imagesListCommand: CommandSpec = {
   short: "Print a list of images kubeadm will use. The configuration file is used in case any " +
     "images or image repositories are customized",
   args: { kind: "none" },
-  flags: outputFlags(),
+  flags: [...outputFlags(), offlineFlag()],
   persistentFlags: imagesCommonFlags(),
   run: (ctx: CommandContext) =>
     callConfig(ctx, "listImages", "kubeadm config images list", {
@@ -204,12 +205,19 @@ const imagesPullCommand: CommandSpec = {
   use: "pull",
   short: "Pull images used by kubeadm",
   args: { kind: "none" },
+  flags: [offlineFlag()],
   persistentFlags: [...imagesCommonFlags(), criSocketFlag()],
-  run: (ctx: CommandContext) =>
-    callConfig(ctx, "pullImages", "kubeadm config images pull", {
+  // The run body lives in lib/airgap/pull.ts (air-gapped installs).
+  run: async (ctx: CommandContext) => {
+    const { pullImages } = await import("../airgap/pull.ts");
+    await pullImages({
       ...imagesOptions(ctx),
-      criSocket: ctx.flags["cri-socket"],
-    }),
+      criSocket: ctx.flags["cri-socket"] as string | undefined,
+      offline: ctx.flags["offline"] === true,
+      out: ctx.out,
+      err: ctx.err,
+    });
+  },
 };
 
 const imagesCommand: CommandSpec = {

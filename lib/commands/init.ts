@@ -17,6 +17,7 @@ import {
   patchesFlag,
 } from "./options.ts";
 import { factoryOf, runWorkflow } from "./workflow_cmd.ts";
+import { offlineFlag } from "../airgap/flags.ts";
 
 export const initFlags: FlagSpec[] = [
   // AddInitConfigFlags
@@ -114,6 +115,7 @@ export const initFlags: FlagSpec[] = [
       "to '0', the token will never expire",
   },
   imageRepositoryFlag(),
+  offlineFlag(), // kubestrap only (lib/airgap)
 ];
 
 const future = "This flag will be removed in a future version";

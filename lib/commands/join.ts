@@ -12,6 +12,7 @@ import {
   patchesFlag,
 } from "./options.ts";
 import { factoryOf, runWorkflow } from "./workflow_cmd.ts";
+import { offlineFlag } from "../airgap/flags.ts";
 
 const joinLong = dedent(`
 	When joining a kubeadm initialized cluster, we need to establish
@@ -127,6 +128,7 @@ export const joinFlags: FlagSpec[] = [
   },
   dryRunFlag(DRY_RUN_USAGE),
   patchesFlag(),
+  offlineFlag(), // kubestrap only (lib/airgap)
 ];
 
 export const joinWorkflow = new Workflow<JoinData>(joinPhases);

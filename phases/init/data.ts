@@ -78,6 +78,7 @@ export async function newInitData(ctx: CommandContext): Promise<InitData> {
   const rootfs = (ctx.flags.rootfs as string | undefined) || "/";
   const realHost = new Host(rootfs);
   const flags = changedFlags(ctx);
+  delete flags.offline; // kubestrap's --offline (lib/airgap) is not a config flag
   const configPath = ctx.flags.config as string | undefined;
   const cfg = await loadInitConfig({
     configPath: configPath || undefined,
@@ -85,6 +86,13 @@ export async function newInitData(ctx: CommandContext): Promise<InitData> {
     host: hostFacts(realHost),
   });
   for (const w of cfg.warnings) ctx.err(`W ${w}\n`);
+  // --- kubestrap air-gap (lib/airgap, beyond kubeadm): with --offline, every image must be in
+  // the runtime before anything is written; nothing is pulled afterwards.
+  if (ctx.flags.offline === true) {
+    const { offlineInit } = await import("../../lib/airgap/offline.ts");
+    await offlineInit(cfg, realHost, { stdout: (s) => ctx.out(s), stderr: (s) => ctx.err(s) });
+  }
+  // --- end air-gap
 
   let host = realHost;
   let dryRunDir: string | undefined;

@@ -92,6 +92,7 @@ export async function newJoinData(ctx: CommandContext): Promise<JoinData> {
 
   const flags: Record<string, unknown> = {};
   for (const name of ctx.changed) flags[camel(name)] = ctx.flags[name];
+  delete flags.offline; // kubestrap's --offline (lib/airgap) is not a config flag
   if (ctx.args.length > 0) flags.args = ctx.args;
   // Phases without discovery flags fall back to admin.conf (kubeadm's newJoinData).
   const hasDiscoveryFlags = !NO_DISCOVERY_FLAGS.test(ctx.path);
@@ -213,6 +214,24 @@ export async function newJoinData(ctx: CommandContext): Promise<JoinData> {
       return (j.nodeRegistration.name ?? realHost.hostname()).trim().toLowerCase();
     },
   };
+  // --- kubestrap air-gap (lib/airgap, beyond kubeadm): with --offline, the node's images must
+  // be in the runtime before anything is written (the cluster's image settings come from the
+  // cluster itself: discovery only talks to the cluster's own endpoints).
+  if (ctx.flags.offline === true) {
+    const { offlineJoin } = await import("../../lib/airgap/offline.ts");
+    await offlineJoin(
+      await data.initCfg(),
+      {
+        criSocket: j.nodeRegistration.criSocket ?? "",
+        controlPlane: data.controlPlane,
+        ignore: data.ignorePreflightErrors,
+      },
+      realHost,
+      { stdout: (s) => ctx.out(s), stderr: (s) => ctx.err(s) },
+    );
+    j.nodeRegistration.imagePullPolicy = "Never";
+  }
+  // --- end air-gap
   return data;
 }
 
