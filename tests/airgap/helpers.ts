@@ -1,0 +1,161 @@
+/**
+ * Air-gap test helpers: Debian's docker-registry on a free loopback port (temp storage, minimal
+ * config) filled from the test bed's OCI archives with skopeo, under kubeadm's names for a custom
+ * imageRepository; kubestrap as a subprocess (optionally inside a namespace host).
+ */
+import {
+  freePort,
+  registerCleanup,
+  run,
+  spawnProc,
+  testbed,
+  WaitAborted,
+  waitFor,
+} from "../harness/mod.ts";
+
+export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const dec = new TextDecoder();
+
+export interface Registry extends AsyncDisposable {
+  /** host:port */
+  addr: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts docker-registry on 127.0.0.1:<free port> with storage in a temp dir. */
+export async function startRegistry(): Promise<Registry> {
+  const dir = await Deno.makeTempDir({ prefix: "kubestrap-registry-" });
+  const port = freePort();
+  const addr = `127.0.0.1:${port}`;
+  await Deno.writeTextFile(
+    `${dir}/config.yml`,
+    `version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: ${dir}/storage
+http:
+  addr: ${addr}
+  secret: kubestrap-test
+`,
+  );
+  const proc = spawnProc("docker-registry", testbed.path("docker-registry"), [
+    "serve",
+    `${dir}/config.yml`,
+  ], { logFile: `${dir}/registry.log` });
+  let unregister = () => {};
+  const stop = async () => {
+    unregister();
+    await proc.stop(5000);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  unregister = registerCleanup(`docker-registry ${addr}`, stop);
+  try {
+    await waitFor("docker-registry to answer", async () => {
+      if (!proc.running()) throw new WaitAborted("docker-registry exited");
+      try {
+        const r = await fetch(`http://${addr}/v2/`);
+        await r.body?.cancel();
+        return r.ok;
+      } catch {
+        return false;
+      }
+    }, { timeoutMs: 20_000, describe: () => proc.log() });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { addr, dir, stop, [Symbol.asyncDispose]: stop };
+}
+
+/**
+ * kubeadm's name for a test bed image under a custom imageRepository: the last path element
+ * (registry.k8s.io/coredns/coredns:v1.14.6 -> <repo>/coredns:v1.14.6).
+ */
+export function customName(ref: string, repo: string): string {
+  const name = ref.slice(ref.lastIndexOf("/") + 1);
+  return `${repo}/${name}`;
+}
+
+/** Pushes test bed images (default: every one) to `repo` (e.g. "127.0.0.1:5000/k8s"). */
+export async function pushImages(repo: string, refs?: string[]): Promise<string[]> {
+  const out: string[] = [];
+  await Promise.all((refs ?? testbed.images.map((i) => i.ref)).map(async (ref) => {
+    const dest = customName(ref, repo);
+    await run(testbed.path("skopeo"), [
+      "copy",
+      "--quiet",
+      "--dest-tls-verify=false",
+      `oci-archive:${testbed.imageArchive(ref)}`,
+      `docker://${dest}`,
+    ]);
+    out.push(dest);
+  }));
+  return out;
+}
+
+export interface KsResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** PATH with the test bed's crictl (kubestrap's CRI client) first. */
+export function pathWithCrictl(): string {
+  const crictl = testbed.path("crictl");
+  return `${crictl.slice(0, crictl.lastIndexOf("/"))}:/usr/local/sbin:/usr/local/bin:` +
+    "/usr/sbin:/usr/bin:/sbin:/bin";
+}
+
+/** Runs kubestrap as a subprocess; `wrap` runs it inside a namespace host. */
+export async function ks(
+  args: string[],
+  opts: { wrap?: (argv: string[]) => string[]; denoFlags?: string[] } = {},
+): Promise<KsResult> {
+  const argv = [Deno.execPath(), "run", ...(opts.denoFlags ?? ["-A"]), MAIN, ...args];
+  const full = opts.wrap ? opts.wrap(argv) : argv;
+  const r = await new Deno.Command(full[0], {
+    args: full.slice(1),
+    stdout: "piped",
+    stderr: "piped",
+    env: { PATH: pathWithCrictl(), DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+  }).output();
+  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+}
+
+/** A kubestrap config for the test bed's version with a custom imageRepository. */
+export function initConfig(o: {
+  repo: string;
+  criSocket: string;
+  advertiseAddress?: string;
+  nodeName?: string;
+  extraCluster?: string;
+}): string {
+  return `apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+localAPIEndpoint:
+  advertiseAddress: ${o.advertiseAddress ?? "10.244.0.10"}
+nodeRegistration:
+  criSocket: ${o.criSocket}
+  name: ${o.nodeName ?? "airgap-node"}
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+kubernetesVersion: ${testbed.kubernetesVersion}
+imageRepository: ${o.repo}
+${o.extraCluster ?? ""}`;
+}
+
+/** Image names the config above makes kubeadm use (`config images list` order). */
+export function expectedImages(repo: string): string[] {
+  const names = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"];
+  const tagOf = (n: string) => testbed.imageRef(n).split(":").pop()!;
+  return [
+    ...names.map((n) => `${repo}/${n}:${tagOf(n)}`),
+    `${repo}/coredns:${tagOf("coredns")}`,
+    `${repo}/pause:${tagOf("pause")}`,
+    `${repo}/etcd:${tagOf("etcd")}`,
+  ];
+}
