@@ -58,14 +58,16 @@ export function sandboxImageCheck(
         };
       }
       if (sb === opts.expected) return { warnings: [], errors: [], observed: sb };
-      const msg = `the container runtime's sandbox image is ${sb}, kubestrap expects ` +
-        `${opts.expected}. To align them: ${sandboxRemediation(opts.expected)}`;
+      const align = `kubestrap expects ${opts.expected}. To align them: ${
+        sandboxRemediation(opts.expected)
+      }`;
+      const msg = `the container runtime's sandbox image is ${sb}; ${align}`;
       if (opts.offline && !await rt.imageExists(sb)) {
         return {
           warnings: [],
           errors: [
             `--offline: the runtime's sandbox image ${sb} is not present and cannot be pulled; ` +
-            msg,
+            align,
           ],
           observed: sb,
           remediation: sandboxRemediation(opts.expected),

@@ -102,11 +102,11 @@ export interface KsResult {
   err: string;
 }
 
-/** PATH with the test bed's crictl (kubestrap's CRI client) first. */
+/** PATH with the test bed's crictl (kubestrap's CRI client) and kubelet/kubectl first. */
 export function pathWithCrictl(): string {
-  const crictl = testbed.path("crictl");
-  return `${crictl.slice(0, crictl.lastIndexOf("/"))}:/usr/local/sbin:/usr/local/bin:` +
-    "/usr/sbin:/usr/bin:/sbin:/bin";
+  const dir = (p: string) => p.slice(0, p.lastIndexOf("/"));
+  return `${dir(testbed.path("crictl"))}:${dir(testbed.path("kubelet"))}:` +
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 }
 
 /** Runs kubestrap as a subprocess; `wrap` runs it inside a namespace host. */
