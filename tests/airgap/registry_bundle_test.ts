@@ -105,7 +105,27 @@ Deno.test({
     let createSeconds = 0;
     await t.step("bundle create from the registry, bundle verify", async () => {
       const t0 = performance.now();
-      const r = await ks(["bundle", "create", "--config", cfgA, "-o", bundle]);
+      // Host files ride along (a unit file and an executable: modes kept).
+      await Deno.writeTextFile(
+        `${tmp.path}/kubelet.service`,
+        "[Service]\nExecStart=/usr/bin/kubelet\n",
+      );
+      await Deno.writeTextFile(`${tmp.path}/kubelet-wrapper`, '#!/bin/sh\nexec kubelet "$@"\n', {
+        mode: 0o755,
+      });
+      await Deno.chmod(`${tmp.path}/kubelet-wrapper`, 0o755);
+      const r = await ks([
+        "bundle",
+        "create",
+        "--config",
+        cfgA,
+        "-o",
+        bundle,
+        "--file",
+        `${tmp.path}/kubelet.service`,
+        "--file",
+        `${tmp.path}/kubelet-wrapper`,
+      ]);
       createSeconds = (performance.now() - t0) / 1000;
       ok(r, "bundle create");
       const v = await ks(["bundle", "verify", bundle]);
@@ -130,10 +150,25 @@ Deno.test({
     await t.step("bundle import into a fresh containerd; rerun changes nothing", async () => {
       await using b = await startContainerd({ root: `${tmp.path}/ctd-b` });
       const t0 = performance.now();
-      const r = await ks(["bundle", "import", bundle, "--cri-socket", b.endpoint]);
+      const files = `${tmp.path}/host-files`;
+      const r = await ks([
+        "bundle",
+        "import",
+        bundle,
+        "--cri-socket",
+        b.endpoint,
+        "--files-dir",
+        files,
+      ]);
       const importSeconds = (performance.now() - t0) / 1000;
       ok(r, "bundle import");
       assert(r.out.includes("7 imported, 0 already present"), r.out);
+      assertEquals(
+        await Deno.readTextFile(`${files}/kubelet.service`),
+        await Deno.readTextFile(`${tmp.path}/kubelet.service`),
+      );
+      assertEquals((await Deno.stat(`${files}/kubelet-wrapper`)).mode! & 0o777, 0o755);
+      assertEquals((await Deno.stat(`${files}/kubelet.service`)).mode! & 0o777, 0o644);
       // containerd holds every image under its name with the registry's digest, and the CRI
       // (what kubelet asks) sees each of them.
       const have = ctrDigests(await b.ctr(["images", "ls"]));
