@@ -18,6 +18,7 @@ import {
 } from "./options.ts";
 import { factoryOf, runWorkflow } from "./workflow_cmd.ts";
 import { offlineFlag } from "../airgap/flags.ts";
+import { KubestrapError } from "../errors.ts";
 
 export const initFlags: FlagSpec[] = [
   // AddInitConfigFlags
@@ -116,6 +117,14 @@ export const initFlags: FlagSpec[] = [
   },
   imageRepositoryFlag(),
   offlineFlag(), // kubestrap only (lib/airgap)
+  // kubestrap only: a machine-readable result instead of the banner (phases/init/api_phases.ts).
+  {
+    name: "output",
+    short: "o",
+    type: "string",
+    usage: "Print the result (token, CA hash, endpoint, join commands) in this format instead " +
+      "of the banner; progress goes to stderr. One of: json|yaml. (kubestrap only)",
+  },
 ];
 
 const future = "This flag will be removed in a future version";
@@ -157,13 +166,38 @@ export const initWorkflow = new Workflow<InitData>(initPhases);
  * `newInitData(ctx)` in phases/init/data.ts once the lead defines it.
  */
 export async function startInit(ctx: CommandContext, opts: WorkflowOptions): Promise<void> {
+  const whole = !opts.filterPhases;
+  const format = whole ? (ctx.flags.output as string | undefined) ?? "" : "";
+  if (format && format !== "json" && format !== "yaml") {
+    throw new KubestrapError(
+      `invalid output format ${JSON.stringify(format)} for "--output": one of json|yaml`,
+    );
+  }
+  const progress = format ? ctx.err : ctx.out;
   const mod = await import("../../phases/init/data.ts") as Record<string, unknown>;
-  await runWorkflow(initWorkflow, ctx, opts, factoryOf<InitData>(mod, "newInitData"), (data) => {
-    // init's RunE prints the version before running the whole workflow (not single phases).
-    const version = (data as { cfg?: { cluster?: { kubernetesVersion?: string } } }).cfg?.cluster
-      ?.kubernetesVersion;
-    if (!opts.filterPhases && version) ctx.out(`[init] Using Kubernetes version: ${version}\n`);
-  });
+  const data = await runWorkflow(
+    initWorkflow,
+    ctx,
+    opts,
+    factoryOf<InitData>(mod, "newInitData"),
+    (data) => {
+      // init's RunE prints the version before running the whole workflow (not single phases).
+      const version = (data as { cfg?: { cluster?: { kubernetesVersion?: string } } }).cfg
+        ?.cluster?.kubernetesVersion;
+      if (whole && version) progress(`[init] Using Kubernetes version: ${version}\n`);
+    },
+  );
+  if (!whole || !data) return;
+  if (data.dryRun) {
+    const { dryRunSummary } = await import("../../phases/init/dryrun_summary.ts");
+    progress(await dryRunSummary(data));
+  }
+  if (format) {
+    const { initResult } = await import("../../phases/init/api_phases.ts");
+    const result = await initResult(data);
+    if (format === "json") ctx.out(JSON.stringify(result, null, 2) + "\n");
+    else ctx.out((await import("yaml")).stringify(result));
+  }
 }
 
 export const initCommand: CommandSpec = initWorkflow.bind(

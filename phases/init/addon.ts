@@ -1,5 +1,4 @@
 import { type FlagSpec, longDesc } from "../../lib/cli.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -62,10 +61,12 @@ export const addonPhase: Phase<InitData> = {
   ],
 };
 
-function runCoreDNSAddon(_data: InitData): Promise<void> {
-  throw new NotImplementedError("kubeadm init phase addon coredns");
+async function runCoreDNSAddon(data: InitData): Promise<void> {
+  const { coreDNSAddon } = await import("./api_phases.ts");
+  await coreDNSAddon(data);
 }
 
-function runKubeProxyAddon(_data: InitData): Promise<void> {
-  throw new NotImplementedError("kubeadm init phase addon kube-proxy");
+async function runKubeProxyAddon(data: InitData): Promise<void> {
+  const { kubeProxyAddon } = await import("./api_phases.ts");
+  await kubeProxyAddon(data);
 }

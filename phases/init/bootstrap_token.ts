@@ -1,5 +1,4 @@
 import { examples, longDesc } from "../../lib/cli.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -24,6 +23,7 @@ export const bootstrapTokenPhase: Phase<InitData> = {
   run: runBootstrapToken,
 };
 
-function runBootstrapToken(_data: InitData): Promise<void> {
-  throw new NotImplementedError("kubeadm init phase bootstrap-token");
+async function runBootstrapToken(data: InitData): Promise<void> {
+  const { bootstrapTokenPhaseRun } = await import("./api_phases.ts");
+  await bootstrapTokenPhaseRun(data);
 }

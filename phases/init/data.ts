@@ -10,7 +10,12 @@ import type { PkiFS } from "../../lib/pki/fs.ts";
 import type { KubeconfigInputs } from "../../lib/kubeconfig/files.ts";
 import type { EncryptionAlgorithm } from "../../lib/pki/keys.ts";
 import { KubestrapError } from "../../lib/errors.ts";
+import * as tokenHelpers from "../../lib/tokens/token.ts";
+import { parseDuration } from "../../lib/config/duration.ts";
 import type { WriteManifestOptions } from "../../lib/manifests/mod.ts";
+import type { KubeClient } from "../../lib/kube/client.ts";
+import type { DryRunTransport } from "../../lib/dryrun/client.ts";
+import type { BootstrapToken } from "../../lib/tokens/token.ts";
 
 export interface InitData {
   cfg: LoadedInit;
@@ -47,6 +52,21 @@ export interface InitData {
   kubeconfigInputs(): KubeconfigInputs;
   /** Options for lib/manifests: images, patches, output, CA bundle paths found on the host. */
   manifestOptions(): Promise<WriteManifestOptions>;
+  /**
+   * kubeadm's data.Client(): the API client of the API phases, created on first use (after
+   * admin.conf exists); the dry-run client in dry-run. See phases/init/api.ts.
+   */
+  client(): Promise<KubeClient>;
+  /** The dry-run client's transport (what it would have done), once created in dry-run. */
+  dryRunTransport?: DryRunTransport;
+  /** The bootstrap tokens to create (generated ones filled in), kubeadm's data.Tokens(). */
+  tokens(): BootstrapToken[];
+  /** `--certificate-key`/`certificateKey`, or the key upload-certs generated ("" if none). */
+  certificateKey: string;
+  /** The --config path, if given. */
+  configPath?: string;
+  /** `--print-manifest` of the addon sub-phases. */
+  printManifest: boolean;
 }
 
 const MANIFEST_DIR = "/etc/kubernetes/manifests";
@@ -140,11 +160,15 @@ export async function newInitData(ctx: CommandContext): Promise<InitData> {
     }
   }
 
-  return {
+  // With `-o json|yaml` (beyond kubeadm) stdout carries only the result: progress goes to stderr.
+  const progress = (s: string) =>
+    (ctx.flags.output && ctx.path === "kubeadm init" ? ctx.err : ctx.out)(s);
+  let tokens: BootstrapToken[] | undefined;
+  const data: InitData = {
     cfg,
     host,
     systemHost: realHost,
-    io: { stdout: (s) => ctx.out(s), stderr: (s) => ctx.err(s) },
+    io: { stdout: (s) => progress(s), stderr: (s) => ctx.err(s) },
     fs,
     dryRun: cfg.dryRun,
     dryRunDir,
@@ -162,7 +186,7 @@ export async function newInitData(ctx: CommandContext): Promise<InitData> {
     externalCA,
     skipPhases: cfg.skipPhases,
     outputFormat: (ctx.flags.output as string | undefined) ?? "",
-    out: (s) => ctx.out(s.endsWith("\n") ? s : s + "\n"),
+    out: (s) => progress(s.endsWith("\n") ? s : s + "\n"),
     warn: (s) => ctx.err(`W ${s}\n`),
     pkiInputs,
     manifestOptions: async () => {
@@ -179,7 +203,7 @@ export async function newInitData(ctx: CommandContext): Promise<InitData> {
         caCertsExtraPaths: await detectCACertsExtraPaths(realHost),
         externalCA,
         patchesDir: cfg.patchesDir,
-        output: (s: string) => ctx.out(s),
+        output: (s: string) => progress(s),
         warn: (s: string) => ctx.err(`W ${s}\n`),
       };
     },
@@ -194,5 +218,26 @@ export async function newInitData(ctx: CommandContext): Promise<InitData> {
       encryptionAlgorithm,
       certificateValidityPeriod: validity,
     }),
+    client: async () => (await import("./api.ts")).initClient(data),
+    tokens: () => tokens ??= configTokensOf(data),
+    certificateKey: init.certificateKey ?? "",
+    configPath: configPath || undefined,
+    printManifest: !!ctx.flags["print-manifest"],
   };
+  return data;
+}
+
+function configTokensOf(data: InitData): BootstrapToken[] {
+  const { parseToken, defaultInitTokenDescription } = tokenHelpers;
+  const fromFlags = !data.configPath;
+  return (data.cfg.init.bootstrapTokens ?? []).map((bt) => {
+    const out: BootstrapToken = { token: parseToken(bt.token ?? "") };
+    const description = bt.description || (fromFlags ? defaultInitTokenDescription() : "");
+    if (description) out.description = description;
+    if (bt.expires) out.expires = new Date(bt.expires);
+    else if (bt.ttl !== undefined) out.ttlMs = Number(parseDuration(bt.ttl) / 1_000_000n);
+    if (bt.usages) out.usages = [...bt.usages];
+    if (bt.groups) out.groups = [...bt.groups];
+    return out;
+  });
 }

@@ -1,5 +1,4 @@
 import { examples } from "../../lib/cli.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -30,6 +29,7 @@ export const kubeletFinalizePhase: Phase<InitData> = {
   ],
 };
 
-function runEnableClientCertRotation(_data: InitData): Promise<void> {
-  throw new NotImplementedError("kubeadm init phase kubelet-finalize enable-client-cert-rotation");
+async function runEnableClientCertRotation(data: InitData): Promise<void> {
+  const { enableClientCertRotation } = await import("./api_phases.ts");
+  await enableClientCertRotation(data);
 }

@@ -1,5 +1,4 @@
 import { examples } from "../../lib/cli.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -18,6 +17,7 @@ export const markControlPlanePhase: Phase<InitData> = {
   run: runMarkControlPlane,
 };
 
-function runMarkControlPlane(_data: InitData): Promise<void> {
-  throw new NotImplementedError("kubeadm init phase mark-control-plane");
+async function runMarkControlPlane(data: InitData): Promise<void> {
+  const { markControlPlanePhaseRun } = await import("./api_phases.ts");
+  await markControlPlanePhaseRun(data);
 }

@@ -1,4 +1,3 @@
-import { NotImplementedError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -10,6 +9,7 @@ export const showJoinCommandPhase: Phase<InitData> = {
   dependencies: ["bootstrap-token", "upload-certs"],
 };
 
-function showJoinCommand(_data: InitData): Promise<void> {
-  throw new NotImplementedError("kubeadm init phase show-join-command");
+async function showJoinCommand(data: InitData): Promise<void> {
+  const { showJoinCommandRun } = await import("./api_phases.ts");
+  await showJoinCommandRun(data);
 }

@@ -1,4 +1,3 @@
-import { NotImplementedError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -18,6 +17,7 @@ export const uploadCertsPhase: Phase<InitData> = {
   ],
 };
 
-function runUploadCerts(_data: InitData): Promise<void> {
-  throw new NotImplementedError("kubeadm init phase upload-certs");
+async function runUploadCerts(data: InitData): Promise<void> {
+  const { uploadCertsPhaseRun } = await import("./api_phases.ts");
+  await uploadCertsPhaseRun(data);
 }

@@ -1,5 +1,4 @@
 import { examples, longDesc } from "../../lib/cli.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -50,10 +49,12 @@ export const uploadConfigPhase: Phase<InitData> = {
   ],
 };
 
-function runUploadKubeadmConfig(_data: InitData): Promise<void> {
-  throw new NotImplementedError("kubeadm init phase upload-config kubeadm");
+async function runUploadKubeadmConfig(data: InitData): Promise<void> {
+  const { uploadKubeadmConfig } = await import("./api_phases.ts");
+  await uploadKubeadmConfig(data);
 }
 
-function runUploadKubeletConfig(_data: InitData): Promise<void> {
-  throw new NotImplementedError("kubeadm init phase upload-config kubelet");
+async function runUploadKubeletConfig(data: InitData): Promise<void> {
+  const { uploadKubeletConfig } = await import("./api_phases.ts");
+  await uploadKubeletConfig(data);
 }

@@ -1,4 +1,3 @@
-import { NotImplementedError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -9,6 +8,7 @@ export const waitControlPlanePhase: Phase<InitData> = {
   run: runWaitControlPlane,
 };
 
-function runWaitControlPlane(_data: InitData): Promise<void> {
-  throw new NotImplementedError("kubeadm init phase wait-control-plane");
+async function runWaitControlPlane(data: InitData): Promise<void> {
+  const { waitControlPlane } = await import("./wait.ts");
+  await waitControlPlane(data);
 }
