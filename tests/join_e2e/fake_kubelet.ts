@@ -10,6 +10,7 @@
  * Usage: deno run -A tests/join_e2e/fake_kubelet.ts <node-name>
  */
 import { clientFromKubeconfig } from "../../phases/join/cluster_config.ts";
+import { isAlreadyExists } from "../../lib/kube/errors.ts";
 import {
   currentCluster,
   type KubeConfig,
@@ -118,9 +119,13 @@ const nc = clientFromKubeconfig(
   30_000,
 );
 try {
-  await nc.create("nodes", {
-    metadata: { name: nodeName, labels: { "kubernetes.io/hostname": nodeName } },
-  });
+  try {
+    await nc.create("nodes", {
+      metadata: { name: nodeName, labels: { "kubernetes.io/hostname": nodeName } },
+    });
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e; // a node that joins again
+  }
 } finally {
   nc.close();
 }

@@ -278,11 +278,11 @@ Deno.test({
         },
       );
 
-      let cEtcd: StaticPodHandle | undefined;
-      const cPods: StaticPodHandle[] = [];
-      await t.step("host C: control-plane join, etcd learner promoted, node marked", async () => {
+      let cPods: StaticPodHandle[] = [];
+      const joinC = async (round: string) => {
+        cPods = [];
         const kubelet = c.spawn(
-          "fake-kubelet",
+          `fake-kubelet-${round}`,
           denoArgv("tests/join_e2e/fake_kubelet.ts", ["cp-c"]),
         );
         const join = kubestrap(c, [
@@ -326,14 +326,13 @@ Deno.test({
           const before = await memberList(a, `https://${A_IP}:2379`);
           const me = before.find((m) => m.peerURLs?.includes(`https://${C_IP}:2380`));
           learnerSeen = me?.isLearner === true;
-          cEtcd = startPod(c, "etcd");
-          cPods.push(cEtcd);
+          cPods.push(startPod(c, "etcd"));
           for (const comp of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]) {
             cPods.push(startPod(c, comp));
           }
         }
         const r = await join;
-        const out = record("join --control-plane on C", r);
+        const out = record(`join --control-plane on C (${round})`, r);
         assertEquals(
           r.code,
           0,
@@ -376,12 +375,12 @@ Deno.test({
           ["node-role.kubernetes.io/control-plane"],
         );
         await kubelet.stop();
-        outputs.push({ what: "fake kubelet on C", text: kubelet.log() });
-      });
+        outputs.push({ what: `fake kubelet on C (${round})`, text: kubelet.log() });
+      };
 
-      await t.step("host C: reset -f removes its etcd member and cleans the node", async () => {
+      const resetC = async (round: string) => {
         const r = await kubestrap(c, ["reset", "-f"]);
-        const out = record("reset -f on C", r);
+        const out = record(`reset -f on C (${round})`, r);
         assertEquals(r.code, 0, out);
         const members = await memberList(a, `https://${A_IP}:2379`);
         assertEquals(members.map((m) => m.name), ["cp-a"], JSON.stringify(members));
@@ -404,10 +403,27 @@ Deno.test({
           (await etcdctl(a, `https://${A_IP}:2379`, ["endpoint", "health"])).code,
           0,
         );
+      };
+
+      await t.step(
+        "host C: control-plane join, etcd learner promoted, node marked",
+        () => joinC("first"),
+      );
+      await t.step(
+        "host C: reset -f removes its etcd member and cleans the node",
+        () => resetC("first"),
+      );
+      await t.step("host C: joins again after the reset, and resets again", async () => {
+        await joinC("second");
+        await resetC("second");
       });
 
+      const dump = Deno.env.get("KUBESTRAP_E2E_DUMP");
+      if (dump) {
+        Deno.writeTextFileSync(dump, outputs.map((o) => `==== ${o.what}\n${o.text}`).join("\n"));
+      }
       await t.step("no output prints the token secret or a certificate key", () => {
-        assert(outputs.length >= 5, outputs.map((o) => o.what).join(", "));
+        assert(outputs.length >= 9, outputs.map((o) => o.what).join(", "));
         for (const o of outputs) {
           for (const s of [TOKEN_SECRET, certKey, wrongKey]) {
             assert(!o.text.includes(s), `${o.what} printed a secret`);
