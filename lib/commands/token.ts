@@ -1,6 +1,6 @@
 /** `kubeadm token {create,delete,generate,list}`. */
 import { type CommandSpec, dedent } from "../cli.ts";
-import { KubestrapError, NotImplementedError } from "../errors.ts";
+import { KubestrapError } from "../errors.ts";
 import { configFlag, kubeconfigFlag, outputFlags } from "./options.ts";
 
 const createCommand: CommandSpec = {
@@ -58,8 +58,9 @@ const createCommand: CommandSpec = {
       usage: "A human friendly description of how this token is used.",
     },
   ],
-  run: () => {
-    throw new NotImplementedError("kubeadm token create");
+  run: async (ctx) => {
+    const { runCreateToken } = await import("./token_run.ts");
+    await runCreateToken(ctx);
   },
 };
 
@@ -78,8 +79,9 @@ const generateCommand: CommandSpec = {
 			generate and print one for you.
 		`),
   args: { kind: "none" },
-  run: () => {
-    throw new NotImplementedError("kubeadm token generate");
+  run: async (ctx) => {
+    const { generateToken } = await import("../tokens/token.ts");
+    ctx.out(generateToken() + "\n");
   },
 };
 
@@ -91,8 +93,9 @@ const listCommand: CommandSpec = {
 		`),
   args: { kind: "none" },
   flags: outputFlags(),
-  run: () => {
-    throw new NotImplementedError("kubeadm token list");
+  run: async (ctx) => {
+    const { runListTokens } = await import("./token_run.ts");
+    await runListTokens(ctx);
   },
 };
 
@@ -106,7 +109,7 @@ const deleteCommand: CommandSpec = {
 			The [token-value] is the full Token of the form "[a-z0-9]{6}.[a-z0-9]{16}" or the
 			Token ID of the form "[a-z0-9]{6}" to delete.
 		`),
-  run: (ctx) => {
+  run: async (ctx) => {
     if (ctx.args.length < 1) {
       throw new KubestrapError(
         "missing argument; 'token delete' is missing token of form " +
@@ -114,7 +117,8 @@ const deleteCommand: CommandSpec = {
           JSON.stringify("\\A([a-z0-9]{6})\\z"),
       );
     }
-    throw new NotImplementedError("kubeadm token delete");
+    const { runDeleteTokens } = await import("./token_run.ts");
+    await runDeleteTokens(ctx);
   },
 };
 

@@ -150,6 +150,8 @@ export interface DryRunOptions {
   realTimeoutMs?: number;
   /** Answer Node GET/PATCH with a stub Node (kubeadm's GetNodeReactor/PatchNodeReactor). */
   nodeReactors?: boolean;
+  /** Deleting `kube-system/bootstrap-token-*` succeeds (kubeadm's DeleteBootstrapTokenReactor). */
+  bootstrapTokenDeleteReactor?: boolean;
 }
 
 /** The dry-run transport: prints, records, answers; never writes to a server. */
@@ -298,6 +300,19 @@ export class DryRunTransport implements Transport {
       }
       case "DELETE": {
         this.logAction("delete", t);
+        if (
+          this.opts.bootstrapTokenDeleteReactor && t.resource === "secrets" &&
+          t.namespace === "kube-system" && t.name.startsWith("bootstrap-token-")
+        ) {
+          this.store.delete(t.key);
+          const obj = {
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: { name: t.name, namespace: t.namespace },
+          };
+          this.logObject(obj);
+          return ok(obj);
+        }
         if (!this.store.delete(t.key)) return notFound(t);
         return ok({ kind: "Status", apiVersion: "v1", status: "Success" });
       }

@@ -1,0 +1,229 @@
+/**
+ * The run bodies of `token create|list|delete` (cmd/token.go): kubeadm's kubeconfig look-up
+ * (GetKubeConfigPath), its dry-run client, its outputs. `token generate` is in token.ts.
+ */
+import { parse as parseYaml } from "yaml";
+import type { CommandContext } from "../cli.ts";
+import { KubestrapError } from "../errors.ts";
+import {
+  clientConfigFromKubeconfig,
+  KubeClient,
+  type KubeClientConfig,
+  type KubeconfigDoc,
+} from "../kube/client.ts";
+import { dryRunClient } from "../dryrun/client.ts";
+import {
+  type BootstrapToken,
+  generateToken,
+  parseToken,
+  tokenString,
+  validateBootstrapToken,
+} from "../tokens/token.ts";
+import { createNewTokens, deleteToken, listTokens } from "../tokens/api.ts";
+import { tokenJSON, tokenListText, tokenYAML } from "../tokens/output.ts";
+import { caCertHashes } from "../tokens/cahash.ts";
+import { hostPortOfServer, joinCommandOneLine } from "../apiobjects/joincommand.ts";
+
+function exists(p: string): boolean {
+  try {
+    Deno.statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** cmdutil.GetKubeConfigPath: the flag, else $KUBECONFIG, ~/.kube/config, admin.conf. */
+export function kubeconfigPath(flag: string | undefined): string {
+  if (flag) return flag;
+  const precedence: string[] = [];
+  const env = Deno.env.get("KUBECONFIG");
+  if (env) precedence.push(...env.split(":").filter((p) => p));
+  else precedence.push(`${Deno.env.get("HOME") ?? ""}/.kube/config`);
+  precedence.push("/etc/kubernetes/admin.conf");
+  return precedence.find(exists) ?? precedence[0];
+}
+
+function loadKubeconfig(path: string): KubeClientConfig {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (e) {
+    const reason = e instanceof Deno.errors.NotFound ? "no such file or directory" : String(e);
+    throw new KubestrapError(`failed to load admin kubeconfig: open ${path}: ${reason}`);
+  }
+  try {
+    return clientConfigFromKubeconfig(parseYaml(text) as KubeconfigDoc);
+  } catch (e) {
+    throw new KubestrapError(`failed to load kubeconfig ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** getClientForTokenCommands. */
+function clientFor(ctx: CommandContext, path: string): KubeClient {
+  const cfg = loadKubeconfig(path);
+  if (ctx.flags["dry-run"]) {
+    return dryRunClient({
+      out: (s) => ctx.out(s),
+      real: cfg,
+      nodeReactors: false,
+      bootstrapTokenDeleteReactor: true,
+    }).client;
+  }
+  return new KubeClient(cfg);
+}
+
+function durationMs(s: string): number {
+  // Go durations: sum of <number><unit>
+  const units: Record<string, number> = {
+    ns: 1e-6,
+    us: 1e-3,
+    "µs": 1e-3,
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000,
+  };
+  if (s === "0") return 0;
+  let total = 0;
+  for (const m of s.matchAll(/([0-9.]+)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * units[m[2]];
+  return total;
+}
+
+async function tokensToCreate(ctx: CommandContext): Promise<BootstrapToken[]> {
+  const configPath = ctx.flags.config as string | undefined;
+  const { changedFlags } = await import("../../phases/init/data.ts");
+  const { validateMixedArguments } = await import("../config/load.ts");
+  validateMixedArguments(changedFlags(ctx));
+  if (configPath) {
+    const { loadInitConfig } = await import("../config/load.ts");
+    const { hostFacts } = await import("../hostfacts.ts");
+    const { Host } = await import("../host.ts");
+    const cfg = await loadInitConfig({
+      configPath,
+      flags: {},
+      host: hostFacts(new Host("/")),
+      skipCRIDetect: true,
+    });
+    return (cfg.init.bootstrapTokens ?? []).map((bt) => {
+      const out: BootstrapToken = { token: parseToken(bt.token ?? "") };
+      if (bt.description) out.description = bt.description;
+      if (bt.expires) out.expires = new Date(bt.expires);
+      else if (bt.ttl !== undefined) out.ttlMs = durationMs(bt.ttl);
+      if (bt.usages) out.usages = [...bt.usages];
+      if (bt.groups) out.groups = [...bt.groups];
+      return out;
+    });
+  }
+  const arg = ctx.args[0];
+  let token;
+  if (arg) {
+    if (!/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(arg)) {
+      throw new KubestrapError(
+        `the bootstrap token "${arg}" was not of the form "\\\\A([a-z0-9]{6})\\\\.([a-z0-9]{16})\\\\z"`,
+      );
+    }
+    token = parseToken(arg);
+  } else {
+    token = parseToken(generateToken());
+  }
+  const bt: BootstrapToken = {
+    token,
+    ttlMs: durationMs(String(ctx.flags.ttl ?? "24h0m0s")),
+    usages: (ctx.flags.usages as string[] | undefined) ?? ["signing", "authentication"],
+    groups: (ctx.flags.groups as string[] | undefined) ??
+      ["system:bootstrappers:kubeadm:default-node-token"],
+  };
+  if (bt.usages!.length === 0) bt.usages = ["signing", "authentication"];
+  if (bt.groups!.length === 0) bt.groups = ["system:bootstrappers:kubeadm:default-node-token"];
+  const description = ctx.flags.description as string | undefined;
+  if (description) bt.description = description;
+  const errs = validateBootstrapToken(bt, "bootstrapTokens[0]");
+  if (errs.length > 0) {
+    throw new KubestrapError(errs.length === 1 ? errs[0] : `[${errs.join(", ")}]`);
+  }
+  return [bt];
+}
+
+/** `token create`. */
+export async function runCreateToken(ctx: CommandContext): Promise<void> {
+  const tokens = await tokensToCreate(ctx);
+  const path = kubeconfigPath(ctx.flags.kubeconfig as string | undefined);
+  const client = clientFor(ctx, path);
+  try {
+    await createNewTokens(client, tokens);
+  } catch (e) {
+    throw new KubestrapError((e as Error).message);
+  } finally {
+    client.close();
+  }
+  const token = tokenString(tokens[0].token);
+  const certificateKey = (ctx.flags["certificate-key"] as string | undefined) ?? "";
+  if (!ctx.flags["print-join-command"]) {
+    if (certificateKey) {
+      throw new KubestrapError("cannot use --certificate-key without --print-join-command");
+    }
+    ctx.out(token + "\n");
+    return;
+  }
+  let cfg: KubeClientConfig;
+  try {
+    cfg = loadKubeconfig(path);
+  } catch (e) {
+    throw new KubestrapError(`failed to get join command: ${(e as Error).message}`);
+  }
+  const line = joinCommandOneLine({
+    program: "kubestrap",
+    controlPlaneHostPort: hostPortOfServer(cfg.server),
+    token,
+    caCertHashes: caCertHashes(cfg.caData ?? ""),
+    controlPlane: certificateKey !== "",
+    certificateKey: certificateKey || undefined,
+  });
+  ctx.out(line + "\n");
+}
+
+/** `token list`. */
+export async function runListTokens(ctx: CommandContext): Promise<void> {
+  const format = String(ctx.flags.output ?? "text");
+  if (!["text", "json", "yaml"].includes(format)) {
+    throw new KubestrapError(
+      `could not construct output printer: unable to match a printer suitable for the output format "${format}", allowed formats are: json,text,yaml`,
+    );
+  }
+  const path = kubeconfigPath(ctx.flags.kubeconfig as string | undefined);
+  const client = clientFor(ctx, path);
+  let listed;
+  try {
+    listed = await listTokens(client);
+  } catch (e) {
+    throw new KubestrapError((e as Error).message);
+  } finally {
+    client.close();
+  }
+  const tokens: BootstrapToken[] = [];
+  for (const l of listed) {
+    if ("error" in l) ctx.err(l.error);
+    else tokens.push(l.token);
+  }
+  if (format === "text") ctx.out(tokenListText(tokens));
+  else if (format === "json") ctx.out(tokens.map(tokenJSON).join(""));
+  else ctx.out(tokens.map(tokenYAML).join("---\n"));
+}
+
+/** `token delete`. */
+export async function runDeleteTokens(ctx: CommandContext): Promise<void> {
+  const path = kubeconfigPath(ctx.flags.kubeconfig as string | undefined);
+  const client = clientFor(ctx, path);
+  try {
+    for (const arg of ctx.args) {
+      try {
+        ctx.out((await deleteToken(client, arg)) + "\n");
+      } catch (e) {
+        throw new KubestrapError((e as Error).message);
+      }
+    }
+  } finally {
+    client.close();
+  }
+}
