@@ -136,9 +136,19 @@ export class EtcdClient implements Disposable {
 
   /**
    * kubeadm's AddMemberAsLearner: reuse a member that already has `peerURL`, else add it
-   * as a learner (a concurrent "peer URL exists" re-lists). Returns the full member list.
+   * as a learner (a concurrent "peer URL exists" re-lists). Returns the full member list;
+   * the new member's client URL is added to `endpoints`.
    */
   async addMemberAsLearner(name: string, peerURL: string): Promise<EtcdMember[]> {
+    const members = await this.addLearner(name, peerURL);
+    // kubeadm's addMember: the new member's client URL joins the endpoints, so that the wait
+    // for the cluster to be available after the promotion also checks the new member.
+    const clientURL = `https://${new URL(peerURL).hostname}:2379`;
+    if (!this.endpoints.includes(clientURL)) this.endpoints.push(clientURL);
+    return members;
+  }
+
+  private async addLearner(name: string, peerURL: string): Promise<EtcdMember[]> {
     return await this.retry("failed to add learner member", async () => {
       const members = await this.memberList();
       if (members.some((m) => m.peerURLs.includes(peerURL))) return members;
