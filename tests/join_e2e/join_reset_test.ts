@@ -9,10 +9,14 @@
  * - host B: `kubestrap join A:6443 --token --discovery-token-ca-cert-hash` (worker); the
  *   kubelet's TLS bootstrap is played by tests/join_e2e/fake_kubelet.ts; the CSR must be
  *   approved and signed by A's real kube-controller-manager.
- * - host C: a wrong --certificate-key first (nothing written), then `kubestrap join
- *   --control-plane --certificate-key K`: its etcd is started from the manifest etcd-join
- *   writes (as the kubelet would) while etcd-join waits to promote the learner; then
- *   `kubestrap reset -f` removes the member and cleans the node.
+ * - host C: a wrong --certificate-key first (nothing written), then the whole `kubestrap join
+ *   --control-plane --certificate-key K` workflow: when etcd-join writes etcd.yaml (after the
+ *   member add, while it retries the promotion) the test starts C's etcd, apiserver,
+ *   controller-manager and scheduler from C's manifests as the kubelet would; the fake kubelet
+ *   bootstraps against C's own apiserver and registers Node cp-c for mark-control-plane. Then
+ *   `kubestrap reset -f` removes the member and cleans the node; C joins again and resets again.
+ *   No kubelet runs the mirror pods, so etcd's endpoint comes from KUBESTRAP_ETCD_ENDPOINTS
+ *   (phases/join/cp_util.ts). Set KUBESTRAP_E2E_DUMP=<file> to keep every captured output.
  * - no output of any of these runs contains the token secret or a certificate key.
  */
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
