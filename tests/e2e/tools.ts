@@ -1,0 +1,119 @@
+/**
+ * The two tools under test, run inside a namespace host: the real kubeadm from the test bed, and
+ * kubestrap as the release bundle (built once per process into a private directory, so that other
+ * builds of dist/ never race with the test) run by the pinned deno.
+ */
+
+import * as path from "node:path";
+import { run, testbed } from "../harness/mod.ts";
+import type { E2eNode } from "./cluster.ts";
+
+export type ToolName = "kubeadm" | "kubestrap";
+
+export interface ToolRun {
+  tool: ToolName;
+  args: string[];
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Wall time of the tool process. */
+  ms: number;
+  /** Peak resident set size of the tool process (GNU time's %M), KiB. */
+  maxRssKiB: number;
+  /** Monotonic (performance.now()) start of the run. */
+  startedAt: number;
+}
+
+const repo = path.resolve(import.meta.dirname!, "..", "..");
+let bundlePromise: Promise<string> | undefined;
+
+/** Build dist/kubestrap.js into a private directory once (KUBESTRAP_E2E_BUNDLE overrides). */
+export function kubestrapBundle(): Promise<string> {
+  const given = Deno.env.get("KUBESTRAP_E2E_BUNDLE");
+  if (given) return Promise.resolve(path.resolve(given));
+  bundlePromise ??= (async () => {
+    const out = await Deno.makeTempDir({ prefix: "kubestrap-e2e-bundle-" });
+    globalThis.addEventListener("unload", () => {
+      try {
+        Deno.removeSync(out, { recursive: true });
+      } catch {
+        // gone
+      }
+    });
+    await run(Deno.execPath(), [
+      "run",
+      "-A",
+      "scripts/build.ts",
+      "--bundle-only",
+      "--out",
+      out,
+    ], { cwd: repo });
+    return path.join(out, "kubestrap.js");
+  })();
+  return bundlePromise;
+}
+
+/** The tool's argv. */
+export async function toolArgv(tool: ToolName, args: string[]): Promise<string[]> {
+  if (tool === "kubeadm") return [testbed.path("kubeadm"), ...args];
+  return [Deno.execPath(), "run", "-A", await kubestrapBundle(), ...args];
+}
+
+/** Run a tool inside the node's host (cwd /), timed, with its peak RSS. */
+export async function runTool(
+  node: E2eNode,
+  tool: ToolName,
+  args: string[],
+  opts: { env?: Record<string, string>; logTo?: string } = {},
+): Promise<ToolRun> {
+  const argv = await toolArgv(tool, args);
+  const rssFile = `${node.host.root}/.time-${crypto.randomUUID().slice(0, 8)}`;
+  const w = node.host.wrap(["/usr/bin/time", "-f", "%M", "-o", rssFile, ...argv]);
+  const startedAt = performance.now();
+  const r = await run(w[0], w.slice(1), {
+    allowFailure: true,
+    cwd: "/",
+    env: {
+      // As installed from packages: kubelet, kubeadm, kubectl on PATH.
+      PATH: `${
+        testbed.binDir(testbed.kubernetesVersion)
+      }:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      KUBESTRAP_PHASE_TIMING: "1",
+      ...(opts.env ?? {}),
+    },
+  });
+  const ms = performance.now() - startedAt;
+  let maxRssKiB = 0;
+  try {
+    const t = Deno.readTextFileSync(rssFile).trim().split("\n");
+    maxRssKiB = Number(t[t.length - 1]) || 0;
+    Deno.removeSync(rssFile);
+  } catch {
+    // time(1) did not write it
+  }
+  if (opts.logTo) {
+    await Deno.writeTextFile(
+      opts.logTo,
+      `$ ${tool} ${args.join(" ")}\n# exit ${r.code}, ${ms.toFixed(0)} ms, ${maxRssKiB} KiB\n` +
+        `--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}\n`,
+      { append: true },
+    );
+  }
+  return { tool, args, code: r.code, stdout: r.stdout, stderr: r.stderr, ms, maxRssKiB, startedAt };
+}
+
+/** A failed tool run as an error with its output (the tail, for long logs). */
+export function toolError(r: ToolRun, what = ""): Error {
+  const tail = (s: string) => s.length > 6000 ? "...\n" + s.slice(-6000) : s;
+  return new Error(
+    `${r.tool} ${r.args.join(" ")}${what ? ` (${what})` : ""} exited ${r.code}\n--- stdout\n${
+      tail(r.stdout)
+    }\n--- stderr\n${tail(r.stderr)}`,
+  );
+}
+
+/** "[xxx] ... is healthy after 1.5s" lines and kubestrap's "[timing]" report, as printed. */
+export function timingLines(r: ToolRun): string[] {
+  return `${r.stdout}\n${r.stderr}`.split("\n").filter((l) => /healthy after|\[timing\]/.test(l))
+    .map((l) => l.trim());
+}
