@@ -32,6 +32,7 @@ import type {
   ResetConfiguration,
   UpgradeConfiguration,
 } from "./types.ts";
+import { goQuote } from "../util/goquote.ts";
 
 // ---------------------------------------------------------------------------------------------
 // field.Error rendering
@@ -44,22 +45,6 @@ export interface FieldError {
   field: string;
   value?: unknown;
   detail: string;
-}
-
-function goQuote(s: string): string {
-  // Go %q: JSON-like escaping, but non-ASCII printable characters are kept
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === "\\") out += "\\\\";
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\r") out += "\\r";
-    else if (cp < 0x20 || cp === 0x7f) out += "\\x" + cp.toString(16).padStart(2, "0");
-    else out += ch;
-  }
-  return out + '"';
 }
 
 /** Go's json.Marshal of simple values (HTML-escaping like Go). */

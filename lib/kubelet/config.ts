@@ -15,6 +15,7 @@ import {
   PatchManager,
   STRATEGIC_MERGE_PATCH,
 } from "../patches/patches.ts";
+import { goQuote } from "../util/goquote.ts";
 
 export const KUBELET_CONFIG_API_VERSION = "kubelet.config.k8s.io/v1beta1";
 export const SYSTEMD_RESOLVER_CONFIG = "/run/systemd/resolve/resolv.conf";
@@ -207,12 +208,7 @@ export function mutateKubeletConfig(
 
 /** instance-config.yaml (WriteInstanceConfigToDisk): `containerRuntimeEndpoint: %q`. */
 export function instanceConfigContent(criSocket: string): string {
-  return `containerRuntimeEndpoint: ${goQuoteString(criSocket)}\n`;
-}
-
-function goQuoteString(s: string): string {
-  // strconv.Quote for the characters a socket URL can hold; JSON escaping agrees on these.
-  return JSON.stringify(s).replace(/\\u007f/g, "\\x7f");
+  return `containerRuntimeEndpoint: ${goQuote(criSocket)}\n`;
 }
 
 export interface KubeletConfigFileOptions {

@@ -72,51 +72,8 @@ function goList(l: string[]): string {
   return `[${l.join(" ")}]`;
 }
 
-/** Go's %q of a string (strconv.Quote). */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case "\\":
-        out += "\\\\";
-        continue;
-      case "\n":
-        out += "\\n";
-        continue;
-      case "\t":
-        out += "\\t";
-        continue;
-      case "\r":
-        out += "\\r";
-        continue;
-      case "\x07":
-        out += "\\a";
-        continue;
-      case "\b":
-        out += "\\b";
-        continue;
-      case "\f":
-        out += "\\f";
-        continue;
-      case "\v":
-        out += "\\v";
-        continue;
-    }
-    if (cp < 0x20 || cp === 0x7f) out += "\\x" + cp.toString(16).padStart(2, "0");
-    else if (cp >= 0x80 && cp < 0xa0) out += "\\u" + cp.toString(16).padStart(4, "0");
-    else if (cp === 0xfffd && ch !== "\ufffd") out += "\\ufffd";
-    else if (/[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]/u.test(ch) || (cp === 0xad)) {
-      out += cp > 0xffff
-        ? "\\U" + cp.toString(16).padStart(8, "0")
-        : "\\u" + cp.toString(16).padStart(4, "0");
-    } else out += ch;
-  }
-  return out + '"';
-}
+import { goQuote } from "../util/goquote.ts";
+export { goQuote };
 
 /**
  * parseFilename: `{target, patchType}` for a patch file, `{warn}` for a file to ignore;

@@ -3,52 +3,8 @@
  * `%q` quoting (strconv.Quote) and k8s.io/apimachinery's semantic versions.
  */
 
-/** Go's strconv.Quote: double-quoted, with Go escape sequences; printable runes kept. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case "\\":
-        out += "\\\\";
-        continue;
-      case "\x07":
-        out += "\\a";
-        continue;
-      case "\b":
-        out += "\\b";
-        continue;
-      case "\f":
-        out += "\\f";
-        continue;
-      case "\n":
-        out += "\\n";
-        continue;
-      case "\r":
-        out += "\\r";
-        continue;
-      case "\t":
-        out += "\\t";
-        continue;
-      case "\v":
-        out += "\\v";
-        continue;
-    }
-    if (c < 0x20 || c === 0x7f) {
-      out += "\\x" + c.toString(16).padStart(2, "0");
-    } else if (c === 0xfffd && ch !== "\ufffd") {
-      out += "\\ufffd";
-    } else if ((c >= 0x80 && c < 0xa0) || c === 0xad) {
-      out += c > 0xff ? "\\u" + c.toString(16).padStart(4, "0") : "\\u00" + c.toString(16);
-    } else {
-      out += ch;
-    }
-  }
-  return out + '"';
-}
+import { goQuote } from "../util/goquote.ts";
+export { goQuote };
 
 /** k8s.io/apimachinery/pkg/util/version.Version (semantic flavour only). */
 export class SemVer {

@@ -1,3 +1,5 @@
+import { goQuote } from "../util/goquote.ts";
+export { goQuote };
 /**
  * Bootstrap tokens as kubeadm and k8s.io/cluster-bootstrap define them: generation,
  * parsing/validation (kubeadm's messages, with the secret withheld), the
@@ -93,14 +95,6 @@ export function redactToken(value: string): string {
   const dot = value.indexOf(".");
   if (dot >= 0 && TOKEN_ID_RE.test(value.slice(0, dot))) return `${value.slice(0, dot)}.<redacted>`;
   return "<redacted>";
-}
-
-/** Go's %q for the ASCII strings kubestrap quotes. */
-export function goQuote(s: string): string {
-  return JSON.stringify(s).replace(
-    /[\u007f-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
 }
 
 /**
