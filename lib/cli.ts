@@ -328,9 +328,14 @@ function optionFor(f: FlagSpec): Option {
     case "bool":
       opt = new Option(flags);
       break;
-    case "strings":
-      opt = new Option(`${flags} <value>`).argParser(collectStrings);
+    case "strings": {
+      // pflag's StringSlice: the first occurrence replaces the default, later ones append.
+      const def = f.default;
+      opt = new Option(`${flags} <value>`).argParser((v: string, prev: string[] | undefined) =>
+        collectStrings(v, prev === def ? undefined : prev)
+      );
       break;
+    }
     case "int":
     case "int32":
     case "level":
