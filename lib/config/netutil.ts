@@ -3,6 +3,14 @@
  * formatting (RFC 5952 for IPv6), masks, range sizes, indexed IPs.
  */
 
+import {
+  bigIntToBytes,
+  bytesToBigInt,
+  formatIPBytes,
+  isV4Mapped,
+  parseIPBytes,
+} from "../util/net.ts";
+
 export interface IP {
   /** 4 for IPv4 (including IPv4-mapped IPv6 written in dotted form), 6 otherwise. */
   family: 4 | 6;
@@ -16,101 +24,18 @@ export interface CIDR {
   bits: 32 | 128;
 }
 
-function parseIPv4(s: string): bigint | undefined {
-  const parts = s.split(".");
-  if (parts.length !== 4) return undefined;
-  let v = 0n;
-  for (const p of parts) {
-    if (!/^[0-9]{1,3}$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    v = (v << 8n) | BigInt(n);
-  }
-  return v;
-}
-
-function parseIPv6(s: string): bigint | undefined {
-  if (s.includes("%")) return undefined;
-  let tail4: bigint | undefined;
-  let str = s;
-  const lastColon = str.lastIndexOf(":");
-  if (lastColon >= 0 && str.slice(lastColon + 1).includes(".")) {
-    tail4 = parseIPv4(str.slice(lastColon + 1));
-    if (tail4 === undefined) return undefined;
-    str = str.slice(0, lastColon + 1) + "0:0";
-  }
-  const dbl = str.split("::");
-  if (dbl.length > 2) return undefined;
-  const parseGroups = (x: string): number[] | undefined => {
-    if (x === "") return [];
-    const gs = x.split(":");
-    const out: number[] = [];
-    for (const g of gs) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  let groups: number[];
-  if (dbl.length === 2) {
-    const a = parseGroups(dbl[0]);
-    const b = parseGroups(dbl[1]);
-    if (!a || !b) return undefined;
-    const fill = 8 - a.length - b.length;
-    if (fill < 1) return undefined;
-    groups = [...a, ...Array(fill).fill(0), ...b];
-  } else {
-    const a = parseGroups(str);
-    if (!a || a.length !== 8) return undefined;
-    groups = a;
-  }
-  let v = 0n;
-  for (const g of groups) v = (v << 16n) | BigInt(g);
-  if (tail4 !== undefined) v = (v & ~0xffffffffn) | tail4;
-  return v;
-}
-
 /** netutils.ParseIPSloppy: undefined when the string is not an IP. */
 export function parseIP(s: string): IP | undefined {
-  if (s.includes(":")) {
-    const v = parseIPv6(s);
-    if (v === undefined) return undefined;
-    // IPv4-mapped addresses behave as IPv4 in Go (To4() != nil)
-    if (v >> 32n === 0xffffn) return { family: 4, value: v & 0xffffffffn };
-    return { family: 6, value: v };
-  }
-  const v = parseIPv4(s);
-  return v === undefined ? undefined : { family: 4, value: v };
+  const b = parseIPBytes(s, true);
+  if (!b) return undefined;
+  // IPv4-mapped addresses behave as IPv4 in Go (To4() != nil)
+  if (isV4Mapped(b)) return { family: 4, value: bytesToBigInt(b.subarray(12)) };
+  return { family: 6, value: bytesToBigInt(b) };
 }
 
+/** net.IP.String(). */
 export function formatIP(ip: IP): string {
-  if (ip.family === 4) {
-    const v = ip.value;
-    return [24n, 16n, 8n, 0n].map((sh) => ((v >> sh) & 0xffn).toString()).join(".");
-  }
-  const groups: number[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(Number((ip.value >> BigInt(i * 16)) & 0xffffn));
-  // longest run of zeros (>= 2)
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (g: number) => g.toString(16);
-  if (bestStart < 0) return groups.map(hex).join(":");
-  const left = groups.slice(0, bestStart).map(hex).join(":");
-  const right = groups.slice(bestStart + bestLen).map(hex).join(":");
-  return `${left}::${right}`;
+  return formatIPBytes(bigIntToBytes(ip.value, ip.family === 4 ? 4 : 16));
 }
 
 /** netutils.ParseCIDRSloppy. */
