@@ -35,6 +35,9 @@ const PRIVATE_DIRS = [
   "/lib/modules",
 ];
 
+/** kubestrap's log of a kubelet it started itself. */
+export const OWN_KUBELET_LOG = "/var/log/kubestrap-kubelet.log";
+
 export const SERVICE_CIDR = "10.96.0.0/12";
 export const DNS_IP = "10.96.0.10";
 
@@ -67,6 +70,8 @@ export interface E2eNode extends AsyncDisposable {
   /** The resolv.conf the kubelet gives to pods with dnsPolicy Default (CoreDNS's upstream). */
   resolvConf: string;
   kubelet?: Kubelet;
+  /** The kubelet's log (the supervisor's, or the one kubestrap started itself). */
+  kubeletLog(): string;
   /** Start the kubelet supervisor (waits for kubelet-start's files, restarts the kubelet). */
   startKubelet(): Kubelet;
   /** kubectl inside the host with /etc/kubernetes/admin.conf (or `kubeconfig`). */
@@ -168,6 +173,13 @@ export async function createNode(name: string, opts: NodeOptions): Promise<E2eNo
     await Deno.writeTextFile(hosts, `127.0.0.1 localhost\n${host.ip} ${name}\n`);
     await host.exec(["mount", "--bind", resolvConf, "/etc/resolv.conf"]);
     await host.exec(["mount", "--bind", hosts, "/etc/hosts"]);
+    // Where `kubestrap join` logs the kubelet it starts itself (no init system): per host.
+    await Deno.writeTextFile(`${host.root}/kubestrap-kubelet.log`, "");
+    await host.exec([
+      "sh",
+      "-c",
+      `touch ${OWN_KUBELET_LOG} && mount --bind '${host.root}/kubestrap-kubelet.log' ${OWN_KUBELET_LOG}`,
+    ]);
     ctrd = await startContainerd({
       root: `${host.root}/containerd`,
       cniConfDir: host.path("/etc/cni/net.d"),
@@ -186,6 +198,14 @@ export async function createNode(name: string, opts: NodeOptions): Promise<E2eNo
       resolvConf,
       get kubelet() {
         return kubelet;
+      },
+      kubeletLog: () => {
+        if (kubelet) return kubelet.log();
+        try {
+          return Deno.readTextFileSync(`${host.root}/kubestrap-kubelet.log`);
+        } catch {
+          return "";
+        }
       },
       startKubelet: () => {
         if (kubelet) return kubelet;

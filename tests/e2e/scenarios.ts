@@ -4,10 +4,13 @@
 
 import {
   allowCoreDnsPort53,
+  caCertHash,
   createNode,
   type E2eNode,
   initConfig,
+  joinConfig,
   probeCluster,
+  routePodSubnets,
   waitNodeReady,
   waitPodsReady,
 } from "./cluster.ts";
@@ -160,6 +163,7 @@ export async function oneHost(tool: ToolName, o: {
         "--force",
         "--cri-socket",
         node.criSocket,
+        ...(tool === "kubestrap" ? ["--cleanup-network"] : []),
         "--v=5",
       ], {
         logTo: `${logs}/reset.log`,
@@ -185,4 +189,158 @@ export function describeResult(r: OneHostResult): string {
   for (const l of r.phaseLines) lines.push(`  ${l}`);
   if (r.leftovers.length) lines.push(`  leftovers after reset: ${r.leftovers.join(", ")}`);
   return lines.join("\n");
+}
+
+export interface JoinSpec {
+  name: string;
+  tool: ToolName;
+  controlPlane?: boolean;
+}
+
+export interface ClusterResult {
+  timings: Timings;
+  nodes: string;
+  etcdMembers?: string;
+  runs: ToolRun[];
+  extra: Record<string, ToolRun>;
+}
+
+function randomToken(): string {
+  const a = "abcdefghijklmnopqrstuvwxyz0123456789";
+  const pick = (n: number) =>
+    Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => a[b % a.length]).join("");
+  return `${pick(6)}.${pick(16)}`;
+}
+
+function randomHex(bytes: number): string {
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(bytes)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+}
+
+/**
+ * Several hosts on one test network: `cpTool init --upload-certs` on cp1 (controlPlaneEndpoint =
+ * cp1), then each join in turn (`<tool> join --config`, a token and the CA pin; control planes
+ * with the certificate key), all nodes Ready, the etcd member list when a second control plane
+ * joined; `after` runs extra checks on cp1 (e.g. the real kubeadm reading a kubestrap cluster).
+ * Joined nodes' kubelets: kubestrap starts its own when there is no init system (beyond kubeadm);
+ * for kubeadm the kubelet supervisor plays systemd.
+ */
+export async function cluster(o: {
+  network: string;
+  subnet: number;
+  cpTool: ToolName;
+  joins: JoinSpec[];
+  after?: (cp: E2eNode, extra: Record<string, ToolRun>) => Promise<void>;
+  logs?: string;
+}): Promise<ClusterResult> {
+  const logs = o.logs ??
+    await logDir(`cluster-${o.cpTool}-${o.joins.map((j) => j.tool).join("-")}`);
+  const timings: Timings = {};
+  const runs: ToolRun[] = [];
+  const extra: Record<string, ToolRun> = {};
+  const t0 = performance.now();
+  const mk = (name: string, i: number) =>
+    createNode(name, {
+      addr: `10.210.${o.subnet}.${11 + i}/24`,
+      network: o.network,
+      podCidr: `10.${220 + i}.${o.subnet}.0/24`,
+    });
+  // The first host alone: the harness sets up a network (and its base directory) without
+  // guarding against concurrent createHost calls.
+  const nodes = [await mk("cp1", 0)];
+  try {
+    const settled = await Promise.allSettled(o.joins.map((s, i) => mk(s.name, i + 1)));
+    for (const s of settled) if (s.status === "fulfilled") nodes.push(s.value);
+    for (const s of settled) if (s.status === "rejected") throw s.reason;
+    timings.hostSetupMs = performance.now() - t0;
+    await routePodSubnets(nodes);
+    for (const n of nodes) {
+      // Every node knows every other node's name.
+      await Deno.writeTextFile(
+        `${n.host.root}/hosts`,
+        `127.0.0.1 localhost\n${nodes.map((m) => `${m.ip} ${m.name}`).join("\n")}\n`,
+      );
+    }
+    const [cp, ...joiners] = nodes;
+    const token = randomToken();
+    const certificateKey = randomHex(32);
+    const config = `${cp.host.root}/e2e.yaml`;
+    await Deno.writeTextFile(
+      config,
+      initConfig(cp, { controlPlaneEndpoint: `${cp.ip}:6443`, token, certificateKey }),
+    );
+    const cpKubelet = cp.startKubelet();
+    const init = await runTool(cp, o.cpTool, [
+      "init",
+      "--config",
+      config,
+      "--upload-certs",
+      "--v=5",
+    ], {
+      logTo: `${logs}/cp1-init.log`,
+    });
+    runs.push(init);
+    timings.initMs = init.ms;
+    timings.initMaxRssKiB = init.maxRssKiB;
+    if (init.code !== 0) throw toolError(init, `logs in ${logs}`);
+    await allowCoreDnsPort53(cp);
+    await waitNodeReady(cp, "cp1", 180_000, () => cpKubelet.log().slice(-3000));
+    const hash = await caCertHash(cp);
+    for (const [i, j] of o.joins.entries()) {
+      const node = joiners[i];
+      const joinFile = `${node.host.root}/join.yaml`;
+      await Deno.writeTextFile(
+        joinFile,
+        joinConfig(node, {
+          apiServer: `${cp.ip}:6443`,
+          token,
+          caCertHash: hash,
+          certificateKey: j.controlPlane ? certificateKey : undefined,
+        }),
+      );
+      if (j.tool === "kubeadm") node.startKubelet();
+      const join = await runTool(node, j.tool, ["join", "--config", joinFile, "--v=5"], {
+        logTo: `${logs}/${j.name}-join.log`,
+      });
+      runs.push(join);
+      timings[`${j.name}JoinMs`] = join.ms;
+      timings[`${j.name}JoinMaxRssKiB`] = join.maxRssKiB;
+      if (join.code !== 0) throw toolError(join, `logs in ${logs}`);
+      await waitNodeReady(cp, j.name, 180_000, () => node.kubeletLog().slice(-3000));
+      timings[`${j.name}JoinToReadyMs`] = performance.now() - join.startedAt;
+    }
+    const got = await cp.kubectl(["get", "nodes", "-o", "wide"]);
+    let etcdMembers: string | undefined;
+    if (o.joins.some((j) => j.controlPlane)) {
+      const r = await cp.kubectl([
+        "-n",
+        "kube-system",
+        "exec",
+        "etcd-cp1",
+        "--",
+        "etcdctl",
+        "--endpoints=https://127.0.0.1:2379",
+        "--cacert=/etc/kubernetes/pki/etcd/ca.crt",
+        "--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt",
+        "--key=/etc/kubernetes/pki/etcd/healthcheck-client.key",
+        "member",
+        "list",
+      ]);
+      etcdMembers = r.stdout;
+    }
+    if (o.after) await o.after(cp, extra);
+    timings.totalMs = performance.now() - t0;
+    return { timings, nodes: got.stdout, etcdMembers, runs, extra };
+  } finally {
+    for (const n of nodes) {
+      await Deno.writeTextFile(`${logs}/${n.name}-kubelet.log`, n.kubeletLog()).catch(
+        () => {},
+      );
+    }
+    const errors: unknown[] = [];
+    for (const n of nodes.reverse()) await n.destroy().catch((e) => errors.push(e));
+    if (errors.length) throw new AggregateError(errors, "cluster teardown failed");
+  }
 }

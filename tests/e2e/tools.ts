@@ -27,7 +27,12 @@ export interface ToolRun {
 const repo = path.resolve(import.meta.dirname!, "..", "..");
 let bundlePromise: Promise<string> | undefined;
 
-/** Build dist/kubestrap.js into a private directory once (KUBESTRAP_E2E_BUNDLE overrides). */
+/**
+ * Build dist/kubestrap.js into a private directory once. KUBESTRAP_E2E_BUNDLE names a bundle to
+ * use instead; KUBESTRAP_E2E_SOURCE=tree builds from the working tree, the default builds the
+ * committed HEAD (exported with `git archive`, so that edits in progress in the working tree
+ * never leak into the artifact under test).
+ */
 export function kubestrapBundle(): Promise<string> {
   const given = Deno.env.get("KUBESTRAP_E2E_BUNDLE");
   if (given) return Promise.resolve(path.resolve(given));
@@ -40,6 +45,13 @@ export function kubestrapBundle(): Promise<string> {
         // gone
       }
     });
+    let src = repo;
+    if (Deno.env.get("KUBESTRAP_E2E_SOURCE") !== "tree") {
+      src = `${out}/src`;
+      await Deno.mkdir(src);
+      await run("sh", ["-c", `git archive --format=tar HEAD | tar -x -C '${src}'`], { cwd: repo });
+      await Deno.symlink(path.join(repo, "node_modules"), `${src}/node_modules`);
+    }
     await run(Deno.execPath(), [
       "run",
       "-A",
@@ -47,7 +59,7 @@ export function kubestrapBundle(): Promise<string> {
       "--bundle-only",
       "--out",
       out,
-    ], { cwd: repo });
+    ], { cwd: src });
     return path.join(out, "kubestrap.js");
   })();
   return bundlePromise;
@@ -75,9 +87,12 @@ export async function runTool(
     cwd: "/",
     env: {
       // As installed from packages: kubelet, kubeadm, kubectl on PATH.
-      PATH: `${
-        testbed.binDir(testbed.kubernetesVersion)
-      }:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      // (the kubeadm package depends on cri-tools: crictl too).
+      PATH: [
+        testbed.binDir(testbed.kubernetesVersion),
+        path.dirname(testbed.path("crictl")),
+        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      ].join(":"),
       KUBESTRAP_PHASE_TIMING: "1",
       ...(opts.env ?? {}),
     },
