@@ -364,7 +364,7 @@ export async function initResult(data: InitData): Promise<InitResult> {
 
 export async function showJoinCommandRun(data: InitData): Promise<void> {
   // With `init -o json|yaml` the result replaces the banner (printed by lib/commands/init.ts).
-  if (data.outputFormat) return;
+  if (data.resultFormat) return;
   const { showJoinCommandText } = await import("../../lib/apiobjects/joincommand.ts");
   let cfg;
   try {

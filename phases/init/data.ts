@@ -65,6 +65,8 @@ export interface InitData {
   certificateKey: string;
   /** The --config path, if given. */
   configPath?: string;
+  /** `init -o json|yaml` (beyond kubeadm): the result replaces the banner; progress to stderr. */
+  resultFormat: string;
   /** `--print-manifest` of the addon sub-phases. */
   printManifest: boolean;
 }
@@ -161,8 +163,9 @@ export async function newInitData(ctx: CommandContext): Promise<InitData> {
   }
 
   // With `-o json|yaml` (beyond kubeadm) stdout carries only the result: progress goes to stderr.
-  const progress = (s: string) =>
-    (ctx.flags.output && ctx.path === "kubeadm init" ? ctx.err : ctx.out)(s);
+  const wholeInit = / init$/.test(ctx.path);
+  const resultFormat = wholeInit ? (ctx.flags.output as string | undefined) ?? "" : "";
+  const progress = (s: string) => (resultFormat ? ctx.err : ctx.out)(s);
   let tokens: BootstrapToken[] | undefined;
   const data: InitData = {
     cfg,
@@ -185,7 +188,9 @@ export async function newInitData(ctx: CommandContext): Promise<InitData> {
     patchesDir: cfg.patchesDir,
     externalCA,
     skipPhases: cfg.skipPhases,
-    outputFormat: (ctx.flags.output as string | undefined) ?? "",
+    // `init phase preflight -o` (the whole init's -o is resultFormat).
+    outputFormat: wholeInit ? "" : (ctx.flags.output as string | undefined) ?? "",
+    resultFormat,
     out: (s) => progress(s.endsWith("\n") ? s : s + "\n"),
     warn: (s) => ctx.err(`W ${s}\n`),
     pkiInputs,

@@ -1,0 +1,150 @@
+/**
+ * `kubestrap init --dry-run` on this machine, as the README's newcomer demo runs it (no
+ * container runtime, no kubelet, no API server): it succeeds, prints kubeadm's dry-run
+ * account of the API writes, writes only under its dry-run directory, and `-o json` gives the
+ * machine-readable result. Also `--print-manifest` of both addons against the real kubeadm's.
+ */
+import * as path from "@std/path";
+import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
+import { REPO } from "../integration/common.ts";
+import { testbed, testbedReady } from "../harness/mod.ts";
+
+async function kubestrap(args: string[], env: Record<string, string> = {}) {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", path.join(REPO, "main.ts"), ...args],
+    cwd: REPO,
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const d = new TextDecoder();
+  return { code: r.code, stdout: d.decode(r.stdout), stderr: d.decode(r.stderr) };
+}
+
+function tree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (p: string) => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(p)];
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const f = `${p}/${e.name}`;
+      const st = Deno.lstatSync(f);
+      out.push(`${f} ${st.size} ${st.mtime?.getTime()}`);
+      if (e.isDirectory) walk(f);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+Deno.test("init --dry-run (the demo): succeeds without runtime or kubelet, writes only its dir", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kubestrap-demo-dryrun-" });
+  try {
+    const before = [...tree("/etc/kubernetes"), ...tree("/var/lib/kubelet")];
+    const r = await kubestrap(["init", "--dry-run", "--ignore-preflight-errors=all"], {
+      KUBEADM_INIT_DRYRUN_DIR: dir,
+    });
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    for (
+      const want of [
+        `[dryrun] Wrote certificates, kubeconfig files and control plane manifests to the "${dir}" directory`,
+        `[dryrun] Would write file "/etc/kubernetes/manifests/kube-apiserver.yaml" with content:`,
+        "[dryrun] Would make sure the kubelet returns 'ok' at http://127.0.0.1:10248/healthz",
+        `[dryrun] Would perform action CREATE on resource "configmaps" in API group "core/v1"`,
+        `[dryrun] Would perform action PATCH on resource "nodes" in API group "core/v1"`,
+        "Your Kubernetes control-plane has initialized successfully!",
+        "[dryrun] API writes that would have been made (none was sent to an API server): 29",
+        "[dryrun]   CREATE configmaps (core/v1) kube-public/cluster-info",
+        "[dryrun]   -rw-------",
+      ]
+    ) assertStringIncludes(r.stdout, want);
+    assertStringIncludes(r.stdout, "kubestrap join ");
+    assertEquals([...tree("/etc/kubernetes"), ...tree("/var/lib/kubelet")], before);
+    assert(tree(dir).some((l) => l.includes("/etc/kubernetes/admin.conf")));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("init --dry-run -o json: the result on stdout, progress on stderr", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kubestrap-demo-dryrun-" });
+  try {
+    const r = await kubestrap([
+      "init",
+      "--dry-run",
+      "--ignore-preflight-errors=all",
+      "--upload-certs",
+      "--control-plane-endpoint=cp.example:6443",
+      "-o",
+      "json",
+    ], { KUBEADM_INIT_DRYRUN_DIR: dir });
+    assertEquals(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assertEquals(j.kind, "InitResult");
+    assertEquals(j.controlPlaneEndpoint, "cp.example:6443");
+    assert(/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(j.token));
+    assert(/^[0-9a-f]{64}$/.test(j.certificateKey));
+    assertStringIncludes(
+      j.controlPlaneJoinCommand,
+      `--control-plane --certificate-key ${j.certificateKey}`,
+    );
+    assertStringIncludes(j.joinCommand, `kubestrap join cp.example:6443 --token ${j.token}`);
+    assertEquals(j.dryRun, true);
+    assertStringIncludes(r.stderr, "[upload-certs] Using certificate key:");
+    const bad = await kubestrap(["init", "--dry-run", "-o", "xml"]);
+    assertEquals(bad.code, 1);
+    assertStringIncludes(bad.stderr, 'invalid output format "xml"');
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "addon --print-manifest: byte for byte what kubeadm prints",
+  ignore: !testbedReady,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "kubestrap-printmanifest-" });
+    try {
+      const cfg = path.join(dir, "c.yaml");
+      await Deno.writeTextFile(
+        cfg,
+        `apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+localAPIEndpoint:
+  advertiseAddress: 10.1.2.3
+nodeRegistration:
+  name: n1
+  criSocket: unix:///run/containerd/containerd.sock
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+kubernetesVersion: v1.37.2
+networking:
+  podSubnet: 10.244.0.0/16
+  serviceSubnet: 10.100.0.0/16
+  dnsDomain: example.internal
+`,
+      );
+      for (const addon of ["coredns", "kube-proxy"]) {
+        const args = ["init", "phase", "addon", addon, "--print-manifest", "--config", cfg];
+        const theirs = await new Deno.Command(testbed.path("kubeadm"), {
+          args,
+          env: { PATH: "/nonexistent" },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const ours = await kubestrap(args, { PATH: "/nonexistent" });
+        const t = new TextDecoder().decode(theirs.stdout);
+        assertEquals(theirs.code, 0, new TextDecoder().decode(theirs.stderr));
+        assertEquals(ours.code, 0, ours.stderr);
+        assertEquals(ours.stdout, t, addon);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
