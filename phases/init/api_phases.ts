@@ -204,10 +204,15 @@ export async function enableClientCertRotation(data: InitData): Promise<void> {
   const { detectInitSystem } = await import("../../lib/kubelet/mod.ts");
   const { initSystem } = await detectInitSystem(data.systemHost);
   if (!initSystem) {
-    data.warn(
+    data.out(
       "[kubelet-start] No supported init system detected, won't make sure the kubelet not running for a short period of time while setting up configuration for it.",
     );
     return;
+  }
+  if (!(await initSystem.serviceExists("kubelet"))) {
+    data.out(
+      "[kubelet-start] Couldn't detect a kubelet service, can't make sure the kubelet not running for a short period of time while setting up configuration for it.",
+    );
   }
   try {
     await initSystem.serviceRestart("kubelet");

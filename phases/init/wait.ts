@@ -7,7 +7,7 @@
  * skipped with a line saying so (static Pods run some other way, e.g. by hand).
  */
 import { parse as parseYaml } from "yaml";
-import { formatDuration } from "../../lib/config/duration.ts";
+import { formatDurationMs } from "../../lib/util/duration.ts";
 import { KubestrapError } from "../../lib/errors.ts";
 import { probe, type ProbeOptions, type ProbeResult } from "../../lib/kube/health.ts";
 import type { InitData } from "./data.ts";
@@ -16,9 +16,7 @@ import { durationMs, readKubeconfig } from "./api.ts";
 const COMPONENTS = ["kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
 
 /** Go's time.Duration.String of a (fractional) number of milliseconds. */
-export function goDuration(ms: number): string {
-  return formatDuration(BigInt(Math.round(ms * 1e6)));
-}
+export const goDuration: (ms: number) => string = formatDurationMs;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -148,3 +148,74 @@ networking:
     }
   },
 });
+
+Deno.test({
+  name: "kubelet-finalize enable-client-cert-rotation: kubelet.conf as kubeadm rewrites it",
+  ignore: !testbedReady || Deno.uid() !== 0,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "kubestrap-finalize-" });
+    try {
+      const ours = path.join(dir, "ours");
+      const theirs = path.join(dir, "theirs");
+      // kubeadm chroots into --rootfs and reads /c.yaml there; kubestrap reads the path given.
+      await Deno.mkdir(ours);
+      const cfg = path.join(dir, "c.yaml");
+      await Deno.writeTextFile(
+        cfg,
+        `apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+localAPIEndpoint:
+  advertiseAddress: 10.1.2.3
+nodeRegistration:
+  name: n1
+  criSocket: unix:///run/containerd/containerd.sock
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+kubernetesVersion: v1.37.2
+`,
+      );
+      for (const phase of [["certs", "ca"], ["kubeconfig", "kubelet"]]) {
+        const r = await kubestrap(["init", "phase", ...phase, "--config", cfg, "--rootfs", ours]);
+        assertEquals(r.code, 0, r.stderr);
+      }
+      // Without the rotated certificate the phase does nothing.
+      const none = await kubestrap([
+        "init",
+        "phase",
+        "kubelet-finalize",
+        "all",
+        "--config",
+        cfg,
+        "--rootfs",
+        ours,
+      ]);
+      assertEquals([none.code, none.stdout], [0, ""]);
+      await Deno.mkdir(`${ours}/var/lib/kubelet/pki`, { recursive: true });
+      await Deno.writeTextFile(`${ours}/var/lib/kubelet/pki/kubelet-client-current.pem`, "x");
+      await new Deno.Command("cp", { args: ["-a", ours, theirs] }).output();
+      await Deno.copyFile(cfg, path.join(theirs, "c.yaml"));
+      const args = ["init", "phase", "kubelet-finalize", "all", "--rootfs"];
+      const k = await new Deno.Command(testbed.path("kubeadm"), {
+        args: [...args, theirs, "--config", "/c.yaml"],
+        env: { PATH: "/nonexistent" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(k.code, 0, new TextDecoder().decode(k.stderr));
+      const r = await kubestrap([...args, ours, "--config", cfg], { PATH: "/nonexistent" });
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(r.stdout, new TextDecoder().decode(k.stdout));
+      assertStringIncludes(
+        r.stdout,
+        `[kubelet-finalize] Updating "/etc/kubernetes/kubelet.conf" to point to a rotatable kubelet client certificate and key`,
+      );
+      const mine = await Deno.readTextFile(`${ours}/etc/kubernetes/kubelet.conf`);
+      assertEquals(mine, await Deno.readTextFile(`${theirs}/etc/kubernetes/kubelet.conf`));
+      assertStringIncludes(mine, "client-key: /var/lib/kubelet/pki/kubelet-client-current.pem");
+      assert(!mine.includes("client-key-data"));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
