@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { KubestrapError, UsageError } from "./errors.ts";
+import { formatDurationMs, parseDurationMs } from "./util/duration.ts";
 
 export type FlagType = "string" | "bool" | "strings" | "int" | "int32" | "duration" | "level";
 
@@ -262,51 +263,17 @@ function parseIntFlag(flag: string) {
   };
 }
 
-/** Parses a Go duration ("24h0m0s", "1h30m", "90s", "0") to milliseconds. */
+/** Parses a Go duration ("24h0m0s", "1h30m", "90s", "0") to milliseconds; undefined if invalid. */
 export function parseDuration(value: string): number | undefined {
-  if (value === "0") return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
-  const unit: Record<string, number> = {
-    ns: 1e-6,
-    us: 1e-3,
-    "µs": 1e-3,
-    ms: 1,
-    s: 1000,
-    m: 60_000,
-    h: 3_600_000,
-  };
-  let total = 0;
-  let consumed = 0;
-  const sign = value.startsWith("-") ? -1 : 1;
-  const body = value.replace(/^[+-]/, "");
-  for (const m of body.matchAll(re)) {
-    if (m.index !== consumed) return undefined;
-    total += parseFloat(m[1]) * unit[m[2]];
-    consumed += m[0].length;
+  try {
+    return parseDurationMs(value);
+  } catch {
+    return undefined;
   }
-  if (consumed !== body.length || consumed === 0) return undefined;
-  return sign * total;
 }
 
 /** Formats milliseconds as Go's time.Duration.String(). */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return "0s";
-  const neg = ms < 0;
-  let rest = Math.abs(ms);
-  if (rest < 1000) {
-    return (neg ? "-" : "") + `${rest}ms`;
-  }
-  const h = Math.floor(rest / 3_600_000);
-  rest -= h * 3_600_000;
-  const m = Math.floor(rest / 60_000);
-  rest -= m * 60_000;
-  const s = rest / 1000;
-  let out = "";
-  if (h > 0) out += `${h}h`;
-  if (h > 0 || m > 0) out += `${m}m`;
-  out += `${Number.isInteger(s) ? s : Number(s.toFixed(9))}s`;
-  return (neg ? "-" : "") + out;
-}
+export const formatDuration: (ms: number) => string = formatDurationMs;
 
 function parseDurationFlag(flag: string) {
   return (value: string): string => {

@@ -7,7 +7,7 @@
  */
 import { KubestrapError } from "../errors.ts";
 import { marshalGoYAML } from "../manifests/goyaml.ts";
-import { parseGoDuration } from "../manifests/pods.ts";
+import { canonicalDuration, formatDuration } from "../util/duration.ts";
 import {
   createPatchSet,
   KUBELET_CONFIGURATION_TARGET,
@@ -81,34 +81,7 @@ const DURATION_FIELDS = [
 
 /** Go's time.Duration.String() of a number of seconds. */
 export function formatGoDuration(seconds: number): string {
-  let ns = BigInt(Math.round(seconds * 1e9));
-  if (ns === 0n) return "0s";
-  const neg = ns < 0n;
-  if (neg) ns = -ns;
-  let out: string;
-  if (ns < 1_000_000_000n) {
-    const [unit, div] = ns < 1000n
-      ? ["ns", 1n]
-      : ns < 1_000_000n
-      ? ["µs", 1000n]
-      : ["ms", 1_000_000n];
-    out = fracString(ns, div) + unit;
-  } else {
-    const h = ns / 3_600_000_000_000n;
-    const m = (ns / 60_000_000_000n) % 60n;
-    const s = ns % 60_000_000_000n;
-    out = (h > 0n ? `${h}h` : "") + (h > 0n || m > 0n ? `${m}m` : "") +
-      fracString(s, 1_000_000_000n) + "s";
-  }
-  return (neg ? "-" : "") + out;
-}
-
-function fracString(v: bigint, div: bigint): string {
-  const whole = v / div;
-  const frac = v % div;
-  if (frac === 0n) return whole.toString();
-  const digits = div.toString().length - 1;
-  return `${whole}.${frac.toString().padStart(digits, "0").replace(/0+$/, "")}`;
+  return formatDuration(BigInt(Math.round(seconds * 1e9)));
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -170,7 +143,7 @@ export function kubeletConfigObject(cfg: Record<string, unknown>): Record<string
     const last = parts[parts.length - 1];
     if (isObj(o) && typeof o[last] === "string") {
       try {
-        o[last] = formatGoDuration(parseGoDuration(o[last] as string));
+        o[last] = canonicalDuration(o[last] as string);
       } catch {
         // left as given; the config loader validates durations
       }

@@ -18,6 +18,7 @@ import type {
   HostPathMountLike,
   InitConfigLike,
 } from "./types.ts";
+import { parseDuration } from "../util/duration.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Constants (constants/constants.go)
@@ -134,35 +135,7 @@ export interface PodOptions {
 
 /** Go duration string to seconds (time.ParseDuration). */
 export function parseGoDuration(d: string): number {
-  const units: Record<string, number> = {
-    ns: 1e-9,
-    us: 1e-6,
-    "µs": 1e-6,
-    "μs": 1e-6,
-    ms: 1e-3,
-    s: 1,
-    m: 60,
-    h: 3600,
-  };
-  let s = d.trim();
-  let sign = 1;
-  if (s.startsWith("-") || s.startsWith("+")) {
-    if (s[0] === "-") sign = -1;
-    s = s.slice(1);
-  }
-  if (s === "0") return 0;
-  const re = /(\d*\.?\d*)(ns|us|µs|μs|ms|s|m|h)/y;
-  let total = 0;
-  let pos = 0;
-  while (pos < s.length) {
-    re.lastIndex = pos;
-    const m = re.exec(s);
-    if (!m || m[1] === "" || m[1] === ".") throw new Error(`time: invalid duration "${d}"`);
-    total += Number(m[1]) * units[m[2]];
-    pos = re.lastIndex;
-  }
-  if (s === "") throw new Error(`time: invalid duration "${d}"`);
-  return sign * total;
+  return Number(parseDuration(d)) / 1e9;
 }
 
 /** GetProxyEnvVars over `environment` (default: the process environment). */

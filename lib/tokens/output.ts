@@ -4,6 +4,7 @@
  * and the text table (tabwriter minwidth 10, tabwidth 4, padding 3).
  */
 
+import { formatDurationMs } from "../util/duration.ts";
 import { type BootstrapToken, formatRFC3339, tokenString } from "./token.ts";
 
 /** The output API object. */
@@ -18,23 +19,8 @@ export interface OutputBootstrapToken {
   groups?: string[];
 }
 
-/** Go's time.Duration.String for a whole number of milliseconds. */
-export function formatGoDuration(ms: number): string {
-  if (ms === 0) return "0s";
-  const neg = ms < 0;
-  let rest = Math.abs(ms);
-  if (rest < 1000) return `${neg ? "-" : ""}${rest}ms`;
-  const h = Math.floor(rest / 3_600_000);
-  rest -= h * 3_600_000;
-  const m = Math.floor(rest / 60_000);
-  rest -= m * 60_000;
-  const s = rest / 1000;
-  const sec = Number.isInteger(s) ? `${s}` : s.toFixed(3).replace(/0+$/, "");
-  let out = "";
-  if (h > 0) out = `${h}h${m}m`;
-  else if (m > 0) out = `${m}m`;
-  return `${neg ? "-" : ""}${out}${sec}s`;
-}
+/** Go's time.Duration.String for a number of milliseconds. */
+export const formatGoDuration: (ms: number) => string = formatDurationMs;
 
 /** The BootstrapToken output object (field order of the Go struct). */
 export function outputBootstrapToken(bt: BootstrapToken): OutputBootstrapToken {
