@@ -66,7 +66,11 @@ const CASES = [
 ];
 
 /** Help lines of kubestrap-only flags and commands (lib/airgap), left out of the comparison. */
-const KUBESTRAP_ONLY_LINES = [/^ {6}--offline {2,}/, /^ {2}bundle {2,}/];
+const KUBESTRAP_ONLY_LINES = [
+  /^ {6}--offline {2,}/,
+  /^ {2}bundle {2,}/,
+  /^ {2}-o, --output string {2,}Print the result/, // init -o json|yaml
+];
 
 function dropKubestrapOnly(text: string): string {
   return text.split("\n").filter((l) => !KUBESTRAP_ONLY_LINES.some((re) => re.test(l))).join("\n");
