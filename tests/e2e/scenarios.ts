@@ -339,8 +339,12 @@ export async function cluster(o: {
         () => {},
       );
     }
-    const errors: unknown[] = [];
-    for (const n of nodes.reverse()) await n.destroy().catch((e) => errors.push(e));
-    if (errors.length) throw new AggregateError(errors, "cluster teardown failed");
+    await destroyAll(nodes);
   }
+}
+
+async function destroyAll(nodes: E2eNode[]): Promise<void> {
+  const errors: unknown[] = [];
+  for (const n of [...nodes].reverse()) await n.destroy().catch((e) => errors.push(e));
+  if (errors.length) throw new AggregateError(errors, "cluster teardown failed");
 }
