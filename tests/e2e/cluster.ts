@@ -33,6 +33,8 @@ const PRIVATE_DIRS = [
   "/etc/cni/net.d",
   // kube-proxy's DaemonSet mounts hostPath /lib/modules; this machine has none.
   "/lib/modules",
+  // Where kubestrap keeps the pid of a kubelet it started itself (/var/run/kubestrap).
+  "/run/kubestrap",
 ];
 
 /** kubestrap's log of a kubelet it started itself. */

@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals } from "../assert.ts";
 import { isRoot, skipReason, testbedReady } from "../harness/mod.ts";
-import { cluster, type ClusterResult } from "./scenarios.ts";
+import { cluster, type ClusterResult, etcdMemberList } from "./scenarios.ts";
 import { runTool, toolError } from "./tools.ts";
 
 if (!testbedReady) console.warn(`tests/e2e: skipped: ${skipReason}`);
@@ -36,6 +36,42 @@ Deno.test({
     joins: [
       { name: "w1", tool: "kubestrap" },
       { name: "cp2", tool: "kubestrap", controlPlane: true },
+    ],
+    after: async (cp, extra, nodes) => {
+      // reset on the second control plane removes its etcd member (remove-etcd-member).
+      const cp2 = nodes.find((n) => n.name === "cp2")!;
+      extra.resetCp2 = await runTool(cp2, "kubestrap", [
+        "reset",
+        "--force",
+        "--cri-socket",
+        cp2.criSocket,
+      ]);
+      extra.membersAfterReset = {
+        ...extra.resetCp2,
+        stdout: await etcdMemberList(cp, "cp1"),
+      };
+    },
+  });
+  console.log(r.timings, `\n${r.nodes}\n${r.etcdMembers}`);
+  assertEquals(readyNodes(r), ["cp1", "cp2", "w1"]);
+  assertEquals(etcdMembers(r), ["cp1 started learner=false", "cp2 started learner=false"]);
+  if (r.extra.resetCp2.code !== 0) throw toolError(r.extra.resetCp2);
+  assertEquals(etcdMembers({ ...r, etcdMembers: r.extra.membersAfterReset.stdout }), [
+    "cp1 started learner=false",
+  ]);
+});
+
+Deno.test({
+  name: "e2e: kubeadm v1.37.2 (control case): control plane, token worker, second control plane",
+  ...opts,
+}, async () => {
+  const r = await cluster({
+    network: "e2e-ka3",
+    subnet: 6,
+    cpTool: "kubeadm",
+    joins: [
+      { name: "w1", tool: "kubeadm" },
+      { name: "cp2", tool: "kubeadm", controlPlane: true },
     ],
   });
   console.log(r.timings, `\n${r.nodes}\n${r.etcdMembers}`);

@@ -232,7 +232,7 @@ export async function cluster(o: {
   subnet: number;
   cpTool: ToolName;
   joins: JoinSpec[];
-  after?: (cp: E2eNode, extra: Record<string, ToolRun>) => Promise<void>;
+  after?: (cp: E2eNode, extra: Record<string, ToolRun>, nodes: E2eNode[]) => Promise<void>;
   logs?: string;
 }): Promise<ClusterResult> {
   const logs = o.logs ??
@@ -314,23 +314,9 @@ export async function cluster(o: {
     const got = await cp.kubectl(["get", "nodes", "-o", "wide"]);
     let etcdMembers: string | undefined;
     if (o.joins.some((j) => j.controlPlane)) {
-      const r = await cp.kubectl([
-        "-n",
-        "kube-system",
-        "exec",
-        "etcd-cp1",
-        "--",
-        "etcdctl",
-        "--endpoints=https://127.0.0.1:2379",
-        "--cacert=/etc/kubernetes/pki/etcd/ca.crt",
-        "--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt",
-        "--key=/etc/kubernetes/pki/etcd/healthcheck-client.key",
-        "member",
-        "list",
-      ]);
-      etcdMembers = r.stdout;
+      etcdMembers = await etcdMemberList(cp, "cp1");
     }
-    if (o.after) await o.after(cp, extra);
+    if (o.after) await o.after(cp, extra, nodes);
     timings.totalMs = performance.now() - t0;
     return { timings, nodes: got.stdout, etcdMembers, runs, extra };
   } finally {
@@ -347,4 +333,23 @@ async function destroyAll(nodes: E2eNode[]): Promise<void> {
   const errors: unknown[] = [];
   for (const n of [...nodes].reverse()) await n.destroy().catch((e) => errors.push(e));
   if (errors.length) throw new AggregateError(errors, "cluster teardown failed");
+}
+
+/** `etcdctl member list` through the etcd static pod of `cp` (node name `cpName`). */
+export async function etcdMemberList(cp: E2eNode, cpName: string): Promise<string> {
+  const r = await cp.kubectl([
+    "-n",
+    "kube-system",
+    "exec",
+    `etcd-${cpName}`,
+    "--",
+    "etcdctl",
+    "--endpoints=https://127.0.0.1:2379",
+    "--cacert=/etc/kubernetes/pki/etcd/ca.crt",
+    "--cert=/etc/kubernetes/pki/etcd/healthcheck-client.crt",
+    "--key=/etc/kubernetes/pki/etcd/healthcheck-client.key",
+    "member",
+    "list",
+  ]);
+  return r.stdout;
 }
