@@ -22,19 +22,12 @@ import {
   poll,
 } from "./clusterinfo.ts";
 import { DiscoveryError, type DiscoveryOptions } from "./token.ts";
+import { formatDurationMs } from "../util/duration.ts";
 
 const dec = new TextDecoder();
 
 function msg(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-function formatGoDuration(ms: number): string {
-  if (ms % 60_000 === 0 && ms >= 60_000) {
-    const m = ms / 60_000;
-    return m % 60 === 0 ? `${m / 60}h0m0s` : `${m}m0s`;
-  }
-  return `${ms / 1000}s`;
 }
 
 /** kubeconfigutil.HasAuthenticationCredentials */
@@ -167,7 +160,7 @@ export async function validateConfigInfo(
   if (!ok) {
     throw new DiscoveryError(
       `Abort reading the ${CLUSTER_INFO} ConfigMap after timeout of ${
-        formatGoDuration(opts.timeoutMs)
+        formatDurationMs(opts.timeoutMs)
       }: ${msg(lastError)}`,
     );
   }

@@ -11,7 +11,7 @@ import type { KubeconfigInputs } from "../../lib/kubeconfig/files.ts";
 import type { EncryptionAlgorithm } from "../../lib/pki/keys.ts";
 import { KubestrapError } from "../../lib/errors.ts";
 import * as tokenHelpers from "../../lib/tokens/token.ts";
-import { parseDuration } from "../../lib/config/duration.ts";
+import { parseDurationMs } from "../../lib/util/duration.ts";
 import type { WriteManifestOptions } from "../../lib/manifests/mod.ts";
 import type { KubeClient } from "../../lib/kube/client.ts";
 import type { DryRunTransport } from "../../lib/dryrun/client.ts";
@@ -86,13 +86,6 @@ export function changedFlags(ctx: CommandContext): Record<string, unknown> {
   return out;
 }
 
-/** Go duration string to milliseconds, via lib/config's parser (nanoseconds). */
-async function durationMs(s: string | undefined): Promise<number | undefined> {
-  if (!s) return undefined;
-  const { parseDuration } = await import("../../lib/config/duration.ts");
-  return Number(parseDuration(s) / 1_000_000n);
-}
-
 export async function newInitData(ctx: CommandContext): Promise<InitData> {
   const { loadInitConfig } = await import("../../lib/config/load.ts");
   const { hostFacts } = await import("../../lib/hostfacts.ts");
@@ -128,8 +121,9 @@ export async function newInitData(ctx: CommandContext): Promise<InitData> {
   const init = cfg.init;
   const certificatesDir = cluster.certificatesDir ?? "/etc/kubernetes/pki";
   const kubeconfigDir = (ctx.flags["kubeconfig-dir"] as string | undefined) ?? "/etc/kubernetes";
-  const validity = await durationMs(cluster.certificateValidityPeriod);
-  const caValidity = await durationMs(cluster.caCertificateValidityPeriod);
+  const durationMs = (s: string | undefined) => s ? parseDurationMs(s) : undefined;
+  const validity = durationMs(cluster.certificateValidityPeriod);
+  const caValidity = durationMs(cluster.caCertificateValidityPeriod);
   const encryptionAlgorithm = (cluster.encryptionAlgorithm ?? "RSA-2048") as EncryptionAlgorithm;
   const advertiseAddress = init.localAPIEndpoint.advertiseAddress ?? "";
   const nodeName = init.nodeRegistration.name ?? "";
@@ -240,7 +234,7 @@ function configTokensOf(data: InitData): BootstrapToken[] {
     const description = bt.description || (fromFlags ? defaultInitTokenDescription() : "");
     if (description) out.description = description;
     if (bt.expires) out.expires = new Date(bt.expires);
-    else if (bt.ttl !== undefined) out.ttlMs = Number(parseDuration(bt.ttl) / 1_000_000n);
+    else if (bt.ttl !== undefined) out.ttlMs = parseDurationMs(bt.ttl);
     if (bt.usages) out.usages = [...bt.usages];
     if (bt.groups) out.groups = [...bt.groups];
     return out;

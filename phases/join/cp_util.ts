@@ -7,6 +7,7 @@ import type { KubeconfigInputs } from "../../lib/kubeconfig/files.ts";
 import type { EncryptionAlgorithm } from "../../lib/pki/keys.ts";
 import type { EtcdClient } from "../../lib/etcdclient/mod.ts";
 import type { JoinData } from "./data.ts";
+import { joinHostPort } from "../../lib/util/net.ts";
 
 export function componentImages(cfg: InitConfig): ComponentImages {
   const i = imagesFor(cfg.cluster);
@@ -47,11 +48,6 @@ export function kubeconfigInputs(cfg: InitConfig): KubeconfigInputs {
     controlPlaneEndpoint: c.controlPlaneEndpoint || undefined,
     encryptionAlgorithm: (c.encryptionAlgorithm ?? "RSA-2048") as EncryptionAlgorithm,
   } as KubeconfigInputs;
-}
-
-/** Go's net.JoinHostPort. */
-export function joinHostPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** etcdutil.GetPeerURL / GetClientURL of this node. */

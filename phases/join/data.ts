@@ -11,6 +11,7 @@ import { Host } from "../../lib/host.ts";
 import type { KubeConfig } from "../../lib/kubeconfig/kubeconfig.ts";
 import type { KubeClient } from "../../lib/kube/client.ts";
 import type { PkiFS } from "../../lib/pki/fs.ts";
+import { parseDurationMs } from "../../lib/util/duration.ts";
 
 export const KUBERNETES_DIR = "/etc/kubernetes";
 export const ADMIN_CONF = "/etc/kubernetes/admin.conf";
@@ -76,10 +77,9 @@ function camel(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-async function durationMs(s: string | undefined, def: number): Promise<number> {
-  if (!s) return def;
-  const { parseDuration } = await import("../../lib/config/duration.ts");
-  return Number(parseDuration(s) / 1_000_000n);
+/** A Go duration string as milliseconds, `def` when unset. */
+function durationMs(s: string | undefined, def: number): number {
+  return s ? parseDurationMs(s) : def;
 }
 
 export async function newJoinData(ctx: CommandContext): Promise<JoinData> {
@@ -129,15 +129,15 @@ export async function newJoinData(ctx: CommandContext): Promise<JoinData> {
   const j = cfg.join;
   const t = j.timeouts ?? {};
   const timeouts: JoinTimeouts = {
-    discoveryMs: await durationMs(t.discovery, 5 * 60_000),
-    tlsBootstrapMs: await durationMs(t.tlsBootstrap, 5 * 60_000),
-    kubeletHealthCheckMs: await durationMs(t.kubeletHealthCheck, 4 * 60_000),
-    controlPlaneComponentHealthCheckMs: await durationMs(
+    discoveryMs: durationMs(t.discovery, 5 * 60_000),
+    tlsBootstrapMs: durationMs(t.tlsBootstrap, 5 * 60_000),
+    kubeletHealthCheckMs: durationMs(t.kubeletHealthCheck, 4 * 60_000),
+    controlPlaneComponentHealthCheckMs: durationMs(
       t.controlPlaneComponentHealthCheck,
       4 * 60_000,
     ),
-    kubernetesAPICallMs: await durationMs(t.kubernetesAPICall, 60_000),
-    etcdAPICallMs: await durationMs(t.etcdAPICall, 2 * 60_000),
+    kubernetesAPICallMs: durationMs(t.kubernetesAPICall, 60_000),
+    etcdAPICallMs: durationMs(t.etcdAPICall, 2 * 60_000),
   };
   const verbosity = Number(ctx.flags.v ?? 0) || 0;
   const out = (s: string) => ctx.out(clean(s.endsWith("\n") ? s : s + "\n"));

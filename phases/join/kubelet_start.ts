@@ -2,6 +2,7 @@ import { KubestrapError } from "../../lib/errors.ts";
 import { BOOTSTRAP_KUBELET_CONF, KUBELET_DIR, KUBELET_PID_FILE } from "./data.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { JoinData } from "./data.ts";
+import { joinHostPort } from "../../lib/util/net.ts";
 
 /** `kubeadm join phase kubelet-start [api-server-endpoint]`. */
 export const kubeletStartPhase: Phase<JoinData> = {
@@ -24,11 +25,6 @@ export const kubeletStartPhase: Phase<JoinData> = {
     "dry-run",
   ],
 };
-
-/** Go's net.JoinHostPort. */
-function joinHostPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
 
 async function runKubeletStart(data: JoinData): Promise<void> {
   const { serializeKubeConfig, currentCluster } = await import(

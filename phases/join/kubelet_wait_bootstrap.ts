@@ -2,6 +2,7 @@ import { KubestrapError } from "../../lib/errors.ts";
 import { BOOTSTRAP_KUBELET_CONF, KUBELET_CONF } from "./data.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { JoinData } from "./data.ts";
+import { formatDurationMs as goDuration } from "../../lib/util/duration.ts";
 
 /** `kubeadm join phase kubelet-wait-bootstrap`. */
 export const kubeletWaitBootstrapPhase: Phase<JoinData> = {
@@ -20,14 +21,6 @@ const KUBELET_FAIL_MSG = `
 		- 'systemctl status kubelet'
 		- 'journalctl -xeu kubelet'
 `;
-
-function goDuration(ms: number): string {
-  const s = ms / 1000;
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  const rest = s - m * 60;
-  return m >= 60 ? `${Math.floor(m / 60)}h${m % 60}m${rest}s` : `${m}m${rest}s`;
-}
 
 /** A kubelet.conf a client can be built from: it parses and its referenced files exist. */
 async function kubeletConfUsable(data: JoinData): Promise<boolean> {

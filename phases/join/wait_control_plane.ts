@@ -1,6 +1,8 @@
 import { KubestrapError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { JoinData } from "./data.ts";
+import { formatDurationMs as goDuration } from "../../lib/util/duration.ts";
+import { joinHostPort } from "../../lib/util/net.ts";
 
 /** `kubeadm join phase wait-control-plane`. */
 export const waitControlPlanePhase: Phase<JoinData> = {
@@ -9,17 +11,9 @@ export const waitControlPlanePhase: Phase<JoinData> = {
   run: runWaitControlPlane,
 };
 
-function goDuration(ms: number): string {
-  const s = ms / 1000;
-  if (s < 60) return `${Number(s.toFixed(9))}s`;
-  const m = Math.floor(s / 60);
-  return `${m}m${Number((s - m * 60).toFixed(9))}s`;
-}
-
 async function runWaitControlPlane(data: JoinData): Promise<void> {
   if (!data.controlPlane) return;
   const { probe } = await import("../../lib/kube/health.ts");
-  const { joinHostPort } = await import("./cp_util.ts");
   const ep = data.join.controlPlane!.localAPIEndpoint;
   const components = [
     {

@@ -5,6 +5,7 @@ import type { CommandContext } from "../../lib/cli.ts";
 import type { LoadedReset } from "../../lib/config/load.ts";
 import type { InitConfig } from "../../lib/config/types.ts";
 import { Host } from "../../lib/host.ts";
+import { parseDurationMs } from "../../lib/util/duration.ts";
 
 export interface ResetData {
   cfg: LoadedReset;
@@ -67,11 +68,8 @@ export async function newResetData(ctx: CommandContext): Promise<ResetData> {
   const warn = (s: string) => ctx.err(`W ${s}${s.endsWith("\n") ? "" : "\n"}`);
   const kubeconfigPath = (ctx.flags.kubeconfig as string | undefined) ||
     "/etc/kubernetes/admin.conf";
-  let etcdTimeoutMs = 120_000;
-  if (cfg.reset.timeouts?.etcdAPICall) {
-    const { parseDuration } = await import("../../lib/config/duration.ts");
-    etcdTimeoutMs = Number(parseDuration(cfg.reset.timeouts.etcdAPICall) / 1_000_000n);
-  }
+  const etcdAPICall = cfg.reset.timeouts?.etcdAPICall;
+  const etcdTimeoutMs = etcdAPICall ? parseDurationMs(etcdAPICall) : 120_000;
   const data: ResetData = {
     cfg,
     host,
