@@ -3,6 +3,7 @@
  * the same machine load.
  *
  *   deno run -A scripts/bench.ts certs [--rounds N]
+ *   deno run -A scripts/bench.ts e2e [--rounds N]       (root, test bed; see benchE2e)
  *
  * `certs`: wall time of `init phase certs all --cert-dir <fresh temp dir>`, kubestrap as the
  * release bundle (dist/kubestrap.js, built first) run by the pinned deno, kubeadm v1.37.2 from
@@ -77,6 +78,15 @@ async function benchCerts(rounds: number): Promise<void> {
   console.log(`  ratio kubestrap/kubeadm ${(ks / ka).toFixed(2)} (target <= 0.6)`);
 }
 
+/**
+ * `e2e`: a control plane and a token-joined worker on namespace hosts (root, test bed), made by
+ * kubestrap (bundle) and kubeadm alternately; default 3 rounds. See tests/e2e/bench.ts.
+ */
+async function benchE2e(rounds: number): Promise<void> {
+  const e2e = await import("../tests/e2e/bench.ts");
+  await e2e.benchE2e(rounds);
+}
+
 if (import.meta.main) {
   const [what, ...rest] = Deno.args;
   const roundsIdx = rest.indexOf("--rounds");
@@ -91,8 +101,11 @@ if (import.meta.main) {
     case "certs":
       await benchCerts(rounds);
       break;
+    case "e2e":
+      await benchE2e(roundsIdx >= 0 ? rounds : 3);
+      break;
     default:
-      console.error("usage: deno run -A scripts/bench.ts certs [--rounds N]");
+      console.error("usage: deno run -A scripts/bench.ts certs|e2e [--rounds N]");
       Deno.exit(1);
   }
 }

@@ -272,6 +272,8 @@ export async function cluster(o: {
       initConfig(cp, { controlPlaneEndpoint: `${cp.ip}:6443`, token, certificateKey }),
     );
     const cpKubelet = cp.startKubelet();
+    const abort = new AbortController();
+    const healthy = watchApiHealthy(cp, abort.signal);
     const init = await runTool(cp, o.cpTool, [
       "init",
       "--config",
@@ -281,6 +283,9 @@ export async function cluster(o: {
     ], {
       logTo: `${logs}/cp1-init.log`,
     });
+    abort.abort();
+    const healthyAt = await healthy;
+    if (healthyAt !== undefined) timings.initToApiHealthyMs = healthyAt - init.startedAt;
     runs.push(init);
     timings.initMs = init.ms;
     timings.initMaxRssKiB = init.maxRssKiB;
