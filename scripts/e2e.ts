@@ -7,7 +7,8 @@
  *
  * Builds dist/kubestrap.js once (from the committed HEAD; KUBESTRAP_E2E_SOURCE=tree for the
  * working tree, KUBESTRAP_E2E_BUNDLE=<file> to test a given bundle) and runs tests/e2e/ with it,
- * one test at a time (each scenario is a whole cluster). Logs of every tool run and kubelet go to
+ * one test at a time (each scenario is a whole cluster). The tests run only with KUBESTRAP_E2E=1
+ * (set here), so `deno task test` skips them. Logs of every tool run and kubelet go to
  * KUBESTRAP_E2E_LOGS (default /tmp/kubestrap-e2e-logs). See tests/e2e/README.md.
  */
 import * as path from "node:path";
@@ -25,7 +26,7 @@ try {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["test", "-A", "tests/e2e/", ...Deno.args],
     cwd: repo,
-    env: { KUBESTRAP_E2E_BUNDLE: bundle },
+    env: { KUBESTRAP_E2E: "1", KUBESTRAP_E2E_BUNDLE: bundle },
     stdin: "null",
   }).spawn();
   code = (await child.status).code;

@@ -76,17 +76,18 @@ export async function runTool(
   node: E2eNode,
   tool: ToolName,
   args: string[],
-  opts: { env?: Record<string, string>; logTo?: string } = {},
+  opts: { env?: Record<string, string>; logTo?: string; timeoutMs?: number } = {},
 ): Promise<ToolRun> {
   const argv = await toolArgv(tool, args);
   const rssFile = `${node.host.root}/.time-${crypto.randomUUID().slice(0, 8)}`;
   const w = node.host.wrap(["/usr/bin/time", "-f", "%M", "-o", rssFile, ...argv]);
   const startedAt = performance.now();
-  const r = await run(w[0], w.slice(1), {
-    allowFailure: true,
+  const timeoutMs = opts.timeoutMs ?? 360_000;
+  const child = new Deno.Command(w[0], {
+    args: w.slice(1),
     cwd: "/",
     env: {
-      // As installed from packages: kubelet, kubeadm, kubectl on PATH.
+      // As installed from packages: kubelet, kubeadm, kubectl on PATH
       // (the kubeadm package depends on cri-tools: crictl too).
       PATH: [
         testbed.binDir(testbed.kubernetesVersion),
@@ -96,7 +97,27 @@ export async function runTool(
       KUBESTRAP_PHASE_TIMING: "1",
       ...(opts.env ?? {}),
     },
-  });
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // Bounded: kill the tool (time(1)'s child too: the whole host is torn down afterwards).
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // gone
+    }
+  }, timeoutMs);
+  const out = await child.output().finally(() => clearTimeout(timer));
+  const dec = new TextDecoder();
+  const r = {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr) + (timedOut ? `\n(e2e: killed after ${timeoutMs} ms)\n` : ""),
+  };
   const ms = performance.now() - startedAt;
   let maxRssKiB = 0;
   try {
