@@ -4,6 +4,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { DerError, type Node, parse } from "../pki/der.ts";
 
 /** `sha256` */
 export const PIN_FORMAT_SHA256 = "sha256";
@@ -19,44 +20,27 @@ export function pemCertificates(pem: string): Uint8Array[] {
   return out;
 }
 
-/** Header length and content length of the DER element at `off`. */
-function tlv(der: Uint8Array, off: number): { tag: number; start: number; end: number } {
-  if (off + 2 > der.length) throw new Error("malformed certificate: truncated DER");
-  const tag = der[off];
-  let len = der[off + 1];
-  let hdr = 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4 || off + 2 + n > der.length) {
-      throw new Error("malformed certificate: bad DER length");
-    }
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + der[off + 2 + i];
-    hdr += n;
+/** The DER element at `off` (lib/pki/der.ts), its errors as "malformed certificate: ...". */
+function element(buf: Uint8Array, off: number): Node {
+  try {
+    return parse(buf, off);
+  } catch (e) {
+    if (e instanceof DerError) throw new Error(`malformed certificate: ${e.message}`);
+    throw e;
   }
-  const start = off + hdr;
-  if (start + len > der.length) throw new Error("malformed certificate: truncated DER");
-  return { tag, start, end: start + len };
 }
 
 /** The raw DER SubjectPublicKeyInfo of a DER certificate (Go's RawSubjectPublicKeyInfo). */
 export function subjectPublicKeyInfo(certDer: Uint8Array): Uint8Array {
-  const cert = tlv(certDer, 0);
-  const tbs = tlv(certDer, cert.start);
+  const cert = element(certDer, 0);
+  const tbs = element(certDer, cert.contentStart);
   if (cert.tag !== 0x30 || tbs.tag !== 0x30) throw new Error("malformed certificate");
-  let off = tbs.start;
-  let el = tlv(certDer, off);
-  if (el.tag === 0xa0) { // [0] version
-    off = el.end;
-    el = tlv(certDer, off);
-  }
+  let el = element(certDer, tbs.contentStart);
+  if (el.tag === 0xa0) el = element(certDer, el.end); // [0] version
   // serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo
-  for (let i = 0; i < 5; i++) {
-    off = el.end;
-    el = tlv(certDer, off);
-  }
+  for (let i = 0; i < 5; i++) el = element(certDer, el.end);
   if (el.tag !== 0x30) throw new Error("malformed certificate: no SubjectPublicKeyInfo");
-  return certDer.slice(off, el.end);
+  return certDer.slice(el.start, el.end);
 }
 
 /** `sha256:<hex>` of one DER certificate. */
