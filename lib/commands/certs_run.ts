@@ -15,7 +15,7 @@ import { Host } from "../host.ts";
 import { hostFacts } from "../hostfacts.ts";
 import type { LoadedInit } from "../config/load.ts";
 import { CURRENT_KUBERNETES_VERSION } from "../config/constants.ts";
-import { parseDuration as parseGoDuration } from "../config/duration.ts";
+import { parseDurationMs } from "../util/duration.ts";
 import { hostPkiFS, type PkiFS } from "../pki/fs.ts";
 import { loadCert, loadCertChain, loadKey, pathForKey } from "../pki/store.ts";
 import { type Certificate, verifyCertChain } from "../pki/x509.ts";
@@ -70,7 +70,7 @@ function errMsg(e: unknown): string {
 /** Milliseconds of a Go duration string (config values), or undefined. */
 function durationMs(s: string | undefined): number | undefined {
   if (!s) return undefined;
-  return Number(parseGoDuration(s) / 1_000_000n);
+  return parseDurationMs(s);
 }
 
 /**

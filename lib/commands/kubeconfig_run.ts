@@ -7,7 +7,7 @@ import { formatDuration, parseDuration } from "../cli.ts";
 import { hostPkiFS } from "../pki/fs.ts";
 import type { EncryptionAlgorithm } from "../pki/keys.ts";
 import { kubeconfigUser } from "../kubeconfig/files.ts";
-import { parseDuration as parseGoDuration } from "../config/duration.ts";
+import { parseDurationMs } from "../util/duration.ts";
 import { absPath, commandHost, klog, loadOrDefaultInitConfig } from "./certs_run.ts";
 
 /** kubeadmconstants.CertificateValidityPeriod (8760h) in ms. */
@@ -48,7 +48,7 @@ export async function runKubeconfigUser(ctx: CommandContext): Promise<void> {
       controlPlaneEndpoint: cluster.controlPlaneEndpoint || undefined,
       encryptionAlgorithm: (cluster.encryptionAlgorithm || "RSA-2048") as EncryptionAlgorithm,
       certificateValidityPeriod: cluster.certificateValidityPeriod
-        ? Number(parseGoDuration(cluster.certificateValidityPeriod) / 1_000_000n)
+        ? parseDurationMs(cluster.certificateValidityPeriod)
         : undefined,
     },
     hostPkiFS(host),

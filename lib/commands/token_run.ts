@@ -22,6 +22,7 @@ import {
 import { createNewTokens, deleteToken, listTokens } from "../tokens/api.ts";
 import { tokenJSON, tokenListText, tokenYAML } from "../tokens/output.ts";
 import { caCertHashes } from "../tokens/cahash.ts";
+import { parseDurationMs } from "../util/duration.ts";
 import { hostPortOfServer, joinCommandOneLine } from "../apiobjects/joincommand.ts";
 
 function exists(p: string): boolean {
@@ -73,23 +74,6 @@ function clientFor(ctx: CommandContext, path: string): KubeClient {
   return new KubeClient(cfg);
 }
 
-function durationMs(s: string): number {
-  // Go durations: sum of <number><unit>
-  const units: Record<string, number> = {
-    ns: 1e-6,
-    us: 1e-3,
-    "µs": 1e-3,
-    ms: 1,
-    s: 1000,
-    m: 60_000,
-    h: 3_600_000,
-  };
-  if (s === "0") return 0;
-  let total = 0;
-  for (const m of s.matchAll(/([0-9.]+)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * units[m[2]];
-  return total;
-}
-
 async function tokensToCreate(ctx: CommandContext): Promise<BootstrapToken[]> {
   const configPath = ctx.flags.config as string | undefined;
   const { changedFlags } = await import("../../phases/init/data.ts");
@@ -109,7 +93,7 @@ async function tokensToCreate(ctx: CommandContext): Promise<BootstrapToken[]> {
       const out: BootstrapToken = { token: parseToken(bt.token ?? "") };
       if (bt.description) out.description = bt.description;
       if (bt.expires) out.expires = new Date(bt.expires);
-      else if (bt.ttl !== undefined) out.ttlMs = durationMs(bt.ttl);
+      else if (bt.ttl !== undefined) out.ttlMs = parseDurationMs(bt.ttl);
       if (bt.usages) out.usages = [...bt.usages];
       if (bt.groups) out.groups = [...bt.groups];
       return out;
@@ -129,7 +113,7 @@ async function tokensToCreate(ctx: CommandContext): Promise<BootstrapToken[]> {
   }
   const bt: BootstrapToken = {
     token,
-    ttlMs: durationMs(String(ctx.flags.ttl ?? "24h0m0s")),
+    ttlMs: parseDurationMs(String(ctx.flags.ttl ?? "24h0m0s")),
     usages: (ctx.flags.usages as string[] | undefined) ?? ["signing", "authentication"],
     groups: (ctx.flags.groups as string[] | undefined) ??
       ["system:bootstrappers:kubeadm:default-node-token"],

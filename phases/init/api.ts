@@ -16,7 +16,7 @@ import { ensureAdminClusterRoleBinding } from "../../lib/apiobjects/bootstraptok
 import { controlPlaneEndpointURL } from "../../lib/apiobjects/network.ts";
 import { dryRunClient } from "../../lib/dryrun/client.ts";
 import { KubestrapError } from "../../lib/errors.ts";
-import { parseDuration } from "../../lib/config/duration.ts";
+import { parseDurationMs } from "../../lib/util/duration.ts";
 import type { Host } from "../../lib/host.ts";
 import type { InitData } from "./data.ts";
 
@@ -27,7 +27,7 @@ const SUPER_ADMIN_KUBECONFIG_PATH = "/etc/kubernetes/super-admin.conf";
 export function durationMs(s: string | undefined, fallbackMs: number): number {
   if (!s) return fallbackMs;
   try {
-    return Number(parseDuration(s) / 1_000_000n);
+    return parseDurationMs(s);
   } catch {
     return fallbackMs;
   }
