@@ -159,3 +159,54 @@ export function expectedImages(repo: string): string[] {
     `${repo}/etcd:${tagOf("etcd")}`,
   ];
 }
+
+/** Every inet address a traced process connected or sent to (strace -f output). */
+export function tracedAddresses(trace: string): string[] {
+  const out = new Set<string>();
+  for (const line of trace.split("\n")) {
+    if (!/\b(connect|sendto|sendmsg)\(/.test(line)) continue;
+    const v4 = /sin_addr=inet_addr\("([^"]+)"\)/.exec(line);
+    if (v4) out.add(v4[1]);
+    const v6 = /inet_pton\(AF_INET6, "([^"]+)"/.exec(line);
+    if (v6) out.add(v6[1]);
+  }
+  return [...out];
+}
+
+/**
+ * Loopback, the unspecified address, or one of `own` (addresses, or IPv4 CIDRs such as the
+ * node's pod subnet and the service range): local to a namespace host.
+ */
+export function isLocalAddress(addr: string, own: string[]): boolean {
+  if (addr.startsWith("::ffff:") && addr.includes(".")) addr = addr.slice(7);
+  return addr.startsWith("127.") || addr === "::1" || addr === "0.0.0.0" || addr === "::" ||
+    addr === "::ffff:127.0.0.1" || own.some((o) => o.includes("/") ? inCidr(addr, o) : o === addr);
+}
+
+/** Whether IPv4 `addr` is inside `cidr` ("10.96.0.0/12"). */
+export function inCidr(addr: string, cidr: string): boolean {
+  const [net, bits] = cidr.split("/");
+  const n = (a: string) => {
+    const p = a.split(".").map(Number);
+    if (p.length !== 4 || p.some((x) => !(x >= 0 && x <= 255))) return undefined;
+    return ((p[0] << 24) >>> 0) + (p[1] << 16) + (p[2] << 8) + p[3];
+  };
+  const a = n(addr), b = n(net);
+  if (a === undefined || b === undefined) return false;
+  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
+  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
+}
+
+/**
+ * Every unix socket a traced process connected to (strace -f output), failed attempts left out:
+ * a namespace host shares the machine's filesystem, so a unix socket could lead outside.
+ */
+export function tracedUnixSockets(trace: string): string[] {
+  const out = new Set<string>();
+  for (const line of trace.split("\n")) {
+    if (!/\b(connect|sendto|sendmsg)\(/.test(line) || /= -1 /.test(line)) continue;
+    const m = /sa_family=AF_UNIX, sun_path=(@?"[^"]*")/.exec(line);
+    if (m) out.add(m[1].replace(/"/g, ""));
+  }
+  return [...out];
+}

@@ -16,27 +16,17 @@ import {
   tempDir,
   testbedReady,
 } from "../harness/mod.ts";
-import { expectedImages, initConfig, ks, pushImages, startRegistry } from "./helpers.ts";
+import {
+  expectedImages,
+  initConfig,
+  isLocalAddress,
+  ks,
+  pushImages,
+  startRegistry,
+  tracedAddresses,
+} from "./helpers.ts";
 
 const ready = testbedReady && isRoot;
-
-/** Every inet address a traced process connected or sent to (strace -f output). */
-export function tracedAddresses(trace: string): string[] {
-  const out = new Set<string>();
-  for (const line of trace.split("\n")) {
-    if (!/\b(connect|sendto|sendmsg)\(/.test(line)) continue;
-    const v4 = /sin_addr=inet_addr\("([^"]+)"\)/.exec(line);
-    if (v4) out.add(v4[1]);
-    const v6 = /inet_pton\(AF_INET6, "([^"]+)"/.exec(line);
-    if (v6) out.add(v6[1]);
-  }
-  return [...out];
-}
-
-function local(addr: string, own: string[]): boolean {
-  return addr.startsWith("127.") || addr === "::1" || addr === "0.0.0.0" || addr === "::" ||
-    addr === "::ffff:127.0.0.1" || own.includes(addr);
-}
 
 Deno.test({
   name: `airgap: offline path in a namespace with no route out, connections traced${
@@ -124,7 +114,7 @@ Deno.test({
       // The tracer followed kubestrap's children: crictl/ctr dialled containerd's socket.
       if (name !== "verify") assert(trace.includes(`sun_path="${ctd.socket}"`), name);
       const addrs = tracedAddresses(trace);
-      const outside = addrs.filter((a) => !local(a, [host.ip]));
+      const outside = addrs.filter((a) => !isLocalAddress(a, [host.ip]));
       assertEquals(outside, [], `${name} reached outside the namespace: ${outside.join(", ")}`);
       if (name === "pull") {
         assertEquals(

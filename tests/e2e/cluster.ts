@@ -49,6 +49,10 @@ export interface NodeOptions {
   network: string;
   /** This node's pod subnet (bridge CNI + host-local), e.g. "10.211.1.0/24". */
   podCidr: string;
+  /** Import the test bed's images into containerd (default true; false: an air-gapped node). */
+  importImages?: boolean;
+  /** containerd's sandbox_image (default: the test bed's pause image). */
+  sandboxImage?: string;
 }
 
 export interface Kubelet {
@@ -185,10 +189,10 @@ export async function createNode(name: string, opts: NodeOptions): Promise<E2eNo
     ctrd = await startContainerd({
       root: `${host.root}/containerd`,
       cniConfDir: host.path("/etc/cni/net.d"),
-      sandboxImage: testbed.pauseImage,
+      sandboxImage: opts.sandboxImage ?? testbed.pauseImage,
       wrap: host.wrap,
     });
-    await ctrd.importImages();
+    if (opts.importImages !== false) await ctrd.importImages();
     const c = ctrd;
     const node: E2eNode = {
       name,
@@ -290,6 +294,8 @@ export function initConfig(node: E2eNode, o: {
   token?: string;
   certificateKey?: string;
   kubernetesVersion?: string;
+  /** ClusterConfiguration.imageRepository (default: kubeadm's, registry.k8s.io). */
+  imageRepository?: string;
 }): string {
   const docs: unknown[] = [
     {
@@ -314,6 +320,7 @@ export function initConfig(node: E2eNode, o: {
       kind: "ClusterConfiguration",
       kubernetesVersion: o.kubernetesVersion ?? testbed.kubernetesVersion,
       ...(o.controlPlaneEndpoint ? { controlPlaneEndpoint: o.controlPlaneEndpoint } : {}),
+      ...(o.imageRepository ? { imageRepository: o.imageRepository } : {}),
       networking: { serviceSubnet: SERVICE_CIDR, dnsDomain: "cluster.local" },
     },
     {

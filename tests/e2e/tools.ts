@@ -76,9 +76,15 @@ export async function runTool(
   node: E2eNode,
   tool: ToolName,
   args: string[],
-  opts: { env?: Record<string, string>; logTo?: string; timeoutMs?: number } = {},
+  opts: {
+    env?: Record<string, string>;
+    logTo?: string;
+    timeoutMs?: number;
+    /** Put before the tool's argv (inside the host, under time(1)), e.g. strace. */
+    prefix?: string[];
+  } = {},
 ): Promise<ToolRun> {
-  const argv = await toolArgv(tool, args);
+  const argv = [...(opts.prefix ?? []), ...await toolArgv(tool, args)];
   const rssFile = `${node.host.root}/.time-${crypto.randomUUID().slice(0, 8)}`;
   const w = node.host.wrap(["/usr/bin/time", "-f", "%M", "-o", rssFile, ...argv]);
   const startedAt = performance.now();
