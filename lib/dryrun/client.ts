@@ -66,6 +66,24 @@ function parsePath(url: string): Target & { query: URLSearchParams } {
   return { group, version, resource, namespace, name, key, query: u.searchParams };
 }
 
+/**
+ * A Secret's values replaced by `<redacted N bytes>` (kubeadm prints them; kubestrap never puts
+ * token secrets or encrypted certificates in its output). Other objects pass unchanged.
+ */
+export function redactSecret(obj: unknown): unknown {
+  const o = obj as { kind?: string; data?: Record<string, string>; stringData?: unknown };
+  if (!o || typeof o !== "object" || o.kind !== "Secret") return obj;
+  const red = (m: Record<string, unknown> | undefined) =>
+    m && Object.fromEntries(
+      Object.entries(m).map(([k, v]) => [k, `<redacted ${String(v ?? "").length} bytes>`]),
+    );
+  return {
+    ...o,
+    ...(o.data ? { data: red(o.data) } : {}),
+    ...(o.stringData ? { stringData: red(o.stringData as Record<string, unknown>) } : {}),
+  };
+}
+
 /** kubeadmutil.MarshalToYaml stand-in: the JSON object as YAML with sorted keys. */
 export function objectYAML(obj: unknown): string {
   return stringify(obj, {
@@ -176,7 +194,7 @@ export class DryRunTransport implements Transport {
 
   private logObject(obj: unknown): void {
     this.line("[dryrun] Attached object:");
-    this.line(objectYAML(obj));
+    this.line(objectYAML(redactSecret(obj)));
   }
 
   private logAction(verb: DryRunAction["verb"], t: Target, object?: KubeObject): void {
