@@ -18,6 +18,12 @@ export interface Phase<D> {
   runAllSiblings?: boolean;
   run?: (data: D) => Promise<void> | void;
   runIf?: (data: D) => Promise<boolean> | boolean;
+  /**
+   * Starts, before any phase runs, work this phase will need (key generation): called once for
+   * every phase selected to run, in order. Best effort: errors are ignored, and the phase's own
+   * run reports any real problem.
+   */
+  prefetch?: (data: D) => Promise<void> | void;
   /** Names of the workflow command's flags this phase's subcommand accepts. */
   inheritFlags?: string[];
   localFlags?: FlagSpec[];
@@ -137,6 +143,15 @@ export class Workflow<D> {
       visited.add(r.phase.name);
     }
     if (missed.length) throw new WorkflowError(`unresolved dependencies:${missed.join("")}`);
+
+    for (const r of runners) {
+      if (!flags.get(r.generatedName) || !r.phase.prefetch) continue;
+      try {
+        await r.phase.prefetch(data);
+      } catch {
+        // Only an optimisation: the phase's run reports the problem.
+      }
+    }
 
     for (const r of runners) {
       if (!flags.get(r.generatedName)) continue;

@@ -32,9 +32,9 @@ export type PublicKey = nodeCrypto.KeyObject;
 const keyPool = new Map<EncryptionAlgorithm, Promise<PrivateKey>[]>();
 
 /**
- * Starts generating `n` keys of `alg` in the background (RSA generation runs on the thread
- * pool, so they are made in parallel); later generatePrivateKey calls take them first. The
- * init workflow primes the pool before its certificate sub-phases run one after another.
+ * Starts generating `n` keys of `alg` in the background; later generatePrivateKey calls take
+ * them first, oldest first. The init workflow primes the pool for every certificate and
+ * kubeconfig file its selected phases will write, before the first phase runs.
  */
 export function primeKeyPool(alg: EncryptionAlgorithm, n: number): void {
   const pending = keyPool.get(alg) ?? [];
@@ -54,7 +54,33 @@ export function generatePrivateKey(
   return pooled ?? newPrivateKey(alg);
 }
 
+/**
+ * At most one key generation per CPU at a time: RSA generation runs on the runtime's thread
+ * pool, and with more at once every key would finish only at the end of the batch. With one
+ * per CPU they finish in the order asked for, so the first certificates are signed and written
+ * while later keys are still being made.
+ */
+const maxConcurrent = Math.max(1, navigator.hardwareConcurrency || 1);
+let running = 0;
+const queue: (() => void)[] = [];
+
+async function withSlot<T>(f: () => Promise<T>): Promise<T> {
+  if (running >= maxConcurrent) await new Promise<void>((r) => queue.push(r));
+  else running++;
+  try {
+    return await f();
+  } finally {
+    const next = queue.shift();
+    if (next) next(); // hands the slot over
+    else running--;
+  }
+}
+
 function newPrivateKey(alg: EncryptionAlgorithm): Promise<PrivateKey> {
+  return withSlot(() => generateNow(alg));
+}
+
+function generateNow(alg: EncryptionAlgorithm): Promise<PrivateKey> {
   return new Promise((resolve, reject) => {
     const done = (err: Error | null, _pub: nodeCrypto.KeyObject, priv: nodeCrypto.KeyObject) =>
       err ? reject(err) : resolve(priv);
@@ -84,7 +110,7 @@ function newPrivateKey(alg: EncryptionAlgorithm): Promise<PrivateKey> {
   });
 }
 
-/** Generates `n` keys concurrently (RSA generation runs on the thread pool). */
+/** Generates `n` keys concurrently (one per CPU at a time). */
 export function generatePrivateKeys(alg: EncryptionAlgorithm, n: number): Promise<PrivateKey[]> {
   return Promise.all(Array.from({ length: n }, () => generatePrivateKey(alg)));
 }

@@ -118,6 +118,7 @@ function certSubPhase(c: CertEntry): Phase<InitData> {
     short: `Generate the ${c.longName}`,
     long: certLong(c),
     run: (data) => c.caName === "" ? runCA(data, c) : runCert(data, c),
+    prefetch: (data) => prefetchKey(data, c.baseName),
     inheritFlags: certPhaseFlags(c.name),
   };
 }
@@ -144,6 +145,7 @@ export const certsPhase: Phase<InitData> = {
         If both files already exist, kubeadm skips the generation step and existing files will be used.
       `),
       run: runSA,
+      prefetch: (data) => prefetchKey(data, "sa"),
       inheritFlags: certPhaseFlags("sa"),
     },
   ],
@@ -151,21 +153,22 @@ export const certsPhase: Phase<InitData> = {
 };
 
 /** The `certs` parent: reports the certificate directory. */
-async function runCerts(data: InitData): Promise<void> {
+function runCerts(data: InitData): Promise<void> {
   data.out(`[certs] Using certificateDir folder "${data.certificatesDir}"`);
-  // The sub-phases run one after another; start every missing key now so that they are
-  // generated in parallel (kubeadm generates them one by one).
+  return Promise.resolve();
+}
+
+/**
+ * Starts generating the key of `baseName` when its file is missing, so that every key the
+ * selected phases need is made in parallel before they run one after another (kubeadm makes
+ * them one by one). With an external CA nothing is generated here.
+ */
+async function prefetchKey(data: InitData, baseName: string): Promise<void> {
   if (data.externalCA) return;
-  const { certList } = await import("../../lib/pki/certlist.ts");
   const { pathForKey } = await import("../../lib/pki/store.ts");
+  if (await data.fs.exists(pathForKey(data.certificatesDir, baseName))) return;
   const { primeKeyPool } = await import("../../lib/pki/keys.ts");
-  const inputs = data.pkiInputs();
-  let missing = 0;
-  for (const c of certList(inputs.externalEtcd ?? false)) {
-    if (!await data.fs.exists(pathForKey(data.certificatesDir, c.baseName))) missing++;
-  }
-  if (!await data.fs.exists(pathForKey(data.certificatesDir, "sa"))) missing++;
-  if (missing > 0) primeKeyPool(inputs.encryptionAlgorithm ?? "RSA-2048", missing);
+  primeKeyPool(data.pkiInputs().encryptionAlgorithm ?? "RSA-2048", 1);
 }
 
 /** Runs one sub-phase of lib/pki's certs phase and prints kubeadm's lines. */

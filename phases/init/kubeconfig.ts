@@ -1,3 +1,4 @@
+import * as path from "@std/path";
 import { longDesc } from "../../lib/cli.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
@@ -28,6 +29,7 @@ function filePhase(
     short,
     long: long.replace("%s", fileName),
     run: (data) => runKubeConfigFile(data, fileName),
+    prefetch: (data) => prefetchKey(data, fileName),
     inheritFlags: kubeconfigPhaseFlags(fileName),
   };
 }
@@ -86,6 +88,17 @@ export const kubeconfigPhase: Phase<InitData> = {
 function runKubeConfig(data: InitData): Promise<void> {
   data.out(`[kubeconfig] Using kubeconfig folder "${data.kubeconfigDir}"`);
   return Promise.resolve();
+}
+
+/**
+ * Starts generating the client key of `fileName` when the file is missing (see the certs
+ * phase's prefetchKey): the five keys are then made in parallel with the certificates' keys.
+ */
+async function prefetchKey(data: InitData, fileName: string): Promise<void> {
+  if (data.externalCA) return;
+  if (await data.fs.exists(path.join(data.kubeconfigDir, fileName))) return;
+  const { primeKeyPool } = await import("../../lib/pki/keys.ts");
+  primeKeyPool(data.kubeconfigInputs().encryptionAlgorithm ?? "RSA-2048", 1);
 }
 
 /** Writes one kubeconfig file (admin.conf, super-admin.conf, kubelet.conf, ...). */

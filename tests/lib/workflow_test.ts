@@ -149,3 +149,33 @@ Deno.test("timings are recorded for the phases that ran, and reported per phase"
     "[timing] certs/ca 12ms\n[timing] sa       3ms\n[timing] total    20ms\n",
   );
 });
+
+Deno.test("prefetch runs for every selected phase before the first run; its errors are ignored", async () => {
+  const phase = (name: string, fail = false): Phase<{ log: string[] }> => ({
+    name,
+    short: name,
+    run: (d) => void d.log.push(`run ${name}`),
+    prefetch: (d) => {
+      d.log.push(`prefetch ${name}`);
+      if (fail) throw new Error("no config yet");
+    },
+  });
+  const phases = (): Phase<{ log: string[] }>[] => [
+    phase("preflight"),
+    { name: "certs", short: "c", phases: [phase("ca", true), phase("apiserver")] },
+    phase("kubeconfig"),
+  ];
+  const all = { log: [] as string[] };
+  await new Workflow(phases()).run(all, { skipPhases: ["certs/apiserver"] });
+  assertEquals(all.log, [
+    "prefetch preflight",
+    "prefetch ca",
+    "prefetch kubeconfig",
+    "run preflight",
+    "run ca",
+    "run kubeconfig",
+  ]);
+  const one = { log: [] as string[] };
+  await new Workflow(phases()).run(one, { filterPhases: ["certs/apiserver"] });
+  assertEquals(one.log, ["prefetch apiserver", "run apiserver"]);
+});
