@@ -10,6 +10,7 @@
  * the test bed. Prints each tool's median and the kubestrap/kubeadm ratio.
  */
 import * as path from "node:path";
+import { RUNTIME_V8_ARG } from "./runtime_flags.ts";
 
 const repo = path.resolve(import.meta.dirname!, "..");
 const cache = Deno.env.get("KUBESTRAP_CACHE") ??
@@ -46,6 +47,7 @@ async function benchCerts(rounds: number): Promise<void> {
     ) => [Deno.execPath(), [
       "run",
       "-A",
+      RUNTIME_V8_ARG,
       bundle,
       "init",
       "phase",

@@ -16,6 +16,7 @@
  * 3. Writes a sha256 checksum beside every output (<file>.sha256, sha256sum format).
  */
 import * as path from "node:path";
+import { RUNTIME_V8_ARG } from "./runtime_flags.ts";
 
 const root = path.resolve(import.meta.dirname!, "..");
 const TARGETS: Record<string, { triple: string; suffix: string; npm: string }> = {
@@ -182,6 +183,7 @@ export async function compile(bundlePath: string, outDir: string, arch: string):
     "compile",
     "-A",
     "--no-config",
+    RUNTIME_V8_ARG,
     "--target",
     triple,
     "-o",
@@ -240,7 +242,7 @@ if [ ! -x "$d/deno" ] || [ ! -f "$d/kubestrap.js" ]; then
   tail -c +${offset} "$0" | tar xzf - -C "$t"
   rm -rf "$d" && mv "$t" "$d"
 fi
-DENO_NO_UPDATE_CHECK=1 exec "$d/deno" run -A --no-config --cached-only "$d/kubestrap.js" "$@"
+DENO_NO_UPDATE_CHECK=1 exec "$d/deno" run -A --no-config --cached-only ${RUNTIME_V8_ARG} "$d/kubestrap.js" "$@"
 exit 1
 `;
     // The offset field has a fixed width so that the header length does not depend on it.

@@ -5,6 +5,7 @@
  */
 
 import * as path from "node:path";
+import { RUNTIME_V8_ARG } from "../../scripts/runtime_flags.ts";
 import { run, testbed } from "../harness/mod.ts";
 import type { E2eNode } from "./cluster.ts";
 
@@ -68,7 +69,7 @@ export function kubestrapBundle(): Promise<string> {
 /** The tool's argv. */
 export async function toolArgv(tool: ToolName, args: string[]): Promise<string[]> {
   if (tool === "kubeadm") return [testbed.path("kubeadm"), ...args];
-  return [Deno.execPath(), "run", "-A", await kubestrapBundle(), ...args];
+  return [Deno.execPath(), "run", "-A", RUNTIME_V8_ARG, await kubestrapBundle(), ...args];
 }
 
 /** Run a tool inside the node's host (cwd /), timed, with its peak RSS. */

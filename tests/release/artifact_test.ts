@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
 import * as path from "node:path";
+import { RUNTIME_V8_ARG } from "../../scripts/runtime_flags.ts";
 
 const repo = path.resolve(import.meta.dirname!, "../..");
 const deno = Deno.execPath();
@@ -139,6 +140,11 @@ Deno.test({
       );
       const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
       assertEquals(sum, `${hex}  kubestrap-linux-${suffix}.run\n`);
+      // The launcher runs the bundle with the release's V8 flags.
+      const launcher = new TextDecoder().decode(
+        (await Deno.readFile(`${box}/kubestrap`)).subarray(0, 1024),
+      );
+      assertStringIncludes(launcher, ` ${RUNTIME_V8_ARG} "$d/kubestrap.js" "$@"`);
       const env = { PATH: "/usr/bin:/bin", HOME: box };
       for (let i = 0; i < 2; i++) { // first run unpacks, second reuses
         const r = await sh("unshare", ["-n", `${box}/kubestrap`, "version", "-o", "short"], {
