@@ -58,7 +58,7 @@ function firstLine(s: string): string {
 /** A CRI client over `crictl` (falls back to a socket dial when crictl is missing). */
 export class CrictlRuntime implements CriRuntime {
   private crictl: string | undefined | null = null;
-  private info: Record<string, unknown> | undefined;
+  private info: Promise<Record<string, unknown>> | undefined;
   runtimeConfigError?: string;
 
   constructor(readonly host: Host, readonly endpoint: string, readonly timeoutMs = 2000) {}
@@ -112,11 +112,15 @@ export class CrictlRuntime implements CriRuntime {
     if (r.code !== 0) throw wrap(firstLine(r.stderr || r.stdout) || `exit status ${r.code}`);
   }
 
-  private async loadInfo(): Promise<Record<string, unknown>> {
-    if (this.info) return this.info;
-    const r = await this.crictlRun(["info", "-o", "json"]);
-    if (r.code !== 0) throw new Error(firstLine(r.stderr || r.stdout) || `exit status ${r.code}`);
-    this.info = JSON.parse(r.stdout) as Record<string, unknown>;
+  /** `crictl info`, run once even when several checks ask at the same time. */
+  private loadInfo(): Promise<Record<string, unknown>> {
+    this.info ??= (async () => {
+      const r = await this.crictlRun(["info", "-o", "json"]);
+      if (r.code !== 0) {
+        throw new Error(firstLine(r.stderr || r.stdout) || `exit status ${r.code}`);
+      }
+      return JSON.parse(r.stdout) as Record<string, unknown>;
+    })();
     return this.info;
   }
 

@@ -10,7 +10,14 @@ import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
 import { goQuote } from "./gofmt.ts";
 import { CrictlRuntime } from "./cri.ts";
-import type { CheckContext, Checker, CheckReport, OutputLine, Severity } from "./types.ts";
+import type {
+  CheckContext,
+  Checker,
+  CheckReport,
+  CheckResult,
+  OutputLine,
+  Severity,
+} from "./types.ts";
 
 export const FATAL_HEADER = "[preflight] Some fatal errors occurred:";
 export const FATAL_FOOTER =
@@ -68,6 +75,31 @@ export interface RunResult {
 }
 
 /** RunChecks: runs every check (never stops early), renders kubeadm's lines. */
+/** Checks run at once (most wait on a subprocess or a socket). */
+const CHECK_CONCURRENCY = 8;
+
+/**
+ * Runs every check, several at a time (kubeadm runs them one by one; they are independent),
+ * and returns their results in the checks' order, so that output and errors read the same.
+ */
+async function allChecks(checks: Checker[], ctx: CheckContext): Promise<CheckResult[]> {
+  const results: CheckResult[] = new Array(checks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < checks.length) {
+      const i = next++;
+      try {
+        results[i] = await checks[i].check(ctx);
+      } catch (e) {
+        // A check that crashes is reported as its error, like a Go check returning err.
+        results[i] = { warnings: [], errors: [(e as Error).message ?? String(e)] };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, checks.length) }, worker));
+  return results;
+}
+
 export async function runChecks(
   checks: Checker[],
   ignore: ReadonlySet<string>,
@@ -77,14 +109,9 @@ export async function runChecks(
   const output: OutputLine[] = [];
   const errLines: string[] = [];
   const reports: CheckReport[] = [];
-  for (const c of checks) {
-    let res;
-    try {
-      res = await c.check(ctx);
-    } catch (e) {
-      // A check that crashes is reported as its error, like a Go check returning err.
-      res = { warnings: [], errors: [(e as Error).message ?? String(e)] };
-    }
+  const results = await allChecks(checks, ctx);
+  for (const [i, c] of checks.entries()) {
+    const res = results[i];
     for (const l of res.logs ?? []) output.push({ stream: "stderr", text: l });
     if (res.stdout !== undefined) {
       for (const l of res.stdout.split("\n")) output.push({ stream: "stdout", text: l });
