@@ -73,7 +73,12 @@ export class EtcdClient implements Disposable {
     return this.callOn<T>(this.endpoints, path, body);
   }
 
-  private async callOn<T>(endpoints: string[], path: string, body: unknown): Promise<T> {
+  private async callOn<T>(
+    endpoints: string[],
+    path: string,
+    body: unknown,
+    timeoutMs = this.opts.callTimeoutMs,
+  ): Promise<T> {
     let last: unknown;
     for (const ep of endpoints) {
       try {
@@ -84,7 +89,7 @@ export class EtcdClient implements Disposable {
             body: JSON.stringify(body),
             headers: { "Content-Type": "application/json" },
             client: this.http,
-            signal: AbortSignal.timeout(this.opts.callTimeoutMs),
+            signal: AbortSignal.timeout(timeoutMs),
           } as RequestInit & { client: Deno.HttpClient },
         );
         const text = await res.text();
@@ -196,8 +201,14 @@ export class EtcdClient implements Disposable {
   }
 
   /** Status of one endpoint (maintenance/status). */
-  async status(endpoint: string): Promise<Record<string, unknown>> {
-    return await this.callOn([endpoint.replace(/\/+$/, "")], "/v3/maintenance/status", {});
+  /** Maintenance Status of one endpoint; `timeoutMs` bounds the call (default: callTimeoutMs). */
+  async status(endpoint: string, timeoutMs?: number): Promise<Record<string, unknown>> {
+    return await this.callOn(
+      [endpoint.replace(/\/+$/, "")],
+      "/v3/maintenance/status",
+      {},
+      timeoutMs,
+    );
   }
 }
 

@@ -46,7 +46,7 @@ async function runWaitControlPlane(data: JoinData): Promise<void> {
         return undefined;
       }
       last = r.error ?? "";
-      await new Promise((res) => setTimeout(res, 1000));
+      await new Promise((res) => setTimeout(res, POLL_MS));
     }
     data.out(
       `[control-plane-check] ${c.name} is not healthy after ${goDuration(Date.now() - start)}`,
@@ -69,3 +69,6 @@ async function runWaitControlPlane(data: JoinData): Promise<void> {
     );
   }
 }
+
+/** Health probes every 200 ms (kubeadm: 500 ms), as init's wait-control-plane. */
+const POLL_MS = 200;
