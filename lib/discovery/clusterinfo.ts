@@ -11,6 +11,13 @@ export const JWS_PREFIX = "jws-kubeconfig-";
 export const CLUSTER_INFO_PATH = "/api/v1/namespaces/kube-public/configmaps/cluster-info";
 /** constants.DiscoveryRetryInterval */
 export const DISCOVERY_RETRY_INTERVAL_MS = 5_000;
+/**
+ * How often token discovery asks for cluster-info while it waits for the JWS signature
+ * (kubeadm: every DiscoveryRetryInterval, 5 s). The bootstrap signer signs within a moment of
+ * a token's creation, so a join started right after init waits about half a second instead of
+ * 5 or 10. Progress lines are still printed at kubeadm's 5 s cadence.
+ */
+export const DISCOVERY_POLL_MS = 500;
 
 export interface ConfigMapData {
   data: Record<string, string>;

@@ -18,6 +18,7 @@ import { parseToken } from "../tokens/token.ts";
 import {
   CLUSTER_INFO,
   type ConfigMapData,
+  DISCOVERY_POLL_MS,
   DISCOVERY_RETRY_INTERVAL_MS,
   type FetchPolicy,
   getClusterInfo,
@@ -70,13 +71,19 @@ async function pollClusterInfo(
   policy: FetchPolicy,
   opts: DiscoveryOptions,
 ): Promise<ConfigMapData> {
-  const interval = Math.min(opts.intervalMs ?? DISCOVERY_RETRY_INTERVAL_MS, opts.timeoutMs);
+  const interval = Math.min(opts.intervalMs ?? DISCOVERY_POLL_MS, opts.timeoutMs);
   let cm: ConfigMapData | undefined;
   let lastError: Error | undefined;
+  // kubeadm logs each attempt, 5 s apart: the same lines at the same cadence.
+  let loggedAt = -Infinity;
   const ok = await poll(interval, opts.timeoutMs, async () => {
-    opts.log?.(
-      `[discovery] Waiting for the cluster-info ConfigMap to receive a JWS signature for token ID "${tokenID}"`,
-    );
+    const log = Date.now() - loggedAt >= Math.max(interval, DISCOVERY_RETRY_INTERVAL_MS);
+    if (log) {
+      loggedAt = Date.now();
+      opts.log?.(
+        `[discovery] Waiting for the cluster-info ConfigMap to receive a JWS signature for token ID "${tokenID}"`,
+      );
+    }
     try {
       cm = await getClusterInfo(server, {
         ...policy,
@@ -86,14 +93,14 @@ async function pollClusterInfo(
       lastError = new DiscoveryError(`failed to request the cluster-info ConfigMap: ${msg(e)}`, {
         cause: e,
       });
-      opts.log?.(`[discovery] Retrying due to error: ${lastError.message}`);
+      if (log) opts.log?.(`[discovery] Retrying due to error: ${lastError.message}`);
       return false;
     }
     if (!(JWS_PREFIX + tokenID in cm.data)) {
       lastError = new DiscoveryError(
         `could not find a JWS signature in the cluster-info ConfigMap for token ID "${tokenID}"`,
       );
-      opts.log?.(`[discovery] Retrying due to error: ${lastError.message}`);
+      if (log) opts.log?.(`[discovery] Retrying due to error: ${lastError.message}`);
       return false;
     }
     return true;

@@ -258,3 +258,32 @@ Deno.test({
   name: "discovery: cleanup",
   fn: async () => await pki.remove(),
 });
+
+Deno.test("discovery: waiting for the JWS signature asks every 500 ms but logs at kubeadm's 5 s cadence", async () => {
+  let endpoint = "";
+  // Unsigned on the first two requests, as before the bootstrap signer has run.
+  await using srv = await startFakeAPIServer({
+    cert: pki.serverCert,
+    key: pki.serverKey,
+    clusterInfo: (n) => {
+      const ci = signedClusterInfo(endpoint, pki.caPem);
+      return n < 2 ? { kubeconfig: ci.kubeconfig } : ci;
+    },
+  });
+  endpoint = srv.endpoint;
+  const logs: string[] = [];
+  const cfg = await discoveryFor(joinCfg(endpoint, [pki.caHash]), {
+    timeoutMs: 4_000, // no intervalMs: the default poll
+    log: (s: string) => logs.push(s),
+  });
+  assertEquals(cfg.users["tls-bootstrap-token-user"].token, TOKEN);
+  // Three insecure fetches (two unsigned) within 4 s, then the pinned one.
+  assertEquals(srv.requests.length, 4);
+  const waiting = logs.filter((l) => l.startsWith("[discovery] Waiting for the cluster-info"));
+  const retrying = logs.filter((l) => l.startsWith("[discovery] Retrying due to error"));
+  // One line for the insecure wait (the later attempts fall inside its 5 s), one for the pinned.
+  assertEquals(waiting.length, 2);
+  assertEquals(retrying, [
+    `[discovery] Retrying due to error: could not find a JWS signature in the cluster-info ConfigMap for token ID "${TOKEN_ID}"`,
+  ]);
+});
