@@ -46,6 +46,11 @@ export function memberIDHex(id: string): string {
 
 export class EtcdClient implements Disposable {
   endpoints: string[];
+  /**
+   * Client URLs of members added as learners by this client: a learner cannot answer member
+   * calls (they would wait for its timeout), so member list and promote skip them.
+   */
+  private readonly learnerEndpoints = new Set<string>();
   private readonly http: Deno.HttpClient;
   private opts: Required<EtcdClientOptions>;
 
@@ -131,7 +136,8 @@ export class EtcdClient implements Disposable {
 
   async memberList(): Promise<EtcdMember[]> {
     return await this.retry("etcd member list failed", async () => {
-      const r = await this.call<{ members?: Record<string, unknown>[] }>(
+      const r = await this.callOn<{ members?: Record<string, unknown>[] }>(
+        this.voterEndpoints(),
         "/v3/cluster/member/list",
         { linearizable: true },
       );
@@ -149,7 +155,10 @@ export class EtcdClient implements Disposable {
     // kubeadm's addMember: the new member's client URL joins the endpoints, so that the wait
     // for the cluster to be available after the promotion also checks the new member.
     const clientURL = `https://${new URL(peerURL).hostname}:2379`;
-    if (!this.endpoints.includes(clientURL)) this.endpoints.push(clientURL);
+    if (!this.endpoints.includes(clientURL)) {
+      this.endpoints.push(clientURL);
+      this.learnerEndpoints.add(clientURL);
+    }
     return members;
   }
 
@@ -176,12 +185,23 @@ export class EtcdClient implements Disposable {
     return (await this.memberList()).find((m) => m.peerURLs.includes(peerURL));
   }
 
-  /** MemberPromote, retried until the learner has caught up. */
+  /** The endpoints of voting members (the ones this client did not add as learners). */
+  private voterEndpoints(): string[] {
+    const v = this.endpoints.filter((e) => !this.learnerEndpoints.has(e));
+    return v.length ? v : this.endpoints;
+  }
+
+  /**
+   * kubeadm's MemberPromote: waits until the learner has started (it has published its name),
+   * then promotes it, retried until it has caught up with the leader. Asks the voting members
+   * only.
+   */
   async promoteLearner(id: string): Promise<void> {
     await this.retry("failed to promote learner member", async () => {
       const m = (await this.memberList()).find((x) => x.ID === id);
       if (m && !m.isLearner) return;
-      await this.call("/v3/cluster/member/promote", { ID: id });
+      if (m && !m.name) throw new EtcdError(`member ${memberIDHex(id)} is not started yet`, 503);
+      await this.callOn(this.voterEndpoints(), "/v3/cluster/member/promote", { ID: id });
     });
   }
 
