@@ -81,9 +81,7 @@ export async function createOrUpdate(
       await client.update(res, obj, { retry: false });
     }
     return true;
-    // The Node appears when the kubelet registers, moments after its TLS bootstrap: look every
-    // 200 ms (kubeadm: 500 ms) so that the phase ends soon after.
-  }, { intervalMs: 200, ...opts });
+  }, opts);
 }
 
 /**
@@ -215,5 +213,7 @@ export async function patchNode(
       retry: false,
     });
     return true;
-  }, opts);
+    // The Node appears when the kubelet registers, moments after its TLS bootstrap: look every
+    // 200 ms (kubeadm: 500 ms) so that the phase ends soon after.
+  }, { intervalMs: 200, ...opts });
 }
