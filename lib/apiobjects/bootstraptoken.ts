@@ -7,7 +7,6 @@ import type { KubeClient, KubeObject } from "../kube/client.ts";
 import { isAlreadyExists, isForbidden } from "../kube/errors.ts";
 import { createOrUpdate, type PollOptions, pollUntil } from "../kube/idempotency.ts";
 import { updateOrCreateTokens } from "../tokens/api.ts";
-import { computeDetachedSignature, JWS_SIGNATURE_KEY_PREFIX } from "../tokens/jws.ts";
 import { goYAMLScalar } from "../tokens/output.ts";
 import { type BootstrapToken, tokenString } from "../tokens/token.ts";
 import {
@@ -134,35 +133,6 @@ export function clusterInfoConfigMap(kubeconfig: string): ConfigMapObject {
   };
 }
 
-/**
- * Beyond kubeadm: the `jws-kubeconfig-<token-id>` entries the bootstrap signer controller adds
- * to cluster-info for every valid token with the `signing` usage, computed the same way
- * (cluster-bootstrap's ComputeDetachedSignature over the same kubeconfig). kubeadm leaves
- * cluster-info unsigned until kube-controller-manager has started and synced, several seconds
- * after init on a new cluster, and a join started in that window waits for it. The controller
- * finds these very values and keeps them, and removes them when their tokens expire or are
- * deleted. A JWS reveals no more of its token than the controller's does.
- */
-export function clusterInfoSignatures(
-  kubeconfig: string,
-  tokens: BootstrapToken[],
-  now: Date = new Date(),
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const t of tokens) {
-    if (!t.token.id || !t.token.secret) continue;
-    // The Secret carries usage-bootstrap-signing only for a listed "signing" usage.
-    if (!(t.usages ?? []).includes("signing")) continue;
-    if (t.expires && t.expires.getTime() <= now.getTime()) continue;
-    out[JWS_SIGNATURE_KEY_PREFIX + t.token.id] = computeDetachedSignature(
-      kubeconfig,
-      t.token.id,
-      t.token.secret,
-    );
-  }
-  return out;
-}
-
 /** Role `kube-public/kubeadm:bootstrap-signer-clusterinfo`: get configmaps/cluster-info. */
 export function clusterInfoRole(): KubeObject {
   return role(NAMESPACE_PUBLIC, BOOTSTRAP_SIGNER_CLUSTERINFO_ROLE, [
@@ -268,10 +238,12 @@ export async function applyBootstrapToken(
     `[bootstrap-token] Creating the "${CLUSTER_INFO_CONFIGMAP}" ConfigMap in the "${NAMESPACE_PUBLIC}" namespace`,
   );
   try {
-    const kubeconfig = clusterInfoKubeconfig(input.clusterInfo);
-    const cm = clusterInfoConfigMap(kubeconfig);
-    cm.data = { ...cm.data, ...clusterInfoSignatures(kubeconfig, input.tokens) };
-    await createOrUpdate(client, "configmaps", cm, opts);
+    await createOrUpdate(
+      client,
+      "configmaps",
+      clusterInfoConfigMap(clusterInfoKubeconfig(input.clusterInfo)),
+      opts,
+    );
   } catch (e) {
     throw wrap("error creating bootstrap ConfigMap", e);
   }

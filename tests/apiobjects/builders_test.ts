@@ -15,7 +15,6 @@ import {
   clusterInfoKubeconfig,
   clusterInfoRole,
   clusterInfoRoleBinding,
-  clusterInfoSignatures,
   configMapChecksum,
   controlPlaneEndpointURL,
   coreDNSImage,
@@ -53,7 +52,6 @@ import {
 } from "../../lib/apiobjects/mod.ts";
 import { nodePatch } from "../../lib/kube/idempotency.ts";
 import { caCertHashes } from "../../lib/tokens/cahash.ts";
-import { computeDetachedSignature, detachedTokenIsValid } from "../../lib/tokens/jws.ts";
 
 const BOOT = "system:bootstrappers:kubeadm:default-node-token";
 const BUNDLE = Deno.readTextFileSync(new URL("./testdata/ca-bundle.pem", import.meta.url));
@@ -571,32 +569,4 @@ Deno.test("network helpers: DNS IP and control-plane URL", () => {
     controlPlaneEndpointURL("[fd00::9]:7443", "10.0.0.1", 6443),
     "https://[fd00::9]:7443",
   );
-});
-
-Deno.test("cluster-info is signed at creation for the valid signing tokens only, as the bootstrap signer would", () => {
-  const kc = clusterInfoKubeconfig({ server: "https://10.0.0.1:6443", caData: "CA" } as any);
-  const now = new Date("2026-11-25T12:00:00Z");
-  const sigs = clusterInfoSignatures(kc, [
-    { token: { id: "abcdef", secret: "0123456789abcdef" }, usages: ["signing", "authentication"] },
-    { token: { id: "auth00", secret: "0123456789abcdef" }, usages: ["authentication"] },
-    { token: { id: "nouse0", secret: "0123456789abcdef" } },
-    {
-      token: { id: "old000", secret: "0123456789abcdef" },
-      usages: ["signing"],
-      expires: new Date("2026-11-25T11:59:59Z"),
-    },
-    {
-      token: { id: "later0", secret: "fedcba9876543210" },
-      usages: ["signing"],
-      expires: new Date("2026-11-26T00:00:00Z"),
-    },
-  ], now);
-  assertEquals(Object.keys(sigs), ["jws-kubeconfig-abcdef", "jws-kubeconfig-later0"]);
-  assert(detachedTokenIsValid(sigs["jws-kubeconfig-abcdef"], kc, "abcdef", "0123456789abcdef"));
-  assertEquals(
-    sigs["jws-kubeconfig-later0"],
-    computeDetachedSignature(kc, "later0", "fedcba9876543210"),
-  );
-  // The JWS is public (it lives in kube-public): it must not carry the secret.
-  assert(!Object.values(sigs).some((v) => v.includes("0123456789abcdef")));
 });

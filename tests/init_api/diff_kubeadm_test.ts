@@ -77,10 +77,6 @@ function normalise(c: Cluster, key: string, obj: KubeObj): [string, KubeObj] {
     o.spec = { taints: o.spec?.taints };
   }
   if (o.kind === "ConfigMap" && md.name === "cluster-info") {
-    // Deliberate: kubestrap signs cluster-info when it creates it (clusterInfoSignatures); on
-    // kubeadm's side the bootstrap signer adds the same entries once kube-controller-manager
-    // runs. tests/apiobjects checks that the controller keeps kubestrap's.
-    for (const dk of Object.keys(o.data)) if (dk.startsWith("jws-kubeconfig-")) delete o.data[dk];
     o.data.kubeconfig = o.data.kubeconfig.replace(
       /certificate-authority-data: \S+/,
       "certificate-authority-data: CA",
