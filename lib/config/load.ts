@@ -370,6 +370,10 @@ export interface InitFlags {
   podNetworkCidr: string;
   serviceCidr: string;
   serviceDnsDomain: string;
+  /** The deprecated `--*-extra-args` flags (`name=value`, each already split at commas). */
+  apiserverExtraArgs: string[];
+  controllerManagerExtraArgs: string[];
+  schedulerExtraArgs: string[];
   skipCertificateKeyPrint: boolean;
   skipPhases: string[];
   skipTokenPrint: boolean;
@@ -441,6 +445,23 @@ export interface UpgradeFlags {
   featureGates: string;
   rootfs: string;
   v: string;
+}
+
+/**
+ * kubeadm's argSlice.Set for `--<component>-extra-args`: each `name=value` pair becomes an Arg;
+ * anything else is a usage error naming the flag.
+ */
+function argSlice(flag: string, values: string[]): { name: string; value: string }[] {
+  return values.flatMap((v) => v.split(",")).map((p) => {
+    const m = p.split("=");
+    if (m.length !== 2) {
+      throw new UsageError(
+        `invalid argument ${JSON.stringify(p)} for "--${flag}" flag: ` +
+          `malformed key=value pair in flag value: ${p}`,
+      );
+    }
+    return { name: m[0], value: m[1] };
+  });
 }
 
 /** camelCase property → kebab-case flag name. */
@@ -609,6 +630,20 @@ export async function loadInitConfig(input: LoadInput<InitFlags>): Promise<Loade
     }
     if (flags.imageRepository !== undefined) cluster.imageRepository = flags.imageRepository;
     if (Object.keys(featureGates).length > 0) cluster.featureGates = featureGates;
+    // The deprecated extra-args flags (kubeadm's argSlice): appended to the components' extraArgs.
+    if (flags.apiserverExtraArgs !== undefined) {
+      cluster.apiServer!.extraArgs = argSlice("apiserver-extra-args", flags.apiserverExtraArgs);
+    }
+    if (flags.controllerManagerExtraArgs !== undefined) {
+      cluster.controllerManager = {
+        extraArgs: argSlice("controller-manager-extra-args", flags.controllerManagerExtraArgs),
+      };
+    }
+    if (flags.schedulerExtraArgs !== undefined) {
+      cluster.scheduler = {
+        extraArgs: argSlice("scheduler-extra-args", flags.schedulerExtraArgs),
+      };
+    }
     // BootstrapTokenOptions.ApplyTo
     const bt: Record<string, unknown> = {};
     if (flags.token) {

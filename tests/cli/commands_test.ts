@@ -182,13 +182,34 @@ Deno.test("required flags and bool flags set to false", async () => {
 Deno.test("deprecated flags are hidden and warn when used", async () => {
   const h = await run("init", "phase", "control-plane", "apiserver", "--help");
   assert(!h.out.includes("apiserver-extra-args"));
-  const r = await run("init", "phase", "control-plane", "apiserver", "--apiserver-extra-args=a=b");
-  assertStringIncludes(
-    r.err,
-    "Flag --apiserver-extra-args has been deprecated, use " +
-      "'ClusterConfiguration.apiServer.extraArgs' instead. This flag will be removed in a future " +
-      "version\n",
-  );
+  // In a temporary root: the phase writes its manifest.
+  const root = await Deno.makeTempDir({ prefix: "kubestrap-deprecated-flag-" });
+  try {
+    const r = await run(
+      "init",
+      "phase",
+      "control-plane",
+      "apiserver",
+      "--apiserver-extra-args=a=b",
+      "--apiserver-advertise-address=192.0.2.10",
+      "--rootfs",
+      root,
+    );
+    assertStringIncludes(
+      r.err,
+      "Flag --apiserver-extra-args has been deprecated, use " +
+        "'ClusterConfiguration.apiServer.extraArgs' instead. This flag will be removed in a future " +
+        "version\n",
+    );
+    assertEquals(r.code, 0, r.err);
+    // The deprecated flag still works.
+    const manifest = await Deno.readTextFile(
+      `${root}/etc/kubernetes/manifests/kube-apiserver.yaml`,
+    );
+    assertStringIncludes(manifest, "    - --a=b\n");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
 
 Deno.test("completion: bash and zsh scripts; other shells rejected", async () => {

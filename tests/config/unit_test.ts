@@ -416,3 +416,24 @@ Deno.test("config print *-defaults golden outputs (captured from kubeadm v1.37.2
     setPrintHostname(undefined);
   }
 });
+
+Deno.test("loadInitConfig: the deprecated --*-extra-args flags become the components' extraArgs", async () => {
+  const cfg = await loadInitConfig({
+    host,
+    flags: {
+      apiserverExtraArgs: ["a=b", "zz=1"],
+      controllerManagerExtraArgs: ["v=4"],
+      schedulerExtraArgs: ["x=y"],
+    },
+  });
+  assertEquals(cfg.cluster.apiServer.extraArgs, [{ name: "a", value: "b" }, {
+    name: "zz",
+    value: "1",
+  }]);
+  assertEquals(cfg.cluster.controllerManager.extraArgs, [{ name: "v", value: "4" }]);
+  assertEquals(cfg.cluster.scheduler.extraArgs, [{ name: "x", value: "y" }]);
+  await assertRejects(
+    () => loadInitConfig({ host, flags: { schedulerExtraArgs: ["novalue"] } }),
+    `invalid argument "novalue" for "--scheduler-extra-args" flag: malformed key=value pair in flag value: novalue`,
+  );
+});
