@@ -11,6 +11,7 @@ import { apiPhaseError, configHasGroup, pollOptions, readKubeconfig } from "./ap
 import { tokenString } from "../../lib/tokens/token.ts";
 import { caCertHashes } from "../../lib/tokens/cahash.ts";
 import type { ClusterConfiguration } from "../../lib/config/types.ts";
+import type { KubeObject } from "../../lib/kube/client.ts";
 
 function log(data: InitData): (line: string) => void {
   return (line) => data.out(line);
@@ -227,6 +228,36 @@ export async function enableClientCertRotation(data: InitData): Promise<void> {
 
 // --- addons ----------------------------------------------------------------------------------
 
+/**
+ * The `--patches` of an addon target, or undefined without a patches directory. kubeadm wraps
+ * any failure (reading the directory included) as "could not apply patches to the <what>".
+ */
+async function addonPatcher(
+  data: InitData,
+  target: string,
+  what: string,
+): Promise<((obj: KubeObject) => KubeObject) | undefined> {
+  if (!data.patchesDir) return undefined;
+  const { getPatchManagerForPath } = await import("../../lib/patches/patches.ts");
+  const fail = (e: unknown) =>
+    new KubestrapError(`could not apply patches to the ${what}: ${(e as Error).message}`);
+  let pm;
+  try {
+    pm = await getPatchManagerForPath(data.patchesDir, { output: (s) => data.io.stdout(s) });
+  } catch (e) {
+    throw fail(e);
+  }
+  return (obj) => {
+    const t = { name: target, data: obj as unknown };
+    try {
+      pm.applyPatchesToTarget(t);
+    } catch (e) {
+      throw fail(e);
+    }
+    return t.data as KubeObject;
+  };
+}
+
 async function coreDNSInput(data: InitData) {
   const { imagesFor } = await import("../../lib/config/images.ts");
   const c = data.cfg.cluster;
@@ -234,6 +265,7 @@ async function coreDNSInput(data: InitData) {
     dnsDomain: c.networking.dnsDomain ?? "cluster.local",
     serviceSubnet: c.networking.serviceSubnet ?? "10.96.0.0/12",
     image: imagesFor(c).coreDNS,
+    patchDeployment: await addonPatcher(data, "corednsdeployment", "CoreDNS Deployment"),
   };
 }
 
@@ -273,6 +305,7 @@ async function kubeProxyInput(data: InitData) {
     userSupplied: await configHasGroup(data, "kubeproxy.config.k8s.io"),
     image: imagesFor(c).kubeProxy,
     proxyEnv: Deno.env.toObject(),
+    patchDaemonSet: await addonPatcher(data, "kubeproxydaemonset", "kube-proxy DaemonSet"),
   };
 }
 
@@ -282,7 +315,8 @@ export async function kubeProxyAddon(data: InitData): Promise<void> {
   const kp = await import("../../lib/apiobjects/addons/kubeproxy.ts");
   if (data.printManifest) {
     const { objectYAML } = await import("../../lib/dryrun/client.ts");
-    const o = kp.kubeProxyObjects(input);
+    // The DaemonSet comes from kubeProxyDaemonSetText (patched once, there).
+    const o = kp.kubeProxyObjects({ ...input, patchDaemonSet: undefined });
     const strip = (x: Record<string, unknown>) => x;
     data.io.stdout(
       "---\n" + objectYAML(strip(o.serviceAccount)) +
@@ -291,7 +325,7 @@ export async function kubeProxyAddon(data: InitData): Promise<void> {
         "---\n" + objectYAML(o.roleBinding) +
         "---" +
         kp.kubeProxyConfigMapTemplate(input.controlPlaneEndpointURL, input.kubeProxyConfigYAML) +
-        "---" + kp.kubeProxyDaemonSetTemplate(input.image),
+        "---" + await kubeProxyDaemonSetText(kp, input),
     );
     return;
   }
@@ -301,6 +335,17 @@ export async function kubeProxyAddon(data: InitData): Promise<void> {
   } catch (e) {
     throw apiPhaseError(data, "", e);
   }
+}
+
+/** The DaemonSet as `--print-manifest` shows it: the template, or patched as kubeadm renders it. */
+async function kubeProxyDaemonSetText(
+  kp: typeof import("../../lib/apiobjects/addons/kubeproxy.ts"),
+  input: { image: string; patchDaemonSet?: (o: KubeObject) => KubeObject },
+): Promise<string> {
+  const text = kp.kubeProxyDaemonSetTemplate(input.image);
+  if (!input.patchDaemonSet) return text;
+  const { toYaml } = await import("../../lib/config/marshal.ts");
+  return toYaml(input.patchDaemonSet(parseYaml(text)));
 }
 
 // --- show-join-command -----------------------------------------------------------------------

@@ -150,6 +150,91 @@ networking:
 });
 
 Deno.test({
+  name: "addon --print-manifest with corednsdeployment/kubeproxydaemonset patches: as kubeadm",
+  ignore: !testbedReady,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "kubestrap-addonpatch-" });
+    try {
+      const patches = path.join(dir, "patches");
+      const bad = path.join(dir, "bad");
+      await Deno.mkdir(patches);
+      await Deno.mkdir(bad);
+      await Deno.writeTextFile(
+        path.join(patches, "corednsdeployment+strategic.yaml"),
+        "spec:\n  replicas: 3\n  template:\n    spec:\n      containers:\n      - name: coredns\n" +
+          "        resources:\n          limits:\n            memory: 300Mi\n",
+      );
+      await Deno.writeTextFile(
+        path.join(patches, "kubeproxydaemonset+merge.json"),
+        `{"metadata":{"labels":{"patched":"yes"}}}`,
+      );
+      await Deno.writeTextFile(path.join(bad, "corednsdeployment+json.json"), "{not json\n");
+      const config = (patchDir: string) =>
+        `apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+localAPIEndpoint:
+  advertiseAddress: 10.1.2.3
+nodeRegistration:
+  name: n1
+  criSocket: unix:///run/containerd/containerd.sock
+patches:
+  directory: ${patchDir}
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+kubernetesVersion: v1.37.2
+`;
+      const run = async (addon: string, cfg: string) => {
+        const args = ["init", "phase", "addon", addon, "--print-manifest", "--config", cfg];
+        const t = await new Deno.Command(testbed.path("kubeadm"), {
+          args,
+          env: { PATH: "/nonexistent" },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const d = new TextDecoder();
+        return {
+          theirs: { code: t.code, stdout: d.decode(t.stdout), stderr: d.decode(t.stderr) },
+          ours: await kubestrap(args, { PATH: "/nonexistent" }),
+        };
+      };
+      const good = path.join(dir, "good.yaml");
+      await Deno.writeTextFile(good, config(patches));
+      const want: Record<string, string[]> = {
+        coredns: [
+          `[patches] Applied patch of type "application/strategic-merge-patch+json" to target "corednsdeployment"\n`,
+          "  replicas: 3\n",
+          "            memory: 300Mi\n",
+        ],
+        "kube-proxy": [
+          `[patches] Applied patch of type "application/merge-patch+json" to target "kubeproxydaemonset"\n`,
+          `    patched: "yes"\n`,
+        ],
+      };
+      for (const addon of ["coredns", "kube-proxy"]) {
+        const { theirs, ours } = await run(addon, good);
+        assertEquals(theirs.code, 0, theirs.stderr);
+        assertEquals(ours.code, 0, ours.stderr);
+        assertEquals(ours.stdout, theirs.stdout, addon);
+        for (const w of want[addon]) assertStringIncludes(ours.stdout, w);
+      }
+      // A patch that does not parse: the phase fails, naming the addon and the directory.
+      const broken = path.join(dir, "broken.yaml");
+      await Deno.writeTextFile(broken, config(bad));
+      const { theirs, ours } = await run("coredns", broken);
+      assertEquals([ours.code, theirs.code], [1, 1]);
+      const prefix = `error: error execution phase addon/coredns: could not apply patches to the ` +
+        `CoreDNS Deployment: could not list patch files for path "${bad}": could not convert ` +
+        `patch to JSON:\n{not json\n: `;
+      assert(theirs.stderr.startsWith(prefix), theirs.stderr);
+      assert(ours.stderr.startsWith(prefix), ours.stderr);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "kubelet-finalize enable-client-cert-rotation: kubelet.conf as kubeadm rewrites it",
   ignore: !testbedReady || Deno.uid() !== 0,
   async fn() {

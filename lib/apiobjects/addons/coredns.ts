@@ -16,6 +16,7 @@ import {
   LABEL_NODE_ROLE_CONTROL_PLANE,
   NAMESPACE_SYSTEM,
 } from "../constants.ts";
+import { toYaml } from "../../config/marshal.ts";
 import { dnsIP } from "../network.ts";
 import { type Log, silent } from "../util.ts";
 
@@ -279,6 +280,11 @@ export interface CoreDNSInput {
   image: string;
   /** Replica count (default 2; kubeadm keeps the count of an existing Deployment). */
   replicas?: number;
+  /**
+   * The `--patches` of target "corednsdeployment", applied to the Deployment after it is
+   * rendered (kubeadm's applyCoreDNSDeploymentPatches); see addonPatcher in ./patches.ts.
+   */
+  patchDeployment?: (deployment: KubeObject) => KubeObject;
 }
 
 /** The rendered manifests (kubeadm's template output, before decoding). */
@@ -307,7 +313,8 @@ export function coreDNSManifests(input: CoreDNSInput): CoreDNSManifests {
 export function coreDNSPrintManifest(input: CoreDNSInput): string {
   const m = coreDNSManifests(input);
   return [
-    m.deployment,
+    // Patched, kubeadm prints the Deployment as yaml.JSONToYAML renders it: keys sorted.
+    input.patchDeployment ? toYaml(input.patchDeployment(parse(m.deployment))) : m.deployment,
     m.configMap,
     m.service,
     m.clusterRole,
@@ -334,7 +341,9 @@ export function coreDNSObjects(input: CoreDNSInput): CoreDNSObjects {
     clusterRole: parse(m.clusterRole),
     clusterRoleBinding: parse(m.clusterRoleBinding),
     serviceAccount: parse(m.serviceAccount),
-    deployment: parse(m.deployment),
+    deployment: input.patchDeployment
+      ? input.patchDeployment(parse(m.deployment))
+      : parse(m.deployment),
     service: parse(m.service),
   };
 }

@@ -164,6 +164,11 @@ export interface KubeProxyInput {
   image: string;
   /** The environment whose *_proxy variables go into the container (default: none). */
   proxyEnv?: Record<string, string>;
+  /**
+   * The `--patches` of target "kubeproxydaemonset", applied to the DaemonSet as rendered,
+   * before the proxy variables are added (kubeadm's applyKubeProxyDaemonSetPatches).
+   */
+  patchDaemonSet?: (daemonSet: KubeObject) => KubeObject;
 }
 
 /** The kube-proxy objects as plain JSON. */
@@ -181,7 +186,8 @@ export function kubeProxyObjects(input: KubeProxyInput): KubeProxyObjects {
   const cm = parse(
     kubeProxyConfigMapTemplate(input.controlPlaneEndpointURL, input.kubeProxyConfigYAML),
   ) as ConfigMapObject;
-  const ds = parse(kubeProxyDaemonSetTemplate(input.image)) as KubeObject;
+  let ds = parse(kubeProxyDaemonSetTemplate(input.image)) as KubeObject;
+  if (input.patchDaemonSet) ds = input.patchDaemonSet(ds);
   ds.spec.template.spec.containers[0].env.push(...proxyEnvVars(input.proxyEnv ?? {}));
   return {
     configMap: input.userSupplied ? cm : signConfigMap(cm),
