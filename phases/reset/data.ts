@@ -6,6 +6,9 @@ import type { LoadedReset } from "../../lib/config/load.ts";
 import type { InitConfig } from "../../lib/config/types.ts";
 import { Host } from "../../lib/host.ts";
 import { parseDurationMs } from "../../lib/util/duration.ts";
+import { DEFAULT_CRI_SOCKET } from "../../lib/config/constants.ts";
+import type { HostFacts } from "../../lib/config/host_facts.ts";
+import { KubestrapError } from "../../lib/errors.ts";
 
 export interface ResetData {
   cfg: LoadedReset;
@@ -105,7 +108,65 @@ export async function newResetData(ctx: CommandContext): Promise<ResetData> {
       );
     }
   }
+  if (!ctx.changed.has("cri-socket") && !cfg.reset.criSocket) {
+    data.criSocket = await resetCRISocket(
+      !!data.clusterCfg,
+      () => host.readText(KUBELET_INSTANCE_CONFIG),
+      hostFacts(host),
+      warn,
+    );
+  }
   return data;
+}
+
+const KUBELET_INSTANCE_CONFIG = "/var/lib/kubelet/instance-config.yaml";
+
+/**
+ * kubeadm's resetDetectCRISocket when neither `--cri-socket` nor the ResetConfiguration names
+ * one: with the cluster's configuration at hand, this node's `containerRuntimeEndpoint` from
+ * the kubelet instance config (GetNodeRegistration; a missing file means detection, falling
+ * back to the default); otherwise the sockets found on the host (DetectCRISocket).
+ */
+export async function resetCRISocket(
+  haveClusterConfig: boolean,
+  readInstanceConfig: () => Promise<string | undefined>,
+  facts: HostFacts,
+  warn: (s: string) => void,
+): Promise<string> {
+  const { detectCRISocket } = await import("../../lib/config/defaults.ts");
+  if (haveClusterConfig) {
+    const text = await readInstanceConfig();
+    if (text === undefined) {
+      warn(
+        `Node lacks a kubelet instance config file ${
+          JSON.stringify(KUBELET_INSTANCE_CONFIG)
+        }; attempting auto-detection`,
+      );
+      try {
+        return await detectCRISocket(facts);
+      } catch (e) {
+        warn(
+          `Auto-detection of CRI socket failed: ${(e as Error).message}; falling back to default ${
+            JSON.stringify(DEFAULT_CRI_SOCKET)
+          }`,
+        );
+        return DEFAULT_CRI_SOCKET;
+      }
+    }
+    const { parse } = await import("yaml");
+    let endpoint: unknown;
+    try {
+      endpoint = (parse(text) as Record<string, unknown> | null)?.containerRuntimeEndpoint;
+    } catch (e) {
+      throw new KubestrapError(
+        `could not read kubelet instance configuration ${KUBELET_INSTANCE_CONFIG}: ${
+          (e as Error).message
+        }`,
+      );
+    }
+    if (typeof endpoint === "string" && endpoint) return endpoint;
+  }
+  return await detectCRISocket(facts);
 }
 
 async function fetchClusterConfig(data: ResetData): Promise<InitConfig> {
