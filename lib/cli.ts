@@ -33,6 +33,8 @@ export interface CommandContext {
   flags: Record<string, unknown>;
   /** Names of flags the user set explicitly. */
   changed: Set<string>;
+  /** Names of every flag this command accepts (set or not). */
+  declared?: Set<string>;
   out: (s: string) => void;
   err: (s: string) => void;
   /** Prints this command's help to stdout. */
@@ -508,6 +510,7 @@ export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Progra
               cmd.getOptionValueSource(k) === "cli" || falses.includes(k)
             ),
           ),
+          declared: new Set(all.map((f) => f.name)),
           out: io.out,
           err: io.err,
           help: () => io.out(renderHelp(n)),

@@ -313,10 +313,11 @@ export async function documentsToResetConfig(
     );
   }
   if (!reset) throw new KubestrapError("no ResetConfiguration found in the supplied config");
+  const criSocketGiven = !!reset.criSocket;
   const cfg = defaultResetConfiguration(reset);
   await setResetDynamicDefaults(cfg, host, { skipCRIDetect: opts.skipCRIDetect }, warnings);
   throwIfErrors(validateResetConfiguration(cfg));
-  return { reset: cfg, warnings };
+  return { reset: cfg, warnings, criSocketGiven };
 }
 
 /** documentMapToUpgradeConfiguration. */
@@ -851,7 +852,7 @@ export async function loadResetConfig(input: LoadInput<ResetFlags>): Promise<Loa
     });
     await setResetDynamicDefaults(r, input.host, { skipCRIDetect: input.skipCRIDetect }, warnings);
     throwIfErrors(validateResetConfiguration(r));
-    result = { reset: r, warnings };
+    result = { reset: r, warnings, criSocketGiven: flags.criSocket !== undefined };
   }
   const r = result.reset;
   const ignore = validateIgnorePreflightErrors(

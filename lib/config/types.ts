@@ -334,6 +334,8 @@ export interface JoinConfig {
 export interface ResetConfig {
   reset: ResetConfiguration;
   warnings: string[];
+  /** Whether `--cri-socket` or the file's `criSocket` named a socket (before defaulting). */
+  criSocketGiven?: boolean;
 }
 
 export interface UpgradeConfig {

@@ -6,9 +6,7 @@ import type { LoadedReset } from "../../lib/config/load.ts";
 import type { InitConfig } from "../../lib/config/types.ts";
 import { Host } from "../../lib/host.ts";
 import { parseDurationMs } from "../../lib/util/duration.ts";
-import { DEFAULT_CRI_SOCKET } from "../../lib/config/constants.ts";
 import type { HostFacts } from "../../lib/config/host_facts.ts";
-import { KubestrapError } from "../../lib/errors.ts";
 
 export interface ResetData {
   cfg: LoadedReset;
@@ -108,12 +106,12 @@ export async function newResetData(ctx: CommandContext): Promise<ResetData> {
       );
     }
   }
-  if (!ctx.changed.has("cri-socket") && !cfg.reset.criSocket) {
+  // Commands with a --cri-socket flag (reset, its cleanup-node phase) find the socket when
+  // neither the flag nor the file names one; the others do not use it (kubeadm's skipCRIDetect).
+  if (!cfg.criSocketGiven && ctx.declared?.has("cri-socket")) {
     data.criSocket = await resetCRISocket(
-      !!data.clusterCfg,
       () => host.readText(KUBELET_INSTANCE_CONFIG),
       hostFacts(host),
-      warn,
     );
   }
   return data;
@@ -122,47 +120,26 @@ export async function newResetData(ctx: CommandContext): Promise<ResetData> {
 const KUBELET_INSTANCE_CONFIG = "/var/lib/kubelet/instance-config.yaml";
 
 /**
- * kubeadm's resetDetectCRISocket when neither `--cri-socket` nor the ResetConfiguration names
- * one: with the cluster's configuration at hand, this node's `containerRuntimeEndpoint` from
- * the kubelet instance config (GetNodeRegistration; a missing file means detection, falling
- * back to the default); otherwise the sockets found on the host (DetectCRISocket).
+ * The CRI socket of `reset` when neither `--cri-socket` nor the ResetConfiguration names one.
+ * Beyond kubeadm: the `containerRuntimeEndpoint` of this node's kubelet instance config, the
+ * runtime the kubelet really used (kubeadm's reset goes straight to detection, and on a node
+ * whose runtime listens elsewhere it leaves every container). Then kubeadm's DetectCRISocket:
+ * the one known socket found on the host, the default when there is none, an error when there
+ * are several.
  */
 export async function resetCRISocket(
-  haveClusterConfig: boolean,
   readInstanceConfig: () => Promise<string | undefined>,
   facts: HostFacts,
-  warn: (s: string) => void,
 ): Promise<string> {
   const { detectCRISocket } = await import("../../lib/config/defaults.ts");
-  if (haveClusterConfig) {
-    const text = await readInstanceConfig();
-    if (text === undefined) {
-      warn(
-        `Node lacks a kubelet instance config file ${
-          JSON.stringify(KUBELET_INSTANCE_CONFIG)
-        }; attempting auto-detection`,
-      );
-      try {
-        return await detectCRISocket(facts);
-      } catch (e) {
-        warn(
-          `Auto-detection of CRI socket failed: ${(e as Error).message}; falling back to default ${
-            JSON.stringify(DEFAULT_CRI_SOCKET)
-          }`,
-        );
-        return DEFAULT_CRI_SOCKET;
-      }
-    }
+  const text = await readInstanceConfig();
+  if (text !== undefined) {
     const { parse } = await import("yaml");
     let endpoint: unknown;
     try {
       endpoint = (parse(text) as Record<string, unknown> | null)?.containerRuntimeEndpoint;
-    } catch (e) {
-      throw new KubestrapError(
-        `could not read kubelet instance configuration ${KUBELET_INSTANCE_CONFIG}: ${
-          (e as Error).message
-        }`,
-      );
+    } catch {
+      endpoint = undefined; // not readable: detection decides, as without the file
     }
     if (typeof endpoint === "string" && endpoint) return endpoint;
   }

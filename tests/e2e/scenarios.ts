@@ -158,12 +158,13 @@ export async function oneHost(tool: ToolName, o: {
     if (o.reset !== false) {
       // As `systemctl stop kubelet` would (kubestrap's own kubelet, if any, it stops itself).
       await kubelet.stop();
+      // kubeadm reset needs --cri-socket here (the node's socket is not containerd's default
+      // path); kubestrap reads it from the node's kubelet instance config, as kubeadm does on a
+      // node whose cluster configuration it can read.
       reset = await runTool(node, tool, [
         "reset",
         "--force",
-        "--cri-socket",
-        node.criSocket,
-        ...(tool === "kubestrap" ? ["--cleanup-network"] : []),
+        ...(tool === "kubestrap" ? ["--cleanup-network"] : ["--cri-socket", node.criSocket]),
         "--v=5",
       ], {
         logTo: `${logs}/reset.log`,

@@ -78,3 +78,28 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "reset without --cri-socket uses the node's kubelet instance config runtime endpoint",
+  ignore: Deno.uid() !== 0,
+  fn: async () => {
+    const root = await Deno.makeTempDir({ prefix: "kubestrap-reset-cri-" });
+    try {
+      await Deno.mkdir(`${root}/var/lib/kubelet`, { recursive: true });
+      await Deno.writeTextFile(
+        `${root}/var/lib/kubelet/instance-config.yaml`,
+        "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n" +
+          "containerRuntimeEndpoint: unix:///run/custom/containerd.sock\n",
+      );
+      // Nothing answers on that socket: its containers are reported as left behind.
+      const r = await run("reset", "--force", "--rootfs", root);
+      assertEquals(r.code, 0, r.out + r.err);
+      assertStringIncludes(
+        r.out,
+        "[reset]   - Kubernetes-managed containers of unix:///run/custom/containerd.sock\n",
+      );
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
