@@ -21,6 +21,21 @@ async function kubestrap(args: string[], env: Record<string, string> = {}) {
   return { code: r.code, stdout: d.decode(r.stdout), stderr: d.decode(r.stderr) };
 }
 
+/** The same arguments to the real kubeadm and to kubestrap, with an empty PATH. */
+async function bothTools(args: string[]) {
+  const t = await new Deno.Command(testbed.path("kubeadm"), {
+    args,
+    env: { PATH: "/nonexistent" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const d = new TextDecoder();
+  return {
+    theirs: { code: t.code, stdout: d.decode(t.stdout), stderr: d.decode(t.stderr) },
+    ours: await kubestrap(args, { PATH: "/nonexistent" }),
+  };
+}
+
 function tree(dir: string): string[] {
   const out: string[] = [];
   const walk = (p: string) => {
@@ -130,18 +145,12 @@ networking:
 `,
       );
       for (const addon of ["coredns", "kube-proxy"]) {
-        const args = ["init", "phase", "addon", addon, "--print-manifest", "--config", cfg];
-        const theirs = await new Deno.Command(testbed.path("kubeadm"), {
-          args,
-          env: { PATH: "/nonexistent" },
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        const ours = await kubestrap(args, { PATH: "/nonexistent" });
-        const t = new TextDecoder().decode(theirs.stdout);
-        assertEquals(theirs.code, 0, new TextDecoder().decode(theirs.stderr));
+        const { theirs, ours } = await bothTools(
+          ["init", "phase", "addon", addon, "--print-manifest", "--config", cfg],
+        );
+        assertEquals(theirs.code, 0, theirs.stderr);
         assertEquals(ours.code, 0, ours.stderr);
-        assertEquals(ours.stdout, t, addon);
+        assertEquals(ours.stdout, theirs.stdout, addon);
       }
     } finally {
       await Deno.remove(dir, { recursive: true });
@@ -184,20 +193,8 @@ apiVersion: kubeadm.k8s.io/v1beta4
 kind: ClusterConfiguration
 kubernetesVersion: v1.37.2
 `;
-      const run = async (addon: string, cfg: string) => {
-        const args = ["init", "phase", "addon", addon, "--print-manifest", "--config", cfg];
-        const t = await new Deno.Command(testbed.path("kubeadm"), {
-          args,
-          env: { PATH: "/nonexistent" },
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        const d = new TextDecoder();
-        return {
-          theirs: { code: t.code, stdout: d.decode(t.stdout), stderr: d.decode(t.stderr) },
-          ours: await kubestrap(args, { PATH: "/nonexistent" }),
-        };
-      };
+      const run = (addon: string, cfg: string) =>
+        bothTools(["init", "phase", "addon", addon, "--print-manifest", "--config", cfg]);
       const good = path.join(dir, "good.yaml");
       await Deno.writeTextFile(good, config(patches));
       const want: Record<string, string[]> = {
