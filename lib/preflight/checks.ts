@@ -597,8 +597,32 @@ export function httpProxyCIDRCheck(proto: "https" | "http", cidr: string): Check
 
 // ---- kubelet version, SystemVerification ------------------------------------------------------
 
-/** GetKubeletVersion: runs `kubelet --version`. Throws kubeadm's error text. */
-export async function getKubeletVersion(ctx: CheckContext): Promise<SemVer> {
+const kubeletVersions = new WeakMap<CheckContext, Promise<SemVer>>();
+
+/**
+ * GetKubeletVersion: runs `kubelet --version` once per check run (SystemVerification and
+ * KubeletVersion both ask, possibly at the same time). Throws kubeadm's error text.
+ */
+export function getKubeletVersion(ctx: CheckContext): Promise<SemVer> {
+  let v = kubeletVersions.get(ctx);
+  if (!v) {
+    v = runKubeletVersion(ctx);
+    kubeletVersions.set(ctx, v);
+  }
+  return v;
+}
+
+/** The result of a check that needs the kubelet's version and cannot get it. */
+function kubeletUnusable(e: unknown): CheckResult {
+  return {
+    warnings: [],
+    errors: [`couldn't get kubelet version: ${(e as Error).message}`],
+    observed: "kubelet not usable",
+    remediation: "# install the kubelet binary in PATH (kubelet --version must work)",
+  };
+}
+
+async function runKubeletVersion(ctx: CheckContext): Promise<SemVer> {
   const bin = await ctx.host.lookPath("kubelet");
   if (!bin) {
     // k8s.io/utils/exec reports a missing binary as ErrExecutableNotFound (no "exec:" prefix).
@@ -622,12 +646,7 @@ export function systemVerificationCheck(isUpgrade = false): Checker {
       try {
         kv = await getKubeletVersion(ctx);
       } catch (e) {
-        return {
-          warnings: [],
-          errors: [`couldn't get kubelet version: ${(e as Error).message}`],
-          observed: "kubelet not usable",
-          remediation: "# install the kubelet binary in PATH (kubelet --version must work)",
-        };
+        return kubeletUnusable(e);
       }
       if (isUpgrade) kv = kv.withMinor(kv.minor + 1);
       const rep = new Reporter();
@@ -681,12 +700,7 @@ export function kubeletVersionCheck(
       try {
         kv = await getKubeletVersion(ctx);
       } catch (e) {
-        return {
-          warnings: [],
-          errors: [`couldn't get kubelet version: ${(e as Error).message}`],
-          observed: "kubelet not usable",
-          remediation: "# install the kubelet binary in PATH (kubelet --version must work)",
-        };
+        return kubeletUnusable(e);
       }
       const min = parseSemantic(minKubeletVersion);
       if (kv.lessThan(min)) {
