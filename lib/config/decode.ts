@@ -28,6 +28,7 @@ import {
 import { KubestrapError } from "../errors.ts";
 import { canonicalDuration } from "./duration.ts";
 import type { SchemaField, SchemaNode } from "./schema.ts";
+import { YAML11_FALSE, YAML11_NULLS, YAML11_SPECIAL_FLOATS, YAML11_TRUE } from "../util/yaml11.ts";
 
 /** A position in the configuration file (1-based). */
 export interface Pos {
@@ -99,47 +100,6 @@ export interface RawDocument {
 // YAML 1.1 (go-yaml v2) plain scalar resolution
 
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
-const BOOL_TRUE = new Set([
-  "y",
-  "Y",
-  "yes",
-  "Yes",
-  "YES",
-  "true",
-  "True",
-  "TRUE",
-  "on",
-  "On",
-  "ON",
-]);
-const BOOL_FALSE = new Set([
-  "n",
-  "N",
-  "no",
-  "No",
-  "NO",
-  "false",
-  "False",
-  "FALSE",
-  "off",
-  "Off",
-  "OFF",
-]);
-const NULLS = new Set(["", "~", "null", "Null", "NULL"]);
-const SPECIAL_FLOATS: Record<string, number> = {
-  ".nan": NaN,
-  ".NaN": NaN,
-  ".NAN": NaN,
-  ".inf": Infinity,
-  ".Inf": Infinity,
-  ".INF": Infinity,
-  "+.inf": Infinity,
-  "+.Inf": Infinity,
-  "+.INF": Infinity,
-  "-.inf": -Infinity,
-  "-.Inf": -Infinity,
-  "-.INF": -Infinity,
-};
 const TIMESTAMP = /^\d{4}-\d{1,2}-\d{1,2}(([Tt]|[ \t]+)\d{1,2}:\d{1,2}:\d{1,2}(\.\d*)?)?/;
 
 /** go-yaml v2 parseTimestamp (the formats it accepts for untagged plain scalars). */
@@ -186,10 +146,10 @@ function parseGoInt(s: string): bigint | undefined {
 
 /** Resolves an untagged plain scalar the way go-yaml v2 does. */
 export function resolvePlainScalar(s: string, pos: Pos): JNode {
-  if (NULLS.has(s)) return { k: "null", pos };
-  if (BOOL_TRUE.has(s)) return { k: "bool", pos, v: true, raw: s };
-  if (BOOL_FALSE.has(s)) return { k: "bool", pos, v: false, raw: s };
-  if (s in SPECIAL_FLOATS) return { k: "num", pos, v: SPECIAL_FLOATS[s], text: s, float: true };
+  if (YAML11_NULLS.has(s)) return { k: "null", pos };
+  if (YAML11_TRUE.has(s)) return { k: "bool", pos, v: true, raw: s };
+  if (YAML11_FALSE.has(s)) return { k: "bool", pos, v: false, raw: s };
+  if (s in YAML11_SPECIAL_FLOATS) return { k: "num", pos, v: YAML11_SPECIAL_FLOATS[s], text: s, float: true };
   const c = s[0];
   if (c === ".") {
     if (YAML_STYLE_FLOAT.test(s) || /^\.[0-9]/.test(s)) {

@@ -11,6 +11,8 @@
  * booleans, null). `undefined` object members are skipped, like absent JSON keys.
  */
 
+import { YAML11_FALSE, YAML11_NULLS, YAML11_SPECIAL_FLOATS, YAML11_TRUE } from "../util/yaml11.ts";
+
 // ---------------------------------------------------------------------------------------------
 // Key order (sorter.go keyList.Less for string keys)
 
@@ -66,45 +68,10 @@ function goYamlKeyLess(a: string, b: string): boolean {
 // resolve.go: would a plain scalar read back as something other than a string?
 
 const RESOLVE_MAP = new Set([
-  "y",
-  "Y",
-  "yes",
-  "Yes",
-  "YES",
-  "true",
-  "True",
-  "TRUE",
-  "on",
-  "On",
-  "ON",
-  "n",
-  "N",
-  "no",
-  "No",
-  "NO",
-  "false",
-  "False",
-  "FALSE",
-  "off",
-  "Off",
-  "OFF",
-  "",
-  "~",
-  "null",
-  "Null",
-  "NULL",
-  ".nan",
-  ".NaN",
-  ".NAN",
-  ".inf",
-  ".Inf",
-  ".INF",
-  "+.inf",
-  "+.Inf",
-  "+.INF",
-  "-.inf",
-  "-.Inf",
-  "-.INF",
+  ...YAML11_TRUE,
+  ...YAML11_FALSE,
+  ...YAML11_NULLS,
+  ...Object.keys(YAML11_SPECIAL_FLOATS),
   "<<",
 ]);
 
