@@ -149,7 +149,9 @@ export function resolvePlainScalar(s: string, pos: Pos): JNode {
   if (YAML11_NULLS.has(s)) return { k: "null", pos };
   if (YAML11_TRUE.has(s)) return { k: "bool", pos, v: true, raw: s };
   if (YAML11_FALSE.has(s)) return { k: "bool", pos, v: false, raw: s };
-  if (s in YAML11_SPECIAL_FLOATS) return { k: "num", pos, v: YAML11_SPECIAL_FLOATS[s], text: s, float: true };
+  if (s in YAML11_SPECIAL_FLOATS) {
+    return { k: "num", pos, v: YAML11_SPECIAL_FLOATS[s], text: s, float: true };
+  }
   const c = s[0];
   if (c === ".") {
     if (YAML_STYLE_FLOAT.test(s) || /^\.[0-9]/.test(s)) {
