@@ -21,6 +21,26 @@ export interface EtcdTLS {
   key: string;
 }
 
+/**
+ * The credentials kubeadm's etcd client uses: etcd's CA and the healthcheck-client pair under
+ * `certDir`. A missing file is an error naming it.
+ */
+export async function healthcheckClientTLS(
+  host: { readText(path: string): Promise<string | undefined> },
+  certDir: string,
+): Promise<EtcdTLS> {
+  const read = async (p: string) => {
+    const t = await host.readText(`${certDir}/${p}`);
+    if (t === undefined) throw new Error(`open ${certDir}/${p}: no such file or directory`);
+    return t;
+  };
+  return {
+    ca: await read("etcd/ca.crt"),
+    cert: await read("etcd/healthcheck-client.crt"),
+    key: await read("etcd/healthcheck-client.key"),
+  };
+}
+
 export interface EtcdClientOptions {
   /** Overall retry budget of one operation (kubeadm: timeouts.etcdAPICall, 2 m). */
   retryTimeoutMs?: number;

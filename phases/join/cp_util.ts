@@ -63,7 +63,7 @@ export const ETCD_ENDPOINT_ANNOTATION = "kubeadm.kubernetes.io/etcd.advertise-cl
  * the healthcheck-client certificate, endpoints synced with the member list.
  */
 export async function etcdClientFromCluster(data: JoinData, cfg: InitConfig): Promise<EtcdClient> {
-  const { EtcdClient } = await import("../../lib/etcdclient/mod.ts");
+  const { EtcdClient, healthcheckClientTLS } = await import("../../lib/etcdclient/mod.ts");
   const endpoints = (Deno.env.get("KUBESTRAP_ETCD_ENDPOINTS") ?? "").split(",").filter((s) => s);
   if (endpoints.length === 0) {
     const client = await data.adminClient();
@@ -87,16 +87,7 @@ export async function etcdClientFromCluster(data: JoinData, cfg: InitConfig): Pr
     );
   }
   const certDir = cfg.cluster.certificatesDir ?? "/etc/kubernetes/pki";
-  const read = async (p: string) => {
-    const t = await data.host.readText(`${certDir}/${p}`);
-    if (t === undefined) throw new Error(`open ${certDir}/${p}: no such file or directory`);
-    return t;
-  };
-  const tls = {
-    ca: await read("etcd/ca.crt"),
-    cert: await read("etcd/healthcheck-client.crt"),
-    key: await read("etcd/healthcheck-client.key"),
-  };
+  const tls = await healthcheckClientTLS(data.host, certDir);
   const c = new EtcdClient(endpoints, tls, {
     retryTimeoutMs: data.timeouts.etcdAPICallMs,
   });

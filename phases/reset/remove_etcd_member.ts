@@ -37,20 +37,11 @@ async function localPeerURL(data: ResetData): Promise<string | undefined> {
 
 /** etcdphase.RemoveStackedEtcdMemberFromCluster through the v3 gateway. */
 async function removeMember(data: ResetData): Promise<void> {
-  const { EtcdClient } = await import("../../lib/etcdclient/mod.ts");
+  const { EtcdClient, healthcheckClientTLS } = await import("../../lib/etcdclient/mod.ts");
   const peerURL = await localPeerURL(data);
   if (!peerURL) throw new Error(`could not find this node's etcd peer URL in ${ETCD_MANIFEST}`);
   const certDir = data.certificatesDir;
-  const read = async (p: string) => {
-    const t = await data.host.readText(`${certDir}/${p}`);
-    if (t === undefined) throw new Error(`open ${certDir}/${p}: no such file or directory`);
-    return t;
-  };
-  const tls = {
-    ca: await read("etcd/ca.crt"),
-    cert: await read("etcd/healthcheck-client.crt"),
-    key: await read("etcd/healthcheck-client.key"),
-  };
+  const tls = await healthcheckClientTLS(data.host, certDir);
   const text = (await data.host.readText(ETCD_MANIFEST)) ?? "";
   const own = /--advertise-client-urls=(\S+)/.exec(text)?.[1]?.split(",") ?? [];
   const extra = (Deno.env.get("KUBESTRAP_ETCD_ENDPOINTS") ?? "").split(",").filter((s) => s);
