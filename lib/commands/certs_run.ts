@@ -17,6 +17,7 @@ import type { LoadedInit } from "../config/load.ts";
 import { CURRENT_KUBERNETES_VERSION } from "../config/constants.ts";
 import { parseDurationMs } from "../util/duration.ts";
 import { hostPkiFS, type PkiFS } from "../pki/fs.ts";
+import { pkiInputsFromConfig } from "../pki/certlist.ts";
 import { loadCert, loadCertChain, loadKey, pathForKey } from "../pki/store.ts";
 import { type Certificate, verifyCertChain } from "../pki/x509.ts";
 import type { EncryptionAlgorithm } from "../pki/keys.ts";
@@ -652,26 +653,16 @@ export async function runGenerateCSR(ctx: CommandContext): Promise<void> {
   if (certDir !== "") cfg.cluster.certificatesDir = certDir;
   const cluster = cfg.cluster;
   const init = cfg.init;
+  const pki = pkiInputsFromConfig(cfg);
   const inputs: CsrInputs = {
-    certificatesDir: absPath(ctx, cluster.certificatesDir || "/etc/kubernetes/pki"),
+    ...pki,
+    certificatesDir: absPath(ctx, pki.certificatesDir),
     kubeconfigDir: absPath(
       ctx,
       (ctx.flags["kubeconfig-dir"] as string | undefined) || KUBERNETES_DIR,
     ),
     clusterName: cluster.clusterName,
     bindPort: init.localAPIEndpoint.bindPort,
-    nodeName: init.nodeRegistration.name ?? "",
-    advertiseAddress: init.localAPIEndpoint.advertiseAddress ?? "",
-    controlPlaneEndpoint: cluster.controlPlaneEndpoint || undefined,
-    serviceSubnet: cluster.networking.serviceSubnet ?? "10.96.0.0/12",
-    dnsDomain: cluster.networking.dnsDomain ?? "cluster.local",
-    apiServerCertSANs: cluster.apiServer.certSANs ?? [],
-    etcdServerCertSANs: cluster.etcd.local?.serverCertSANs ?? [],
-    etcdPeerCertSANs: cluster.etcd.local?.peerCertSANs ?? [],
-    externalEtcd: cluster.etcd.external !== undefined,
-    encryptionAlgorithm: (cluster.encryptionAlgorithm || "RSA-2048") as EncryptionAlgorithm,
-    certificateValidityPeriod: durationMs(cluster.certificateValidityPeriod),
-    caCertificateValidityPeriod: durationMs(cluster.caCertificateValidityPeriod),
   };
   let lines: string[];
   try {

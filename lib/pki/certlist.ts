@@ -13,6 +13,8 @@ import {
   parseIP,
 } from "./ip.ts";
 import { KubestrapError } from "../errors.ts";
+import type { InitConfig } from "../config/types.ts";
+import { parseDurationMs } from "../util/duration.ts";
 
 /** What the PKI code needs from the kubeadm configuration. */
 export interface PkiInputs {
@@ -43,6 +45,30 @@ export interface PkiInputs {
    * the time this module was loaded, like kubeadm's process start time.
    */
   clock?: () => Date;
+}
+
+/**
+ * The PKI inputs of a (defaulted) init configuration: node, endpoints, networking, SANs,
+ * algorithm and validity periods, as kubeadm's certs phase reads them from InitConfiguration.
+ */
+export function pkiInputsFromConfig(cfg: InitConfig): PkiInputs {
+  const c = cfg.cluster;
+  const ms = (s: string | undefined) => s ? parseDurationMs(s) : undefined;
+  return {
+    certificatesDir: c.certificatesDir || "/etc/kubernetes/pki",
+    nodeName: cfg.init.nodeRegistration.name ?? "",
+    advertiseAddress: cfg.init.localAPIEndpoint.advertiseAddress ?? "",
+    controlPlaneEndpoint: c.controlPlaneEndpoint || undefined,
+    serviceSubnet: c.networking.serviceSubnet ?? "10.96.0.0/12",
+    dnsDomain: c.networking.dnsDomain ?? "cluster.local",
+    apiServerCertSANs: c.apiServer.certSANs ?? [],
+    etcdServerCertSANs: c.etcd.local?.serverCertSANs ?? [],
+    etcdPeerCertSANs: c.etcd.local?.peerCertSANs ?? [],
+    externalEtcd: c.etcd.external !== undefined,
+    encryptionAlgorithm: (c.encryptionAlgorithm || "RSA-2048") as EncryptionAlgorithm,
+    certificateValidityPeriod: ms(c.certificateValidityPeriod),
+    caCertificateValidityPeriod: ms(c.caCertificateValidityPeriod),
+  };
 }
 
 const MODULE_START = new Date();

@@ -8,7 +8,6 @@ import { Host } from "../../lib/host.ts";
 import type { PkiInputs } from "../../lib/pki/certlist.ts";
 import type { PkiFS } from "../../lib/pki/fs.ts";
 import type { KubeconfigInputs } from "../../lib/kubeconfig/files.ts";
-import type { EncryptionAlgorithm } from "../../lib/pki/keys.ts";
 import { KubestrapError } from "../../lib/errors.ts";
 import * as tokenHelpers from "../../lib/tokens/token.ts";
 import { parseDurationMs } from "../../lib/util/duration.ts";
@@ -121,28 +120,8 @@ export async function newInitData(ctx: CommandContext): Promise<InitData> {
   const init = cfg.init;
   const certificatesDir = cluster.certificatesDir ?? "/etc/kubernetes/pki";
   const kubeconfigDir = (ctx.flags["kubeconfig-dir"] as string | undefined) ?? "/etc/kubernetes";
-  const durationMs = (s: string | undefined) => s ? parseDurationMs(s) : undefined;
-  const validity = durationMs(cluster.certificateValidityPeriod);
-  const caValidity = durationMs(cluster.caCertificateValidityPeriod);
-  const encryptionAlgorithm = (cluster.encryptionAlgorithm ?? "RSA-2048") as EncryptionAlgorithm;
-  const advertiseAddress = init.localAPIEndpoint.advertiseAddress ?? "";
-  const nodeName = init.nodeRegistration.name ?? "";
-
-  const pkiInputs = (): PkiInputs => ({
-    certificatesDir,
-    nodeName,
-    advertiseAddress,
-    controlPlaneEndpoint: cluster.controlPlaneEndpoint || undefined,
-    serviceSubnet: cluster.networking.serviceSubnet ?? "10.96.0.0/12",
-    dnsDomain: cluster.networking.dnsDomain ?? "cluster.local",
-    apiServerCertSANs: cluster.apiServer.certSANs ?? [],
-    etcdServerCertSANs: cluster.etcd.local?.serverCertSANs ?? [],
-    etcdPeerCertSANs: cluster.etcd.local?.peerCertSANs ?? [],
-    externalEtcd: cluster.etcd.external !== undefined,
-    encryptionAlgorithm,
-    certificateValidityPeriod: validity,
-    caCertificateValidityPeriod: caValidity,
-  });
+  const { pkiInputsFromConfig } = await import("../../lib/pki/certlist.ts");
+  const pkiInputs = (): PkiInputs => pkiInputsFromConfig(cfg);
 
   let externalCA = false;
   {
@@ -206,17 +185,20 @@ export async function newInitData(ctx: CommandContext): Promise<InitData> {
         warn: (s: string) => ctx.err(`W ${s}\n`),
       };
     },
-    kubeconfigInputs: () => ({
-      kubeconfigDir,
-      certificatesDir,
-      clusterName: cluster.clusterName,
-      nodeName,
-      advertiseAddress,
-      bindPort: init.localAPIEndpoint.bindPort,
-      controlPlaneEndpoint: cluster.controlPlaneEndpoint || undefined,
-      encryptionAlgorithm,
-      certificateValidityPeriod: validity,
-    }),
+    kubeconfigInputs: () => {
+      const p = pkiInputs();
+      return {
+        kubeconfigDir,
+        certificatesDir,
+        clusterName: cluster.clusterName,
+        nodeName: p.nodeName,
+        advertiseAddress: p.advertiseAddress,
+        bindPort: init.localAPIEndpoint.bindPort,
+        controlPlaneEndpoint: p.controlPlaneEndpoint,
+        encryptionAlgorithm: p.encryptionAlgorithm,
+        certificateValidityPeriod: p.certificateValidityPeriod,
+      };
+    },
     client: async () => (await import("./api.ts")).initClient(data),
     tokens: () => tokens ??= configTokensOf(data),
     certificateKey: init.certificateKey ?? "",

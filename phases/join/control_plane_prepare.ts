@@ -133,8 +133,8 @@ async function runCerts(data: JoinData): Promise<void> {
   if (!data.controlPlane) return;
   const cfg = await data.initCfg();
   const { createPKIAssets } = await import("../../lib/pki/certs.ts");
-  const { pkiInputs } = await import("./cp_util.ts");
-  const inputs = pkiInputs(cfg);
+  const { pkiInputsFromConfig } = await import("../../lib/pki/certlist.ts");
+  const inputs = pkiInputsFromConfig(cfg);
   data.out(`[certs] Using certificateDir folder "${inputs.certificatesDir}"`);
   const r = await createPKIAssets(inputs, data.fs);
   for (const l of r.lines) data.out(l);

@@ -2,7 +2,6 @@
 import { imagesFor } from "../../lib/config/images.ts";
 import type { InitConfig } from "../../lib/config/types.ts";
 import type { ComponentImages } from "../../lib/manifests/types.ts";
-import type { PkiInputs } from "../../lib/pki/certlist.ts";
 import type { KubeconfigInputs } from "../../lib/kubeconfig/files.ts";
 import type { EncryptionAlgorithm } from "../../lib/pki/keys.ts";
 import type { EtcdClient } from "../../lib/etcdclient/mod.ts";
@@ -16,23 +15,6 @@ export function componentImages(cfg: InitConfig): ComponentImages {
     controllerManager: i.kubeControllerManager,
     scheduler: i.kubeScheduler,
     etcd: i.etcd ?? "",
-  };
-}
-
-export function pkiInputs(cfg: InitConfig): PkiInputs {
-  const c = cfg.cluster;
-  return {
-    certificatesDir: c.certificatesDir ?? "/etc/kubernetes/pki",
-    nodeName: cfg.init.nodeRegistration.name ?? "",
-    advertiseAddress: cfg.init.localAPIEndpoint.advertiseAddress ?? "",
-    controlPlaneEndpoint: c.controlPlaneEndpoint || undefined,
-    serviceSubnet: c.networking.serviceSubnet ?? "10.96.0.0/12",
-    dnsDomain: c.networking.dnsDomain ?? "cluster.local",
-    apiServerCertSANs: c.apiServer.certSANs ?? [],
-    etcdServerCertSANs: c.etcd.local?.serverCertSANs ?? [],
-    etcdPeerCertSANs: c.etcd.local?.peerCertSANs ?? [],
-    externalEtcd: c.etcd.external !== undefined,
-    encryptionAlgorithm: (c.encryptionAlgorithm ?? "RSA-2048") as EncryptionAlgorithm,
   };
 }
 
