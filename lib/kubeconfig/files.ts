@@ -13,7 +13,8 @@ import {
 } from "../pki/keys.ts";
 import { type Certificate, parseCertsPEM } from "../pki/x509.ts";
 import { newSignedCert } from "../pki/certs.ts";
-import { CERTIFICATE_VALIDITY_PERIOD, defaultClock } from "../pki/certlist.ts";
+import { CERTIFICATE_VALIDITY_PERIOD, defaultClock, pkiInputsFromConfig } from "../pki/certlist.ts";
+import type { InitConfig } from "../config/types.ts";
 import {
   loadCert,
   loadCertChain,
@@ -104,6 +105,25 @@ export interface KubeconfigInputs {
   /** certificateValidityPeriod in ms (default 8760h). */
   certificateValidityPeriod?: number;
   clock?: () => Date;
+}
+
+/** The kubeconfig inputs of a (defaulted) init configuration, written under `kubeconfigDir`. */
+export function kubeconfigInputsFromConfig(
+  cfg: InitConfig,
+  kubeconfigDir = "/etc/kubernetes",
+): KubeconfigInputs {
+  const p = pkiInputsFromConfig(cfg);
+  return {
+    kubeconfigDir,
+    certificatesDir: p.certificatesDir,
+    clusterName: cfg.cluster.clusterName,
+    nodeName: p.nodeName,
+    advertiseAddress: p.advertiseAddress,
+    bindPort: cfg.init.localAPIEndpoint.bindPort,
+    controlPlaneEndpoint: p.controlPlaneEndpoint,
+    encryptionAlgorithm: p.encryptionAlgorithm,
+    certificateValidityPeriod: p.certificateValidityPeriod,
+  };
 }
 
 export interface KubeconfigResult {

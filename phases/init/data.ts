@@ -121,6 +121,7 @@ export async function newInitData(ctx: CommandContext): Promise<InitData> {
   const certificatesDir = cluster.certificatesDir ?? "/etc/kubernetes/pki";
   const kubeconfigDir = (ctx.flags["kubeconfig-dir"] as string | undefined) ?? "/etc/kubernetes";
   const { pkiInputsFromConfig } = await import("../../lib/pki/certlist.ts");
+  const { kubeconfigInputsFromConfig } = await import("../../lib/kubeconfig/files.ts");
   const pkiInputs = (): PkiInputs => pkiInputsFromConfig(cfg);
 
   let externalCA = false;
@@ -185,20 +186,7 @@ export async function newInitData(ctx: CommandContext): Promise<InitData> {
         warn: (s: string) => ctx.err(`W ${s}\n`),
       };
     },
-    kubeconfigInputs: () => {
-      const p = pkiInputs();
-      return {
-        kubeconfigDir,
-        certificatesDir,
-        clusterName: cluster.clusterName,
-        nodeName: p.nodeName,
-        advertiseAddress: p.advertiseAddress,
-        bindPort: init.localAPIEndpoint.bindPort,
-        controlPlaneEndpoint: p.controlPlaneEndpoint,
-        encryptionAlgorithm: p.encryptionAlgorithm,
-        certificateValidityPeriod: p.certificateValidityPeriod,
-      };
-    },
+    kubeconfigInputs: () => kubeconfigInputsFromConfig(cfg, kubeconfigDir),
     client: async () => (await import("./api.ts")).initClient(data),
     tokens: () => tokens ??= configTokensOf(data),
     certificateKey: init.certificateKey ?? "",

@@ -144,14 +144,16 @@ async function runCerts(data: JoinData): Promise<void> {
 async function runKubeconfig(data: JoinData): Promise<void> {
   if (!data.controlPlane) return;
   const cfg = await data.initCfg();
-  const { createJoinControlPlaneKubeconfigFiles } = await import(
+  const { createJoinControlPlaneKubeconfigFiles, kubeconfigInputsFromConfig } = await import(
     "../../lib/kubeconfig/files.ts"
   );
-  const { kubeconfigInputs } = await import("./cp_util.ts");
   data.out("[kubeconfig] Generating kubeconfig files");
   data.out(`[kubeconfig] Using kubeconfig folder "/etc/kubernetes"`);
   try {
-    const r = await createJoinControlPlaneKubeconfigFiles(kubeconfigInputs(cfg), data.fs);
+    const r = await createJoinControlPlaneKubeconfigFiles(
+      kubeconfigInputsFromConfig(cfg),
+      data.fs,
+    );
     for (const l of r.lines) data.out(l);
     for (const w of r.warnings) data.warn(w);
   } catch (e) {

@@ -2,8 +2,6 @@
 import { imagesFor } from "../../lib/config/images.ts";
 import type { InitConfig } from "../../lib/config/types.ts";
 import type { ComponentImages } from "../../lib/manifests/types.ts";
-import type { KubeconfigInputs } from "../../lib/kubeconfig/files.ts";
-import type { EncryptionAlgorithm } from "../../lib/pki/keys.ts";
 import type { EtcdClient } from "../../lib/etcdclient/mod.ts";
 import type { JoinData } from "./data.ts";
 import { joinHostPort } from "../../lib/util/net.ts";
@@ -16,20 +14,6 @@ export function componentImages(cfg: InitConfig): ComponentImages {
     scheduler: i.kubeScheduler,
     etcd: i.etcd ?? "",
   };
-}
-
-export function kubeconfigInputs(cfg: InitConfig): KubeconfigInputs {
-  const c = cfg.cluster;
-  return {
-    kubeconfigDir: "/etc/kubernetes",
-    certificatesDir: c.certificatesDir ?? "/etc/kubernetes/pki",
-    clusterName: c.clusterName,
-    nodeName: cfg.init.nodeRegistration.name ?? "",
-    advertiseAddress: cfg.init.localAPIEndpoint.advertiseAddress ?? "",
-    bindPort: cfg.init.localAPIEndpoint.bindPort,
-    controlPlaneEndpoint: c.controlPlaneEndpoint || undefined,
-    encryptionAlgorithm: (c.encryptionAlgorithm ?? "RSA-2048") as EncryptionAlgorithm,
-  } as KubeconfigInputs;
 }
 
 /** etcdutil.GetPeerURL / GetClientURL of this node. */

@@ -3,6 +3,7 @@ import { assertEquals } from "../assert.ts";
 import { loadInitConfig } from "../../lib/config/load.ts";
 import { fakeHostFacts } from "../../lib/config/host_facts.ts";
 import { pkiInputsFromConfig } from "../../lib/pki/certlist.ts";
+import { kubeconfigInputsFromConfig } from "../../lib/kubeconfig/files.ts";
 
 Deno.test("pkiInputsFromConfig: SANs, algorithm and both validity periods come from the config", async () => {
   const cfg = await loadInitConfig({
@@ -49,5 +50,17 @@ networking:
     certificateValidityPeriod: 2160 * 3600_000,
     caCertificateValidityPeriod: 43800 * 3600_000,
     clock: undefined,
+  });
+  // The kubeconfig client certificates get the same validity (join control-plane too).
+  assertEquals(kubeconfigInputsFromConfig(cfg, "/srv/k8s"), {
+    kubeconfigDir: "/srv/k8s",
+    certificatesDir: "/srv/pki",
+    clusterName: "kubernetes",
+    nodeName: "cp-1",
+    advertiseAddress: "10.0.0.5",
+    bindPort: 6443,
+    controlPlaneEndpoint: "lb.example.com:6443",
+    encryptionAlgorithm: "ECDSA-P256",
+    certificateValidityPeriod: 2160 * 3600_000,
   });
 });
