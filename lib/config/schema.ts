@@ -31,32 +31,35 @@ export interface SchemaField {
   via?: string;
 }
 
-const str = (go = "string"): SchemaNode => ({ t: "string", go });
-const bool: SchemaNode = { t: "bool", go: "bool" };
-const i32: SchemaNode = { t: "int", go: "int32" };
+export const str = (go = "string"): SchemaNode => ({ t: "string", go });
+export const bool: SchemaNode = { t: "bool", go: "bool" };
+export const i32: SchemaNode = { t: "int", go: "int32" };
 const int: SchemaNode = { t: "int", go: "int" };
-const dur: SchemaNode = { t: "duration", go: "v1.Duration" };
-const strs: SchemaNode = { t: "slice", go: "[]string", elem: str() };
+export const dur: SchemaNode = { t: "duration", go: "v1.Duration" };
+export const strs: SchemaNode = { t: "slice", go: "[]string", elem: str() };
 
-function struct(go: string, fields: Record<string, SchemaField>): SchemaNode {
+export function struct(go: string, fields: Record<string, SchemaField>): SchemaNode {
   return { t: "struct", go, fields };
 }
-function slice(elem: SchemaNode): SchemaNode {
+export function slice(elem: SchemaNode): SchemaNode {
   return { t: "slice", go: `[]${elem.go ?? "interface {}"}`, elem };
 }
 /** Field helpers: o = omitempty, p = pointer+omitempty, a = always emitted. */
-const o = (s: SchemaNode): SchemaField => ({ s, omit: true });
-const p = (s: SchemaNode): SchemaField => ({ s, omit: true, ptr: true });
-const a = (s: SchemaNode): SchemaField => ({ s });
+export const o = (s: SchemaNode): SchemaField => ({ s, omit: true });
+export const p = (s: SchemaNode): SchemaField => ({ s, omit: true, ptr: true });
+export const a = (s: SchemaNode): SchemaField => ({ s });
 
 /** Marks fields as coming from an embedded (inlined) Go struct. */
-function embedded(via: string, fields: Record<string, SchemaField>): Record<string, SchemaField> {
+export function embedded(
+  via: string,
+  fields: Record<string, SchemaField>,
+): Record<string, SchemaField> {
   const out: Record<string, SchemaField> = {};
   for (const [k, f] of Object.entries(fields)) out[k] = { ...f, via };
   return out;
 }
 
-const typeMeta = embedded("TypeMeta", { apiVersion: o(str()), kind: o(str()) });
+export const typeMeta = embedded("TypeMeta", { apiVersion: o(str()), kind: o(str()) });
 
 const arg = struct("v1beta4.Arg", { name: a(str()), value: a(str()) });
 const args = slice(arg);
@@ -93,7 +96,7 @@ const controlPlaneComponentFields = {
   extraEnvs: o(slice(envVar)),
 };
 
-const taint = struct("v1.Taint", {
+export const taint = struct("v1.Taint", {
   key: a(str()),
   value: o(str()),
   effect: a(str("v1.TaintEffect")),
@@ -127,7 +130,7 @@ const timeouts = struct("v1beta4.Timeouts", {
   upgradeManifests: p(dur),
 });
 
-const bootstrapToken = struct("v1.BootstrapToken", {
+export const bootstrapToken = struct("v1.BootstrapToken", {
   token: a({ t: "token", go: "v1.BootstrapTokenString" }),
   description: o(str()),
   ttl: p(dur),

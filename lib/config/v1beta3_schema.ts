@@ -6,32 +6,25 @@
  *
  * v1beta3 registers only InitConfiguration, ClusterConfiguration and JoinConfiguration.
  */
-import type { SchemaField, SchemaNode } from "./schema.ts";
+import {
+  a,
+  bool,
+  bootstrapToken,
+  dur,
+  embedded,
+  i32,
+  o,
+  p,
+  type SchemaNode,
+  slice,
+  str,
+  strs,
+  struct,
+  taint,
+  typeMeta,
+} from "./schema.ts";
 
-const str = (go = "string"): SchemaNode => ({ t: "string", go });
-const bool: SchemaNode = { t: "bool", go: "bool" };
-const i32: SchemaNode = { t: "int", go: "int32" };
-const dur: SchemaNode = { t: "duration", go: "v1.Duration" };
-const strs: SchemaNode = { t: "slice", go: "[]string", elem: str() };
 const strMap: SchemaNode = { t: "map", go: "map[string]string", elem: str() };
-
-function struct(go: string, fields: Record<string, SchemaField>): SchemaNode {
-  return { t: "struct", go, fields };
-}
-function slice(elem: SchemaNode): SchemaNode {
-  return { t: "slice", go: `[]${elem.go ?? "interface {}"}`, elem };
-}
-const o = (s: SchemaNode): SchemaField => ({ s, omit: true });
-const p = (s: SchemaNode): SchemaField => ({ s, omit: true, ptr: true });
-const a = (s: SchemaNode): SchemaField => ({ s });
-
-function embedded(via: string, fields: Record<string, SchemaField>): Record<string, SchemaField> {
-  const out: Record<string, SchemaField> = {};
-  for (const [k, f] of Object.entries(fields)) out[k] = { ...f, via };
-  return out;
-}
-
-const typeMeta = embedded("TypeMeta", { apiVersion: o(str()), kind: o(str()) });
 
 const hostPathMount = struct("v1beta3.HostPathMount", {
   name: a(str()),
@@ -46,13 +39,6 @@ const controlPlaneComponentFields = {
   extraArgs: o(strMap),
   extraVolumes: o(slice(hostPathMount)),
 };
-
-const taint = struct("v1.Taint", {
-  key: a(str()),
-  value: o(str()),
-  effect: a(str("v1.TaintEffect")),
-  timeAdded: p({ t: "time", go: "v1.Time" }),
-});
 
 const apiEndpoint = struct("v1beta3.APIEndpoint", {
   advertiseAddress: o(str()),
@@ -69,15 +55,6 @@ const nodeRegistration = struct("v1beta3.NodeRegistrationOptions", {
 });
 
 const patches = struct("v1beta3.Patches", { directory: o(str()) });
-
-const bootstrapToken = struct("v1.BootstrapToken", {
-  token: a({ t: "token", go: "v1.BootstrapTokenString" }),
-  description: o(str()),
-  ttl: p(dur),
-  expires: p({ t: "time", go: "v1.Time" }),
-  usages: o(strs),
-  groups: o(strs),
-});
 
 export const V1BETA3_INIT_CONFIGURATION_SCHEMA: SchemaNode = struct(
   "v1beta3.InitConfiguration",
