@@ -474,3 +474,14 @@ export async function runKubeletStart(
     await tryStartKubelet(host, { output: out, warn: opts.warn, kubeadmArgs: args });
   }
 }
+
+/** kubeadm's kubeletFailMsg (util/apiclient/wait.go), printed when the kubelet never became healthy. */
+export const KUBELET_FAIL_MSG = `
+Unfortunately, an error has occurred, likely caused by:
+	- The kubelet is not running
+	- The kubelet is unhealthy due to a misconfiguration of the node in some way (required cgroups disabled)
+
+If you are on a systemd-powered system, you can try to troubleshoot the error with the following commands:
+	- 'systemctl status kubelet'
+	- 'journalctl -xeu kubelet'
+`;

@@ -40,7 +40,7 @@ export async function waitControlPlane(data: InitData): Promise<void> {
   try {
     await waitForKubelet(data, healthzAddress, healthzPort, kubeletTimeout);
   } catch (e) {
-    data.out(KUBELET_FAIL_MSG);
+    data.out((await import("../../lib/kubelet/mod.ts")).KUBELET_FAIL_MSG);
     throw new KubestrapError(
       `failed while waiting for the kubelet to start: ${(e as Error).message}`,
     );
@@ -62,16 +62,6 @@ export async function waitControlPlane(data: InitData): Promise<void> {
     );
   }
 }
-
-const KUBELET_FAIL_MSG = `
-Unfortunately, an error has occurred, likely caused by:
-	- The kubelet is not running
-	- The kubelet is unhealthy due to a misconfiguration of the node in some way (required cgroups disabled)
-
-If you are on a systemd-powered system, you can try to troubleshoot the error with the following commands:
-	- 'systemctl status kubelet'
-	- 'journalctl -xeu kubelet'
-`;
 
 function controlPlaneFailText(socket: string): string {
   return `

@@ -12,16 +12,6 @@ export const kubeletWaitBootstrapPhase: Phase<JoinData> = {
   inheritFlags: ["config", "cri-socket", "dry-run"],
 };
 
-const KUBELET_FAIL_MSG = `
-	Unfortunately, an error has occurred, likely caused by:
-		- The kubelet is not running
-		- The kubelet is unhealthy due to a misconfiguration of the node in some way (required cgroups disabled)
-
-	If you are on a systemd-powered system, you can try to troubleshoot the error with the following commands:
-		- 'systemctl status kubelet'
-		- 'journalctl -xeu kubelet'
-`;
-
 /** A kubelet.conf a client can be built from: it parses and its referenced files exist. */
 async function kubeletConfUsable(data: JoinData): Promise<boolean> {
   const { parseKubeConfig, currentAuthInfo } = await import(
@@ -83,7 +73,7 @@ async function runKubeletWaitBootstrap(data: JoinData): Promise<void> {
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
     if (!healthy) {
-      data.out(KUBELET_FAIL_MSG);
+      data.out((await import("../../lib/kubelet/mod.ts")).KUBELET_FAIL_MSG);
       throw new KubestrapError(
         `failed while waiting for the kubelet to start: The HTTP call equal to 'curl -sSL ${url}' returned error: ${last}`,
       );
@@ -93,7 +83,7 @@ async function runKubeletWaitBootstrap(data: JoinData): Promise<void> {
     const deadline = Date.now() + data.timeouts.tlsBootstrapMs;
     while (!(await kubeletConfUsable(data))) {
       if (Date.now() >= deadline) {
-        data.out(KUBELET_FAIL_MSG);
+        data.out((await import("../../lib/kubelet/mod.ts")).KUBELET_FAIL_MSG);
         throw new KubestrapError(
           "failed while waiting for TLS bootstrap: context deadline exceeded",
         );
