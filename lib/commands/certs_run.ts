@@ -18,8 +18,9 @@ import { CURRENT_KUBERNETES_VERSION } from "../config/constants.ts";
 import { parseDurationMs } from "../util/duration.ts";
 import { hostPkiFS, type PkiFS } from "../pki/fs.ts";
 import { pkiInputsFromConfig } from "../pki/certlist.ts";
-import { loadCert, loadCertChain, loadKey, pathForKey } from "../pki/store.ts";
-import { type Certificate, verifyCertChain } from "../pki/x509.ts";
+import { EXTERNAL_CA_SPECS, validateSignedCertWithCA } from "../pki/certs.ts";
+import { loadCert, pathForKey } from "../pki/store.ts";
+import type { Certificate } from "../pki/x509.ts";
 import type { EncryptionAlgorithm } from "../pki/keys.ts";
 import {
   certificateAuthorities,
@@ -233,29 +234,6 @@ function renewalInputs(ctx: CommandContext, cfg: LoadedInit): RenewalInputs {
 // ---------------------------------------------------------------------------------------------
 // External CA detection with kubeadm's errors (renewal.Manager.IsExternallyManaged)
 
-const EXTERNAL_CA_SPECS: Record<string, { ux: string; leaves: [string, string][] }> = {
-  "ca": {
-    ux: "CA",
-    leaves: [["apiserver", "API server"], [
-      "apiserver-kubelet-client",
-      "API server kubelet client",
-    ]],
-  },
-  "front-proxy-ca": {
-    ux: "front-proxy CA",
-    leaves: [["front-proxy-client", "front-proxy client"]],
-  },
-  "etcd/ca": {
-    ux: "etcd CA",
-    leaves: [
-      ["apiserver-etcd-client", "apiserver etcd client"],
-      ["etcd/server", "etcd server"],
-      ["etcd/peer", "etcd peer"],
-      ["etcd/healthcheck-client", "etcd health-check client"],
-    ],
-  },
-};
-
 /**
  * certsphase.UsingExternalCA / UsingExternalFrontProxyCA / UsingExternalEtcdCA, wrapped as the
  * renewal manager does: a missing or non-CA certificate is an error, a present key means "not
@@ -283,20 +261,9 @@ async function isExternallyManaged(
   if (await fs.exists(pathForKey(dir, caBaseName))) return false;
   for (const [base, ux] of spec.leaves) {
     try {
-      await loadKey(fs, dir, base);
+      await validateSignedCertWithCA(fs, dir, base, ux, caCert, now);
     } catch (e) {
-      throw wrap(`failure loading key for ${base}: ${errMsg(e)}`);
-    }
-    let chain;
-    try {
-      chain = await loadCertChain(fs, dir, base);
-    } catch (e) {
-      throw wrap(`failure loading certificate for ${ux}: ${errMsg(e)}`);
-    }
-    try {
-      verifyCertChain(chain.cert, chain.intermediates, caCert, now);
-    } catch (e) {
-      throw wrap(`certificate ${ux} is not signed by corresponding CA: ${errMsg(e)}`);
+      throw wrap(errMsg(e));
     }
   }
   return true;

@@ -298,6 +298,30 @@ async function planSA(ctx: Ctx): Promise<void> {
   }
 }
 
+/** The leaves (base name, kubeadm's UX name) each CA must have signed when it is external. */
+export const EXTERNAL_CA_SPECS: Record<string, { ux: string; leaves: [string, string][] }> = {
+  "ca": {
+    ux: "CA",
+    leaves: [["apiserver", "API server"], [
+      "apiserver-kubelet-client",
+      "API server kubelet client",
+    ]],
+  },
+  "front-proxy-ca": {
+    ux: "front-proxy CA",
+    leaves: [["front-proxy-client", "front-proxy client"]],
+  },
+  "etcd/ca": {
+    ux: "etcd CA",
+    leaves: [
+      ["apiserver-etcd-client", "apiserver etcd client"],
+      ["etcd/server", "etcd server"],
+      ["etcd/peer", "etcd peer"],
+      ["etcd/healthcheck-client", "etcd health-check client"],
+    ],
+  },
+};
+
 /**
  * certsphase.UsingExternalCA / UsingExternalFrontProxyCA / UsingExternalEtcdCA: a CA is external
  * when its certificate is a valid CA and its key file does not exist. The certificates it signs
@@ -309,31 +333,8 @@ export async function usingExternalCA(
   which: "ca" | "front-proxy-ca" | "etcd-ca",
   now: Date = new Date(),
 ): Promise<boolean> {
-  const spec = {
-    "ca": {
-      base: "ca",
-      ux: "CA",
-      leaves: [["apiserver", "API server"], [
-        "apiserver-kubelet-client",
-        "API server kubelet client",
-      ]],
-    },
-    "front-proxy-ca": {
-      base: "front-proxy-ca",
-      ux: "front-proxy CA",
-      leaves: [["front-proxy-client", "front-proxy client"]],
-    },
-    "etcd-ca": {
-      base: "etcd/ca",
-      ux: "etcd CA",
-      leaves: [
-        ["apiserver-etcd-client", "apiserver etcd client"],
-        ["etcd/server", "etcd server"],
-        ["etcd/peer", "etcd peer"],
-        ["etcd/healthcheck-client", "etcd health-check client"],
-      ],
-    },
-  }[which];
+  const base = which === "etcd-ca" ? "etcd/ca" : which;
+  const spec = { base, ...EXTERNAL_CA_SPECS[base] };
   let caCert: Certificate;
   try {
     caCert = await loadCert(fs, dir, spec.base);
@@ -348,7 +349,8 @@ export async function usingExternalCA(
   return true;
 }
 
-async function validateSignedCertWithCA(
+/** The leaf's key loads and its certificate chains to `caCert` (kubeadm's error texts). */
+export async function validateSignedCertWithCA(
   fs: PkiFS,
   dir: string,
   baseName: string,
