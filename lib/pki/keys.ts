@@ -1,11 +1,12 @@
 /**
  * Private/public keys as kubeadm (client-go keyutil) writes them: RSA keys as PKCS#1
  * `RSA PRIVATE KEY`, ECDSA keys as SEC1 `EC PRIVATE KEY`, public keys as PKIX `PUBLIC KEY`.
- * Keys are node:crypto KeyObjects; generation uses the async generateKeyPair so that several
- * RSA keys are produced in parallel.
+ * Keys are node:crypto KeyObjects. RSA keys are built from the host libcrypto's primes where it
+ * has one (./rsa.ts), else by node:crypto; either way off the main thread, several in parallel.
  */
 import * as nodeCrypto from "node:crypto";
 import { KubestrapError } from "../errors.ts";
+import { generateRsaKey } from "./rsa.ts";
 
 export type EncryptionAlgorithm =
   | "RSA-2048"
@@ -81,33 +82,27 @@ function newPrivateKey(alg: EncryptionAlgorithm): Promise<PrivateKey> {
 }
 
 function generateNow(alg: EncryptionAlgorithm): Promise<PrivateKey> {
-  return new Promise((resolve, reject) => {
-    const done = (err: Error | null, _pub: nodeCrypto.KeyObject, priv: nodeCrypto.KeyObject) =>
-      err ? reject(err) : resolve(priv);
-    switch (alg) {
-      case "ECDSA-P256":
-        nodeCrypto.generateKeyPair("ec", { namedCurve: "prime256v1" }, done);
-        return;
-      case "ECDSA-P384":
-        nodeCrypto.generateKeyPair("ec", { namedCurve: "secp384r1" }, done);
-        return;
-      case "RSA-2048":
-      case "RSA-3072":
-      case "RSA-4096":
+  switch (alg) {
+    case "ECDSA-P256":
+    case "ECDSA-P384":
+      return new Promise((resolve, reject) =>
         nodeCrypto.generateKeyPair(
-          "rsa",
-          { modulusLength: Number(alg.slice(4)), publicExponent: 0x10001 },
-          done,
-        );
-        return;
-      default:
-        reject(
-          new KubestrapError(
-            `cannot obtain key size from unknown RSA algorithm: ${JSON.stringify(alg)}`,
-          ),
-        );
-    }
-  });
+          "ec",
+          { namedCurve: alg === "ECDSA-P256" ? "prime256v1" : "secp384r1" },
+          (err, _pub, priv) => err ? reject(err) : resolve(priv),
+        )
+      );
+    case "RSA-2048":
+    case "RSA-3072":
+    case "RSA-4096":
+      return generateRsaKey(Number(alg.slice(4)));
+    default:
+      return Promise.reject(
+        new KubestrapError(
+          `cannot obtain key size from unknown RSA algorithm: ${JSON.stringify(alg)}`,
+        ),
+      );
+  }
 }
 
 /** Generates `n` keys concurrently (one per CPU at a time). */

@@ -1,0 +1,169 @@
+// RSA key generation (lib/pki/rsa.ts): keys from the host libcrypto's primes and from the
+// node:crypto fallback are valid for openssl, of the asked size, with e = 65537 and consistent
+// PKCS#1 components; prime pairs that break FIPS 186-5's conditions are refused.
+import * as nodeCrypto from "node:crypto";
+import * as path from "@std/path";
+import { assert, assertEquals } from "../assert.ts";
+import { REPO } from "../integration/common.ts";
+import { modInverse, rsaKeyFromPrimes } from "../../lib/pki/rsa.ts";
+import { children, parseAll, readInteger } from "../../lib/pki/der.ts";
+
+const RSA_MODULE = path.join(REPO, "lib", "pki", "rsa.ts");
+
+/** Runs a script against lib/pki/rsa.ts in a fresh process, with `env` added. */
+async function inProcess(script: string, env: Record<string, string> = {}): Promise<string> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", `import * as rsa from ${JSON.stringify(RSA_MODULE)};\n${script}`],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(r.stderr);
+  assertEquals(r.code, 0, err);
+  return new TextDecoder().decode(r.stdout);
+}
+
+/** Whether this machine has a libcrypto the FFI can load (then it must be used). */
+function hostHasLibcrypto(): boolean {
+  for (const name of ["libcrypto.so.3", "libcrypto.so.1.1"]) {
+    try {
+      Deno.dlopen(name, { BN_new: { parameters: [], result: "pointer" } }).close();
+      return true;
+    } catch {
+      // next
+    }
+  }
+  return false;
+}
+
+/** PKCS#1 RSAPrivateKey components of a PEM key. */
+function pkcs1Components(pem: string) {
+  const b64 = pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
+  const der = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const [version, n, e, d, p, q, dp, dq, qi] = children(parseAll(der)).map(readInteger);
+  return { version, n, e, d, p, q, dp, dq, qi };
+}
+
+async function opensslCheck(pem: string): Promise<string> {
+  const p = new Deno.Command("openssl", {
+    args: ["rsa", "-check", "-noout"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = p.stdin.getWriter();
+  await w.write(new TextEncoder().encode(pem));
+  await w.close();
+  const r = await p.output();
+  return new TextDecoder().decode(r.stdout).trim() + new TextDecoder().decode(r.stderr).trim();
+}
+
+/** What a key generated in a fresh process with `env` looks like: backend and PKCS#1 PEM. */
+async function generatedKey(bits: number, env: Record<string, string> = {}) {
+  const out = await inProcess(
+    `const k = await rsa.generateRsaKey(${bits});
+     console.log(JSON.stringify({ backend: rsa.rsaKeygenBackend(),
+       pem: k.export({ type: "pkcs1", format: "pem" }) }));`,
+    env,
+  );
+  return JSON.parse(out) as { backend: string; pem: string };
+}
+
+function checkKey(pem: string, bits: number) {
+  const c = pkcs1Components(pem);
+  assertEquals(c.version, 0n);
+  assertEquals(c.e, 65537n);
+  assertEquals(c.n.toString(2).length, bits);
+  assertEquals(c.p * c.q, c.n);
+  assertEquals(c.p.toString(2).length, bits / 2);
+  assertEquals(c.q.toString(2).length, bits / 2);
+  assertEquals(c.dp, c.d % (c.p - 1n));
+  assertEquals(c.dq, c.d % (c.q - 1n));
+  assertEquals((c.qi * c.q) % c.p, 1n);
+  // e*d = 1 mod lcm(p-1, q-1): m^(ed) = m mod n for a sample m.
+  const m = 0x1234567890abcdefn;
+  let r = 1n, b = m, x = c.e * c.d;
+  while (x > 0n) {
+    if (x & 1n) r = (r * b) % c.n;
+    b = (b * b) % c.n;
+    x >>= 1n;
+  }
+  assertEquals(r, m);
+}
+
+Deno.test("RSA keys: the host libcrypto is used when it loads, node:crypto when told", async () => {
+  const auto = await inProcess("console.log(rsa.rsaKeygenBackend())");
+  assertEquals(auto.trim(), hostHasLibcrypto() ? "libcrypto" : "node");
+  const forced = await inProcess("console.log(rsa.rsaKeygenBackend())", {
+    KUBESTRAP_RSA_KEYGEN: "node",
+  });
+  assertEquals(forced.trim(), "node");
+});
+
+for (const bits of [2048, 3072]) {
+  Deno.test(`RSA-${bits} keys from both backends pass openssl rsa -check`, async () => {
+    const lib = await generatedKey(bits);
+    const node = await generatedKey(bits, { KUBESTRAP_RSA_KEYGEN: "node" });
+    assertEquals(node.backend, "node");
+    for (const k of [lib, node]) {
+      assertEquals(await opensslCheck(k.pem), "RSA key ok", k.backend);
+      checkKey(k.pem, bits);
+    }
+    assert(pkcs1Components(lib.pem).n !== pkcs1Components(node.pem).n);
+  });
+}
+
+Deno.test("RSA keys: two keys of one process share no prime", async () => {
+  const out = await inProcess(
+    `const ks = await Promise.all([1, 2, 3].map(() => rsa.generateRsaKey(2048)));
+     console.log(JSON.stringify(ks.map((k) => k.export({ type: "pkcs1", format: "pem" }))));`,
+  );
+  const primes = (JSON.parse(out) as string[]).flatMap((pem) => {
+    checkKey(pem, 2048);
+    const c = pkcs1Components(pem);
+    return [c.p, c.q];
+  });
+  assertEquals(new Set(primes).size, 6);
+});
+
+Deno.test("rsaKeyFromPrimes builds the key of two primes and refuses pairs FIPS 186-5 rules out", () => {
+  const prime = (bits: number) => nodeCrypto.generatePrimeSync(bits, { bigint: true }) as bigint;
+  // Top two bits set: the modulus of two such primes has exactly twice their bits.
+  let p = 0n, q = 0n;
+  while (p >> 1022n !== 3n) p = prime(1024);
+  while (q >> 1022n !== 3n || q === p) q = prime(1024);
+  const key = rsaKeyFromPrimes(2048, p, q)!;
+  assertEquals(key.asymmetricKeyDetails?.modulusLength, 2048);
+  const c = pkcs1Components(key.export({ type: "pkcs1", format: "pem" }) as string);
+  assertEquals([c.p, c.q], [p, q]);
+  checkKey(key.export({ type: "pkcs1", format: "pem" }) as string, 2048);
+  // The checks before the key is made need no primes: odd numbers of the right size stand in.
+  const top = 3n << 1022n;
+  // the same prime twice, and primes closer than 2^(1024-100)
+  assertEquals(rsaKeyFromPrimes(2048, p, p), undefined);
+  assertEquals(rsaKeyFromPrimes(2048, p, p + (1n << 900n)), undefined);
+  // primes of the wrong size for the key
+  assertEquals(rsaKeyFromPrimes(2048, p, (1n << 1022n) + 1n), undefined);
+  assertEquals(rsaKeyFromPrimes(3072, p, q), undefined);
+  // a modulus one bit short (2047 bits): both factors just above 2^1023
+  assertEquals(
+    rsaKeyFromPrimes(2048, (1n << 1023n) + 1n, (1n << 1023n) + (1n << 1000n) + 3n),
+    undefined,
+  );
+  // p-1 divisible by e = 65537
+  const k = top / 65537n + 1n;
+  const pe = 65537n * k + 1n;
+  assertEquals((pe - 1n) % 65537n, 0n);
+  assertEquals(pe >> 1022n, 3n);
+  assertEquals(rsaKeyFromPrimes(2048, pe, q), undefined);
+  assertEquals(rsaKeyFromPrimes(2048, q, pe), undefined);
+});
+
+Deno.test("modInverse", () => {
+  assertEquals(modInverse(3n, 11n), 4n);
+  assertEquals(modInverse(-3n, 11n), 7n);
+  assertEquals(modInverse(6n, 9n), undefined);
+  const m = (1n << 521n) - 1n; // a Mersenne prime
+  const a = 0xdeadbeefcafebaben << 300n;
+  assertEquals((a * modInverse(a, m)!) % m, 1n);
+});
