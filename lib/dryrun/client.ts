@@ -84,6 +84,52 @@ export function redactSecret(obj: unknown): unknown {
   };
 }
 
+// deno-lint-ignore no-explicit-any
+type Loose = any;
+
+function containersOf(podSpec: Loose): Loose[] {
+  return [...(podSpec?.initContainers ?? []), ...(podSpec?.containers ?? [])];
+}
+
+/**
+ * An object as kubeadm prints it after it went through its Go type: the fields Go's encoding
+ * always writes are there (`resources: {}` of a container, the `status` of a Deployment,
+ * DaemonSet or Service, with the DaemonSet counters that have no `omitempty`), and the
+ * `readOnly: false` of a volume mount (`omitempty`) is not. Only the kinds kubeadm's init and
+ * join print are covered; other objects pass unchanged. The input is not modified.
+ */
+export function goTypedView(obj: unknown): unknown {
+  const o = obj as Loose;
+  if (!o || typeof o !== "object") return obj;
+  const podTemplate = o.kind === "Deployment" || o.kind === "DaemonSet";
+  if (!podTemplate && o.kind !== "Service") return obj;
+  const v = structuredClone(o);
+  if (podTemplate) {
+    for (const c of containersOf(v.spec?.template?.spec)) {
+      c.resources ??= {};
+      for (const m of c.volumeMounts ?? []) if (m.readOnly === false) delete m.readOnly;
+    }
+  }
+  if (o.kind === "Deployment") v.status ??= {};
+  if (o.kind === "DaemonSet") {
+    v.status ??= {};
+    for (const k of DAEMONSET_STATUS_COUNTERS) v.status[k] ??= 0;
+  }
+  if (o.kind === "Service") {
+    v.status ??= {};
+    v.status.loadBalancer ??= {};
+  }
+  return v;
+}
+
+/** DaemonSetStatus fields without `omitempty`. */
+const DAEMONSET_STATUS_COUNTERS = [
+  "currentNumberScheduled",
+  "numberMisscheduled",
+  "desiredNumberScheduled",
+  "numberReady",
+];
+
 /** kubeadmutil.MarshalToYaml stand-in: the JSON object as YAML with sorted keys. */
 export function objectYAML(obj: unknown): string {
   return stringify(obj, {
@@ -172,6 +218,20 @@ export interface DryRunOptions {
   bootstrapTokenDeleteReactor?: boolean;
 }
 
+/** NodeSystemInfo's string fields (no `omitempty`). */
+const NODE_INFO_FIELDS = [
+  "machineID",
+  "systemUUID",
+  "bootID",
+  "kernelVersion",
+  "osImage",
+  "containerRuntimeVersion",
+  "kubeletVersion",
+  "kubeProxyVersion",
+  "operatingSystem",
+  "architecture",
+];
+
 /** The dry-run transport: prints, records, answers; never writes to a server. */
 export class DryRunTransport implements Transport {
   readonly actions: DryRunAction[] = [];
@@ -194,7 +254,7 @@ export class DryRunTransport implements Transport {
 
   private logObject(obj: unknown): void {
     this.line("[dryrun] Attached object:");
-    this.line(objectYAML(redactSecret(obj)));
+    this.line(objectYAML(redactSecret(goTypedView(obj))));
   }
 
   private logAction(verb: DryRunAction["verb"], t: Target, object?: KubeObject): void {
@@ -219,11 +279,17 @@ export class DryRunTransport implements Transport {
     if (object) this.logObject(object);
   }
 
+  /** kubeadm's reactor Node, with the zero values its Go type prints. */
   private stubNode(name: string): KubeObject {
     return {
       apiVersion: "v1",
       kind: "Node",
       metadata: { name, labels: { "kubernetes.io/hostname": name } },
+      spec: {},
+      status: {
+        daemonEndpoints: { kubeletEndpoint: { Port: 0 } },
+        nodeInfo: Object.fromEntries(NODE_INFO_FIELDS.map((k) => [k, ""])),
+      },
     };
   }
 

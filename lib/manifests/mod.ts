@@ -151,17 +151,34 @@ export async function createLocalEtcdManifest(
     dryRun?: boolean;
     nodeName?: string;
     initialCluster?: EtcdMember[];
+    /**
+     * Print init's `[etcd] ... local etcd` lines (default true); join's control-plane-join
+     * phase prints its own and creates the data directory itself.
+     */
+    announce?: boolean;
   },
 ): Promise<string | undefined> {
   if (cfg.cluster.etcd.external) return undefined;
   const out = opts.output ?? stdout;
-  const dataDir = cfg.cluster.etcd.local!.dataDir;
-  if (!opts.dryRun) await host.mkdirAll(dataDir, 0o700);
-  else out(`[etcd] Would ensure that ${goQuote(dataDir)} directory is present\n`);
   const manifestDir = opts.manifestDir ?? MANIFESTS_DIR;
-  out(`[etcd] Creating static Pod manifest for local etcd in ${goQuote(manifestDir)}\n`);
+  if (opts.announce !== false) {
+    const dataDir = cfg.cluster.etcd.local!.dataDir;
+    if (!opts.dryRun) await host.mkdirAll(dataDir, 0o700);
+    else out(`[etcd] Would ensure that ${goQuote(dataDir)} directory is present\n`);
+    out(`[etcd] Creating static Pod manifest for local etcd in ${goQuote(manifestDir)}\n`);
+  }
   let pod = etcdPod(cfg, opts);
   const patchesDir = opts.patchesDir ?? cfg.init.patches?.directory;
   if (patchesDir) pod = await patchComponent(pod, "etcd", patchesDir, out, opts.patchFS);
-  return await writeStaticPod(host, "etcd", pod, manifestDir);
+  const file = await writeStaticPod(host, "etcd", pod, manifestDir);
+  if (opts.dryRun) {
+    // kubeadm prints the etcd manifest as written, under the path it would have.
+    const content = await host.readText(file);
+    out(
+      `[dryrun] Would write file ${
+        goQuote(staticPodFilepath("etcd", MANIFESTS_DIR))
+      } with content:\n${content ?? ""}`,
+    );
+  }
+  return file;
 }

@@ -31,10 +31,11 @@ export async function updateOrCreateTokens(
 ): Promise<void> {
   for (const t of tokens) {
     const name = tokenSecretName(t.token.id);
-    if (failIfExists) {
-      // kubeadm ignores a failing Get here and lets create-or-update report problems.
-      const exists = await client.get("secrets", name, "kube-system").then(() => true, () => false);
-      if (exists) throw new Error(`a token with id ${goQuote(t.token.id)} already exists`);
+    // kubeadm always looks first (dry-run prints the GET), ignores a failing Get and lets
+    // create-or-update report problems.
+    const exists = await client.get("secrets", name, "kube-system").then(() => true, () => false);
+    if (exists && failIfExists) {
+      throw new Error(`a token with id ${goQuote(t.token.id)} already exists`);
     }
     const secret = tokenToSecret(t);
     try {

@@ -45,10 +45,12 @@ async function runEtcdJoin(data: JoinData): Promise<void> {
       images: u.componentImages(cfg),
       manifestDir: MANIFEST_DIR,
       patchesDir: data.patchesDir,
-      output: () => {},
+      output: (line) => data.out(line.replace(/\n$/, "")),
+      announce: false,
       dryRun: true,
       nodeName,
-      initialCluster: [{ name: nodeName, peerURL }],
+      // kubeadm adds no member in dry-run and renders the manifest with an empty member list.
+      initialCluster: [],
     });
     data.out("[etcd] Would wait for the new etcd member to join the cluster");
     return;
@@ -74,7 +76,8 @@ async function runEtcdJoin(data: JoinData): Promise<void> {
       images: u.componentImages(cfg),
       manifestDir: MANIFEST_DIR,
       patchesDir: data.patchesDir,
-      output: () => {},
+      output: (line) => data.out(line.replace(/\n$/, "")),
+      announce: false,
       nodeName,
       initialCluster,
     });

@@ -8,6 +8,7 @@ import * as path from "@std/path";
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
 import { REPO } from "../integration/common.ts";
 import { testbed, testbedReady } from "../harness/mod.ts";
+import { lineDiff } from "../manifests/cases.ts";
 
 async function kubestrap(args: string[], env: Record<string, string> = {}) {
   const r = await new Deno.Command(Deno.execPath(), {
@@ -301,3 +302,184 @@ kubernetesVersion: v1.37.2
     }
   },
 });
+
+/**
+ * Normalises one tool's `init --dry-run` stdout for comparison: its dry-run directory becomes
+ * `<DIR>`, run-specific values (the CA's base64, the CA hash) become placeholders, and the
+ * differences README lists as deliberate are mapped onto kubestrap's form: Secret values are
+ * redacted (`<redacted N bytes>`), phase lines name the real destinations rather than the
+ * dry-run directory, the printed join command and the upload-certs hint name kubestrap, and
+ * kubestrap's closing account
+ * of files and API writes (after the join command) is dropped.
+ */
+function normaliseDryRun(out: string, dir: string, tool: "kubeadm" | "kubestrap"): string {
+  let s = out;
+  if (tool === "kubeadm") {
+    const real: [string, string][] = [
+      [`[certs] Using certificateDir folder "${dir}"`, "/etc/kubernetes/pki"],
+      [`[kubeconfig] Using kubeconfig folder "${dir}"`, "/etc/kubernetes"],
+      [
+        `[etcd] Creating static Pod manifest for local etcd in "${dir}"`,
+        "/etc/kubernetes/manifests",
+      ],
+      [`[control-plane] Using manifest folder "${dir}"`, "/etc/kubernetes/manifests"],
+    ];
+    for (const [line, to] of real) s = s.replace(line, line.replace(dir, to));
+    s = s.replaceAll(`to file "${dir}/`, `to file "/var/lib/kubelet/`);
+    s = s.replaceAll(`sudo cp -i ${dir}/admin.conf`, `sudo cp -i <DIR>/etc/kubernetes/admin.conf`);
+    s = s.replaceAll("kubeadm join ", "kubestrap join ");
+    s = s.replaceAll('"kubeadm init phase upload-certs', '"kubestrap init phase upload-certs');
+  } else {
+    s = s.replace(/\n\[dryrun\] Finished dry-running successfully\.[\s\S]*$/, "\n");
+  }
+  // Secret data: kubestrap redacts the values (`<redacted N bytes>`, N the base64 length);
+  // kubeadm-certs holds freshly encrypted keys in kubestrap's run and nulls in kubeadm's (its
+  // dry run reads the real certificate directory, not the one it wrote).
+  const blocks = s.split("[dryrun] Attached object:\n");
+  s = blocks.map((b, i) => {
+    const end = b.indexOf("\n\n");
+    const obj = end < 0 ? b : b.slice(0, end);
+    if (i === 0 || !/^kind: Secret$/m.test(obj)) return b;
+    const certs = /^ {2}name: kubeadm-certs$/m.test(obj);
+    const redacted = obj.replace(
+      /^data:\n((?: {2}[^\n]+(?:\n|$))+)/m,
+      (all, body: string) =>
+        all.replace(
+          body,
+          body.replace(
+            /^( {2}[^:]+): (.+)$/gm,
+            (_m, k, v) =>
+              `${k}: ${
+                certs ? "<encrypted>" : tool === "kubeadm" ? `<redacted ${v.length} bytes>` : v
+              }`,
+          ),
+        ),
+    );
+    return redacted + b.slice(obj.length);
+  }).join("[dryrun] Attached object:\n");
+  return s.replaceAll(dir, "<DIR>")
+    // the random ID of upload-certs' short-lived token
+    .replace(/bootstrap-token-(?!abcdef)[a-z0-9]{6}/g, "bootstrap-token-<ID>")
+    .replace(/certificate-authority-data: \S+/g, "certificate-authority-data: <CA>")
+    .replace(/sha256:[0-9a-f]{64}/g, "sha256:<HASH>");
+}
+
+const DRY_RUN_CASES: {
+  name: string;
+  config: string;
+  args?: string[];
+  patches?: Record<string, string>;
+}[] = [
+  {
+    name: "one node, defaults",
+    config: `apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+bootstrapTokens:
+- token: abcdef.0123456789abcdef
+localAPIEndpoint:
+  advertiseAddress: 10.0.0.5
+nodeRegistration:
+  name: node1
+  criSocket: unix:///run/containerd/containerd.sock
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+kubernetesVersion: v1.37.2
+`,
+  },
+  {
+    name: "HA endpoint, upload-certs, patches, pod subnet, extra args",
+    args: ["--upload-certs"],
+    config: `apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+certificateKey: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+bootstrapTokens:
+- token: abcdef.0123456789abcdef
+  description: first token
+  ttl: 2h0m0s
+localAPIEndpoint:
+  advertiseAddress: 10.0.0.5
+nodeRegistration:
+  name: node1
+  criSocket: unix:///run/containerd/containerd.sock
+  taints: []
+patches:
+  directory: PATCHES
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+kubernetesVersion: v1.37.2
+controlPlaneEndpoint: cp.example.internal:6443
+networking:
+  podSubnet: 10.244.0.0/16
+  serviceSubnet: 10.100.0.0/16
+apiServer:
+  extraArgs:
+  - name: audit-log-maxage
+    value: "7"
+  certSANs: [api.example.internal]
+---
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: ipvs
+`,
+    patches: {
+      "etcd+merge.yaml": "metadata:\n  annotations:\n    patched: etcd\n",
+      "corednsdeployment.yaml": "spec:\n  replicas: 3\n",
+      "kubeproxydaemonset+json.json":
+        '[{"op":"add","path":"/metadata/annotations","value":{"patched":"kube-proxy"}}]',
+    },
+  },
+];
+
+for (const c of DRY_RUN_CASES) {
+  Deno.test({
+    name:
+      `init --dry-run (${c.name}): stdout line for line as kubeadm's, but for the listed differences`,
+    ignore: !testbedReady,
+    async fn() {
+      const dir = await Deno.makeTempDir({ prefix: "kubestrap-dryrun-diff-" });
+      try {
+        const patches = path.join(dir, "patches");
+        await Deno.mkdir(patches);
+        for (const [f, text] of Object.entries(c.patches ?? {})) {
+          await Deno.writeTextFile(path.join(patches, f), text);
+        }
+        const cfg = path.join(dir, "c.yaml");
+        await Deno.writeTextFile(cfg, c.config.replace("PATCHES", patches));
+        const args = [
+          "init",
+          "--dry-run",
+          "--config",
+          cfg,
+          "--ignore-preflight-errors=all",
+          ...c.args ?? [],
+        ];
+        const theirDir = path.join(dir, "kubeadm");
+        const ourDir = path.join(dir, "kubestrap");
+        const t = await new Deno.Command(testbed.path("kubeadm"), {
+          args,
+          env: { PATH: "/nonexistent", KUBEADM_INIT_DRYRUN_DIR: theirDir },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const theirs = new TextDecoder().decode(t.stdout);
+        assertEquals(t.code, 0, new TextDecoder().decode(t.stderr));
+        const ours = await kubestrap(args, {
+          PATH: "/nonexistent",
+          KUBEADM_INIT_DRYRUN_DIR: ourDir,
+        });
+        assertEquals(ours.code, 0, ours.stderr);
+        // Checks of the normalisation itself: what it maps must be there to map.
+        assertStringIncludes(theirs, "token-secret: MDEyMzQ1Njc4OWFiY2RlZg==");
+        assertStringIncludes(ours.stdout, "token-secret: <redacted 24 bytes>");
+        assertStringIncludes(ours.stdout, "[dryrun] Finished dry-running successfully.");
+        const a = normaliseDryRun(ours.stdout, ourDir, "kubestrap");
+        const e = normaliseDryRun(theirs, theirDir, "kubeadm");
+        assert(a === e, lineDiff(a, e));
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  });
+}

@@ -181,17 +181,25 @@ export interface KubeProxyObjects {
   roleBinding: KubeObject;
 }
 
-/** Build the kube-proxy objects. */
-export function kubeProxyObjects(input: KubeProxyInput): KubeProxyObjects {
+/** The kube-proxy ConfigMap (signed unless the user supplied the configuration). */
+function kubeProxyConfigMap(input: KubeProxyInput): ConfigMapObject {
   const cm = parse(
     kubeProxyConfigMapTemplate(input.controlPlaneEndpointURL, input.kubeProxyConfigYAML),
   ) as ConfigMapObject;
+  return input.userSupplied ? cm : signConfigMap(cm);
+}
+
+/** The kube-proxy DaemonSet, patched (the `[patches]` line is printed here). */
+function kubeProxyDaemonSet(input: KubeProxyInput): KubeObject {
   let ds = parse(kubeProxyDaemonSetTemplate(input.image)) as KubeObject;
   if (input.patchDaemonSet) ds = input.patchDaemonSet(ds);
   ds.spec.template.spec.containers[0].env.push(...proxyEnvVars(input.proxyEnv ?? {}));
+  return ds;
+}
+
+/** The kube-proxy objects besides its ConfigMap and DaemonSet. */
+function kubeProxyAccessObjects(): Omit<KubeProxyObjects, "configMap" | "daemonSet"> {
   return {
-    configMap: input.userSupplied ? cm : signConfigMap(cm),
-    daemonSet: ds,
     serviceAccount: {
       apiVersion: "v1",
       kind: "ServiceAccount",
@@ -214,6 +222,12 @@ export function kubeProxyObjects(input: KubeProxyInput): KubeProxyObjects {
   };
 }
 
+/** Build the kube-proxy objects. */
+export function kubeProxyObjects(input: KubeProxyInput): KubeProxyObjects {
+  const configMap = kubeProxyConfigMap(input);
+  return { configMap, daemonSet: kubeProxyDaemonSet(input), ...kubeProxyAccessObjects() };
+}
+
 /**
  * kubeadm's EnsureProxyAddon: ConfigMap, DaemonSet, ServiceAccount, ClusterRoleBinding,
  * Role, RoleBinding (all create-or-update).
@@ -224,9 +238,10 @@ export async function applyKubeProxy(
   log: Log = silent,
   opts: PollOptions = {},
 ): Promise<void> {
-  const o = kubeProxyObjects(input);
-  await createOrUpdate(client, "configmaps", o.configMap, opts);
-  await createOrUpdate(client, "daemonsets", o.daemonSet, opts);
+  // As kubeadm: the DaemonSet is rendered and patched once the ConfigMap is created.
+  await createOrUpdate(client, "configmaps", kubeProxyConfigMap(input), opts);
+  await createOrUpdate(client, "daemonsets", kubeProxyDaemonSet(input), opts);
+  const o = kubeProxyAccessObjects();
   try {
     await createOrUpdate(client, "serviceaccounts", o.serviceAccount, opts);
   } catch (e) {
