@@ -97,13 +97,24 @@ export async function bundle(outDir: string): Promise<string> {
   const deno = Deno.execPath();
   const out = path.join(outDir, "kubestrap.js");
   const tmp = `${out}.tmp`;
-  const r = await run(deno, ["bundle", "--quiet", "--platform", "deno", "-o", tmp, "main.ts"]);
+  // Minified: V8 keeps the source of a lazily compiled script for its whole run, and the
+  // smaller bundle (0.7 instead of 1.3 MB) takes about 3.5 MiB off every run's peak RSS.
+  const r = await run(deno, [
+    "bundle",
+    "--quiet",
+    "--minify",
+    "--platform",
+    "deno",
+    "-o",
+    tmp,
+    "main.ts",
+  ]);
   if (r.code !== 0) throw new BuildError(`deno bundle failed:\n${r.stderr}`);
   const info = await buildInfo();
   let js = await Deno.readTextFile(tmp);
   // The bundle keeps lib/build_info.ts's object literal; replace its fields in place.
   const re =
-    /gitCommit: "",\s*gitTreeState: "",\s*buildDate: "1970-01-01T00:00:00Z",\s*build: "dev"/;
+    /gitCommit:\s*"",\s*gitTreeState:\s*"",\s*buildDate:\s*"1970-01-01T00:00:00Z",\s*build:\s*"dev"/;
   if (!re.test(js)) {
     await Deno.remove(tmp);
     throw new BuildError(
@@ -113,9 +124,9 @@ export async function bundle(outDir: string): Promise<string> {
   }
   js = js.replace(
     re,
-    `gitCommit: ${JSON.stringify(info.gitCommit)}, gitTreeState: ${
+    `gitCommit:${JSON.stringify(info.gitCommit)},gitTreeState:${
       JSON.stringify(info.gitTreeState)
-    }, buildDate: ${JSON.stringify(info.buildDate)}, build: ${JSON.stringify(info.build)}`,
+    },buildDate:${JSON.stringify(info.buildDate)},build:${JSON.stringify(info.build)}`,
   );
   // CommonJS npm packages inside the bundle require() node builtins; esbuild's shim needs a
   // real `require` in scope for that.
