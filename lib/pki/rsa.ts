@@ -120,7 +120,7 @@ function check(ok: boolean | number, what: string): void {
 /**
  * A random prime of exactly `bits` bits with its top two bits set. Each draw: random start x
  * (top two bits and the low bit set), a sieve of x + 2j (0 <= j < WINDOW) against the odd
- * primes below 4096, then Miller-Rabin with random bases on the survivors in order (the first
+ * primes below 2^14, then Miller-Rabin with random bases on the survivors in order (the first
  * that passes every round is the prime), as OpenSSL's and FIPS 186-4 B.3.6's incremental
  * searches do.
  */
@@ -196,11 +196,10 @@ async function millerRabin(
   while (!f.BN_is_bit_set(w1, s)) s++;
   check(f.BN_rshift(d, w1, s), "BN_rshift");
   for (let i = 0; i < rounds;) {
-    // a base below 2^(bits-1) < w - 1; 0 and 1 are drawn again
+    // a uniform base in [2, w-2]: w's width of random bits, drawn again outside (as Go)
     crypto.getRandomValues(buf);
-    buf[0] &= 0x7f;
     check(f.BN_bin2bn(buf, buf.length, a) !== null, "BN_bin2bn");
-    if (f.BN_num_bits(a) <= 1) continue;
+    if (f.BN_num_bits(a) <= 1 || f.BN_cmp(a, w1) >= 0) continue;
     check(await f.BN_mod_exp_mont(y, a, d, w, ctx, null), "BN_mod_exp_mont");
     i++;
     if (f.BN_is_one(y) || f.BN_cmp(y, w1) === 0) continue;

@@ -5,7 +5,8 @@ import * as nodeCrypto from "node:crypto";
 import * as path from "@std/path";
 import { assert, assertEquals } from "../assert.ts";
 import { REPO } from "../integration/common.ts";
-import { modInverse, rsaKeyFromPrimes } from "../../lib/pki/rsa.ts";
+import { run } from "./helpers.ts";
+import { millerRabinRounds, modInverse, rsaKeyFromPrimes } from "../../lib/pki/rsa.ts";
 import { children, parseAll, readInteger } from "../../lib/pki/der.ts";
 
 const RSA_MODULE = path.join(REPO, "lib", "pki", "rsa.ts");
@@ -45,17 +46,13 @@ function pkcs1Components(pem: string) {
 }
 
 async function opensslCheck(pem: string): Promise<string> {
-  const p = new Deno.Command("openssl", {
-    args: ["rsa", "-check", "-noout"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = p.stdin.getWriter();
-  await w.write(new TextEncoder().encode(pem));
-  await w.close();
-  const r = await p.output();
-  return new TextDecoder().decode(r.stdout).trim() + new TextDecoder().decode(r.stderr).trim();
+  const r = await run("openssl", ["rsa", "-check", "-noout"], pem);
+  return (r.stdout + r.stderr).trim();
+}
+
+/** `openssl prime` (64 Miller-Rabin rounds of its own) on a number. */
+async function opensslPrime(x: bigint): Promise<string> {
+  return (await run("openssl", ["prime", "-hex", x.toString(16)])).stdout.trim();
 }
 
 /** What a key generated in a fresh process with `env` looks like: backend and PKCS#1 PEM. */
@@ -108,6 +105,11 @@ for (const bits of [2048, 3072]) {
     for (const k of [lib, node]) {
       assertEquals(await opensslCheck(k.pem), "RSA key ok", k.backend);
       checkKey(k.pem, bits);
+      const { p, q } = pkcs1Components(k.pem);
+      for (const x of [p, q]) {
+        const hex = x.toString(16);
+        assertEquals(await opensslPrime(x), `${hex.toUpperCase()} (${hex}) is prime`);
+      }
     }
     assert(pkcs1Components(lib.pem).n !== pkcs1Components(node.pem).n);
   });
@@ -157,6 +159,28 @@ Deno.test("rsaKeyFromPrimes builds the key of two primes and refuses pairs FIPS 
   assertEquals(pe >> 1022n, 3n);
   assertEquals(rsaKeyFromPrimes(2048, pe, q), undefined);
   assertEquals(rsaKeyFromPrimes(2048, q, pe), undefined);
+});
+
+Deno.test("Miller-Rabin rounds are Go crypto/rsa's (kubeadm's generator), read from its source", async () => {
+  const goroot = await new Deno.Command("go", { args: ["env", "GOROOT"], stdout: "piped" })
+    .output().then((r) => new TextDecoder().decode(r.stdout).trim(), () => "");
+  const src = goroot &&
+    await Deno.readTextFile(`${goroot}/src/crypto/internal/fips140/rsa/keygen.go`).catch(() => "");
+  if (!src) {
+    // Without Go's sources, the table as Go 1.24-1.26 have it.
+    for (const [bits, n] of [[1024, 5], [1536, 4], [2048, 4], [512, 5], [3747, 3]]) {
+      assertEquals(millerRabinRounds(bits), n);
+    }
+    return;
+  }
+  const cases = [...src.matchAll(/case bits >= (\d+):\s*iterations = (\d+)/g)];
+  assert(cases.length >= 5, "Go's iteration table not found in keygen.go");
+  for (const [, bits, n] of cases) {
+    assertEquals(millerRabinRounds(Number(bits)), Number(n), `bits >= ${bits}`);
+    assertEquals(millerRabinRounds(Number(bits) - 1) > Number(n), true, `bits < ${bits}`);
+  }
+  const dflt = /default:\s*iterations = (\d+)/.exec(src)!;
+  assertEquals(millerRabinRounds(16), Number(dflt[1]));
 });
 
 Deno.test("modInverse", () => {
