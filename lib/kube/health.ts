@@ -46,11 +46,18 @@ function clientFor(url: URL, opts: ProbeOptions): KubeClient {
   return new KubeClient(cfg, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000 });
 }
 
-/** GET the URL once; ok when it answers 200. */
-export async function probe(url: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
+/**
+ * GET the URL once; ok when it answers 200. `client` (from {@link probeClient}) is reused and
+ * left open; without it the probe makes its own and closes it.
+ */
+export async function probe(
+  url: string,
+  opts: ProbeOptions = {},
+  reuse?: KubeClient,
+): Promise<ProbeResult> {
   const u = new URL(url);
   const name = opts.name ?? u.origin;
-  const client = clientFor(u, opts);
+  const client = reuse ?? clientFor(u, opts);
   try {
     const res = await client.raw("GET", u.pathname + u.search, {
       retry: false,
@@ -80,8 +87,13 @@ export async function probe(url: string, opts: ProbeOptions = {}): Promise<Probe
       error: `${name} check failed at ${url}: ${e instanceof Error ? e.message : e}`,
     };
   } finally {
-    client.close();
+    if (!reuse) client.close();
   }
+}
+
+/** A client for repeated probes of `url`; the caller closes it. */
+export function probeClient(url: string, opts: ProbeOptions = {}): KubeClient {
+  return clientFor(new URL(url), opts);
 }
 
 /** Poll interval and bound of {@link waitForHealthy}. */
@@ -113,11 +125,18 @@ export async function waitForHealthy(url: string, opts: WaitOptions = {}): Promi
   const deadline = start + (opts.timeoutMs ?? 240_000);
   const interval = opts.intervalMs ?? 500;
   let last: ProbeResult = { ok: false, error: `${url} was not probed` };
-  while (true) {
-    last = await probe(url, opts);
-    if (last.ok) return Date.now() - start;
-    if (Date.now() + interval > deadline) break;
-    await new Promise((r) => setTimeout(r, interval));
+  // One client (one TLS configuration, kept-alive connections) for every probe of the wait,
+  // as client-go's; a client per probe made a TLS handshake and grew the native heap each time.
+  const client = probeClient(url, opts);
+  try {
+    while (true) {
+      last = await probe(url, opts, client);
+      if (last.ok) return Date.now() - start;
+      if (Date.now() + interval > deadline) break;
+      await new Promise((r) => setTimeout(r, interval));
+    }
+  } finally {
+    client.close();
   }
   throw new UnhealthyError(last.error ?? `${url} is not healthy`, last, Date.now() - start);
 }

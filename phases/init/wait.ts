@@ -9,7 +9,7 @@
 import { parse as parseYaml } from "yaml";
 import { formatDurationMs } from "../../lib/util/duration.ts";
 import { KubestrapError } from "../../lib/errors.ts";
-import { probe, type ProbeOptions, type ProbeResult } from "../../lib/kube/health.ts";
+import { probe, probeClient, type ProbeOptions, type ProbeResult } from "../../lib/kube/health.ts";
 import type { InitData } from "./data.ts";
 import { durationMs, readKubeconfig } from "./api.ts";
 
@@ -127,16 +127,23 @@ async function waitForKubelet(
   );
   const start = performance.now();
   let last: ProbeResult = first;
-  while (!last.ok) {
-    if (performance.now() - start + POLL_MS > timeoutMs) {
-      data.out(
-        `[kubelet-check] The kubelet is not healthy after ${goDuration(performance.now() - start)}`,
-      );
-      const cause = last.status ? `status code: ${last.status}` : `error: ${last.error}`;
-      throw new Error(`The HTTP call equal to 'curl -sSL ${url}' returned ${cause}\n`);
+  const client = probeClient(url, { requestTimeoutMs: 10_000 });
+  try {
+    while (!last.ok) {
+      if (performance.now() - start + POLL_MS > timeoutMs) {
+        data.out(
+          `[kubelet-check] The kubelet is not healthy after ${
+            goDuration(performance.now() - start)
+          }`,
+        );
+        const cause = last.status ? `status code: ${last.status}` : `error: ${last.error}`;
+        throw new Error(`The HTTP call equal to 'curl -sSL ${url}' returned ${cause}\n`);
+      }
+      await sleep(POLL_MS);
+      last = await probe(url, { requestTimeoutMs: 10_000 }, client);
     }
-    await sleep(POLL_MS);
-    last = await probe(url, { requestTimeoutMs: 10_000 });
+  } finally {
+    client.close();
   }
   data.out(`[kubelet-check] The kubelet is healthy after ${goDuration(performance.now() - start)}`);
 }
@@ -214,23 +221,28 @@ async function waitForComponents(data: InitData, timeoutMs: number): Promise<str
       ? { ...apiOpts, name: c.name, requestTimeoutMs: 10_000 }
       : { insecureSkipTLSVerify: true, name: c.name, requestTimeoutMs: 10_000 };
     const start = performance.now();
-    let last = await probe(c.url, opts);
-    while (!last.ok) {
-      if (performance.now() - start + POLL_MS > timeoutMs) {
-        data.out(
-          `[control-plane-check] ${c.name} is not healthy after ${
-            goDuration(performance.now() - start)
-          }`,
-        );
-        return { c, last };
+    const client = probeClient(c.url, opts);
+    try {
+      let last = await probe(c.url, opts, client);
+      while (!last.ok) {
+        if (performance.now() - start + POLL_MS > timeoutMs) {
+          data.out(
+            `[control-plane-check] ${c.name} is not healthy after ${
+              goDuration(performance.now() - start)
+            }`,
+          );
+          return { c, last };
+        }
+        await sleep(POLL_MS);
+        last = await probe(c.url, opts, client);
       }
-      await sleep(POLL_MS);
-      last = await probe(c.url, opts);
+      data.out(
+        `[control-plane-check] ${c.name} is healthy after ${goDuration(performance.now() - start)}`,
+      );
+      return { c, last };
+    } finally {
+      client.close();
     }
-    data.out(
-      `[control-plane-check] ${c.name} is healthy after ${goDuration(performance.now() - start)}`,
-    );
-    return { c, last };
   }));
   const failed = results.filter((r) => !r.last.ok);
   for (const { c, last } of failed) await verdict(data, c, last, timeoutMs);

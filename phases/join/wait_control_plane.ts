@@ -13,7 +13,7 @@ export const waitControlPlanePhase: Phase<JoinData> = {
 
 async function runWaitControlPlane(data: JoinData): Promise<void> {
   if (!data.controlPlane) return;
-  const { probe } = await import("../../lib/kube/health.ts");
+  const { probe, probeClient } = await import("../../lib/kube/health.ts");
   const ep = data.join.controlPlane!.localAPIEndpoint;
   const components = [
     {
@@ -37,16 +37,22 @@ async function runWaitControlPlane(data: JoinData): Promise<void> {
   const results = await Promise.all(components.map(async (c) => {
     data.out(`[control-plane-check] Checking ${c.name} at ${c.url}`);
     let last = "";
-    while (Date.now() - start < timeout) {
-      const r = await probe(c.url, { insecureSkipTLSVerify: true, name: c.name });
-      if (r.ok) {
-        data.out(
-          `[control-plane-check] ${c.name} is healthy after ${goDuration(Date.now() - start)}`,
-        );
-        return undefined;
+    const opts = { insecureSkipTLSVerify: true, name: c.name };
+    const client = probeClient(c.url, opts);
+    try {
+      while (Date.now() - start < timeout) {
+        const r = await probe(c.url, opts, client);
+        if (r.ok) {
+          data.out(
+            `[control-plane-check] ${c.name} is healthy after ${goDuration(Date.now() - start)}`,
+          );
+          return undefined;
+        }
+        last = r.error ?? "";
+        await new Promise((res) => setTimeout(res, POLL_MS));
       }
-      last = r.error ?? "";
-      await new Promise((res) => setTimeout(res, POLL_MS));
+    } finally {
+      client.close();
     }
     data.out(
       `[control-plane-check] ${c.name} is not healthy after ${goDuration(Date.now() - start)}`,

@@ -1,0 +1,135 @@
+// waitForHealthy: one client for the whole wait (kept-alive connection, one TLS configuration),
+// and kubeadm's error of the last probe when the endpoint never turns healthy.
+import { assertEquals } from "../assert.ts";
+import { openssl } from "../pki/helpers.ts";
+import { UnhealthyError, waitForHealthy } from "../../lib/kube/health.ts";
+
+/** A throwaway CA and a serving certificate for 127.0.0.1 signed by it (PEM). */
+async function servingPair(dir: string) {
+  const f = (n: string) => `${dir}/${n}`;
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  await openssl([
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    f("ca.key"),
+    "-out",
+    f("ca.crt"),
+    "-subj",
+    "/CN=ca",
+    "-days",
+    "1",
+  ]);
+  await openssl(["req", ...ec, "-keyout", f("srv.key"), "-out", f("srv.csr"), "-subj", "/CN=srv"]);
+  await Deno.writeTextFile(f("ext"), "subjectAltName=IP:127.0.0.1\n");
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    f("srv.csr"),
+    "-CA",
+    f("ca.crt"),
+    "-CAkey",
+    f("ca.key"),
+    "-CAcreateserial",
+    "-out",
+    f("srv.crt"),
+    "-days",
+    "1",
+    "-extfile",
+    f("ext"),
+  ]);
+  const [ca, cert, key] = await Promise.all(
+    ["ca.crt", "srv.crt", "srv.key"].map((n) => Deno.readTextFile(f(n))),
+  );
+  return { ca, cert, key };
+}
+
+/**
+ * A keep-alive HTTP/1.1 server on loopback answering `statuses` in turn (then the last one);
+ * counts the TCP connections it accepted.
+ */
+function statusServer(statuses: number[], tls?: { cert: string; key: string }) {
+  const listener = tls
+    ? Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert: tls.cert, key: tls.key })
+    : Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let connections = 0;
+  let requests = 0;
+  const conns: Deno.Conn[] = [];
+  const done = (async () => {
+    for await (const conn of listener) {
+      connections++;
+      conns.push(conn);
+      (async () => {
+        const buf = new Uint8Array(4096);
+        try {
+          while (true) {
+            const n = await conn.read(buf);
+            if (n === null) break;
+            const status = statuses[Math.min(requests++, statuses.length - 1)];
+            const body = status === 200 ? "ok" : "not yet";
+            await conn.write(
+              new TextEncoder().encode(
+                `HTTP/1.1 ${status} X\r\ncontent-length: ${body.length}\r\n` +
+                  `connection: keep-alive\r\n\r\n${body}`,
+              ),
+            );
+          }
+        } catch {
+          // closed
+        }
+      })();
+    }
+  })().catch(() => {});
+  const port = (listener.addr as Deno.NetAddr).port;
+  return {
+    url: `${tls ? "https" : "http"}://127.0.0.1:${port}/healthz`,
+    connections: () => connections,
+    requests: () => requests,
+    async close() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch {
+          // already closed
+        }
+      }
+      await done;
+    },
+  };
+}
+
+Deno.test("waitForHealthy probes a TLS endpoint with its CA over one kept-alive connection until it answers 200", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kubestrap-health-" });
+  const pair = await servingPair(dir);
+  const srv = statusServer([500, 500, 503, 200], pair);
+  try {
+    // The API server's probe: a verifying client (a client per probe: 4 TLS connections).
+    await waitForHealthy(srv.url, { caData: pair.ca, intervalMs: 20, timeoutMs: 5_000 });
+    assertEquals(srv.requests(), 4);
+    assertEquals(srv.connections(), 1);
+  } finally {
+    await srv.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("waitForHealthy gives up with the last probe's error", async () => {
+  const srv = statusServer([500]);
+  try {
+    let err: unknown;
+    await waitForHealthy(srv.url, { intervalMs: 20, timeoutMs: 200, name: "kubelet" })
+      .catch((e) => err = e);
+    assertEquals(err instanceof UnhealthyError, true);
+    assertEquals(
+      (err as UnhealthyError).message,
+      `kubelet check failed at ${srv.url} with status: 500`,
+    );
+    assertEquals((err as UnhealthyError).last.status, 500);
+    assertEquals(srv.connections(), 1);
+  } finally {
+    await srv.close();
+  }
+});
