@@ -16,6 +16,7 @@
  * node:crypto: keys of the same kind, slower.
  */
 import * as nodeCrypto from "node:crypto";
+import { KubestrapError } from "../errors.ts";
 
 /**
  * The bignum functions the prime search uses (OpenSSL 1.1 and 3 export all of them). BN_ULONG
@@ -54,18 +55,38 @@ const SONAMES = ["libcrypto.so.3", "libcrypto.so.1.1"];
 
 let lib: Lib | null | undefined;
 
-/** The host's libcrypto, or null when it cannot be used (kept for the process's lifetime). */
+/**
+ * The host's libcrypto, or null when node:crypto is to make the keys (kept for the process's
+ * lifetime). `KUBESTRAP_RSA_KEYGEN`: unset (libcrypto when it loads), `node`, or `libcrypto`
+ * (required: an error when it cannot load).
+ */
 function libcrypto(): Lib | null {
   if (lib !== undefined) return lib;
+  const choice = Deno.env.get("KUBESTRAP_RSA_KEYGEN") ?? "";
+  if (!["", "node", "libcrypto"].includes(choice)) {
+    throw new KubestrapError(
+      `KUBESTRAP_RSA_KEYGEN=${JSON.stringify(choice)} is not valid: use "libcrypto", "node", ` +
+        "or leave it unset (libcrypto when it loads, else node)",
+    );
+  }
   lib = null;
-  if (Deno.env.get("KUBESTRAP_RSA_KEYGEN") === "node") return lib;
+  if (choice === "node") return lib;
+  const why: string[] = [];
   for (const name of SONAMES) {
     try {
       lib = Deno.dlopen(name, SYMBOLS);
       break;
-    } catch {
+    } catch (e) {
       // not there, or FFI not permitted: try the next one, then fall back
+      why.push(`${name}: ${e instanceof Error ? e.message : e}`);
     }
+  }
+  if (!lib && choice === "libcrypto") {
+    lib = undefined;
+    throw new KubestrapError(
+      `KUBESTRAP_RSA_KEYGEN=libcrypto, but no libcrypto could be loaded (${why.join("; ")}): ` +
+        "install OpenSSL's libcrypto (libssl3 or libssl1.1), or unset the variable",
+    );
   }
   return lib;
 }

@@ -191,3 +191,39 @@ Deno.test("modInverse", () => {
   const a = 0xdeadbeefcafebaben << 300n;
   assertEquals((a * modInverse(a, m)!) % m, 1n);
 });
+
+Deno.test("KUBESTRAP_RSA_KEYGEN with another value: init phase certs fails naming it, writes nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kubestrap-keygen-env-" });
+  try {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", path.join(REPO, "main.ts"), "init", "phase", "certs", "all"]
+        .concat(["--cert-dir", path.join(dir, "pki")]),
+      env: { KUBESTRAP_RSA_KEYGEN: "openssl", NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(r.stderr);
+    assertEquals(r.code, 1, stderr);
+    assert(
+      stderr.includes(
+        'error: error execution phase certs/ca: KUBESTRAP_RSA_KEYGEN="openssl" is not valid: use ' +
+          '"libcrypto", "node", or leave it unset (libcrypto when it loads, else node)\n',
+      ),
+      stderr,
+    );
+    const left = [];
+    for await (const e of Deno.readDir(dir)) left.push(e.name);
+    assertEquals(left, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("KUBESTRAP_RSA_KEYGEN=libcrypto uses the host's libcrypto", async () => {
+  // Without a libcrypto on the machine there is nothing to use (its error needs the library hidden).
+  if (!hostHasLibcrypto()) return;
+  const out = await inProcess("console.log(rsa.rsaKeygenBackend())", {
+    KUBESTRAP_RSA_KEYGEN: "libcrypto",
+  });
+  assertEquals(out.trim(), "libcrypto");
+});
