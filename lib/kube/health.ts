@@ -117,11 +117,12 @@ export class UnhealthyError extends Error {
 }
 
 /**
- * Probe every `intervalMs` until a 200 or `timeoutMs`; returns the elapsed time.
+ * Probe every `intervalMs` until a 200 or `timeoutMs`; returns the elapsed time (fractional
+ * ms). The phases' waits (init's control plane and kubelet checks, join's) all go through it.
  * Throws {@link UnhealthyError} with the last probe's error.
  */
 export async function waitForHealthy(url: string, opts: WaitOptions = {}): Promise<number> {
-  const start = Date.now();
+  const start = performance.now();
   const deadline = start + (opts.timeoutMs ?? 240_000);
   const interval = opts.intervalMs ?? 500;
   let last: ProbeResult = { ok: false, error: `${url} was not probed` };
@@ -131,14 +132,14 @@ export async function waitForHealthy(url: string, opts: WaitOptions = {}): Promi
   try {
     while (true) {
       last = await probe(url, opts, client);
-      if (last.ok) return Date.now() - start;
-      if (Date.now() + interval > deadline) break;
+      if (last.ok) return performance.now() - start;
+      if (performance.now() + interval > deadline) break;
       await new Promise((r) => setTimeout(r, interval));
     }
   } finally {
     client.close();
   }
-  throw new UnhealthyError(last.error ?? `${url} is not healthy`, last, Date.now() - start);
+  throw new UnhealthyError(last.error ?? `${url} is not healthy`, last, performance.now() - start);
 }
 
 /** kubeadm's kubelet check error text for a failed `GET http://<addr>/healthz`. */

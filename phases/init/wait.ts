@@ -9,7 +9,13 @@
 import { parse as parseYaml } from "yaml";
 import { formatDurationMs } from "../../lib/util/duration.ts";
 import { KubestrapError } from "../../lib/errors.ts";
-import { probe, probeClient, type ProbeOptions, type ProbeResult } from "../../lib/kube/health.ts";
+import {
+  probe,
+  type ProbeOptions,
+  type ProbeResult,
+  UnhealthyError,
+  waitForHealthy,
+} from "../../lib/kube/health.ts";
 import type { InitData } from "./data.ts";
 import { durationMs, readKubeconfig } from "./api.ts";
 
@@ -23,10 +29,6 @@ export const goDuration: (ms: number) => string = formatDurationMs;
  * sooner, at the cost of a few more cheap local requests.
  */
 const POLL_MS = 200;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 export async function waitControlPlane(data: InitData): Promise<void> {
   if (data.dryRun) return await dryRunWait(data);
@@ -126,24 +128,16 @@ async function waitForKubelet(
     }`,
   );
   const start = performance.now();
-  let last: ProbeResult = first;
-  const client = probeClient(url, { requestTimeoutMs: 10_000 });
-  try {
-    while (!last.ok) {
-      if (performance.now() - start + POLL_MS > timeoutMs) {
-        data.out(
-          `[kubelet-check] The kubelet is not healthy after ${
-            goDuration(performance.now() - start)
-          }`,
-        );
-        const cause = last.status ? `status code: ${last.status}` : `error: ${last.error}`;
-        throw new Error(`The HTTP call equal to 'curl -sSL ${url}' returned ${cause}\n`);
-      }
-      await sleep(POLL_MS);
-      last = await probe(url, { requestTimeoutMs: 10_000 }, client);
+  if (!first.ok) {
+    try {
+      await waitForHealthy(url, { requestTimeoutMs: 10_000, intervalMs: POLL_MS, timeoutMs });
+    } catch (e) {
+      if (!(e instanceof UnhealthyError)) throw e;
+      data.out(`[kubelet-check] The kubelet is not healthy after ${goDuration(e.elapsedMs)}`);
+      const last = e.last;
+      const cause = last.status ? `status code: ${last.status}` : `error: ${last.error}`;
+      throw new Error(`The HTTP call equal to 'curl -sSL ${url}' returned ${cause}\n`);
     }
-  } finally {
-    client.close();
   }
   data.out(`[kubelet-check] The kubelet is healthy after ${goDuration(performance.now() - start)}`);
 }
@@ -220,28 +214,14 @@ async function waitForComponents(data: InitData, timeoutMs: number): Promise<str
     const opts: ProbeOptions = c.name === "kube-apiserver"
       ? { ...apiOpts, name: c.name, requestTimeoutMs: 10_000 }
       : { insecureSkipTLSVerify: true, name: c.name, requestTimeoutMs: 10_000 };
-    const start = performance.now();
-    const client = probeClient(c.url, opts);
     try {
-      let last = await probe(c.url, opts, client);
-      while (!last.ok) {
-        if (performance.now() - start + POLL_MS > timeoutMs) {
-          data.out(
-            `[control-plane-check] ${c.name} is not healthy after ${
-              goDuration(performance.now() - start)
-            }`,
-          );
-          return { c, last };
-        }
-        await sleep(POLL_MS);
-        last = await probe(c.url, opts, client);
-      }
-      data.out(
-        `[control-plane-check] ${c.name} is healthy after ${goDuration(performance.now() - start)}`,
-      );
-      return { c, last };
-    } finally {
-      client.close();
+      const ms = await waitForHealthy(c.url, { ...opts, intervalMs: POLL_MS, timeoutMs });
+      data.out(`[control-plane-check] ${c.name} is healthy after ${goDuration(ms)}`);
+      return { c, last: { ok: true } as ProbeResult };
+    } catch (e) {
+      if (!(e instanceof UnhealthyError)) throw e;
+      data.out(`[control-plane-check] ${c.name} is not healthy after ${goDuration(e.elapsedMs)}`);
+      return { c, last: e.last };
     }
   }));
   const failed = results.filter((r) => !r.last.ok);

@@ -13,7 +13,7 @@ export const waitControlPlanePhase: Phase<JoinData> = {
 
 async function runWaitControlPlane(data: JoinData): Promise<void> {
   if (!data.controlPlane) return;
-  const { probe, probeClient } = await import("../../lib/kube/health.ts");
+  const { UnhealthyError, waitForHealthy } = await import("../../lib/kube/health.ts");
   const ep = data.join.controlPlane!.localAPIEndpoint;
   const components = [
     {
@@ -37,22 +37,18 @@ async function runWaitControlPlane(data: JoinData): Promise<void> {
   const results = await Promise.all(components.map(async (c) => {
     data.out(`[control-plane-check] Checking ${c.name} at ${c.url}`);
     let last = "";
-    const opts = { insecureSkipTLSVerify: true, name: c.name };
-    const client = probeClient(c.url, opts);
     try {
-      while (Date.now() - start < timeout) {
-        const r = await probe(c.url, opts, client);
-        if (r.ok) {
-          data.out(
-            `[control-plane-check] ${c.name} is healthy after ${goDuration(Date.now() - start)}`,
-          );
-          return undefined;
-        }
-        last = r.error ?? "";
-        await new Promise((res) => setTimeout(res, POLL_MS));
-      }
-    } finally {
-      client.close();
+      const ms = await waitForHealthy(c.url, {
+        insecureSkipTLSVerify: true,
+        name: c.name,
+        intervalMs: POLL_MS,
+        timeoutMs: timeout - (Date.now() - start),
+      });
+      data.out(`[control-plane-check] ${c.name} is healthy after ${goDuration(ms)}`);
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof UnhealthyError)) throw e;
+      last = e.last.error ?? "";
     }
     data.out(
       `[control-plane-check] ${c.name} is not healthy after ${goDuration(Date.now() - start)}`,
