@@ -66,17 +66,18 @@ async function generatedKey(bits: number, env: Record<string, string> = {}) {
   return JSON.parse(out) as { backend: string; pem: string };
 }
 
+/** The key's PKCS#1 components hold together (failures name the check, never the numbers). */
 function checkKey(pem: string, bits: number) {
   const c = pkcs1Components(pem);
   assertEquals(c.version, 0n);
   assertEquals(c.e, 65537n);
   assertEquals(c.n.toString(2).length, bits);
-  assertEquals(c.p * c.q, c.n);
-  assertEquals(c.p.toString(2).length, bits / 2);
-  assertEquals(c.q.toString(2).length, bits / 2);
-  assertEquals(c.dp, c.d % (c.p - 1n));
-  assertEquals(c.dq, c.d % (c.q - 1n));
-  assertEquals((c.qi * c.q) % c.p, 1n);
+  assert(c.p * c.q === c.n, "p * q != n");
+  assert(c.p.toString(2).length === bits / 2, "p has the wrong size");
+  assert(c.q.toString(2).length === bits / 2, "q has the wrong size");
+  assert(c.dp === c.d % (c.p - 1n), "dP != d mod (p-1)");
+  assert(c.dq === c.d % (c.q - 1n), "dQ != d mod (q-1)");
+  assert((c.qi * c.q) % c.p === 1n, "qInv * q != 1 mod p");
   // e*d = 1 mod lcm(p-1, q-1): m^(ed) = m mod n for a sample m.
   const m = 0x1234567890abcdefn;
   let r = 1n, b = m, x = c.e * c.d;
@@ -85,7 +86,7 @@ function checkKey(pem: string, bits: number) {
     b = (b * b) % c.n;
     x >>= 1n;
   }
-  assertEquals(r, m);
+  assert(r === m, "m^(ed) != m mod n");
 }
 
 Deno.test("RSA keys: the host libcrypto is used when it loads, node:crypto when told", async () => {
@@ -108,7 +109,11 @@ for (const bits of [2048, 3072]) {
       const { p, q } = pkcs1Components(k.pem);
       for (const x of [p, q]) {
         const hex = x.toString(16);
-        assertEquals(await opensslPrime(x), `${hex.toUpperCase()} (${hex}) is prime`);
+        const said = await opensslPrime(x);
+        assert(
+          said === `${hex.toUpperCase()} (${hex}) is prime`,
+          `openssl prime: not prime (${k.backend})`,
+        );
       }
     }
     assert(pkcs1Components(lib.pem).n !== pkcs1Components(node.pem).n);
@@ -137,7 +142,7 @@ Deno.test("rsaKeyFromPrimes builds the key of two primes and refuses pairs FIPS 
   const key = rsaKeyFromPrimes(2048, p, q)!;
   assertEquals(key.asymmetricKeyDetails?.modulusLength, 2048);
   const c = pkcs1Components(key.export({ type: "pkcs1", format: "pem" }) as string);
-  assertEquals([c.p, c.q], [p, q]);
+  assert(c.p === p && c.q === q, "the key's primes are not the given ones");
   checkKey(key.export({ type: "pkcs1", format: "pem" }) as string, 2048);
   // The checks before the key is made need no primes: odd numbers of the right size stand in.
   const top = 3n << 1022n;
