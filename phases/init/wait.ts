@@ -30,6 +30,9 @@ export const goDuration: (ms: number) => string = formatDurationMs;
  */
 const POLL_MS = 200;
 
+/** Bound on creating the controller-manager's ServiceAccounts (they are an optimisation). */
+const ACCOUNTS_TIMEOUT_MS = 10_000;
+
 export async function waitControlPlane(data: InitData): Promise<void> {
   if (data.dryRun) return await dryRunWait(data);
   const kubelet = (data.cfg.componentConfigs.kubelet ?? {}) as Record<string, unknown>;
@@ -210,6 +213,7 @@ async function waitForComponents(data: InitData, timeoutMs: number): Promise<str
     // no admin.conf: an anonymous probe
   }
   for (const c of comps) data.out(`[control-plane-check] Checking ${c.name} at ${c.url}`);
+  let accounts: Promise<void> | undefined;
   const results = await Promise.all(comps.map(async (c) => {
     const opts: ProbeOptions = c.name === "kube-apiserver"
       ? { ...apiOpts, name: c.name, requestTimeoutMs: 10_000 }
@@ -217,6 +221,7 @@ async function waitForComponents(data: InitData, timeoutMs: number): Promise<str
     try {
       const ms = await waitForHealthy(c.url, { ...opts, intervalMs: POLL_MS, timeoutMs });
       data.out(`[control-plane-check] ${c.name} is healthy after ${goDuration(ms)}`);
+      if (c.name === "kube-apiserver") accounts = controllerAccounts(data);
       return { c, last: { ok: true } as ProbeResult };
     } catch (e) {
       if (!(e instanceof UnhealthyError)) throw e;
@@ -224,9 +229,42 @@ async function waitForComponents(data: InitData, timeoutMs: number): Promise<str
       return { c, last: e.last };
     }
   }));
+  await accounts;
   const failed = results.filter((r) => !r.last.ok);
   for (const { c, last } of failed) await verdict(data, c, last, timeoutMs);
   return failed.map(({ c, last }) => last.error ?? `${c.name} check failed at ${c.url}`);
+}
+
+/**
+ * Beyond kubeadm: once the API server is healthy, create the ServiceAccounts that
+ * kube-controller-manager's controllers run as, so that it need not create them one at a time
+ * before it starts any controller (lib/apiobjects/controlleraccounts.ts). Never fails the phase:
+ * the controller-manager creates whatever is missing itself.
+ */
+async function controllerAccounts(data: InitData): Promise<void> {
+  const manifest = await data.host.readText(`${data.manifestDir}/kube-controller-manager.yaml`);
+  if (manifest === undefined || !(await data.host.exists(data.kubeconfigPath))) return;
+  const { controllerAccountsPlan, createControllerAccounts } = await import(
+    "../../lib/apiobjects/controlleraccounts.ts"
+  );
+  const plan = controllerAccountsPlan(manifest);
+  if (!("accounts" in plan)) return;
+  try {
+    const r = await createControllerAccounts(await data.client(), plan.accounts, {
+      timeoutMs: ACCOUNTS_TIMEOUT_MS,
+    });
+    if (r.created.length === 0) return;
+    const existed = r.existed.length ? `, ${r.existed.length} existed` : "";
+    data.out(
+      `[control-plane-check] Created the ServiceAccounts of kube-controller-manager's controllers (${r.created.length} in "kube-system"${existed}) so that it starts them sooner`,
+    );
+  } catch (e) {
+    data.warn(
+      `[control-plane-check] could not create the ServiceAccounts of kube-controller-manager's controllers ahead of it (it creates them itself): ${
+        (e as Error).message
+      }`,
+    );
+  }
 }
 
 /** kubestrap's verdict for a component that never became healthy (stderr). */

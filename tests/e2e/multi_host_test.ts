@@ -7,6 +7,8 @@ import { assert, assertEquals } from "../assert.ts";
 import { isRoot, skipReason, testbedReady } from "../harness/mod.ts";
 import { cluster, type ClusterResult, etcdMemberList } from "./scenarios.ts";
 import { runTool, toolError } from "./tools.ts";
+import type { E2eNode } from "./cluster.ts";
+import { CONTROLLER_ACCOUNTS_V1_37 } from "../../lib/apiobjects/controlleraccounts.ts";
 
 // Whole clusters: run by scripts/e2e.ts (KUBESTRAP_E2E=1), not by the unit/integration run.
 const wanted = Deno.env.get("KUBESTRAP_E2E") === "1";
@@ -17,6 +19,26 @@ const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
 function readyNodes(r: ClusterResult): string[] {
   return r.nodes.split("\n").slice(1).filter((l) => / Ready /.test(l)).map((l) => l.split(" ")[0])
     .sort();
+}
+
+/**
+ * The ServiceAccounts in kube-system once a worker has joined (the controller-manager has made
+ * every controller's client by then): the controller-manager's, which kubestrap's init creates
+ * ahead of it (lib/apiobjects/controlleraccounts.ts), plus the addons'.
+ */
+const KUBE_SYSTEM_ACCOUNTS = [...CONTROLLER_ACCOUNTS_V1_37, "coredns", "default", "kube-proxy"]
+  .sort();
+
+async function kubeSystemAccounts(cp: E2eNode): Promise<string> {
+  const r = await cp.kubectl([
+    "-n",
+    "kube-system",
+    "get",
+    "serviceaccounts",
+    "-o",
+    "jsonpath={.items[*].metadata.name}",
+  ]);
+  return r.stdout;
 }
 
 function etcdMembers(r: ClusterResult): string[] {
@@ -86,12 +108,14 @@ Deno.test({
     "e2e: interop: kubeadm joins a worker to a kubestrap cluster; kubeadm reads its control plane",
   ...opts,
 }, async () => {
+  let accounts = "";
   const r = await cluster({
     network: "e2e-io1",
     subnet: 4,
     cpTool: "kubestrap",
     joins: [{ name: "w1", tool: "kubeadm" }],
     after: async (cp, extra) => {
+      accounts = await kubeSystemAccounts(cp);
       extra.checkExpiration = await runTool(cp, "kubeadm", ["certs", "check-expiration"]);
       // With an explicit version: no look-up of the latest release (nothing leaves the network).
       extra.upgradePlan = await runTool(cp, "kubeadm", ["upgrade", "plan", "v1.37.2"]);
@@ -99,6 +123,8 @@ Deno.test({
   });
   console.log(r.timings, `\n${r.nodes}`);
   assertEquals(readyNodes(r), ["cp1", "w1"]);
+  // The same ServiceAccounts as in the cluster kubeadm made (the last test), no other.
+  assertEquals(accounts.split(" ").sort(), KUBE_SYSTEM_ACCOUNTS);
   const ce = r.extra.checkExpiration;
   if (ce.code !== 0) throw toolError(ce);
   for (const c of ["admin.conf", "apiserver", "etcd-server", "front-proxy-client", "ca"]) {
@@ -115,17 +141,21 @@ Deno.test({
   name: "e2e: interop: kubestrap joins a worker to a cluster the real kubeadm made",
   ...opts,
 }, async () => {
+  let accounts = "";
   const r = await cluster({
     network: "e2e-io2",
     subnet: 5,
     cpTool: "kubeadm",
     joins: [{ name: "w1", tool: "kubestrap" }],
     after: async (cp, extra) => {
+      accounts = await kubeSystemAccounts(cp);
       extra.upgradePlan = await runTool(cp, "kubeadm", ["upgrade", "plan", "v1.37.2"]);
     },
   });
   console.log(r.timings, `\n${r.nodes}`);
   assertEquals(readyNodes(r), ["cp1", "w1"]);
+  // The real kubeadm's cluster: kubestrap's list is what the controller-manager creates.
+  assertEquals(accounts.split(" ").sort(), KUBE_SYSTEM_ACCOUNTS);
   const up = r.extra.upgradePlan;
   if (up.code !== 0) throw toolError(up);
   assertEquals(normalize(up.stdout), UPGRADE_PLAN_STDOUT);
