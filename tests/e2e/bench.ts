@@ -22,6 +22,8 @@ const METRICS: [string, string, string][] = [
   ["w1JoinMs", "join total", "ms"],
   ["initMaxRssKiB", "peak RSS, init", "KiB"],
   ["w1JoinMaxRssKiB", "peak RSS, join", "KiB"],
+  ["initCpuMs", "CPU time (user + system), init", "ms"],
+  ["w1JoinCpuMs", "CPU time (user + system), join", "ms"],
 ];
 
 /** kubeadm source files whose first klog line marks the start of an init phase. */

@@ -136,6 +136,7 @@ export async function oneHost(tool: ToolName, o: {
     timings.initMs = init.ms;
     if (healthyAt !== undefined) timings.initToApiHealthyMs = healthyAt - init.startedAt;
     timings.initMaxRssKiB = init.maxRssKiB;
+    timings.initCpuMs = init.cpuMs;
     const describe = () => kubelet.log().slice(-3000);
     if (init.code !== 0) {
       await Deno.writeTextFile(`${logs}/kubelet.log`, kubelet.log());
@@ -290,6 +291,7 @@ export async function cluster(o: {
     runs.push(init);
     timings.initMs = init.ms;
     timings.initMaxRssKiB = init.maxRssKiB;
+    timings.initCpuMs = init.cpuMs;
     if (init.code !== 0) throw toolError(init, `logs in ${logs}`);
     await allowCoreDnsPort53(cp);
     await waitNodeReady(cp, "cp1", 180_000, () => cpKubelet.log().slice(-3000));
@@ -313,6 +315,7 @@ export async function cluster(o: {
       runs.push(join);
       timings[`${j.name}JoinMs`] = join.ms;
       timings[`${j.name}JoinMaxRssKiB`] = join.maxRssKiB;
+      timings[`${j.name}JoinCpuMs`] = join.cpuMs;
       if (join.code !== 0) throw toolError(join, `logs in ${logs}`);
       await waitNodeReady(cp, j.name, 180_000, () => node.kubeletLog().slice(-3000));
       timings[`${j.name}JoinToReadyMs`] = performance.now() - join.startedAt;

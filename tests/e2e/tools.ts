@@ -21,6 +21,8 @@ export interface ToolRun {
   ms: number;
   /** Peak resident set size of the tool process (GNU time's %M), KiB. */
   maxRssKiB: number;
+  /** CPU time of the tool process and its children, user + system (GNU time's %U + %S), ms. */
+  cpuMs: number;
   /** Monotonic (performance.now()) start of the run. */
   startedAt: number;
 }
@@ -87,7 +89,7 @@ export async function runTool(
 ): Promise<ToolRun> {
   const argv = [...(opts.prefix ?? []), ...await toolArgv(tool, args)];
   const rssFile = `${node.host.root}/.time-${crypto.randomUUID().slice(0, 8)}`;
-  const w = node.host.wrap(["/usr/bin/time", "-f", "%M", "-o", rssFile, ...argv]);
+  const w = node.host.wrap(["/usr/bin/time", "-f", "%M %U %S", "-o", rssFile, ...argv]);
   const startedAt = performance.now();
   const timeoutMs = opts.timeoutMs ?? 360_000;
   const child = new Deno.Command(w[0], {
@@ -127,9 +129,12 @@ export async function runTool(
   };
   const ms = performance.now() - startedAt;
   let maxRssKiB = 0;
+  let cpuMs = 0;
   try {
     const t = Deno.readTextFileSync(rssFile).trim().split("\n");
-    maxRssKiB = Number(t[t.length - 1]) || 0;
+    const [rss, user, sys] = t[t.length - 1].split(" ").map(Number);
+    maxRssKiB = rss || 0;
+    cpuMs = ((user || 0) + (sys || 0)) * 1000;
     Deno.removeSync(rssFile);
   } catch {
     // time(1) did not write it
@@ -137,12 +142,23 @@ export async function runTool(
   if (opts.logTo) {
     await Deno.writeTextFile(
       opts.logTo,
-      `$ ${tool} ${args.join(" ")}\n# exit ${r.code}, ${ms.toFixed(0)} ms, ${maxRssKiB} KiB\n` +
+      `$ ${tool} ${args.join(" ")}\n# exit ${r.code}, ${ms.toFixed(0)} ms, ${maxRssKiB} KiB, ` +
+        `${cpuMs.toFixed(0)} ms CPU\n` +
         `--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}\n`,
       { append: true },
     );
   }
-  return { tool, args, code: r.code, stdout: r.stdout, stderr: r.stderr, ms, maxRssKiB, startedAt };
+  return {
+    tool,
+    args,
+    code: r.code,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    ms,
+    maxRssKiB,
+    cpuMs,
+    startedAt,
+  };
 }
 
 /** A failed tool run as an error with its output (the tail, for long logs). */
