@@ -6,6 +6,7 @@
 
 import { KubeClient, type KubeClientConfig } from "./client.ts";
 import { KubeApiError } from "./errors.ts";
+import { formatDurationMs } from "../util/duration.ts";
 
 /** How to reach the endpoint. */
 export interface ProbeOptions {
@@ -145,4 +146,60 @@ export async function waitForHealthy(url: string, opts: WaitOptions = {}): Promi
 /** kubeadm's kubelet check error text for a failed `GET http://<addr>/healthz`. */
 export function kubeletHealthError(healthzURL: string, cause: string): string {
   return `The HTTP call equal to 'curl -sSL ${healthzURL}' returned ${cause}\n`;
+}
+
+/** kubeadm's healthz URL of the kubelet (net.JoinHostPort). */
+export function kubeletHealthzURL(address: string, port: number): string {
+  return `http://${address.includes(":") ? `[${address}]` : address}:${port}/healthz`;
+}
+
+/** A failed GET as Go's net/http words it (`Get "<url>": dial tcp <addr>: connect: ...`). */
+export function goGetError(url: string, detail = ""): string {
+  const addr = new URL(url).host;
+  if (/ECONNREFUSED|connection refused/i.test(detail)) {
+    return `Get "${url}": dial tcp ${addr}: connect: connection refused`;
+  }
+  if (/no response within|timed? ?out|deadline/i.test(detail)) {
+    return `Get "${url}": context deadline exceeded`;
+  }
+  return `Get "${url}": ${detail}`;
+}
+
+/**
+ * kubeadm's WaitForKubelet (init's and join's kubelet check): its lines, its error text. `first`
+ * is a probe the caller already made (it is not made again). Throws an Error with kubeadm's text.
+ */
+export async function kubeletCheck(
+  out: (line: string) => void,
+  url: string,
+  opts: { timeoutMs: number; intervalMs: number; first?: ProbeResult },
+): Promise<void> {
+  out(
+    `[kubelet-check] Waiting for a healthy kubelet at ${url}. This can take up to ${
+      formatDurationMs(opts.timeoutMs)
+    }`,
+  );
+  const start = performance.now();
+  if (!opts.first?.ok) {
+    try {
+      await waitForHealthy(url, {
+        requestTimeoutMs: 10_000,
+        intervalMs: opts.intervalMs,
+        timeoutMs: opts.timeoutMs,
+      });
+    } catch (e) {
+      if (!(e instanceof UnhealthyError)) throw e;
+      out(`[kubelet-check] The kubelet is not healthy after ${formatDurationMs(e.elapsedMs)}`);
+      const last = e.last;
+      throw new Error(
+        kubeletHealthError(
+          url,
+          last.status ? `status code: ${last.status}` : `error: ${goGetError(url, last.error)}`,
+        ),
+      );
+    }
+  }
+  out(
+    `[kubelet-check] The kubelet is healthy after ${formatDurationMs(performance.now() - start)}`,
+  );
 }

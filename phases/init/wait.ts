@@ -10,6 +10,8 @@ import { parse as parseYaml } from "yaml";
 import { formatDurationMs } from "../../lib/util/duration.ts";
 import { KubestrapError } from "../../lib/errors.ts";
 import {
+  kubeletCheck,
+  kubeletHealthzURL,
   probe,
   type ProbeOptions,
   type ProbeResult,
@@ -112,8 +114,7 @@ async function waitForKubelet(
     );
     return;
   }
-  const host = address.includes(":") ? `[${address}]` : address;
-  const url = `http://${host}:${port}/healthz`;
+  const url = kubeletHealthzURL(address, port);
   const first = await probe(url, { requestTimeoutMs: 2_000 });
   if (!first.ok) {
     const { detectInitSystem } = await import("../../lib/kubelet/mod.ts");
@@ -125,24 +126,7 @@ async function waitForKubelet(
       return;
     }
   }
-  data.out(
-    `[kubelet-check] Waiting for a healthy kubelet at ${url}. This can take up to ${
-      goDuration(timeoutMs)
-    }`,
-  );
-  const start = performance.now();
-  if (!first.ok) {
-    try {
-      await waitForHealthy(url, { requestTimeoutMs: 10_000, intervalMs: POLL_MS, timeoutMs });
-    } catch (e) {
-      if (!(e instanceof UnhealthyError)) throw e;
-      data.out(`[kubelet-check] The kubelet is not healthy after ${goDuration(e.elapsedMs)}`);
-      const last = e.last;
-      const cause = last.status ? `status code: ${last.status}` : `error: ${last.error}`;
-      throw new Error(`The HTTP call equal to 'curl -sSL ${url}' returned ${cause}\n`);
-    }
-  }
-  data.out(`[kubelet-check] The kubelet is healthy after ${goDuration(performance.now() - start)}`);
+  await kubeletCheck((l) => data.out(l), url, { timeoutMs, intervalMs: POLL_MS, first });
 }
 
 /** The command-line flag value `--name=value` of a static Pod's first container. */

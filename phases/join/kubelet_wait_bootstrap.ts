@@ -2,7 +2,7 @@ import { KubestrapError } from "../../lib/errors.ts";
 import { BOOTSTRAP_KUBELET_CONF, KUBELET_CONF } from "./data.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { JoinData } from "./data.ts";
-import { formatDurationMs as goDuration } from "../../lib/util/duration.ts";
+import { kubeletCheck, kubeletHealthzURL } from "../../lib/kube/health.ts";
 
 /** `kubeadm join phase kubelet-wait-bootstrap`. */
 export const kubeletWaitBootstrapPhase: Phase<JoinData> = {
@@ -48,37 +48,24 @@ async function runKubeletWaitBootstrap(data: JoinData): Promise<void> {
     const kc = init.componentConfigs.kubelet as Record<string, unknown>;
     const addr = (kc.healthzBindAddress as string | undefined) || "127.0.0.1";
     const port = (kc.healthzPort as number | undefined) ?? 10248;
-    const url = `http://${addr.includes(":") ? `[${addr}]` : addr}:${port}/healthz`;
-    const t = data.timeouts.kubeletHealthCheckMs;
-    data.out(
-      `[kubelet-check] Waiting for a healthy kubelet at ${url}. This can take up to ${
-        goDuration(t)
-      }`,
-    );
-    const start = Date.now();
-    let healthy = false;
-    let last = "";
-    while (Date.now() - start < t) {
-      try {
-        const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
-        await r.body?.cancel();
-        if (r.status === 200) {
-          healthy = true;
-          break;
-        }
-        last = `status ${r.status}`;
-      } catch (e) {
-        last = (e as Error).message;
-      }
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
-    if (!healthy) {
-      data.out((await import("../../lib/kubelet/mod.ts")).KUBELET_FAIL_MSG);
-      throw new KubestrapError(
-        `failed while waiting for the kubelet to start: The HTTP call equal to 'curl -sSL ${url}' returned error: ${last}`,
+    if (port === 0) {
+      data.out(
+        "[kubelet-check] Skipping the kubelet health check because the healthz port is set to 0",
       );
+    } else {
+      const url = kubeletHealthzURL(addr, port);
+      try {
+        await kubeletCheck((l) => data.out(l), url, {
+          timeoutMs: data.timeouts.kubeletHealthCheckMs,
+          intervalMs: POLL_MS,
+        });
+      } catch (e) {
+        data.out((await import("../../lib/kubelet/mod.ts")).KUBELET_FAIL_MSG);
+        throw new KubestrapError(
+          `failed while waiting for the kubelet to start: ${(e as Error).message}`,
+        );
+      }
     }
-    data.out(`[kubelet-check] The kubelet is healthy after ${goDuration(Date.now() - start)}`);
     data.out("[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap");
     const deadline = Date.now() + data.timeouts.tlsBootstrapMs;
     while (!(await kubeletConfUsable(data))) {

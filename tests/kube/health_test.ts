@@ -2,7 +2,14 @@
 // and kubeadm's error of the last probe when the endpoint never turns healthy.
 import { assertEquals } from "../assert.ts";
 import { openssl } from "../pki/helpers.ts";
-import { UnhealthyError, waitForHealthy } from "../../lib/kube/health.ts";
+import { assert } from "../assert.ts";
+import {
+  goGetError,
+  kubeletCheck,
+  kubeletHealthzURL,
+  UnhealthyError,
+  waitForHealthy,
+} from "../../lib/kube/health.ts";
 
 /** A throwaway CA and a serving certificate for 127.0.0.1 signed by it (PEM). */
 async function servingPair(dir: string) {
@@ -166,4 +173,89 @@ Deno.test("insecure probes of a port nobody listens on: node's refused error, no
       `cannot reach https://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`,
   );
   assertEquals(r.growthKiB < 4096, true, `RSS grew by ${r.growthKiB} KiB over 25 probes`);
+});
+
+/** A Go time.Duration string (what kubeadm prints after "healthy after"). */
+const GO_DURATION = /^(\d+(\.\d+)?(ns|µs|ms|s)|\d+m\d+(\.\d+)?s)$/;
+
+Deno.test("kubeletCheck: kubeadm's lines, with Go durations, once the kubelet answers 200", async () => {
+  const srv = statusServer([500, 500, 200]);
+  const lines: string[] = [];
+  try {
+    await kubeletCheck((l) => lines.push(l), srv.url, { timeoutMs: 240_000, intervalMs: 20 });
+  } finally {
+    await srv.close();
+  }
+  assertEquals(lines.length, 2);
+  assertEquals(
+    lines[0],
+    `[kubelet-check] Waiting for a healthy kubelet at ${srv.url}. This can take up to 4m0s`,
+  );
+  const m = /^\[kubelet-check\] The kubelet is healthy after (\S+)$/.exec(lines[1]);
+  assert(m && GO_DURATION.test(m[1]), lines[1]);
+  assertEquals(srv.requests(), 3);
+});
+
+Deno.test("kubeletCheck: a probe the caller made already is not made again", async () => {
+  const srv = statusServer([500]);
+  const lines: string[] = [];
+  try {
+    await kubeletCheck((l) => lines.push(l), srv.url, {
+      timeoutMs: 1000,
+      intervalMs: 20,
+      first: { ok: true, status: 200 },
+    });
+  } finally {
+    await srv.close();
+  }
+  assertEquals(srv.requests(), 0);
+  assert(/^\[kubelet-check\] The kubelet is healthy after \S+$/.test(lines[1]), lines[1]);
+});
+
+Deno.test("kubeletCheck: kubeadm's error texts for a status and for a refused connection", async () => {
+  const srv = statusServer([503]);
+  const lines: string[] = [];
+  const failure = (p: Promise<void>) => p.then(() => undefined, (e: Error) => e);
+  let err: Error | undefined;
+  try {
+    err = await failure(
+      kubeletCheck((l) => lines.push(l), srv.url, { timeoutMs: 200, intervalMs: 20 }),
+    );
+  } finally {
+    await srv.close();
+  }
+  assertEquals(
+    err?.message,
+    `The HTTP call equal to 'curl -sSL ${srv.url}' returned status code: 503\n`,
+  );
+  const m = /^\[kubelet-check\] The kubelet is not healthy after (\S+)$/.exec(lines[1]);
+  assert(m && GO_DURATION.test(m[1]), lines[1]);
+
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  const url = kubeletHealthzURL("127.0.0.1", port);
+  err = await failure(kubeletCheck(() => {}, url, { timeoutMs: 200, intervalMs: 20 }));
+  assertEquals(
+    err?.message,
+    `The HTTP call equal to 'curl -sSL ${url}' returned error: Get "${url}": ` +
+      `dial tcp 127.0.0.1:${port}: connect: connection refused\n`,
+  );
+});
+
+Deno.test("kubeletHealthzURL and goGetError word addresses as Go does", () => {
+  assertEquals(kubeletHealthzURL("127.0.0.1", 10248), "http://127.0.0.1:10248/healthz");
+  assertEquals(kubeletHealthzURL("::1", 10248), "http://[::1]:10248/healthz");
+  assertEquals(
+    goGetError("http://[::1]:10248/healthz", "connect ECONNREFUSED ::1:10248"),
+    'Get "http://[::1]:10248/healthz": dial tcp [::1]:10248: connect: connection refused',
+  );
+  assertEquals(
+    goGetError("http://127.0.0.1:10248/healthz", "no response within 10s"),
+    'Get "http://127.0.0.1:10248/healthz": context deadline exceeded',
+  );
+  assertEquals(
+    goGetError("http://127.0.0.1:10248/healthz", "connection reset by peer"),
+    'Get "http://127.0.0.1:10248/healthz": connection reset by peer',
+  );
 });
