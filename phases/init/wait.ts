@@ -3,8 +3,8 @@
  * /healthz, then kube-apiserver /livez, kube-controller-manager /healthz and kube-scheduler
  * /livez in parallel, with kubeadm's lines and timeouts. Beyond kubeadm: on a timeout a verdict
  * names the component, its last probe error and the tail of its container log when one is found;
- * without an init system and without a kubelet in this network namespace the kubelet check is
- * skipped with a line saying so (static Pods run some other way, e.g. by hand).
+ * without an init system, when no kubelet runs in this network namespace within 1.5 s, the
+ * kubelet check is skipped with a line saying so (static Pods run some other way, e.g. by hand).
  */
 import { parse as parseYaml } from "yaml";
 import { formatDurationMs } from "../../lib/util/duration.ts";
@@ -31,6 +31,9 @@ export const goDuration: (ms: number) => string = formatDurationMs;
  * sooner, at the cost of a few more cheap local requests.
  */
 const POLL_MS = 200;
+
+/** How long wait-control-plane looks for a kubelet that no init system starts. */
+const KUBELET_GRACE_MS = 1_500;
 
 /** Bound on creating the controller-manager's ServiceAccounts (they are an optimisation). */
 const ACCOUNTS_TIMEOUT_MS = 10_000;
@@ -102,6 +105,21 @@ async function kubeletInThisNetns(): Promise<boolean> {
   return false;
 }
 
+/**
+ * Without an init system something else starts the kubelet (an operator, a supervisor), maybe a
+ * moment after kubelet-start: it counts when, within {@link KUBELET_GRACE_MS}, a kubelet process
+ * runs in this network namespace or the healthz endpoint answers.
+ */
+async function kubeletAppears(url: string): Promise<boolean> {
+  const deadline = performance.now() + KUBELET_GRACE_MS;
+  while (true) {
+    if (await kubeletInThisNetns()) return true;
+    if (performance.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+    if ((await probe(url, { requestTimeoutMs: 1_000 })).ok) return true;
+  }
+}
+
 async function waitForKubelet(
   data: InitData,
   address: string,
@@ -119,7 +137,7 @@ async function waitForKubelet(
   if (!first.ok) {
     const { detectInitSystem } = await import("../../lib/kubelet/mod.ts");
     const { initSystem } = await detectInitSystem(data.systemHost);
-    if (!initSystem && !(await kubeletInThisNetns())) {
+    if (!initSystem && !(await kubeletAppears(url))) {
       data.out(
         `[kubelet-check] Skipping the kubelet health check: no init system and no kubelet running in this network namespace (the control plane must be started some other way)`,
       );
