@@ -244,14 +244,14 @@ async function waitForComponents(data: InitData, timeoutMs: number): Promise<str
  * the controller-manager creates whatever is missing itself.
  */
 async function controllerAccounts(data: InitData): Promise<void> {
-  const manifest = await data.host.readText(`${data.manifestDir}/kube-controller-manager.yaml`);
-  if (manifest === undefined || !(await data.host.exists(data.kubeconfigPath))) return;
-  const { controllerAccountsPlan, createControllerAccounts } = await import(
-    "../../lib/apiobjects/controlleraccounts.ts"
-  );
-  const plan = controllerAccountsPlan(manifest);
-  if (!("accounts" in plan)) return;
   try {
+    const manifest = await data.host.readText(`${data.manifestDir}/kube-controller-manager.yaml`);
+    if (manifest === undefined || !(await data.host.exists(data.kubeconfigPath))) return;
+    const { controllerAccountsPlan, createControllerAccounts } = await import(
+      "../../lib/apiobjects/controlleraccounts.ts"
+    );
+    const plan = controllerAccountsPlan(manifest);
+    if (!("accounts" in plan)) return;
     const r = await createControllerAccounts(await data.client(), plan.accounts, {
       timeoutMs: ACCOUNTS_TIMEOUT_MS,
     });
