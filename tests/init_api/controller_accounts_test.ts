@@ -8,7 +8,8 @@
  * - then the real controller-manager starts, finds them, creates no other (only the "default"
  *   ServiceAccount its serviceaccount controller makes in every namespace) and replaces none:
  *   the list is exactly what kube-controller-manager v1.37 uses with kubeadm's flags;
- * - a rerun of the phase creates nothing and says nothing about them.
+ * - a rerun of the phase creates nothing and says nothing about them;
+ * - when the API server refuses them (a ValidatingAdmissionPolicy), the phase warns and succeeds.
  */
 import { waitFor } from "../harness/mod.ts";
 import { assert, assertEquals } from "../assert.ts";
@@ -103,5 +104,64 @@ Deno.test({
     const again = await c.kubestrap(["init", `--skip-phases=${SKIP_PHASES}`, "--config", c.config]);
     assertEquals(again.code, 0, again.stderr);
     assert(!again.stdout.includes("ServiceAccounts"), again.stdout);
+
+    // Refused by the API server: a warning, and the phase still succeeds.
+    const policy = `${c.dir}/deny-sa.yaml`;
+    await Deno.writeTextFile(policy, DENY_SERVICEACCOUNTS);
+    await c.host.exec(["mkdir", "-p", "/etc/kubernetes/tmp"]);
+    await Deno.copyFile(policy, c.host.path("/etc/kubernetes/tmp/deny-sa.yaml"));
+    const applied = await c.kubectl(["apply", "-f", "/etc/kubernetes/tmp/deny-sa.yaml"]);
+    assertEquals(applied.code, 0, applied.stderr);
+    await waitFor("the policy to deny ServiceAccounts", async () => {
+      const r = await c.kubectl([
+        "-n",
+        "default",
+        "create",
+        "serviceaccount",
+        "policy-probe",
+        "--dry-run=server",
+      ]);
+      return r.code !== 0 && r.stderr.includes("no ServiceAccounts here");
+    }, { timeoutMs: 30_000, intervalMs: 250 });
+    const denied = await c.kubestrap([
+      "init",
+      `--skip-phases=${SKIP_PHASES}`,
+      "--config",
+      c.config,
+    ]);
+    assertEquals(denied.code, 0, denied.stdout + denied.stderr);
+    assert(!denied.stdout.includes("Created the ServiceAccounts"), denied.stdout);
+    const warning = denied.stderr.split("\n").find((l) =>
+      l.startsWith(
+        "W [control-plane-check] could not create the ServiceAccounts of kube-controller-manager's controllers ahead of it (it creates them itself): ",
+      )
+    );
+    assert(warning?.includes("no ServiceAccounts here"), denied.stderr);
   },
 });
+
+/** Refuses every ServiceAccount creation (a fault the real API server can be told to make). */
+const DENY_SERVICEACCOUNTS = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: deny-serviceaccounts
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [""]
+      apiVersions: ["v1"]
+      operations: ["CREATE"]
+      resources: ["serviceaccounts"]
+  validations:
+  - expression: "false"
+    message: no ServiceAccounts here
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: deny-serviceaccounts
+spec:
+  policyName: deny-serviceaccounts
+  validationActions: [Deny]
+`;
