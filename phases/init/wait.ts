@@ -157,6 +157,8 @@ function flagValue(command: string[], name: string): string {
 interface Component {
   name: string;
   url: string;
+  /** The static Pod manifest it was read from. */
+  manifest: string;
 }
 
 async function components(data: InitData): Promise<Component[]> {
@@ -187,7 +189,7 @@ async function components(data: InitData): Promise<Component[]> {
     const address = flagValue(command, addrFlag) || defAddr;
     const port = flagValue(command, "secure-port") || defPort;
     const hp = address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
-    out.push({ name, url: `https://${hp}/${endpoint}` });
+    out.push({ name, url: `https://${hp}/${endpoint}`, manifest: text });
   }
   if (errs.length > 0) {
     throw new Error(
@@ -208,13 +210,17 @@ async function waitForComponents(data: InitData, timeoutMs: number): Promise<str
   const comps = await components(data);
   // The API server is probed with the admin credentials (kubeadm's REST client).
   let apiOpts: ProbeOptions = { insecureSkipTLSVerify: true };
+  let admin = false;
   try {
-    const admin = await readKubeconfig(data.host, data.kubeconfigPath);
-    apiOpts = { caData: admin.caData, certData: admin.certData, keyData: admin.keyData };
+    const cfg = await readKubeconfig(data.host, data.kubeconfigPath);
+    apiOpts = { caData: cfg.caData, certData: cfg.certData, keyData: cfg.keyData };
+    admin = true;
   } catch {
     // no admin.conf: an anonymous probe
   }
   for (const c of comps) data.out(`[control-plane-check] Checking ${c.name} at ${c.url}`);
+  // components() found all three manifests.
+  const kcmManifest = comps.find((k) => k.name === "kube-controller-manager")!.manifest;
   let accounts: Promise<void> | undefined;
   const results = await Promise.all(comps.map(async (c) => {
     const opts: ProbeOptions = c.name === "kube-apiserver"
@@ -223,7 +229,7 @@ async function waitForComponents(data: InitData, timeoutMs: number): Promise<str
     try {
       const ms = await waitForHealthy(c.url, { ...opts, intervalMs: POLL_MS, timeoutMs });
       data.out(`[control-plane-check] ${c.name} is healthy after ${goDuration(ms)}`);
-      if (c.name === "kube-apiserver") accounts = controllerAccounts(data);
+      if (c.name === "kube-apiserver" && admin) accounts = controllerAccounts(data, kcmManifest);
       return { c, last: { ok: true } as ProbeResult };
     } catch (e) {
       if (!(e instanceof UnhealthyError)) throw e;
@@ -243,10 +249,8 @@ async function waitForComponents(data: InitData, timeoutMs: number): Promise<str
  * before it starts any controller (lib/apiobjects/controlleraccounts.ts). Never fails the phase:
  * the controller-manager creates whatever is missing itself.
  */
-async function controllerAccounts(data: InitData): Promise<void> {
+async function controllerAccounts(data: InitData, manifest: string): Promise<void> {
   try {
-    const manifest = await data.host.readText(`${data.manifestDir}/kube-controller-manager.yaml`);
-    if (manifest === undefined || !(await data.host.exists(data.kubeconfigPath))) return;
     const { controllerAccountsPlan, createControllerAccounts } = await import(
       "../../lib/apiobjects/controlleraccounts.ts"
     );
