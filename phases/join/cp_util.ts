@@ -5,6 +5,7 @@ import type { ComponentImages } from "../../lib/manifests/types.ts";
 import type { EtcdClient } from "../../lib/etcdclient/mod.ts";
 import type { JoinData } from "./data.ts";
 import { joinHostPort } from "../../lib/util/net.ts";
+import type { KubeClient } from "../../lib/kube/client.ts";
 
 export function componentImages(cfg: InitConfig): ComponentImages {
   const i = imagesFor(cfg.cluster);
@@ -23,6 +24,47 @@ export function etcdPeerURL(cfg: InitConfig): string {
 
 export const ETCD_ENDPOINT_ANNOTATION = "kubeadm.kubernetes.io/etcd.advertise-client-urls";
 
+/** kubeadm's retry interval of the etcd endpoint lookup (KubernetesAPICallRetryInterval). */
+const ENDPOINTS_RETRY_MS = 500;
+
+/**
+ * etcdutil's getRawEtcdEndpointsFromPodAnnotation: the etcd mirror pods' client URLs, asked
+ * every 500 ms until every etcd pod has the annotation (a new control plane's kubelet mirrors its
+ * static pods a moment after the API server comes up) or `timeoutMs` (timeouts.kubernetesAPICall)
+ * has passed. A failing list is retried too; the last failure is the error.
+ */
+export async function etcdEndpointsFromPods(
+  client: KubeClient,
+  timeoutMs: number,
+): Promise<string[]> {
+  const deadline = performance.now() + timeoutMs;
+  let lastErr: Error | undefined;
+  while (true) {
+    try {
+      const pods = await client.list("pods", {
+        namespace: "kube-system",
+        labelSelector: "component=etcd,tier=control-plane",
+        retry: false,
+      });
+      const endpoints = pods.items.flatMap((p) => {
+        const a = p.metadata?.annotations?.[ETCD_ENDPOINT_ANNOTATION];
+        return a ? [a] : [];
+      });
+      lastErr = undefined;
+      if (endpoints.length > 0 && endpoints.length === pods.items.length) return endpoints;
+    } catch (e) {
+      lastErr = e as Error;
+    }
+    if (performance.now() + ENDPOINTS_RETRY_MS > deadline) break;
+    await new Promise((r) => setTimeout(r, ENDPOINTS_RETRY_MS));
+  }
+  const message = "could not retrieve the list of etcd endpoints";
+  if (lastErr) throw new Error(`${message}: ${lastErr.message}`);
+  throw new Error(
+    `${message}: etcd pods are not available or don't have the annotation ${ETCD_ENDPOINT_ANNOTATION}`,
+  );
+}
+
 /**
  * etcdutil.NewFromCluster: client URLs from the etcd mirror pods' annotation (override:
  * KUBESTRAP_ETCD_ENDPOINTS, comma-separated, for control planes without a kubelet), TLS with
@@ -30,27 +72,14 @@ export const ETCD_ENDPOINT_ANNOTATION = "kubeadm.kubernetes.io/etcd.advertise-cl
  */
 export async function etcdClientFromCluster(data: JoinData, cfg: InitConfig): Promise<EtcdClient> {
   const { EtcdClient, healthcheckClientTLS } = await import("../../lib/etcdclient/mod.ts");
-  const endpoints = (Deno.env.get("KUBESTRAP_ETCD_ENDPOINTS") ?? "").split(",").filter((s) => s);
+  let endpoints = (Deno.env.get("KUBESTRAP_ETCD_ENDPOINTS") ?? "").split(",").filter((s) => s);
   if (endpoints.length === 0) {
     const client = await data.adminClient();
     try {
-      const pods = await client.list("pods", {
-        namespace: "kube-system",
-        labelSelector: "component=etcd,tier=control-plane",
-      });
-      for (const p of pods.items) {
-        const a = p.metadata?.annotations?.[ETCD_ENDPOINT_ANNOTATION];
-        if (a) endpoints.push(a);
-      }
+      endpoints = await etcdEndpointsFromPods(client, data.timeouts.kubernetesAPICallMs);
     } finally {
       client.close();
     }
-  }
-  if (endpoints.length === 0) {
-    throw new Error(
-      "could not retrieve the list of etcd endpoints: etcd pods are not available or don't have the annotation " +
-        ETCD_ENDPOINT_ANNOTATION,
-    );
   }
   const certDir = cfg.cluster.certificatesDir ?? "/etc/kubernetes/pki";
   const tls = await healthcheckClientTLS(data.host, certDir);

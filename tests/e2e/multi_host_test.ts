@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals } from "../assert.ts";
 import { isRoot, skipReason, testbedReady } from "../harness/mod.ts";
-import { cluster, type ClusterResult, etcdMemberList } from "./scenarios.ts";
+import { assertKubeletChecked, cluster, type ClusterResult, etcdMemberList } from "./scenarios.ts";
 import { runTool, toolError } from "./tools.ts";
 import type { E2eNode } from "./cluster.ts";
 import { CONTROLLER_ACCOUNTS_V1_37 } from "../../lib/apiobjects/controlleraccounts.ts";
@@ -78,6 +78,8 @@ Deno.test({
   });
   console.log(r.timings, `\n${r.nodes}\n${r.etcdMembers}`);
   assertEquals(readyNodes(r), ["cp1", "cp2", "w1"]);
+  // init (kubelet supervised) and both joins (their own kubelet): kubeadm's kubelet check lines.
+  for (const run of r.runs) assertKubeletChecked(run.stdout);
   assertEquals(etcdMembers(r), ["cp1 started learner=false", "cp2 started learner=false"]);
   if (r.extra.resetCp2.code !== 0) throw toolError(r.extra.resetCp2);
   assertEquals(etcdMembers({ ...r, etcdMembers: r.extra.membersAfterReset.stdout }), [

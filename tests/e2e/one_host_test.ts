@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals } from "../assert.ts";
 import { isRoot, skipReason, testbedReady } from "../harness/mod.ts";
-import { describeResult, oneHost } from "./scenarios.ts";
+import { assertKubeletChecked, describeResult, oneHost } from "./scenarios.ts";
 
 // Whole clusters: run by scripts/e2e.ts (KUBESTRAP_E2E=1), not by the unit/integration run.
 const wanted = Deno.env.get("KUBESTRAP_E2E") === "1";
@@ -43,6 +43,14 @@ Deno.test({
   const r = await oneHost("kubestrap", { network: "e2e-ks1", subnet: 2 });
   console.log(describeResult(r));
   assert(r.init.stdout.includes("Your Kubernetes control-plane has initialized successfully"));
+  // The supervisor starts the kubelet a moment after kubelet-start: waited for as kubeadm does.
+  assertKubeletChecked(r.init.stdout);
+  assert(
+    r.init.stdout.includes(
+      `[control-plane-check] Created the ServiceAccounts of kube-controller-manager's controllers (40 in "kube-system") so that it starts them sooner`,
+    ),
+    r.init.stdout,
+  );
   // No files, mounts, containers, pods, pod network namespaces or iptables chains are left.
   const unexpected = r.leftovers.filter((l) => !KEPT_DIRS.includes(l) && !CNI_PLUGIN_STATE.test(l));
   assertEquals(unexpected, []);

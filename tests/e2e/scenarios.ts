@@ -184,6 +184,23 @@ export async function oneHost(tool: ToolName, o: {
   }
 }
 
+/**
+ * kubeadm's kubelet check in a tool's stdout: the wait line, then "healthy after" a Go duration
+ * (fractional, as time.Duration prints a measured time).
+ */
+export function assertKubeletChecked(stdout: string): void {
+  const out = stdout.split("\n");
+  const at = out.indexOf(
+    "[kubelet-check] Waiting for a healthy kubelet at http://127.0.0.1:10248/healthz. This can take up to 4m0s",
+  );
+  if (
+    at < 0 ||
+    !/^\[kubelet-check\] The kubelet is healthy after \d+\.\d+(ns|µs|ms|s)$/.test(out[at + 1] ?? "")
+  ) {
+    throw new Error(`no kubeadm-style kubelet check in:\n${stdout}`);
+  }
+}
+
 /** Print a result (for logs and the bench). */
 export function describeResult(r: OneHostResult): string {
   const lines = [`${r.tool}:`];
