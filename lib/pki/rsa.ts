@@ -17,6 +17,7 @@
  */
 import * as nodeCrypto from "node:crypto";
 import { KubestrapError } from "../errors.ts";
+import { openLibcrypto } from "./libcrypto.ts";
 
 /**
  * The bignum functions the prime search uses (OpenSSL 1.1 and 3 export all of them). BN_ULONG
@@ -50,9 +51,6 @@ const SYMBOLS = {
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>;
 type Fns = Lib["symbols"];
 
-/** Sonames tried in order: OpenSSL 3, then 1.1. */
-const SONAMES = ["libcrypto.so.3", "libcrypto.so.1.1"];
-
 let lib: Lib | null | undefined;
 
 /**
@@ -71,20 +69,12 @@ function libcrypto(): Lib | null {
   }
   lib = null;
   if (choice === "node") return lib;
-  const why: string[] = [];
-  for (const name of SONAMES) {
-    try {
-      lib = Deno.dlopen(name, SYMBOLS);
-      break;
-    } catch (e) {
-      // not there, or FFI not permitted: try the next one, then fall back
-      why.push(`${name}: ${e instanceof Error ? e.message : e}`);
-    }
-  }
+  const opened = openLibcrypto(SYMBOLS);
+  lib = opened.lib;
   if (!lib && choice === "libcrypto") {
     lib = undefined;
     throw new KubestrapError(
-      `KUBESTRAP_RSA_KEYGEN=libcrypto, but no libcrypto could be loaded (${why.join("; ")}): ` +
+      `KUBESTRAP_RSA_KEYGEN=libcrypto, but no libcrypto could be loaded (${opened.why}): ` +
         "install OpenSSL's libcrypto (libssl3 or libssl1.1), or unset the variable",
     );
   }
