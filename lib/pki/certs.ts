@@ -15,14 +15,8 @@
 import * as nodeCrypto from "node:crypto";
 import type { PkiFS } from "./fs.ts";
 import { DEFAULT_ENCRYPTION_ALGORITHM, generatePrivateKey, type PrivateKey } from "./keys.ts";
-import {
-  type AltNames,
-  type Certificate,
-  createCertificate,
-  KeyUsage,
-  verifyCertChain,
-  verifyHostname,
-} from "./x509.ts";
+import { type AltNames, type Certificate, createCertificate, KeyUsage } from "./x509.ts";
+import { verifyCertChain, verifyHostname } from "./verify.ts";
 import {
   CA_CERTIFICATE_VALIDITY_PERIOD,
   certConfigFor,

@@ -13,7 +13,7 @@
 import * as nodeCrypto from "node:crypto";
 import * as der from "./der.ts";
 import { decodePemBlocks, encodePem, type PrivateKey, type PublicKey, spkiDer } from "./keys.ts";
-import { formatIP, ipEqual, parseIP, to4 } from "./ip.ts";
+import { formatIP, parseIP, to4 } from "./ip.ts";
 import { KubestrapError } from "../errors.ts";
 
 export const OID = {
@@ -231,7 +231,8 @@ export function keyIdentifier(spki: Uint8Array): Uint8Array {
   return new Uint8Array(h.subarray(0, 20));
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+/** True when two byte strings are equal. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
@@ -513,114 +514,6 @@ export function parseCertsPEM(data: string | Uint8Array): Certificate[] {
     throw new KubestrapError("data does not contain any valid RSA or ECDSA certificates");
   }
   return certs;
-}
-
-// ---------------------------------------------------------------------------------------------
-// verification
-
-function hashForSigAlg(oid: string): string | undefined {
-  switch (oid) {
-    case OID.sha256WithRSA:
-    case OID.ecdsaWithSHA256:
-      return "sha256";
-    case "1.2.840.113549.1.1.12":
-    case OID.ecdsaWithSHA384:
-      return "sha384";
-    case "1.2.840.113549.1.1.13":
-    case OID.ecdsaWithSHA512:
-      return "sha512";
-    case "1.2.840.113549.1.1.5":
-      return "sha1";
-  }
-  return undefined;
-}
-
-/** True when `cert`'s signature verifies with `issuer`'s public key. */
-export function checkSignatureFrom(cert: Certificate, issuer: Certificate): boolean {
-  const hash = hashForSigAlg(cert.signatureAlgorithm);
-  if (!hash) return false;
-  try {
-    return nodeCrypto.verify(hash, cert.tbs, issuer.publicKey, cert.signature);
-  } catch {
-    return false;
-  }
-}
-
-/**
- * pkiutil.VerifyCertChain(cert, intermediates, root) with ExtKeyUsageAny: the chain must link
- * by name and signature to `root`, and every certificate must be within its validity period at
- * `now`. Throws a KubestrapError with a Go-like x509 message otherwise.
- */
-export function verifyCertChain(
-  cert: Certificate,
-  intermediates: Certificate[],
-  root: Certificate,
-  now: Date = new Date(),
-): void {
-  const checkTime = (c: Certificate) => {
-    if (now < c.notBefore || now > c.notAfter) {
-      const fmt = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
-      const why = now < c.notBefore
-        ? `current time ${fmt(now)} is before ${fmt(c.notBefore)}`
-        : `current time ${fmt(now)} is after ${fmt(c.notAfter)}`;
-      throw new KubestrapError(`x509: certificate has expired or is not yet valid: ${why}`);
-    }
-  };
-  checkTime(cert);
-  let current = cert;
-  const pool = [...intermediates];
-  for (let depth = 0; depth < 10; depth++) {
-    if (bytesEqual(current.rawIssuer, root.rawSubject) && checkSignatureFrom(current, root)) {
-      checkTime(root);
-      return;
-    }
-    const next = pool.find((c) =>
-      c.isCA && bytesEqual(current.rawIssuer, c.rawSubject) && checkSignatureFrom(current, c)
-    );
-    if (!next) break;
-    checkTime(next);
-    pool.splice(pool.indexOf(next), 1);
-    current = next;
-  }
-  throw new KubestrapError("x509: certificate signed by unknown authority");
-}
-
-/** Go's matchHostnames (one wildcard label on the left, case-insensitive). */
-function matchHostname(pattern: string, host: string): boolean {
-  pattern = pattern.toLowerCase().replace(/\.$/, "");
-  host = host.toLowerCase().replace(/\.$/, "");
-  if (pattern === "" || host === "") return false;
-  const p = pattern.split(".");
-  const h = host.split(".");
-  if (p.length !== h.length) return false;
-  return p.every((label, i) => (i === 0 && label === "*") || label === h[i]);
-}
-
-/**
- * x509.Certificate.VerifyHostname: an IP must be among the IP SANs, a name must match a DNS
- * SAN. Throws with Go's message ("x509: certificate is valid for ..., not ...").
- */
-export function verifyHostname(cert: Certificate, host: string): void {
-  const candidate = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
-  const ip = parseIP(candidate);
-  if (ip) {
-    if (cert.ipAddresses.some((s) => ipEqual(parseIP(s)!, ip))) return;
-    const valid = cert.ipAddresses.join(", ");
-    throw new KubestrapError(
-      valid
-        ? `x509: certificate is valid for ${valid}, not ${candidate}`
-        : `x509: cannot validate certificate for ${candidate} because it doesn't contain any IP SANs`,
-    );
-  }
-  if (cert.dnsNames.some((d) => matchHostname(d, candidate))) return;
-  if (cert.dnsNames.length === 0) {
-    throw new KubestrapError(
-      "x509: certificate relies on legacy Common Name field, use SANs instead",
-    );
-  }
-  throw new KubestrapError(
-    `x509: certificate is valid for ${cert.dnsNames.join(", ")}, not ${candidate}`,
-  );
 }
 
 /** `sha256:<hex>` of the certificate's SubjectPublicKeyInfo (kubeadm's CA public key pin). */

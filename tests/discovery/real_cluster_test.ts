@@ -27,7 +27,8 @@ import * as bt from "../../lib/apiobjects/bootstraptoken.ts";
 import { encryptBytes } from "../../lib/apiobjects/copycerts.ts";
 import { b64 } from "../../lib/apiobjects/util.ts";
 import type { JoinConfiguration } from "../../lib/config/types.ts";
-import { parseCertsPEM, verifyCertChain } from "../../lib/pki/x509.ts";
+import { parseCertsPEM } from "../../lib/pki/x509.ts";
+import { verifyCertChain } from "../../lib/pki/verify.ts";
 import { CERT_KEY } from "./helpers.ts";
 
 const TOKEN_ID = "k8stst";

@@ -34,7 +34,8 @@ import {
 } from "../harness/mod.ts";
 import { caCertHashes } from "../../lib/tokens/mod.ts";
 import { createCertificateKey } from "../../lib/apiobjects/copycerts.ts";
-import { parseCertsPEM, verifyCertChain } from "../../lib/pki/x509.ts";
+import { parseCertsPEM } from "../../lib/pki/x509.ts";
+import { verifyCertChain } from "../../lib/pki/verify.ts";
 import {
   clusterConfigurationYAML,
   denoArgv,
