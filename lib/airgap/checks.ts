@@ -8,7 +8,7 @@
  */
 import { KubestrapError } from "../errors.ts";
 import type { Host } from "../host.ts";
-import type { CriRuntime } from "../preflight/cri.ts";
+import type { CriRuntime } from "../cri/cri.ts";
 import { defaultCheckContext, runChecks, writeOutput } from "../preflight/runner.ts";
 import type { CheckContext, Checker, CheckResult } from "../preflight/types.ts";
 

@@ -4,7 +4,7 @@
  * from a stream.
  */
 import { KubestrapError } from "../errors.ts";
-import { criSocketPath } from "../preflight/cri.ts";
+import { criSocketPath } from "../cri/cri.ts";
 
 export const K8S_NAMESPACE = "k8s.io";
 

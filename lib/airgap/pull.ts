@@ -9,7 +9,7 @@
  */
 import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
-import { CrictlRuntime, type CriRuntime } from "../preflight/cri.ts";
+import { CrictlRuntime, type CriRuntime } from "../cri/cri.ts";
 import { configImages, type ImagesOptions } from "./config.ts";
 import { missingImages, sandboxRemediation } from "./checks.ts";
 

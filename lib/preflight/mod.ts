@@ -4,6 +4,4 @@ export * from "./checks.ts";
 export * from "./lists.ts";
 export * from "./runner.ts";
 export * from "./report.ts";
-export { CrictlRuntime, criSocketPath } from "./cri.ts";
-export type { CriRuntime, RuntimeCondition } from "./cri.ts";
 export { CGROUP_V1_MESSAGE, DEFAULT_SYS_SPEC } from "./system.ts";

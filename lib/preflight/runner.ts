@@ -9,7 +9,7 @@
 import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
 import { goQuote } from "./gofmt.ts";
-import { CrictlRuntime } from "./cri.ts";
+import { CrictlRuntime } from "../cri/cri.ts";
 import type {
   CheckContext,
   Checker,

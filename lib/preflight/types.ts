@@ -1,7 +1,7 @@
 /** Shared types of kubestrap's preflight framework (a re-implementation of kubeadm's). */
 import type { Host } from "../host.ts";
 import type { EnvGetter } from "./proxy.ts";
-import type { CriRuntime } from "./cri.ts";
+import type { CriRuntime } from "../cri/cri.ts";
 
 /** Everything a check may touch. Tests replace parts (a Host subclass, env, CRI). */
 export interface CheckContext {

@@ -1,7 +1,7 @@
 // The CRI client over crictl and a plain socket dial (kubeadm's error wrapping).
 import { assertEquals, assertRejects, assertThrows } from "../assert.ts";
 import { Host } from "../../lib/host.ts";
-import { CrictlRuntime, criSocketPath } from "../../lib/preflight/cri.ts";
+import { CrictlRuntime, criSocketPath } from "../../lib/cri/cri.ts";
 import { containerRuntimeCheck } from "../../lib/preflight/checks.ts";
 import { defaultCheckContext } from "../../lib/preflight/runner.ts";
 import { FakeHost, withTempRoot } from "./helpers.ts";

@@ -1,7 +1,7 @@
 // Test doubles for preflight: a Host whose kernel facts, commands and PATH can be pinned, a
 // scriptable CRI runtime, and a context builder. Files still live in a real temp root.
 import { CommandResult, Host } from "../../lib/host.ts";
-import type { CriRuntime } from "../../lib/preflight/cri.ts";
+import type { CriRuntime } from "../../lib/cri/cri.ts";
 import { defaultCheckContext } from "../../lib/preflight/runner.ts";
 import type { CheckContext } from "../../lib/preflight/types.ts";
 

@@ -1,11 +1,12 @@
 /**
- * The container runtime as preflight sees it (kubeadm's util/runtime over the CRI). kubestrap
- * talks to the runtime through `crictl` when it is in PATH; without crictl it can only dial the
- * socket (the runtime's status and RuntimeConfig support then count as "not verified").
+ * The container runtime over the CRI (kubeadm's util/runtime), for preflight, image pulls and
+ * the air-gap checks. kubestrap talks to the runtime through `crictl` when it is in PATH; without
+ * crictl it can only dial the socket (the runtime's status and RuntimeConfig support then count
+ * as "not verified").
  * Every error text is kubeadm's wrapping of the underlying failure.
  */
 import type { Host } from "../host.ts";
-import { goQuote } from "./gofmt.ts";
+import { goQuote } from "../util/goquote.ts";
 
 export interface RuntimeCondition {
   type: string;
