@@ -230,6 +230,20 @@ export class Host {
     }
   }
 
+  /**
+   * Sends `signal` to process `pid` of the host (pids are the kernel's, never rerooted). False
+   * when no such process exists any more.
+   */
+  signal(pid: number, signal: Deno.Signal): boolean {
+    try {
+      Deno.kill(pid, signal);
+      return true;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return false;
+      throw e;
+    }
+  }
+
   /** Finds `name` in PATH (like exec.LookPath). */
   async lookPath(name: string): Promise<string | undefined> {
     const dirs =

@@ -23,6 +23,11 @@ export const KUBELET_CONFIG_FILE_NAME = "config.yaml";
 export const KUBELET_INSTANCE_CONFIG_FILE_NAME = "instance-config.yaml";
 export const KUBELET_KUBECONFIG = "/etc/kubernetes/kubelet.conf";
 export const KUBELET_BOOTSTRAP_KUBECONFIG = "/etc/kubernetes/bootstrap-kubelet.conf";
+/**
+ * Beyond kubeadm: the pid of a kubelet kubestrap started itself (no init system), for `reset`
+ * and a later `join` to stop it.
+ */
+export const KUBELET_PID_FILE = "/var/run/kubestrap/kubelet.pid";
 
 function stdout(line: string): void {
   Deno.stdout.writeSync(new TextEncoder().encode(line));
@@ -248,6 +253,28 @@ export function kubeletCommandLine(
     `--config=${KUBELET_RUN_DIRECTORY}/${KUBELET_CONFIG_FILE_NAME}`,
     ...kubeadmArgs,
   ].join(" ");
+}
+
+/** Stops a kubelet kubestrap started itself, if its pid file names a live kubelet. */
+export async function stopOwnKubelet(host: Host): Promise<boolean> {
+  const pid = Number((await host.readText(KUBELET_PID_FILE))?.trim());
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  const cmdline = await host.readKernelFile(`/proc/${pid}/cmdline`);
+  if (!cmdline || !cmdline.split("\0")[0].endsWith("kubelet")) {
+    await host.remove(KUBELET_PID_FILE);
+    return false;
+  }
+  try {
+    host.signal(pid, "SIGTERM");
+    for (let i = 0; i < 50 && await host.readKernelFile(`/proc/${pid}/cmdline`); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (await host.readKernelFile(`/proc/${pid}/cmdline`)) host.signal(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+  await host.remove(KUBELET_PID_FILE);
+  return true;
 }
 
 export interface ServiceOutput {

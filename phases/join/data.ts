@@ -19,8 +19,6 @@ export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf";
 export const BOOTSTRAP_KUBELET_CONF = "/etc/kubernetes/bootstrap-kubelet.conf";
 export const MANIFEST_DIR = "/etc/kubernetes/manifests";
 export const KUBELET_DIR = "/var/lib/kubelet";
-/** Where kubestrap records the pid of a kubelet it started itself (no init system). */
-export const KUBELET_PID_FILE = "/var/run/kubestrap/kubelet.pid";
 
 export interface JoinTimeouts {
   discoveryMs: number;

@@ -1,5 +1,5 @@
 import { KubestrapError } from "../../lib/errors.ts";
-import { BOOTSTRAP_KUBELET_CONF, KUBELET_DIR, KUBELET_PID_FILE } from "./data.ts";
+import { BOOTSTRAP_KUBELET_CONF, KUBELET_DIR } from "./data.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { JoinData } from "./data.ts";
 import { joinHostPort } from "../../lib/util/net.ts";
@@ -83,7 +83,7 @@ async function runKubeletStart(data: JoinData): Promise<void> {
   const io = { output: data.out, warn: (s: string) => data.warn(s.replace(/\n$/, "")) };
   if (!data.dryRun) {
     await kubelet.tryStopKubelet(data.host, io);
-    await stopOwnKubelet(data);
+    await kubelet.stopOwnKubelet(data.host);
   } else data.out("[kubelet-start] Would stop the kubelet");
   const opts = {
     kubeletDir: KUBELET_DIR,
@@ -134,32 +134,8 @@ async function startOwnKubelet(data: JoinData, args: string[]): Promise<void> {
     stderr: "null",
   }).spawn();
   child.unref();
-  await data.host.writeFile(KUBELET_PID_FILE, `${child.pid}\n`, { mode: 0o644 });
+  await data.host.writeFile(kubelet.KUBELET_PID_FILE, `${child.pid}\n`, { mode: 0o644 });
   data.out(
     `[kubelet-start] No supported init system detected: started the kubelet (pid ${child.pid}, log ${log})`,
   );
-}
-
-/** Stops a kubelet kubestrap started itself, if its pid file names a live kubelet. */
-export async function stopOwnKubelet(
-  d: { host: JoinData["host"]; out(s: string): void },
-): Promise<boolean> {
-  const pid = Number((await d.host.readText(KUBELET_PID_FILE))?.trim());
-  if (!Number.isInteger(pid) || pid <= 1) return false;
-  const cmdline = await d.host.readKernelFile(`/proc/${pid}/cmdline`);
-  if (!cmdline || !cmdline.split("\0")[0].endsWith("kubelet")) {
-    await d.host.remove(KUBELET_PID_FILE);
-    return false;
-  }
-  try {
-    Deno.kill(pid, "SIGTERM");
-    for (let i = 0; i < 50 && await d.host.readKernelFile(`/proc/${pid}/cmdline`); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    if (await d.host.readKernelFile(`/proc/${pid}/cmdline`)) Deno.kill(pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
-  await d.host.remove(KUBELET_PID_FILE);
-  return true;
 }

@@ -153,11 +153,10 @@ function splitRule(rule: string): string[] {
 
 async function runCleanupNode(data: ResetData): Promise<void> {
   const kubelet = await import("../../lib/kubelet/mod.ts");
-  const { stopOwnKubelet } = await import("../join/kubelet_start.ts");
   // a. the kubelet
   const { initSystem } = await kubelet.detectInitSystem(data.host);
   if (!initSystem) {
-    if (!data.dryRun && await stopOwnKubelet(data)) {
+    if (!data.dryRun && await kubelet.stopOwnKubelet(data.host)) {
       data.out("[reset] Stopped the kubelet started by kubestrap (no init system)");
     } else {
       data.warn(
