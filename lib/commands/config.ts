@@ -4,8 +4,6 @@
  */
 import { KubestrapError, UsageError } from "../errors.ts";
 import * as C from "../config/constants.ts";
-import { KUBELET_ZERO, KUBEPROXY_ZERO } from "../config/componentconfig_schema.ts";
-import { KUBELET_SCHEMA, KUBEPROXY_SCHEMA } from "../config/componentconfig_schema.ts";
 import { splitDocuments } from "../config/decode.ts";
 import {
   defaultClusterConfiguration,
@@ -40,24 +38,17 @@ import {
   restoreV1beta3Warnings,
   V1BETA3_MIGRATE_NOTICE,
 } from "../config/v1beta3.ts";
+import { IMAGES_OUTPUT_SCHEMA } from "../config/schema.ts";
 import {
-  CLUSTER_CONFIGURATION_SCHEMA,
-  IMAGES_OUTPUT_SCHEMA,
-  INIT_CONFIGURATION_SCHEMA,
-  JOIN_CONFIGURATION_SCHEMA,
-  RESET_CONFIGURATION_SCHEMA,
-  UPGRADE_CONFIGURATION_SCHEMA,
-} from "../config/schema.ts";
-import type {
-  ClusterConfiguration,
-  ComponentConfigs,
-  InitConfig,
-  InitConfiguration,
-  JoinConfiguration,
-  ResetConfiguration,
-  UpgradeConfiguration,
-} from "../config/types.ts";
-import { V1BETA4 } from "../config/types.ts";
+  marshalInitConfig,
+  marshalJoinConfiguration,
+  marshalKubeletConfiguration,
+  marshalKubeProxyConfiguration,
+  marshalResetConfiguration,
+  marshalUpgradeConfiguration,
+  YAML_SEPARATOR,
+} from "../config/serialize.ts";
+import type { ClusterConfiguration, ComponentConfigs, InitConfig } from "../config/types.ts";
 import {
   clusterWarnings,
   throwIfErrors,
@@ -67,47 +58,12 @@ import {
   validateUpgradeConfiguration,
 } from "../config/validate.ts";
 
-const SEP = "---\n";
+const SEP = YAML_SEPARATOR;
 
 /** Output of a command: stdout text and warnings for stderr. */
 export interface CommandOutput {
   stdout: string;
   stderr: string;
-}
-
-function typed<T extends object>(obj: T, kind: string): T & { apiVersion: string; kind: string } {
-  return { apiVersion: V1BETA4, kind, ...obj };
-}
-
-/** Marshals an InitConfiguration + ClusterConfiguration pair (MarshalInitConfigurationToBytes). */
-export function marshalInitConfig(init: InitConfiguration, cluster: ClusterConfiguration): string {
-  return marshalYaml(typed(init, "InitConfiguration"), INIT_CONFIGURATION_SCHEMA) + SEP +
-    marshalYaml(typed(cluster, "ClusterConfiguration"), CLUSTER_CONFIGURATION_SCHEMA);
-}
-
-export function marshalClusterConfiguration(cluster: ClusterConfiguration): string {
-  return marshalYaml(typed(cluster, "ClusterConfiguration"), CLUSTER_CONFIGURATION_SCHEMA);
-}
-
-export function marshalJoinConfiguration(join: JoinConfiguration): string {
-  return marshalYaml(typed(join, "JoinConfiguration"), JOIN_CONFIGURATION_SCHEMA);
-}
-
-export function marshalResetConfiguration(reset: ResetConfiguration): string {
-  return marshalYaml(typed(reset, "ResetConfiguration"), RESET_CONFIGURATION_SCHEMA);
-}
-
-export function marshalUpgradeConfiguration(u: UpgradeConfiguration): string {
-  return marshalYaml(typed(u, "UpgradeConfiguration"), UPGRADE_CONFIGURATION_SCHEMA);
-}
-
-/** Component configs as kubeadm marshals them (Go zero values of the upstream types included). */
-export function marshalKubeletConfiguration(kc: Record<string, unknown>): string {
-  return marshalYaml(kc, KUBELET_SCHEMA, KUBELET_ZERO);
-}
-
-export function marshalKubeProxyConfiguration(kp: Record<string, unknown>): string {
-  return marshalYaml(kp, KUBEPROXY_SCHEMA, KUBEPROXY_ZERO);
 }
 
 /** configutil.DefaultedStaticInitConfiguration: placeholders, no host look-ups. */

@@ -34,7 +34,7 @@ export function clusterWithSkippedAddons(data: InitData): ClusterConfiguration {
 
 export async function uploadKubeadmConfig(data: InitData): Promise<void> {
   const client = await data.client();
-  const { marshalClusterConfiguration } = await import("../../lib/commands/config.ts");
+  const { marshalClusterConfiguration } = await import("../../lib/config/serialize.ts");
   const { applyKubeadmConfig } = await import("../../lib/apiobjects/uploadconfig.ts");
   const yaml = marshalClusterConfiguration(clusterWithSkippedAddons(data));
   try {
@@ -289,7 +289,7 @@ export async function coreDNSAddon(data: InitData): Promise<void> {
 
 async function kubeProxyInput(data: InitData) {
   const { imagesFor } = await import("../../lib/config/images.ts");
-  const { marshalKubeProxyConfiguration } = await import("../../lib/commands/config.ts");
+  const { marshalKubeProxyConfiguration } = await import("../../lib/config/serialize.ts");
   const { controlPlaneEndpointURL } = await import("../../lib/apiobjects/network.ts");
   const c = data.cfg.cluster;
   const ep = data.cfg.init.localAPIEndpoint;
