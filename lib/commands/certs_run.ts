@@ -32,7 +32,7 @@ import {
   renewableCerts,
   type RenewalInputs,
   renewCertificate,
-} from "../pki/renewal.ts";
+} from "../renewal/renewal.ts";
 import { tabwrite } from "../tokens/output.ts";
 
 /** kubeadm's KubernetesDir: where check-expiration and renew find the kubeconfig files. */

@@ -6,4 +6,3 @@ export * from "./fs.ts";
 export * from "./certlist.ts";
 export * from "./store.ts";
 export * from "./certs.ts";
-export * from "./renewal.ts";

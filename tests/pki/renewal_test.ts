@@ -6,7 +6,7 @@ import {
   checkExpiration,
   generateCSRs,
   renewCertificate,
-} from "../../lib/pki/renewal.ts";
+} from "../../lib/renewal/renewal.ts";
 import { createKubeconfigFiles } from "../../lib/kubeconfig/files.ts";
 import { parseKubeConfig } from "../../lib/kubeconfig/kubeconfig.ts";
 import { parseCertsPEM } from "../../lib/pki/x509.ts";

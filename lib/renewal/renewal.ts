@@ -1,19 +1,26 @@
 /**
  * `kubeadm certs certificate-key | check-expiration | renew | generate-csr` support and the CA
- * public key pin used by join (phases/certs/renewal/manager.go, kubeadm v1.37.2).
+ * public key pin used by join (phases/certs/renewal/manager.go, kubeadm v1.37.2). The renewal
+ * manager covers the PKI's certificate files and the certificates embedded in kubeconfig files,
+ * so it sits above lib/pki and lib/kubeconfig (which itself builds on lib/pki).
  */
 import * as nodeCrypto from "node:crypto";
 import * as path from "@std/path";
-import type { PkiFS } from "./fs.ts";
+import type { PkiFS } from "../pki/fs.ts";
 import {
   DEFAULT_ENCRYPTION_ALGORITHM,
   encodePrivateKeyPEM,
   type EncryptionAlgorithm,
   generatePrivateKey,
-} from "./keys.ts";
-import { type Certificate, createCertificateRequest, parseCertsPEM, publicKeyPin } from "./x509.ts";
-import { newSignedCert } from "./certs.ts";
-import { usingExternalCA } from "./certs.ts";
+} from "../pki/keys.ts";
+import {
+  type Certificate,
+  createCertificateRequest,
+  parseCertsPEM,
+  publicKeyPin,
+} from "../pki/x509.ts";
+import { newSignedCert } from "../pki/certs.ts";
+import { usingExternalCA } from "../pki/certs.ts";
 import {
   certConfigFor,
   CERTIFICATE_BACKDATE,
@@ -22,8 +29,15 @@ import {
   defaultClock,
   type PkiInputs,
   removeDuplicateAltNames,
-} from "./certlist.ts";
-import { KEY_MODE, loadCert, loadKey, pathForCSR, pathForKey, writeCertAndKey } from "./store.ts";
+} from "../pki/certlist.ts";
+import {
+  KEY_MODE,
+  loadCert,
+  loadKey,
+  pathForCSR,
+  pathForKey,
+  writeCertAndKey,
+} from "../pki/store.ts";
 import { currentAuthInfo, parseKubeConfig, serializeKubeConfig } from "../kubeconfig/kubeconfig.ts";
 import { createWithCerts } from "../kubeconfig/kubeconfig.ts";
 import { KubestrapError } from "../errors.ts";
