@@ -1,6 +1,6 @@
 /**
  * The run body of `kubeadm kubeconfig user` (cmd/kubeadm/app/cmd/kubeconfig.go, kubeadm
- * v1.37.2). Loaded lazily by lib/commands/kubeconfig_cmd.ts.
+ * v1.37.2). Loaded lazily by lib/commands/kubeconfig.ts.
  */
 import type { CommandContext } from "../cli.ts";
 import { formatDuration, parseDuration } from "../cli.ts";

@@ -15,7 +15,7 @@ import {
   printDefaults,
   setPrintHostname,
   validateConfig,
-} from "../../lib/commands/config.ts";
+} from "../../lib/commands/config_run.ts";
 import { systemHostFacts } from "../../lib/config/host_facts.ts";
 
 const cache = Deno.env.get("KUBESTRAP_CACHE") ?? `${Deno.env.get("HOME")}/.cache/kubestrap`;

@@ -12,7 +12,7 @@
  */
 import { parseAllDocuments } from "yaml";
 import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
-import { migrateConfig, validateConfig } from "../../lib/commands/config.ts";
+import { migrateConfig, validateConfig } from "../../lib/commands/config_run.ts";
 import { fakeHostFacts, systemHostFacts } from "../../lib/config/host_facts.ts";
 import {
   loadInitConfig,

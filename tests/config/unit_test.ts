@@ -26,7 +26,7 @@ import {
   validateMixedArguments,
 } from "../../lib/config/load.ts";
 import { controlPlaneImages, imagesFor } from "../../lib/config/images.ts";
-import { printDefaults, setPrintHostname } from "../../lib/commands/config.ts";
+import { printDefaults, setPrintHostname } from "../../lib/commands/config_run.ts";
 import { KubestrapError } from "../../lib/errors.ts";
 import { validateIgnorePreflightErrors } from "../../lib/config/validate.ts";
 
