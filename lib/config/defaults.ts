@@ -28,7 +28,8 @@ import type {
   Timeouts,
   UpgradeConfiguration,
 } from "./types.ts";
-import { compareSemver, isCIVersion, kubernetesReleaseVersion, parseSemantic } from "./version.ts";
+import { isCIVersion, kubernetesReleaseVersion } from "./version.ts";
+import { parseSemantic } from "../util/version.ts";
 import { parseHostPort } from "./validate.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -519,7 +520,7 @@ export function normalizeKubernetesVersion(
       `couldn't parse Kubernetes version ${JSON.stringify(r.version)}: ${(e as Error).message}`,
     );
   }
-  if (compareSemver(v, parseSemantic(C.MINIMUM_CONTROL_PLANE_VERSION)) < 0) {
+  if (v.lessThan(parseSemantic(C.MINIMUM_CONTROL_PLANE_VERSION))) {
     throw new KubestrapError(
       `this version of kubeadm only supports deploying clusters with the control plane version >= ${C.MINIMUM_CONTROL_PLANE_VERSION}. Current version: ${r.version}`,
     );

@@ -4,7 +4,8 @@
  */
 import * as C from "./constants.ts";
 import type { ClusterConfiguration } from "./types.ts";
-import { isCIVersion, parseSemantic, versionToImageTag } from "./version.ts";
+import { isCIVersion, versionToImageTag } from "./version.ts";
+import { parseSemantic } from "../util/version.ts";
 
 /** Inputs: the (normalized) ClusterConfiguration plus the CI repository override, if any. */
 export interface ImageContext {

@@ -1,66 +1,11 @@
 /**
- * Kubernetes version handling of kubeadm (app/util/version.go), without network look-ups:
- * labels such as `stable-1`, `latest` or `ci/latest` resolve to kubestrap's built-in version
- * (kubeadm's offline fallback: the kubeadm client version), with a warning saying so.
+ * Kubernetes release versions as kubeadm's app/util/version.go resolves them, without network
+ * look-ups: labels such as `stable-1`, `latest` or `ci/latest` resolve to kubestrap's built-in
+ * version (kubeadm's offline fallback: the kubeadm client version), with a warning saying so.
+ * Parsing and comparing versions is lib/util/version.ts (apimachinery's util/version).
  */
 import { KubestrapError } from "../errors.ts";
 import { KUBEADM_VERSION } from "./constants.ts";
-
-export interface SemVer {
-  major: number;
-  minor: number;
-  patch: number;
-  pre: string[];
-  build: string;
-}
-
-const SEMVER =
-  /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
-
-/** apimachinery version.ParseSemantic; throws with a Go-like message. */
-export function parseSemantic(s: string): SemVer {
-  const m = SEMVER.exec(s.trim() === s ? s : "");
-  if (!m) throw new Error(`could not parse ${JSON.stringify(s)} as version`);
-  const pre = m[4] ? m[4].split(".") : [];
-  for (const p of pre) {
-    if (/^\d+$/.test(p) && p.length > 1 && p.startsWith("0")) {
-      throw new Error(
-        `illegal zero-prefixed version component ${JSON.stringify(p)} in ${JSON.stringify(s)}`,
-      );
-    }
-  }
-  return { major: +m[1], minor: +m[2], patch: +m[3], pre, build: m[5] ?? "" };
-}
-
-export function compareSemver(a: SemVer, b: SemVer): number {
-  for (const k of ["major", "minor", "patch"] as const) {
-    if (a[k] !== b[k]) return a[k] < b[k] ? -1 : 1;
-  }
-  if (a.pre.length === 0 && b.pre.length === 0) return 0;
-  if (a.pre.length === 0) return 1;
-  if (b.pre.length === 0) return -1;
-  for (let i = 0; i < Math.max(a.pre.length, b.pre.length); i++) {
-    if (i >= a.pre.length) return -1;
-    if (i >= b.pre.length) return 1;
-    const x = a.pre[i];
-    const y = b.pre[i];
-    if (x === y) continue;
-    const xn = /^\d+$/.test(x);
-    const yn = /^\d+$/.test(y);
-    if (xn && yn) return Number(x) < Number(y) ? -1 : 1;
-    if (xn) return -1;
-    if (yn) return 1;
-    return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
-export function formatSemver(v: SemVer): string {
-  let s = `v${v.major}.${v.minor}.${v.patch}`;
-  if (v.pre.length) s += "-" + v.pre.join(".");
-  if (v.build) s += "+" + v.build;
-  return s;
-}
 
 const KUBE_RELEASE = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)([-\w.+]*)?$/;
 const KUBE_RELEASE_LABEL = /^((latest|stable)+(-[1-9](\.[1-9](\d)?)?)?)$/;

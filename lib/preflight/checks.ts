@@ -3,7 +3,8 @@
  * Names and messages are kubeadm's; `observed`/`expected`/`remediation` feed the JSON report.
  */
 import { goErrno } from "../host.ts";
-import { goQuote, parseSemantic, SemVer } from "./gofmt.ts";
+import { goQuote } from "../util/goquote.ts";
+import { parseSemantic, type Version } from "../util/version.ts";
 import { cidrString, indexedIP, ipString, joinHostPort, parseCIDR, parseIP } from "./netutil.ts";
 import { proxyFor } from "./proxy.ts";
 import {
@@ -94,7 +95,7 @@ export function kubernetesVersionCheck(kubernetesVersion: string, kubeadmVersion
     "kubernetesVersion not newer than kubestrap's kubeadm minor",
     () => {
       if (kubeadmVersion.startsWith("v0.0.0")) return ok("custom build, skipped");
-      let kadm: SemVer, k8s: SemVer;
+      let kadm: Version, k8s: Version;
       try {
         kadm = parseSemantic(kubeadmVersion);
       } catch (e) {
@@ -597,13 +598,13 @@ export function httpProxyCIDRCheck(proto: "https" | "http", cidr: string): Check
 
 // ---- kubelet version, SystemVerification ------------------------------------------------------
 
-const kubeletVersions = new WeakMap<CheckContext, Promise<SemVer>>();
+const kubeletVersions = new WeakMap<CheckContext, Promise<Version>>();
 
 /**
  * GetKubeletVersion: runs `kubelet --version` once per check run (SystemVerification and
  * KubeletVersion both ask, possibly at the same time). Throws kubeadm's error text.
  */
-export function getKubeletVersion(ctx: CheckContext): Promise<SemVer> {
+export function getKubeletVersion(ctx: CheckContext): Promise<Version> {
   let v = kubeletVersions.get(ctx);
   if (!v) {
     v = runKubeletVersion(ctx);
@@ -622,7 +623,7 @@ function kubeletUnusable(e: unknown): CheckResult {
   };
 }
 
-async function runKubeletVersion(ctx: CheckContext): Promise<SemVer> {
+async function runKubeletVersion(ctx: CheckContext): Promise<Version> {
   const bin = await ctx.host.lookPath("kubelet");
   if (!bin) {
     // k8s.io/utils/exec reports a missing binary as ErrExecutableNotFound (no "exec:" prefix).
@@ -642,7 +643,7 @@ export function systemVerificationCheck(isUpgrade = false): Checker {
     "SystemVerification",
     "supported kernel and config, Linux, required cgroups (cgroup v2 for kubelet >= 1.35)",
     async (ctx) => {
-      let kv: SemVer;
+      let kv: Version;
       try {
         kv = await getKubeletVersion(ctx);
       } catch (e) {
@@ -696,7 +697,7 @@ export function kubeletVersionCheck(
       kubernetesVersion ? `, minor not above ${kubernetesVersion}` : ""
     }`,
     async (ctx) => {
-      let kv: SemVer;
+      let kv: Version;
       try {
         kv = await getKubeletVersion(ctx);
       } catch (e) {
@@ -716,7 +717,7 @@ export function kubeletVersionCheck(
         };
       }
       if (kubernetesVersion !== "") {
-        let k8s: SemVer;
+        let k8s: Version;
         try {
           k8s = parseSemantic(kubernetesVersion);
         } catch (e) {
@@ -950,7 +951,7 @@ export function externalEtcdVersionCheck(etcd: ExternalEtcd): Checker {
           }
           const v = body.etcdserver ?? "";
           seen.push(`${ep}: ${v}`);
-          let ver: SemVer;
+          let ver: Version;
           try {
             ver = parseSemantic(v);
           } catch (e) {

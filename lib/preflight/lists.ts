@@ -3,7 +3,7 @@
  * addCommonChecks, RunRootCheckOnly, RunUpgradeChecks, RunPullImagesCheck).
  */
 import { versionInfo } from "../version.ts";
-import { tryParseSemantic } from "./gofmt.ts";
+import { tryParseSemantic } from "../util/version.ts";
 import { parseCIDR, parseIP, splitHostPort } from "./netutil.ts";
 import {
   containerRuntimeCheck,

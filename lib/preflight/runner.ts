@@ -8,7 +8,7 @@
  */
 import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
-import { goQuote } from "./gofmt.ts";
+import { goQuote } from "../util/goquote.ts";
 import { CrictlRuntime } from "../cri/cri.ts";
 import type {
   CheckContext,

@@ -3,7 +3,7 @@
  * with kubeadm's DefaultSysSpec for Linux. Report lines are coloured like the StreamReporter's.
  */
 import type { Host } from "../host.ts";
-import { goQuote } from "./gofmt.ts";
+import { goQuote } from "../util/goquote.ts";
 
 type ResultType = "good" | "bad" | "warn";
 

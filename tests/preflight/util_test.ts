@@ -1,6 +1,7 @@
 // Go-compatible helpers: %q quoting, semantic versions, IPs/CIDRs, proxy selection.
 import { assert, assertEquals, assertThrows } from "../assert.ts";
-import { goQuote, parseSemantic } from "../../lib/preflight/gofmt.ts";
+import { goQuote } from "../../lib/util/goquote.ts";
+import { parseSemantic } from "../../lib/util/version.ts";
 import {
   cidrContains,
   cidrString,
