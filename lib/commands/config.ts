@@ -1,16 +1,9 @@
 /**
- * `kubeadm config {print,migrate,validate,images}`. The behaviour lives in ./config_run.ts (another
- * engineer's module), loaded lazily; its functions return what to print:
- *   printDefaults(action, { componentConfigs }): string
- *   migrateConfig({ oldConfigPath, newConfigPath, allowExperimentalApi }): CommandOutput
- *   validateConfig(path, { allowDeprecatedApi, allowExperimentalApi }): CommandOutput
- *   listImages({ configPath, kubernetesVersion, imageRepository, featureGates, output }): CommandOutput
- *   (config images pull runs lib/airgap/pull.ts's pullImages, streaming its output)
- * where CommandOutput is { stdout, stderr }. A function that is not exported makes its command
- * fail with NotImplementedError.
+ * `kubeadm config {print,migrate,validate,images}`. The run bodies are in ./config_run.ts (and
+ * lib/airgap/pull.ts for `images pull`), loaded when a command runs.
  */
 import { type CommandContext, type CommandSpec, dedent, type FlagSpec } from "../cli.ts";
-import { KubestrapError, NotImplementedError } from "../errors.ts";
+import { KubestrapError } from "../errors.ts";
 import {
   configFlag,
   criSocketFlag,
@@ -22,30 +15,10 @@ import {
 } from "./options.ts";
 import { offlineFlag } from "../airgap/flags.ts";
 
-/** Calls `name` in ./config_run.ts and prints what it returns (a string, or {stdout, stderr}). */
-async function callConfig(
-  ctx: CommandContext,
-  name: string,
-  what: string,
-  ...args: unknown[]
-): Promise<void> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = await import("./config_run.ts") as unknown as Record<string, unknown>;
-  } catch (e) {
-    if (e instanceof TypeError && /Module not found|Cannot find module/.test(e.message)) {
-      throw new NotImplementedError(what);
-    }
-    throw e;
-  }
-  const f = mod[name];
-  if (typeof f !== "function") throw new NotImplementedError(what);
-  const result = await f(...args) as string | { stdout?: string; stderr?: string } | undefined;
-  if (typeof result === "string") ctx.out(result);
-  else if (result) {
-    if (result.stderr) ctx.err(result.stderr);
-    if (result.stdout) ctx.out(result.stdout);
-  }
+/** Prints what a run body returns: its warnings to stderr, then its output to stdout. */
+function print(ctx: CommandContext, result: { stdout: string; stderr: string }): void {
+  if (result.stderr) ctx.err(result.stderr);
+  if (result.stdout) ctx.out(result.stdout);
 }
 
 /** A flag's value when the user set it, else undefined (the config file or defaults rule). */
@@ -53,7 +26,7 @@ function ifChanged<T>(ctx: CommandContext, name: string): T | undefined {
   return ctx.changed.has(name) ? ctx.flags[name] as T : undefined;
 }
 
-function imagesOptions(ctx: CommandContext): Record<string, unknown> {
+function imagesOptions(ctx: CommandContext) {
   return {
     configPath: ctx.flags["config"] as string | undefined,
     kubernetesVersion: ifChanged<string>(ctx, "kubernetes-version"),
@@ -85,10 +58,12 @@ function printDefaultsCommand(action: "init" | "join" | "reset" | "upgrade"): Co
 		`),
     args: { kind: "none" },
     flags,
-    run: (ctx) =>
-      callConfig(ctx, "printDefaults", `kubeadm config print ${action}-defaults`, action, {
+    run: async (ctx) => {
+      const { printDefaults } = await import("./config_run.ts");
+      ctx.out(printDefaults(action, {
         componentConfigs: ctx.flags["component-configs"] as string[] | undefined,
-      }),
+      }));
+    },
   };
 }
 
@@ -141,13 +116,17 @@ const migrateCommand: CommandSpec = {
       usage: "Allow migration to experimental, unreleased APIs.",
     },
   ],
-  run: (ctx) => {
+  run: async (ctx) => {
     if (!ctx.flags["old-config"]) throw new KubestrapError("the --old-config flag is mandatory");
-    return callConfig(ctx, "migrateConfig", "kubeadm config migrate", {
-      oldConfigPath: ctx.flags["old-config"],
-      newConfigPath: ctx.flags["new-config"],
-      allowExperimentalApi: ctx.flags["allow-experimental-api"] === true,
-    });
+    const { migrateConfig } = await import("./config_run.ts");
+    print(
+      ctx,
+      await migrateConfig({
+        oldConfigPath: ctx.flags["old-config"] as string,
+        newConfigPath: ctx.flags["new-config"] as string | undefined,
+        allowExperimentalApi: ctx.flags["allow-experimental-api"] === true,
+      }),
+    );
   },
 };
 
@@ -174,12 +153,16 @@ const validateCommand: CommandSpec = {
       usage: "Allow validation of experimental, unreleased APIs.",
     },
   ],
-  run: (ctx) => {
+  run: async (ctx) => {
     if (!ctx.flags["config"]) throw new KubestrapError("the --config flag is mandatory");
-    return callConfig(ctx, "validateConfig", "kubeadm config validate", ctx.flags["config"], {
-      allowDeprecatedApi: ctx.flags["allow-deprecated-api"] === true,
-      allowExperimentalApi: ctx.flags["allow-experimental-api"] === true,
-    });
+    const { validateConfig } = await import("./config_run.ts");
+    print(
+      ctx,
+      await validateConfig(ctx.flags["config"] as string, {
+        allowDeprecatedApi: ctx.flags["allow-deprecated-api"] === true,
+        allowExperimentalApi: ctx.flags["allow-experimental-api"] === true,
+      }),
+    );
   },
 };
 
@@ -194,11 +177,16 @@ const imagesListCommand: CommandSpec = {
   args: { kind: "none" },
   flags: [...outputFlags(), offlineFlag()],
   persistentFlags: imagesCommonFlags(),
-  run: (ctx: CommandContext) =>
-    callConfig(ctx, "listImages", "kubeadm config images list", {
-      ...imagesOptions(ctx),
-      output: ctx.flags["output"],
-    }),
+  run: async (ctx: CommandContext) => {
+    const { listImages } = await import("./config_run.ts");
+    print(
+      ctx,
+      await listImages({
+        ...imagesOptions(ctx),
+        output: ctx.flags["output"] as "text" | "json" | "yaml" | undefined,
+      }),
+    );
+  },
 };
 
 const imagesPullCommand: CommandSpec = {

@@ -1,6 +1,7 @@
 /**
- * `kubeadm config` sub-commands as pure functions (kubeadm v1.37.2 app/cmd/config.go): each returns
- * what to print and throws KubestrapError (exit code 1) on failure.
+ * The run bodies of `kubeadm config print|migrate|validate|images list` (kubeadm v1.37.2
+ * app/cmd/config.go), loaded lazily by lib/commands/config.ts: each returns what to print and
+ * throws KubestrapError (exit code 1) on failure.
  */
 import { KubestrapError, UsageError } from "../errors.ts";
 import * as C from "../config/constants.ts";
@@ -362,13 +363,3 @@ function rawKubernetesVersion(node: unknown): string {
   }
   return C.DEFAULT_KUBERNETES_VERSION;
 }
-
-// Re-exports handy for the CLI.
-export {
-  normalizeKubernetesVersion,
-  setJoinDynamicDefaults,
-  setResetDynamicDefaults,
-  validateJoinConfiguration,
-  validateResetConfiguration,
-  validateUpgradeConfiguration,
-};
