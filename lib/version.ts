@@ -4,9 +4,8 @@
  * defaults `kubernetesVersion` to it, as kubeadm defaults to its own version.
  */
 import { BUILD_INFO } from "./build_info.ts";
-
-/** The kubeadm release whose behaviour kubestrap follows. */
-export const KUBEADM_VERSION = "v1.37.2";
+import { KUBEADM_VERSION } from "./config/constants.ts";
+import { parseSemantic } from "./util/version.ts";
 
 export interface VersionInfo {
   major: string;
@@ -21,11 +20,11 @@ export interface VersionInfo {
 }
 
 export function versionInfo(): VersionInfo {
-  const [major, minor] = KUBEADM_VERSION.slice(1).split(".");
+  const v = parseSemantic(KUBEADM_VERSION);
   const arch = Deno.build.arch === "x86_64" ? "amd64" : "arm64";
   return {
-    major,
-    minor,
+    major: String(v.major),
+    minor: String(v.minor),
     gitVersion: `${KUBEADM_VERSION}+kubestrap.${BUILD_INFO.build}`,
     gitCommit: BUILD_INFO.gitCommit,
     gitTreeState: BUILD_INFO.gitTreeState,

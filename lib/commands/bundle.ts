@@ -117,7 +117,7 @@ const createCommand: CommandSpec = {
     }
     const bundle = await import("../airgap/bundle.ts");
     const { hostPlatform } = await import("../airgap/registry.ts");
-    const { KUBEADM_VERSION } = await import("../version.ts");
+    const { KUBEADM_VERSION } = await import("../config/constants.ts");
     const plats = platforms.length ? platforms : [hostPlatform()];
     const source = from === "registry"
       ? bundle.registrySource()

@@ -1,18 +1,30 @@
 /**
  * Constants of kubeadm v1.37.2 (cmd/kubeadm/app/constants, apis/kubeadm/v1beta4/defaults.go).
  */
+import { parseSemantic } from "../util/version.ts";
 
-/** The kubeadm release kubestrap is compatible with. */
-export const KUBEADM_VERSION = "v1.37.2";
 /**
- * CurrentKubernetesVersion = MAJOR.MINOR.0 of kubeadm. Go's version.Version.String() has no "v"
- * prefix, so this is printed as "1.37.0" (e.g. by `config print init-defaults`).
+ * The kubeadm release whose behaviour kubestrap follows: `kubestrap version` reports it (with
+ * kubestrap's build as semver build metadata) and `kubernetesVersion` defaults to it, as kubeadm
+ * defaults to its own version.
  */
-export const CURRENT_KUBERNETES_VERSION = "1.37.0";
-/** MinimumControlPlaneVersion = kubeadm minor - 1 (printed without "v", like Go does). */
-export const MINIMUM_CONTROL_PLANE_VERSION = "1.36.0";
-/** MinimumKubeletVersion = kubeadm minor - 3. */
-export const MINIMUM_KUBELET_VERSION = "1.34.0";
+export const KUBEADM_VERSION = "v1.37.2";
+
+/**
+ * getSkewedKubernetesVersion(n): MAJOR.(MINOR+n).0 of the kubeadm version, as Go's
+ * Version.String() prints it (no "v").
+ */
+function skewedKubernetesVersion(n: number): string {
+  const v = parseSemantic(KUBEADM_VERSION);
+  return `${v.major}.${v.minor + n}.0`;
+}
+
+/** CurrentKubernetesVersion ("1.37.0", printed e.g. by `config print init-defaults`). */
+export const CURRENT_KUBERNETES_VERSION = skewedKubernetesVersion(0);
+/** MinimumControlPlaneVersion: kubeadm's minor - 1 ("1.36.0"). */
+export const MINIMUM_CONTROL_PLANE_VERSION = skewedKubernetesVersion(-1);
+/** MinimumKubeletVersion: kubeadm's minor - 3 ("1.34.0"). */
+export const MINIMUM_KUBELET_VERSION = skewedKubernetesVersion(-3);
 
 export const DEFAULT_SERVICE_DNS_DOMAIN = "cluster.local";
 export const DEFAULT_SERVICES_SUBNET = "10.96.0.0/12";
