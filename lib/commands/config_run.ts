@@ -13,10 +13,7 @@ import {
   defaultJoinConfiguration,
   defaultResetConfiguration,
   defaultUpgradeConfiguration,
-  normalizeKubernetesVersion,
   setInitDynamicDefaults,
-  setJoinDynamicDefaults,
-  setResetDynamicDefaults,
 } from "../config/defaults.ts";
 import { type HostFacts, systemHostFacts } from "../config/host_facts.ts";
 import { ciImageRepositoryFor, controlPlaneImages } from "../config/images.ts";
@@ -50,14 +47,7 @@ import {
   YAML_SEPARATOR,
 } from "../config/serialize.ts";
 import type { ClusterConfiguration, ComponentConfigs, InitConfig } from "../config/types.ts";
-import {
-  clusterWarnings,
-  throwIfErrors,
-  validateInitConfig,
-  validateJoinConfiguration,
-  validateResetConfiguration,
-  validateUpgradeConfiguration,
-} from "../config/validate.ts";
+import { clusterWarnings, throwIfErrors, validateInitConfig } from "../config/validate.ts";
 
 const SEP = YAML_SEPARATOR;
 
