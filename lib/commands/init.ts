@@ -16,7 +16,7 @@ import {
   kubernetesVersionFlag,
   patchesFlag,
 } from "./options.ts";
-import { factoryOf, runWorkflow } from "./workflow_cmd.ts";
+import { runWorkflow } from "./workflow_cmd.ts";
 import { offlineFlag } from "../airgap/flags.ts";
 import { KubestrapError } from "../errors.ts";
 
@@ -162,8 +162,8 @@ export const initAdditionalFlags: FlagSpec[] = [
 export const initWorkflow = new Workflow<InitData>(initPhases);
 
 /**
- * Runs the init workflow (whole, or one phase via `opts.filterPhases`). The data comes from
- * `newInitData(ctx)` in phases/init/data.ts once the lead defines it.
+ * Runs the init workflow (whole, or one phase via `opts.filterPhases`) on the data of
+ * `newInitData` (phases/init/data.ts, loaded when init runs).
  */
 export async function startInit(ctx: CommandContext, opts: WorkflowOptions): Promise<void> {
   const whole = !opts.filterPhases;
@@ -174,20 +174,13 @@ export async function startInit(ctx: CommandContext, opts: WorkflowOptions): Pro
     );
   }
   const progress = format ? ctx.err : ctx.out;
-  const mod = await import("../../phases/init/data.ts") as Record<string, unknown>;
-  const data = await runWorkflow(
-    initWorkflow,
-    ctx,
-    opts,
-    factoryOf<InitData>(mod, "newInitData"),
-    (data) => {
-      // init's RunE prints the version before running the whole workflow (not single phases).
-      const version = (data as { cfg?: { cluster?: { kubernetesVersion?: string } } }).cfg
-        ?.cluster?.kubernetesVersion;
-      if (whole && version) progress(`[init] Using Kubernetes version: ${version}\n`);
-    },
-  );
-  if (!whole || !data) return;
+  const { newInitData } = await import("../../phases/init/data.ts");
+  const data = await runWorkflow(initWorkflow, ctx, opts, newInitData, (data) => {
+    // init's RunE prints the version before running the whole workflow (not single phases).
+    const version = data.cfg.cluster.kubernetesVersion;
+    if (whole && version) progress(`[init] Using Kubernetes version: ${version}\n`);
+  });
+  if (!whole) return;
   if (data.dryRun) {
     const { dryRunSummary } = await import("../../phases/init/dryrun_summary.ts");
     progress(await dryRunSummary(data));

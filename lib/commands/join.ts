@@ -11,7 +11,7 @@ import {
   ignorePreflightErrorsFlag,
   patchesFlag,
 } from "./options.ts";
-import { factoryOf, runWorkflow } from "./workflow_cmd.ts";
+import { runWorkflow } from "./workflow_cmd.ts";
 import { offlineFlag } from "../airgap/flags.ts";
 
 const joinLong = dedent(`
@@ -134,15 +134,14 @@ export const joinFlags: FlagSpec[] = [
 export const joinWorkflow = new Workflow<JoinData>(joinPhases);
 
 /**
- * Runs the join workflow (whole, or one phase). The data comes from `newJoinData(ctx)` in
- * phases/join/data.ts once the lead defines it; the final "This node has joined the cluster"
- * message belongs there too (`printJoinDone(data, ctx)` when exported).
+ * Runs the join workflow (whole, or one phase) on the data of `newJoinData`
+ * (phases/join/data.ts, loaded when join runs); the whole workflow ends with kubeadm's "This
+ * node has joined the cluster" message.
  */
 export async function startJoin(ctx: CommandContext, opts: WorkflowOptions): Promise<void> {
-  const mod = await import("../../phases/join/data.ts") as Record<string, unknown>;
-  const data = await runWorkflow(joinWorkflow, ctx, opts, factoryOf<JoinData>(mod, "newJoinData"));
-  const done = mod["printJoinDone"];
-  if (!opts.filterPhases && typeof done === "function") await done(data, ctx);
+  const { newJoinData, printJoinDone } = await import("../../phases/join/data.ts");
+  const data = await runWorkflow(joinWorkflow, ctx, opts, newJoinData);
+  if (!opts.filterPhases) await printJoinDone(data, ctx);
 }
 
 export const joinCommand: CommandSpec = joinWorkflow.bind(

@@ -11,7 +11,7 @@ import {
   ignorePreflightErrorsFlag,
   kubeconfigFlag,
 } from "./options.ts";
-import { factoryOf, runWorkflow } from "./workflow_cmd.ts";
+import { runWorkflow } from "./workflow_cmd.ts";
 
 /** Printed after a successful `kubeadm reset`. */
 export const manualCleanupInstructions = dedent(`
@@ -58,10 +58,10 @@ export const resetFlags: FlagSpec[] = [
 
 export const resetWorkflow = new Workflow<ResetData>(resetPhases);
 
-/** Runs the reset workflow; data from `newResetData(ctx)` in phases/reset/data.ts. */
+/** Runs the reset workflow on the data of `newResetData` (phases/reset/data.ts, loaded lazily). */
 export async function startReset(ctx: CommandContext, opts: WorkflowOptions): Promise<void> {
-  const mod = await import("../../phases/reset/data.ts") as Record<string, unknown>;
-  await runWorkflow(resetWorkflow, ctx, opts, factoryOf<ResetData>(mod, "newResetData"));
+  const { newResetData } = await import("../../phases/reset/data.ts");
+  await runWorkflow(resetWorkflow, ctx, opts, newResetData);
   if (!opts.filterPhases) ctx.out(manualCleanupInstructions);
 }
 

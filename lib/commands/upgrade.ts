@@ -13,7 +13,7 @@ import {
   outputFlags,
   patchesFlag,
 } from "./options.ts";
-import { factoryOf, runWorkflow } from "./workflow_cmd.ts";
+import { runWorkflow } from "./workflow_cmd.ts";
 
 function applyPlanFlags(): FlagSpec[] {
   return [
@@ -52,22 +52,14 @@ const certificateRenewalFlag: FlagSpec = {
 export const upgradeApplyWorkflow = new Workflow<UpgradeApplyData>(upgradeApplyPhases);
 
 /**
- * Runs the upgrade apply workflow; data from `newUpgradeApplyData(ctx)` in
- * phases/upgrade/apply/data.ts, final message from its `printUpgradeApplyDone(data, ctx)`.
+ * Runs the upgrade apply workflow. Its data has no fields yet: every phase reports that it is
+ * not implemented.
  */
 export async function startUpgradeApply(
   ctx: CommandContext,
   opts: WorkflowOptions,
 ): Promise<void> {
-  const mod = await import("../../phases/upgrade/apply/data.ts") as Record<string, unknown>;
-  const data = await runWorkflow(
-    upgradeApplyWorkflow,
-    ctx,
-    opts,
-    factoryOf<UpgradeApplyData>(mod, "newUpgradeApplyData"),
-  );
-  const done = mod["printUpgradeApplyDone"];
-  if (!opts.filterPhases && typeof done === "function") await done(data, ctx);
+  await runWorkflow(upgradeApplyWorkflow, ctx, opts, (): UpgradeApplyData => ({}));
 }
 
 const applyCommand: CommandSpec = upgradeApplyWorkflow.bind(
@@ -140,22 +132,14 @@ const diffCommand: CommandSpec = {
 export const upgradeNodeWorkflow = new Workflow<UpgradeNodeData>(upgradeNodePhases);
 
 /**
- * Runs the upgrade node workflow; data from `newUpgradeNodeData(ctx)` in
- * phases/upgrade/node/data.ts, final message from its `printUpgradeNodeDone(data, ctx)`.
+ * Runs the upgrade node workflow. Its data has no fields yet: every phase reports that it is
+ * not implemented.
  */
 export async function startUpgradeNode(
   ctx: CommandContext,
   opts: WorkflowOptions,
 ): Promise<void> {
-  const mod = await import("../../phases/upgrade/node/data.ts") as Record<string, unknown>;
-  const data = await runWorkflow(
-    upgradeNodeWorkflow,
-    ctx,
-    opts,
-    factoryOf<UpgradeNodeData>(mod, "newUpgradeNodeData"),
-  );
-  const done = mod["printUpgradeNodeDone"];
-  if (!opts.filterPhases && typeof done === "function") await done(data, ctx);
+  await runWorkflow(upgradeNodeWorkflow, ctx, opts, (): UpgradeNodeData => ({}));
 }
 
 const nodeCommand: CommandSpec = upgradeNodeWorkflow.bind(
