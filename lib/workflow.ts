@@ -219,7 +219,7 @@ export class Workflow<D> {
       const selector = p.runAllSiblings ? parentName! : generated;
       const inherited = (p.inheritFlags ?? []).map((name) => {
         const f = cmdFlags.find((f) => f.name === name) ??
-          additionalFlags.find((f) => f.name === name) ?? sharedPhaseFlags[name];
+          additionalFlags.find((f) => f.name === name);
         if (!f) throw new Error(`phase ${generated} inherits unknown flag ${name}`);
         return f;
       });
@@ -267,24 +267,6 @@ export class Workflow<D> {
     };
   }
 }
-
-/** Flags phase subcommands may inherit that the workflow command itself does not have. */
-export const sharedPhaseFlags: Record<string, FlagSpec> = {
-  kubeconfig: {
-    name: "kubeconfig",
-    type: "string",
-    default: "/etc/kubernetes/admin.conf",
-    usage:
-      "The kubeconfig file to use when talking to the cluster. If the flag is not set, a set of " +
-      "standard locations can be searched for an existing kubeconfig file.",
-  },
-  "kubeconfig-dir": {
-    name: "kubeconfig-dir",
-    type: "string",
-    default: "/etc/kubernetes",
-    usage: "The path where to save the kubeconfig file.",
-  },
-};
 
 export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
