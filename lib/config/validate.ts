@@ -33,6 +33,7 @@ import type {
   UpgradeConfiguration,
 } from "./types.ts";
 import { goQuote } from "../util/goquote.ts";
+import { isDNS1123Subdomain, isWildcardDNS1123Subdomain } from "../util/validation.ts";
 
 // ---------------------------------------------------------------------------------------------
 // field.Error rendering
@@ -98,39 +99,6 @@ const required = (field: string, detail: string): FieldError => ({
 
 // ---------------------------------------------------------------------------------------------
 // Primitive checks
-
-const DNS1123_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL}(\\.${DNS1123_LABEL})*`;
-const DNS1123_SUBDOMAIN = new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`);
-const WILDCARD_FMT = `\\*\\.${DNS1123_SUBDOMAIN_FMT}`;
-const WILDCARD = new RegExp(`^${WILDCARD_FMT}$`);
-
-/** apimachinery validation.IsDNS1123Subdomain. */
-export function isDNS1123Subdomain(v: string): string[] {
-  const errs: string[] = [];
-  if (new TextEncoder().encode(v).length > 253) errs.push("must be no more than 253 characters");
-  if (!DNS1123_SUBDOMAIN.test(v)) {
-    errs.push(
-      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or " +
-        "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex " +
-        `used for validation is '${DNS1123_SUBDOMAIN_FMT}')`,
-    );
-  }
-  return errs;
-}
-
-function isWildcardDNS1123Subdomain(v: string): string[] {
-  const errs: string[] = [];
-  if (new TextEncoder().encode(v).length > 253) errs.push("must be no more than 253 characters");
-  if (!WILDCARD.test(v)) {
-    errs.push(
-      "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, " +
-        "which must consist of lower case alphanumeric characters, '-' or '.' and end with an " +
-        `alphanumeric character (e.g. '*.example.com', regex used for validation is '${WILDCARD_FMT}')`,
-    );
-  }
-  return errs;
-}
 
 /** Go net.SplitHostPort; returns an Error with Go's message on failure. */
 export function splitHostPort(hp: string): { host: string; port: string } | Error {

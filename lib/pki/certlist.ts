@@ -4,14 +4,8 @@
  */
 import type { EncryptionAlgorithm } from "./keys.ts";
 import type { AltNames, ExtKeyUsage } from "./x509.ts";
-import {
-  firstIPOfCIDR,
-  formatIP,
-  isDNS1123Subdomain,
-  isWildcardDNS1123Subdomain,
-  parseHostPort,
-  parseIP,
-} from "./ip.ts";
+import { firstIPOfCIDR, formatIP, parseHostPort, parseIP } from "./ip.ts";
+import { isDNS1123Subdomain, isWildcardDNS1123Subdomain } from "../util/validation.ts";
 import { KubestrapError } from "../errors.ts";
 import type { InitConfig } from "../config/types.ts";
 import { parseDurationMs } from "../util/duration.ts";
@@ -260,9 +254,11 @@ export function appendSANs(
   warnings: string[],
 ): void {
   for (const s of sans) {
-    if (parseIP(s)) alt.ips.push(s);
-    else if (isDNS1123Subdomain(s) || isWildcardDNS1123Subdomain(s)) alt.dnsNames.push(s);
-    else {
+    if (parseIP(s)) {
+      alt.ips.push(s);
+    } else if (isDNS1123Subdomain(s).length === 0 || isWildcardDNS1123Subdomain(s).length === 0) {
+      alt.dnsNames.push(s);
+    } else {
       warnings.push(
         `[certificates] WARNING: '${s}' was not added to the '${certName}' SAN, because it is not a valid IP or RFC-1123 compliant DNS entry`,
       );

@@ -1,10 +1,11 @@
 /**
  * IP and DNS-name helpers with Go semantics: netutils.ParseIPSloppy (IPv4 with leading zeros
  * accepted), net.IP.String() formatting (RFC 5952 for IPv6, dotted quad for IPv4 and
- * IPv4-mapped IPv6), and apimachinery's IsDNS1123Subdomain / IsWildcardDNS1123Subdomain.
+ * IPv4-mapped IPv6), kubeadm's ParseHostPort and GetAPIServerVirtualIP.
  */
 
 import { formatIPBytes, parseIPBytes, to4 } from "../util/net.ts";
+import { isDNS1123Subdomain } from "../util/validation.ts";
 export { joinHostPort, to4 } from "../util/net.ts";
 
 /** Parses an IP like netutils.ParseIPSloppy; returns 4 bytes for IPv4, 16 for IPv6. */
@@ -20,20 +21,6 @@ export const formatIP: (ip: Uint8Array) => string = formatIPBytes;
 export function normalizeIP(s: string): string | undefined {
   const ip = parseIP(s);
   return ip ? formatIP(ip) : undefined;
-}
-
-const DNS1123_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
-const WILDCARD_RE = new RegExp(`^\\*\\.${DNS1123_LABEL}(\\.${DNS1123_LABEL})*$`);
-
-/** validation.IsDNS1123Subdomain == no errors. */
-export function isDNS1123Subdomain(s: string): boolean {
-  return s.length <= 253 && DNS1123_SUBDOMAIN_RE.test(s);
-}
-
-/** validation.IsWildcardDNS1123Subdomain == no errors. */
-export function isWildcardDNS1123Subdomain(s: string): boolean {
-  return s.length <= 253 && WILDCARD_RE.test(s);
 }
 
 /**
@@ -57,7 +44,7 @@ export function parseHostPort(hostport: string): { host: string; port: string } 
     }
   }
   if (parseIP(host)) return { host, port };
-  if (isDNS1123Subdomain(host)) return { host, port };
+  if (isDNS1123Subdomain(host).length === 0) return { host, port };
   throw new Error(
     `hostport ${hostport}: host '${host}' must be a valid IP address or a valid RFC-1123 DNS subdomain`,
   );

@@ -5,6 +5,7 @@
 import { goErrno } from "../host.ts";
 import { goQuote } from "../util/goquote.ts";
 import { parseSemantic, type Version } from "../util/version.ts";
+import { isDNS1123SubdomainContent, regexError } from "../util/validation.ts";
 import { cidrString, indexedIP, ipString, joinHostPort, parseCIDR, parseIP } from "./netutil.ts";
 import { proxyFor } from "./proxy.ts";
 import {
@@ -457,7 +458,6 @@ export function inPathCheck(
 // ---- Hostname ---------------------------------------------------------------------------------
 
 const labelKeyRE = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const dns1123SubdomainRE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** apimachinery's IsQualifiedName (= content.IsLabelKey) error strings. */
 export function qualifiedNameErrors(value: string): string[] {
   const errs: string[] = [];
@@ -466,7 +466,9 @@ export function qualifiedNameErrors(value: string): string[] {
   const labelKeyMsg = regexError(
     "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
     "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]",
-    ["MyName", "my.name", "123-abc"],
+    "MyName",
+    "my.name",
+    "123-abc",
   );
   if (parts.length === 1) {
     name = parts[0];
@@ -474,18 +476,7 @@ export function qualifiedNameErrors(value: string): string[] {
     const prefix = parts[0];
     name = parts[1];
     if (prefix.length === 0) errs.push("prefix part must be non-empty");
-    else {
-      const pe: string[] = [];
-      if (prefix.length > 253) pe.push("must be no more than 253 bytes");
-      if (!dns1123SubdomainRE.test(prefix)) {
-        pe.push(regexError(
-          "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-          "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*",
-          ["example.com"],
-        ));
-      }
-      errs.push(...pe.map((m) => "prefix part " + m));
-    }
+    else errs.push(...isDNS1123SubdomainContent(prefix).map((m) => "prefix part " + m));
   } else {
     return [
       "a valid label key " + labelKeyMsg +
@@ -496,13 +487,6 @@ export function qualifiedNameErrors(value: string): string[] {
   else if (name.length > 63) errs.push("name part must be no more than 63 bytes");
   if (!labelKeyRE.test(name)) errs.push("name part " + labelKeyMsg);
   return errs;
-}
-
-function regexError(msg: string, re: string, examples: string[]): string {
-  if (examples.length === 0) return `${msg} (regex used for validation is '${re}')`;
-  return `${msg} (e.g. ${
-    examples.map((e) => `'${e}', `).join(" or ")
-  }regex used for validation is '${re}')`;
 }
 
 export function hostnameCheck(nodeName: string): Checker {
