@@ -39,6 +39,7 @@ export const R = {
     false,
   ),
   deployments: r("apps", "v1", "deployments", "Deployment", true),
+  jobs: r("batch", "v1", "jobs", "Job", true),
   daemonsets: r("apps", "v1", "daemonsets", "DaemonSet", true),
   certificatesigningrequests: r(
     "certificates.k8s.io",

@@ -1,0 +1,141 @@
+/**
+ * What every `upgrade plan` / `upgrade apply` does before it computes anything (kubeadm's
+ * cmd/upgrade/common.go enforceRequirements): the root and CoreDNS preflight checks, the
+ * cluster's configuration read back, the target version chosen (argument over config), the
+ * cluster health checks, and `--print-config`.
+ */
+import { fetchInitConfigurationFromCluster } from "../apiobjects/clusterconfig.ts";
+import { marshalClusterConfiguration } from "../config/serialize.ts";
+import type { InitConfig, UpgradeConfiguration } from "../config/types.ts";
+import { KubestrapError } from "../errors.ts";
+import type { Host } from "../host.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { isPrivilegedUserCheck } from "../preflight/checks.ts";
+import {
+  defaultCheckContext,
+  FATAL_HEADER,
+  runChecks,
+  validateIgnorePreflightErrors,
+} from "../preflight/runner.ts";
+import type { Checker } from "../preflight/types.ts";
+import { klogLine } from "../util/klog.ts";
+import { clusterHealthChecks } from "./health.ts";
+import { ClusterVersionGetter } from "./versions.ts";
+
+/** Where an upgrade command runs and reports. */
+export interface UpgradeEnv {
+  /** The node's filesystem (`--rootfs`). */
+  host: Host;
+  /** A client from `--kubeconfig` (admin.conf). */
+  client: KubeClient;
+  /** One line of stdout (without its newline). */
+  out(line: string): void;
+  /** Raw text to stderr. */
+  err(text: string): void;
+  manifestDir?: string;
+}
+
+/** A klog warning on stderr. */
+export function warnTo(env: UpgradeEnv): (at: string, msg: string) => void {
+  return (at, msg) => env.err(klogLine("W", at, msg) + "\n");
+}
+
+/** Runs `checks` as kubeadm's preflight.RunChecks; a failure is kubeadm's preflight error text. */
+export async function runPreflight(
+  env: UpgradeEnv,
+  checks: Checker[],
+  ignore: ReadonlySet<string>,
+): Promise<void> {
+  const res = await runChecks(checks, ignore, defaultCheckContext(env.host));
+  const fatal: string[] = [];
+  let inFatal = false;
+  for (const l of res.output) {
+    if (l.text === FATAL_HEADER) inFatal = true;
+    if (inFatal) fatal.push(l.text);
+    else if (l.stream === "stdout") env.out(l.text);
+    else env.err(l.text + "\n");
+  }
+  // kubeadm's preflight.Error: the header, one "\t[ERROR Name]: msg" line each, the footer.
+  if (res.failed) throw new KubestrapError(fatal.join("\n"));
+}
+
+export interface Requirements {
+  init: InitConfig;
+  /** The target version ("" for `plan` without one). */
+  newVersion: string;
+  getter: ClusterVersionGetter;
+  ignore: Set<string>;
+}
+
+/** enforceRequirements. `args` are the command's arguments ([version]). */
+export async function enforceRequirements(
+  env: UpgradeEnv,
+  u: UpgradeConfiguration,
+  opts: {
+    args: string[];
+    apply: boolean;
+    dryRun: boolean;
+    ignorePreflightErrors: string[];
+    printConfig: boolean;
+  },
+): Promise<Requirements> {
+  const part = opts.apply ? u.apply : u.plan;
+  const ignore = validateIgnorePreflightErrors(
+    opts.ignorePreflightErrors,
+    part.ignorePreflightErrors ?? [],
+  );
+  env.out("[preflight] Running pre-flight checks.");
+  await runPreflight(env, [isPrivilegedUserCheck()], ignore);
+
+  let init: InitConfig;
+  try {
+    init = await fetchInitConfigurationFromCluster({
+      client: env.client,
+      host: env.host,
+      logPrefix: "upgrade/config",
+      out: env.out,
+      warn: warnTo(env),
+      getNodeRegistration: true,
+      getAPIEndpoint: await env.host.exists(
+        `${env.manifestDir ?? "/etc/kubernetes/manifests"}/kube-apiserver.yaml`,
+      ),
+      getComponentConfigs: true,
+    });
+  } catch (e) {
+    throw new KubestrapError(`[upgrade/init config] FATAL: ${(e as Error).message}`);
+  }
+  for (const w of init.warnings) env.err(klogLine("W", "cluster.go:130", w) + "\n");
+
+  let newVersion = part.kubernetesVersion ?? "";
+  if (opts.apply && newVersion === "" && opts.args.length === 0) {
+    throw new KubestrapError(
+      "missing one or more required arguments. Required arguments: [version]",
+    );
+  }
+  if (opts.args.length === 1) newVersion = opts.args[0];
+  if (opts.apply) init.cluster.kubernetesVersion = newVersion;
+
+  const health = clusterHealthChecks({
+    client: env.client,
+    cluster: init.cluster,
+    host: env.host,
+    manifestDir: env.manifestDir ?? "/etc/kubernetes/manifests",
+    dryRun: opts.dryRun,
+    out: env.out,
+    warn: warnTo(env),
+  });
+  env.out("[upgrade] Running cluster health checks");
+  try {
+    await runPreflight(env, health, ignore);
+  } catch (e) {
+    throw new KubestrapError(`[upgrade/health] FATAL: ${(e as Error).message}`);
+  }
+
+  if (opts.printConfig) {
+    env.out("[upgrade/config] Configuration used:");
+    for (const l of marshalClusterConfiguration(init.cluster).replace(/\n$/, "").split("\n")) {
+      env.out(`\t${l}`);
+    }
+  }
+  return { init, newVersion, getter: new ClusterVersionGetter(env.client, newVersion), ignore };
+}
