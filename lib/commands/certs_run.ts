@@ -8,7 +8,6 @@
  * cluster to read the kubeadm-config ConfigMap from.
  */
 import * as path from "@std/path";
-import { parse as parseYaml } from "yaml";
 import type { CommandContext } from "../cli.ts";
 import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
@@ -115,18 +114,10 @@ export async function loadOrDefaultInitConfig(
  */
 async function clientFromKubeconfig(host: Host, kubeconfigPath: string) {
   if (!kubeconfigPath) return undefined;
-  let text: string | undefined;
   try {
-    text = await host.readText(kubeconfigPath);
-  } catch {
-    return undefined;
-  }
-  if (text === undefined) return undefined;
-  try {
-    const { KubeClient, clientConfigFromKubeconfig } = await import("../kube/client.ts");
-    const doc = parseYaml(text);
-    if (!doc || typeof doc !== "object") return undefined;
-    const cc = clientConfigFromKubeconfig(doc);
+    const { KubeClient } = await import("../kube/client.ts");
+    const { kubeClientConfig } = await import("../kube/kubeconfig.ts");
+    const cc = await kubeClientConfig({ host, path: kubeconfigPath });
     if (!cc.server) return undefined;
     return new KubeClient(cc, { requestTimeoutMs: 10_000, retryTimeoutMs: 350 });
   } catch {

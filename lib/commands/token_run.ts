@@ -2,15 +2,12 @@
  * The run bodies of `token create|list|delete` (cmd/token.go): kubeadm's kubeconfig look-up
  * (GetKubeConfigPath), its dry-run client, its outputs. `token generate` is in token.ts.
  */
-import { parse as parseYaml } from "yaml";
+import { resolve as resolvePath } from "@std/path";
 import type { CommandContext } from "../cli.ts";
 import { KubestrapError } from "../errors.ts";
-import {
-  clientConfigFromKubeconfig,
-  KubeClient,
-  type KubeClientConfig,
-  type KubeconfigDoc,
-} from "../kube/client.ts";
+import { Host } from "../host.ts";
+import { KubeClient, type KubeClientConfig } from "../kube/client.ts";
+import { kubeClientConfig } from "../kube/kubeconfig.ts";
 import { dryRunClient } from "../dryrun/client.ts";
 import {
   type BootstrapToken,
@@ -25,44 +22,29 @@ import { caCertHashes } from "../tokens/cahash.ts";
 import { parseDurationMs } from "../util/duration.ts";
 import { hostPortOfServer, joinCommandOneLine } from "../apiobjects/joincommand.ts";
 
-function exists(p: string): boolean {
-  try {
-    Deno.statSync(p);
-    return true;
-  } catch {
-    return false;
-  }
+/** The host of the token commands: `--rootfs` (kubeadm chroots there) or "/". */
+function tokenHost(ctx: CommandContext): Host {
+  return new Host((ctx.flags.rootfs as string | undefined) || "/");
 }
 
 /** cmdutil.GetKubeConfigPath: the flag, else $KUBECONFIG, ~/.kube/config, admin.conf. */
-export function kubeconfigPath(flag: string | undefined): string {
+export async function kubeconfigPath(host: Host, flag: string | undefined): Promise<string> {
   if (flag) return flag;
   const precedence: string[] = [];
   const env = Deno.env.get("KUBECONFIG");
   if (env) precedence.push(...env.split(":").filter((p) => p));
   else precedence.push(`${Deno.env.get("HOME") ?? ""}/.kube/config`);
   precedence.push("/etc/kubernetes/admin.conf");
-  return precedence.find(exists) ?? precedence[0];
-}
-
-function loadKubeconfig(path: string): KubeClientConfig {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(path);
-  } catch (e) {
-    const reason = e instanceof Deno.errors.NotFound ? "no such file or directory" : String(e);
-    throw new KubestrapError(`failed to load admin kubeconfig: open ${path}: ${reason}`);
+  for (const p of precedence) {
+    const abs = resolvePath(host.root === "/" ? Deno.cwd() : "/", p);
+    if (await host.stat(abs).catch(() => undefined)) return p;
   }
-  try {
-    return clientConfigFromKubeconfig(parseYaml(text) as KubeconfigDoc);
-  } catch (e) {
-    throw new KubestrapError(`failed to load kubeconfig ${path}: ${(e as Error).message}`);
-  }
+  return precedence[0];
 }
 
 /** getClientForTokenCommands. */
-function clientFor(ctx: CommandContext, path: string): KubeClient {
-  const cfg = loadKubeconfig(path);
+async function clientFor(ctx: CommandContext, host: Host, path: string): Promise<KubeClient> {
+  const cfg = await kubeClientConfig({ host, path });
   if (ctx.flags["dry-run"]) {
     return dryRunClient({
       out: (s) => ctx.out(s),
@@ -132,8 +114,9 @@ async function tokensToCreate(ctx: CommandContext): Promise<BootstrapToken[]> {
 /** `token create`. */
 export async function runCreateToken(ctx: CommandContext): Promise<void> {
   const tokens = await tokensToCreate(ctx);
-  const path = kubeconfigPath(ctx.flags.kubeconfig as string | undefined);
-  const client = clientFor(ctx, path);
+  const host = tokenHost(ctx);
+  const path = await kubeconfigPath(host, ctx.flags.kubeconfig as string | undefined);
+  const client = await clientFor(ctx, host, path);
   try {
     await createNewTokens(client, tokens);
   } catch (e) {
@@ -152,7 +135,7 @@ export async function runCreateToken(ctx: CommandContext): Promise<void> {
   }
   let cfg: KubeClientConfig;
   try {
-    cfg = loadKubeconfig(path);
+    cfg = await kubeClientConfig({ host, path });
   } catch (e) {
     throw new KubestrapError(`failed to get join command: ${(e as Error).message}`);
   }
@@ -175,8 +158,9 @@ export async function runListTokens(ctx: CommandContext): Promise<void> {
       `could not construct output printer: unable to match a printer suitable for the output format "${format}", allowed formats are: json,text,yaml`,
     );
   }
-  const path = kubeconfigPath(ctx.flags.kubeconfig as string | undefined);
-  const client = clientFor(ctx, path);
+  const host = tokenHost(ctx);
+  const path = await kubeconfigPath(host, ctx.flags.kubeconfig as string | undefined);
+  const client = await clientFor(ctx, host, path);
   let listed;
   try {
     listed = await listTokens(client);
@@ -197,8 +181,9 @@ export async function runListTokens(ctx: CommandContext): Promise<void> {
 
 /** `token delete`. */
 export async function runDeleteTokens(ctx: CommandContext): Promise<void> {
-  const path = kubeconfigPath(ctx.flags.kubeconfig as string | undefined);
-  const client = clientFor(ctx, path);
+  const host = tokenHost(ctx);
+  const path = await kubeconfigPath(host, ctx.flags.kubeconfig as string | undefined);
+  const client = await clientFor(ctx, host, path);
   try {
     for (const arg of ctx.args) {
       try {

@@ -3,13 +3,8 @@
  * `kubeadm:cluster-admins` binding with super-admin.conf; the dry-run client in dry-run), the
  * bootstrap tokens of the configuration, the API timeouts, and error wording.
  */
-import { parse as parseYaml } from "yaml";
-import {
-  clientConfigFromKubeconfig,
-  KubeClient,
-  type KubeClientConfig,
-  type KubeconfigDoc,
-} from "../../lib/kube/client.ts";
+import { KubeClient, type KubeClientConfig } from "../../lib/kube/client.ts";
+import { kubeClientConfig } from "../../lib/kube/kubeconfig.ts";
 import { KubeConnectionError } from "../../lib/kube/errors.ts";
 import type { PollOptions } from "../../lib/kube/idempotency.ts";
 import { ensureAdminClusterRoleBinding } from "../../lib/apiobjects/bootstraptoken.ts";
@@ -44,18 +39,8 @@ export function pollOptions(data: InitData): PollOptions {
 }
 
 /** Read and decode a kubeconfig through `host` (rootfs or the dry-run root). */
-export async function readKubeconfig(host: Host, path: string): Promise<KubeClientConfig> {
-  const text = await host.readText(path);
-  if (text === undefined) {
-    throw new KubestrapError(
-      `failed to load admin kubeconfig: open ${path}: no such file or directory`,
-    );
-  }
-  try {
-    return clientConfigFromKubeconfig(parseYaml(text) as KubeconfigDoc);
-  } catch (e) {
-    throw new KubestrapError(`failed to load kubeconfig ${path}: ${(e as Error).message}`);
-  }
+export function readKubeconfig(host: Host, path: string): Promise<KubeClientConfig> {
+  return kubeClientConfig({ host, path });
 }
 
 /** The cached clients, per InitData. */

@@ -1,40 +1,16 @@
 /**
  * Reading the cluster's configuration with the bootstrap identity (kubeadm's
- * fetchInitConfigurationFromJoinConfiguration) and building API clients from kubeconfigs.
+ * fetchInitConfigurationFromJoinConfiguration).
  */
 import { documentsToInitConfig, parseConfigText } from "../../lib/config/load.ts";
 import type { InitConfig } from "../../lib/config/types.ts";
 import { KubestrapError } from "../../lib/errors.ts";
 import { hostFacts } from "../../lib/hostfacts.ts";
-import { KubeClient, type KubeClientConfig } from "../../lib/kube/client.ts";
+import { clientFromKubeconfig } from "../../lib/kube/kubeconfig.ts";
 import { isNotFound } from "../../lib/kube/errors.ts";
-import {
-  currentAuthInfo,
-  currentCluster,
-  type KubeConfig,
-} from "../../lib/kubeconfig/kubeconfig.ts";
+import { currentCluster, toV1 } from "../../lib/kubeconfig/kubeconfig.ts";
 import { pinnedTransport } from "../../lib/discovery/transport.ts";
 import type { JoinData } from "./data.ts";
-
-const dec = new TextDecoder();
-
-/** A client for the current context of `kc` (CA-pinned, no system roots). */
-export function clientFromKubeconfig(kc: KubeConfig, retryTimeoutMs = 60_000): KubeClient {
-  const { cluster } = currentCluster(kc);
-  const user = currentAuthInfo(kc)?.user;
-  const cfg: KubeClientConfig = { server: cluster.server };
-  const ca = cluster["certificate-authority-data"];
-  if (ca?.length) cfg.caData = dec.decode(ca);
-  if (user?.token) cfg.token = user.token;
-  if (user?.["client-certificate-data"]?.length) {
-    cfg.certData = dec.decode(user["client-certificate-data"]);
-  }
-  if (user?.["client-key-data"]?.length) cfg.keyData = dec.decode(user["client-key-data"]);
-  return new KubeClient(cfg, {
-    retryTimeoutMs,
-    transport: cfg.caData ? pinnedTransport(cfg) : undefined,
-  });
-}
 
 interface ConfigMap {
   data?: Record<string, string>;
@@ -43,7 +19,10 @@ interface ConfigMap {
 /** FetchInitConfigurationFromCluster(getNodeRegistration=false, getAPIEndpoint=false). */
 export async function fetchInitConfigurationFromJoin(data: JoinData): Promise<InitConfig> {
   const tls = await data.tlsBootstrapCfg();
-  const client = clientFromKubeconfig(tls, data.timeouts.kubernetesAPICallMs);
+  const client = await clientFromKubeconfig({ doc: toV1(tls) }, {
+    retryTimeoutMs: data.timeouts.kubernetesAPICallMs,
+    caTransport: pinnedTransport,
+  });
   try {
     data.out(
       `[preflight] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"...`,

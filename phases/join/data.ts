@@ -191,19 +191,28 @@ export async function newJoinData(ctx: CommandContext): Promise<JoinData> {
       return initCfg;
     },
     async bootstrapClient() {
-      const { clientFromKubeconfig } = await import("./cluster_config.ts");
-      return clientFromKubeconfig(await data.tlsBootstrapCfg(), timeouts.kubernetesAPICallMs);
+      const { toV1 } = await import("../../lib/kubeconfig/kubeconfig.ts");
+      const { clientFromKubeconfig } = await import("../../lib/kube/kubeconfig.ts");
+      const { pinnedTransport } = await import("../../lib/discovery/transport.ts");
+      return await clientFromKubeconfig({ doc: toV1(await data.tlsBootstrapCfg()) }, {
+        retryTimeoutMs: timeouts.kubernetesAPICallMs,
+        caTransport: pinnedTransport,
+      });
     },
     async adminClient() {
-      const { parseKubeConfig } = await import("../../lib/kubeconfig/kubeconfig.ts");
-      const { clientFromKubeconfig } = await import("./cluster_config.ts");
+      const { parseKubeConfig, toV1 } = await import("../../lib/kubeconfig/kubeconfig.ts");
+      const { clientFromKubeconfig } = await import("../../lib/kube/kubeconfig.ts");
+      const { pinnedTransport } = await import("../../lib/discovery/transport.ts");
       const b = await host.readFile(ADMIN_CONF);
       if (!b) {
         throw new KubestrapError(
           `[preflight] couldn't create Kubernetes client: open ${ADMIN_CONF}: no such file or directory`,
         );
       }
-      return clientFromKubeconfig(parseKubeConfig(b), timeouts.kubernetesAPICallMs);
+      return await clientFromKubeconfig({ doc: toV1(parseKubeConfig(b)), host }, {
+        retryTimeoutMs: timeouts.kubernetesAPICallMs,
+        caTransport: pinnedTransport,
+      });
     },
     async certificatesDir() {
       return (await data.initCfg()).cluster.certificatesDir ?? "/etc/kubernetes/pki";

@@ -147,12 +147,16 @@ export async function resetCRISocket(
 }
 
 async function fetchClusterConfig(data: ResetData): Promise<InitConfig> {
-  const { parseKubeConfig } = await import("../../lib/kubeconfig/kubeconfig.ts");
-  const { clientFromKubeconfig } = await import("../join/cluster_config.ts");
+  const { parseKubeConfig, toV1 } = await import("../../lib/kubeconfig/kubeconfig.ts");
+  const { clientFromKubeconfig } = await import("../../lib/kube/kubeconfig.ts");
+  const { pinnedTransport } = await import("../../lib/discovery/transport.ts");
   const { documentsToInitConfig, parseConfigText } = await import("../../lib/config/load.ts");
   const { hostFacts } = await import("../../lib/hostfacts.ts");
   const kc = parseKubeConfig((await data.host.readFile(data.kubeconfigPath))!);
-  const client = clientFromKubeconfig(kc, 10_000);
+  const client = await clientFromKubeconfig({ doc: toV1(kc), host: data.host }, {
+    retryTimeoutMs: 10_000,
+    caTransport: pinnedTransport,
+  });
   try {
     const cm = await client.get<{ data?: Record<string, string> }>(
       "configmaps",

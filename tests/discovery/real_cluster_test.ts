@@ -20,8 +20,9 @@ import {
   waitFor,
 } from "../harness/mod.ts";
 import { discoveryFor } from "../../lib/discovery/mod.ts";
-import { clientFromKubeconfig } from "../../phases/join/cluster_config.ts";
-import { parseKubeConfig } from "../../lib/kubeconfig/kubeconfig.ts";
+import { clientFromKubeconfig } from "../../lib/kube/kubeconfig.ts";
+import { pinnedTransport } from "../../lib/discovery/transport.ts";
+import { type KubeConfig, parseKubeConfig, toV1 } from "../../lib/kubeconfig/kubeconfig.ts";
 import { caCertHashes, tokenToSecret } from "../../lib/tokens/mod.ts";
 import * as bt from "../../lib/apiobjects/bootstraptoken.ts";
 import { encryptBytes } from "../../lib/apiobjects/copycerts.ts";
@@ -36,6 +37,10 @@ const TOKEN_SECRET = "0123456789abcdef";
 const TOKEN = `${TOKEN_ID}.${TOKEN_SECRET}`;
 const EXPIRED_ID = "expird";
 const EXPIRED = `${EXPIRED_ID}.fedcba9876543210`;
+
+/** A CA-pinned client for the current context of `kc`, as join builds them. */
+const pinnedClient = (kc: KubeConfig, retryTimeoutMs: number) =>
+  clientFromKubeconfig({ doc: toV1(kc) }, { retryTimeoutMs, caTransport: pinnedTransport });
 
 function joinCfg(endpoint: string, token: string, hashes: string[]): JoinConfiguration {
   return {
@@ -121,7 +126,7 @@ apiServer:
     ], { logFile: `${tmp.path}/kube-apiserver.log` });
     let kcm: ReturnType<typeof spawnProc> | undefined;
     try {
-      const admin = clientFromKubeconfig(
+      const admin = await pinnedClient(
         parseKubeConfig(await Deno.readFile(`${root}/etc/kubernetes/super-admin.conf`)),
         5_000,
       );
@@ -254,7 +259,7 @@ apiServer:
           csrFile,
         ]);
         const csrPem = await Deno.readTextFile(csrFile);
-        const boot = clientFromKubeconfig(tls, 10_000);
+        const boot = await pinnedClient(tls, 10_000);
         try {
           await boot.create("certificatesigningrequests", {
             metadata: { name: "node-csr-kubestrap-test" },
@@ -283,7 +288,7 @@ apiServer:
         // The expired token cannot authenticate (the real apiserver answers 401).
         const expiredCfg = structuredClone(tls);
         expiredCfg.users["tls-bootstrap-token-user"].token = EXPIRED;
-        const expiredClient = clientFromKubeconfig(expiredCfg, 2_000);
+        const expiredClient = await pinnedClient(expiredCfg, 2_000);
         try {
           await expiredClient.get("certificatesigningrequests", "node-csr-kubestrap-test");
           throw new Error("the expired token must be rejected");

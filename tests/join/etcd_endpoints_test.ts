@@ -27,11 +27,10 @@ Deno.test({
   await c.waitReady();
   const lookup = (timeoutMs: number) => {
     const script = `
-      import { parse } from "yaml";
-      import { clientConfigFromKubeconfig, KubeClient } from "${REPO}/lib/kube/client.ts";
+      import { clientFromKubeconfig } from "${REPO}/lib/kube/kubeconfig.ts";
+      import { Host } from "${REPO}/lib/host.ts";
       import { etcdEndpointsFromPods } from "${REPO}/phases/join/cp_util.ts";
-      const cfg = clientConfigFromKubeconfig(parse(Deno.readTextFileSync("${SUPER_ADMIN}")));
-      using client = new KubeClient(cfg);
+      using client = await clientFromKubeconfig({ host: new Host(), path: "${SUPER_ADMIN}" });
       try {
         console.log(JSON.stringify(await etcdEndpointsFromPods(client, ${timeoutMs})));
       } catch (e) {

@@ -9,14 +9,20 @@
  *
  * Usage: deno run -A tests/join_e2e/fake_kubelet.ts <node-name>
  */
-import { clientFromKubeconfig } from "../../phases/join/cluster_config.ts";
+import { clientFromKubeconfig } from "../../lib/kube/kubeconfig.ts";
+import { pinnedTransport } from "../../lib/discovery/transport.ts";
 import { isAlreadyExists } from "../../lib/kube/errors.ts";
 import {
   currentCluster,
   type KubeConfig,
   parseKubeConfig,
   serializeKubeConfig,
+  toV1,
 } from "../../lib/kubeconfig/kubeconfig.ts";
+
+/** A CA-pinned client for the current context of `kc`, as join builds them. */
+const pinnedClient = (kc: KubeConfig, retryTimeoutMs: number) =>
+  clientFromKubeconfig({ doc: toV1(kc) }, { retryTimeoutMs, caTransport: pinnedTransport });
 
 const nodeName = Deno.args[0];
 const BOOTSTRAP = "/etc/kubernetes/bootstrap-kubelet.conf";
@@ -64,7 +70,7 @@ await Deno.remove(dir, { recursive: true });
 
 const b64 = (s: string) => btoa(String.fromCharCode(...enc.encode(s)));
 const csrName = `node-csr-${crypto.randomUUID().slice(0, 8)}`;
-const bc = clientFromKubeconfig(bootCfg, 30_000);
+const bc = await pinnedClient(bootCfg, 30_000);
 let certPem = "";
 let conditions: unknown[] = [];
 try {
@@ -114,7 +120,7 @@ await Deno.writeTextFile(
   { mode: 0o600 },
 );
 // Register the Node as the kubelet does, with the node's own new identity.
-const nc = clientFromKubeconfig(
+const nc = await pinnedClient(
   mk({ "client-certificate-data": enc.encode(certPem), "client-key-data": enc.encode(keyPem) }),
   30_000,
 );

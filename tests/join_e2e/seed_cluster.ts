@@ -18,8 +18,9 @@ import {
   kubeProxyImage,
   uploadCerts,
 } from "../../lib/apiobjects/mod.ts";
-import { clientFromKubeconfig } from "../../phases/join/cluster_config.ts";
-import { parseKubeConfig } from "../../lib/kubeconfig/kubeconfig.ts";
+import { clientFromKubeconfig } from "../../lib/kube/kubeconfig.ts";
+import { pinnedTransport } from "../../lib/discovery/transport.ts";
+import { type KubeConfig, parseKubeConfig, toV1 } from "../../lib/kubeconfig/kubeconfig.ts";
 import { parseToken } from "../../lib/tokens/mod.ts";
 
 interface Input {
@@ -31,10 +32,14 @@ interface Input {
   kubeProxyConfiguration: string;
 }
 
+/** A CA-pinned client for the current context of `kc`, as join builds them. */
+const pinnedClient = (kc: KubeConfig, retryTimeoutMs: number) =>
+  clientFromKubeconfig({ doc: toV1(kc) }, { retryTimeoutMs, caTransport: pinnedTransport });
+
 const input = JSON.parse(await Deno.readTextFile(Deno.args[0])) as Input;
 const kc = (f: string) => parseKubeConfig(Deno.readFileSync(`/etc/kubernetes/${f}`));
-const admin = clientFromKubeconfig(kc("admin.conf"), 30_000);
-const superAdmin = clientFromKubeconfig(kc("super-admin.conf"), 30_000);
+const admin = await pinnedClient(kc("admin.conf"), 30_000);
+const superAdmin = await pinnedClient(kc("super-admin.conf"), 30_000);
 const log = (l: string) => console.log(l);
 const opts = { timeoutMs: 30_000 };
 try {
