@@ -38,7 +38,7 @@ function initDocuments(text: string): string {
 
 export async function configImages(opts: ImagesOptions): Promise<ConfigImages> {
   const { loadInitConfig } = await import("../config/load.ts");
-  const { hostFacts } = await import("../hostfacts.ts");
+  const { hostFacts } = await import("../config/host_facts.ts");
   const { controlPlaneImages, imagesFor, imageContextOf } = await import("../config/images.ts");
   const host = opts.host ?? new Host("/");
   let configText: string | undefined;

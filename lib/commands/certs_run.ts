@@ -11,7 +11,7 @@ import * as path from "@std/path";
 import type { CommandContext } from "../cli.ts";
 import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
-import { hostFacts } from "../hostfacts.ts";
+import { hostFacts } from "../config/host_facts.ts";
 import type { LoadedInit } from "../config/load.ts";
 import { CURRENT_KUBERNETES_VERSION } from "../config/constants.ts";
 import { parseDurationMs } from "../util/duration.ts";

@@ -1,13 +1,12 @@
 /** kubeadm's shared flag definitions (cmd/kubeadm/app/cmd/options and friends). */
 import type { FlagSpec } from "../cli.ts";
-
-export const ADMIN_KUBECONFIG = "/etc/kubernetes/admin.conf";
+import { ADMIN_KUBECONFIG_PATH } from "../config/constants.ts";
 
 export function kubeconfigFlag(): FlagSpec {
   return {
     name: "kubeconfig",
     type: "string",
-    default: ADMIN_KUBECONFIG,
+    default: ADMIN_KUBECONFIG_PATH,
     usage:
       "The kubeconfig file to use when talking to the cluster. If the flag is not set, a set " +
       "of standard locations can be searched for an existing kubeconfig file.",

@@ -20,6 +20,7 @@ import { createNewTokens, deleteToken, listTokens } from "../tokens/api.ts";
 import { tokenJSON, tokenListText, tokenYAML } from "../tokens/output.ts";
 import { caCertHashes } from "../tokens/cahash.ts";
 import { parseDurationMs } from "../util/duration.ts";
+import { ADMIN_KUBECONFIG_PATH } from "../config/constants.ts";
 import { hostPortOfServer, joinCommandOneLine } from "../apiobjects/joincommand.ts";
 
 /** The host of the token commands: `--rootfs` (kubeadm chroots there) or "/". */
@@ -34,7 +35,7 @@ export async function kubeconfigPath(host: Host, flag: string | undefined): Prom
   const env = Deno.env.get("KUBECONFIG");
   if (env) precedence.push(...env.split(":").filter((p) => p));
   else precedence.push(`${Deno.env.get("HOME") ?? ""}/.kube/config`);
-  precedence.push("/etc/kubernetes/admin.conf");
+  precedence.push(ADMIN_KUBECONFIG_PATH);
   for (const p of precedence) {
     const abs = resolvePath(host.root === "/" ? Deno.cwd() : "/", p);
     if (await host.stat(abs).catch(() => undefined)) return p;
@@ -63,7 +64,7 @@ async function tokensToCreate(ctx: CommandContext): Promise<BootstrapToken[]> {
   validateMixedArguments(changedFlags(ctx));
   if (configPath) {
     const { loadInitConfig } = await import("../config/load.ts");
-    const { hostFacts } = await import("../hostfacts.ts");
+    const { hostFacts } = await import("../config/host_facts.ts");
     const { Host } = await import("../host.ts");
     const cfg = await loadInitConfig({
       configPath,

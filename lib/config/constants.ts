@@ -45,6 +45,11 @@ export const DEFAULT_API_SERVER_BIND_ADDRESS = "0.0.0.0";
 export const KUBE_API_SERVER_PORT = 6443;
 export const KUBELET_HEALTHZ_PORT = 10248;
 export const KUBE_PROXY_KUBECONFIG = "/var/lib/kube-proxy/kubeconfig.conf";
+/**
+ * The admin kubeconfig (KubernetesDir + AdminKubeConfigFileName): the default of `--kubeconfig`
+ * and the last place GetKubeConfigPath looks.
+ */
+export const ADMIN_KUBECONFIG_PATH = "/etc/kubernetes/admin.conf";
 
 export const CRI_SOCKET_CONTAINERD = "unix:///var/run/containerd/containerd.sock";
 export const CRI_SOCKET_CRIO = "unix:///var/run/crio/crio.sock";

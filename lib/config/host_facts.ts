@@ -1,7 +1,16 @@
 /**
- * Host facts needed by kubeadm's dynamic defaulting, injected so that tests can pass a fixed fake.
- * lib/host.ts provides the real implementation.
+ * HostFacts: what kubeadm's dynamic defaulting asks of the machine (hostname, the addresses of the
+ * default-route interfaces, the CRI sockets present), and where the answers come from:
+ * - {@link hostFacts}: through a lib/host.ts Host (rooted at `--rootfs`), what commands and
+ *   phases use;
+ * - {@link systemHostFacts}: the running system read directly (/proc routes, Deno's interfaces),
+ *   for the `config` commands, which have no Host;
+ * - {@link fakeHostFacts}: fixed answers, for tests.
  */
+import type { Host } from "../host.ts";
+import { KNOWN_CRI_SOCKETS } from "./constants.ts";
+
+/** The host facts dynamic defaulting reads, injected so that tests can pass a fixed fake. */
 export interface HostFacts {
   /** The machine's hostname (os.Hostname()); trimmed and lower-cased by the caller. */
   hostname(): string;
@@ -30,9 +39,26 @@ export function fakeHostFacts(opts: {
   };
 }
 
+/** HostFacts read through a Host: its hostname, default-route addresses and CRI sockets. */
+export function hostFacts(host: Host): HostFacts {
+  return {
+    hostname: () => host.hostname(),
+    defaultIPv4: () => host.defaultIP(4),
+    defaultIPv6: () => host.defaultIP(6),
+    criSockets: async () => {
+      const found: string[] = [];
+      for (const s of KNOWN_CRI_SOCKETS) {
+        const st = await host.stat(s.slice("unix://".length)).catch(() => undefined);
+        if (st) found.push(s);
+      }
+      return found;
+    },
+  };
+}
+
 /**
  * A minimal HostFacts read from the running system (hostname, default-route interface address,
- * CRI sockets present), used when a caller does not inject one. lib/host.ts has the full one.
+ * CRI sockets present), for callers without a Host.
  */
 export function systemHostFacts(root = ""): HostFacts {
   const defaultRouteIface = (file: string, v6: boolean): string | undefined => {
@@ -70,13 +96,7 @@ export function systemHostFacts(root = ""): HostFacts {
       Promise.resolve(addrOf(defaultRouteIface("/proc/net/ipv6_route", true), "IPv6")),
     criSockets: () => {
       const found: string[] = [];
-      for (
-        const s of [
-          "unix:///var/run/containerd/containerd.sock",
-          "unix:///var/run/crio/crio.sock",
-          "unix:///var/run/cri-dockerd.sock",
-        ]
-      ) {
+      for (const s of KNOWN_CRI_SOCKETS) {
         try {
           if (Deno.statSync(root + s.slice("unix://".length)).isSocket) found.push(s);
         } catch { /* absent */ }

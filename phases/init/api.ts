@@ -12,10 +12,10 @@ import { controlPlaneEndpointURL } from "../../lib/apiobjects/network.ts";
 import { dryRunClient } from "../../lib/dryrun/client.ts";
 import { KubestrapError } from "../../lib/errors.ts";
 import { parseDurationMs } from "../../lib/util/duration.ts";
+import { ADMIN_KUBECONFIG_PATH } from "../../lib/config/constants.ts";
 import type { Host } from "../../lib/host.ts";
 import type { InitData } from "./data.ts";
 
-export const ADMIN_KUBECONFIG_PATH = "/etc/kubernetes/admin.conf";
 const SUPER_ADMIN_KUBECONFIG_PATH = "/etc/kubernetes/super-admin.conf";
 
 /** A Go duration string in ms, or the fallback. */

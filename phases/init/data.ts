@@ -11,6 +11,7 @@ import type { KubeconfigInputs } from "../../lib/kubeconfig/files.ts";
 import { KubestrapError } from "../../lib/errors.ts";
 import * as tokenHelpers from "../../lib/tokens/token.ts";
 import { parseDurationMs } from "../../lib/util/duration.ts";
+import { ADMIN_KUBECONFIG_PATH } from "../../lib/config/constants.ts";
 import type { WriteManifestOptions } from "../../lib/manifests/mod.ts";
 import type { KubeClient } from "../../lib/kube/client.ts";
 import type { DryRunTransport } from "../../lib/dryrun/client.ts";
@@ -87,7 +88,7 @@ export function changedFlags(ctx: CommandContext): Record<string, unknown> {
 
 export async function newInitData(ctx: CommandContext): Promise<InitData> {
   const { loadInitConfig } = await import("../../lib/config/load.ts");
-  const { hostFacts } = await import("../../lib/hostfacts.ts");
+  const { hostFacts } = await import("../../lib/config/host_facts.ts");
   const { hostPkiFS } = await import("../../lib/pki/fs.ts");
   const rootfs = (ctx.flags.rootfs as string | undefined) || "/";
   const realHost = new Host(rootfs);
@@ -151,8 +152,7 @@ export async function newInitData(ctx: CommandContext): Promise<InitData> {
     dryRunDir,
     certificatesDir,
     kubeconfigDir,
-    kubeconfigPath: (ctx.flags.kubeconfig as string | undefined) ??
-      "/etc/kubernetes/admin.conf",
+    kubeconfigPath: (ctx.flags.kubeconfig as string | undefined) ?? ADMIN_KUBECONFIG_PATH,
     manifestDir: MANIFEST_DIR,
     kubeletDir: KUBELET_DIR,
     ignorePreflightErrors: new Set(cfg.ignorePreflightErrors),

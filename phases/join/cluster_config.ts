@@ -5,7 +5,7 @@
 import { documentsToInitConfig, parseConfigText } from "../../lib/config/load.ts";
 import type { InitConfig } from "../../lib/config/types.ts";
 import { KubestrapError } from "../../lib/errors.ts";
-import { hostFacts } from "../../lib/hostfacts.ts";
+import { hostFacts } from "../../lib/config/host_facts.ts";
 import { clientFromKubeconfig } from "../../lib/kube/kubeconfig.ts";
 import { isNotFound } from "../../lib/kube/errors.ts";
 import { currentCluster, toV1 } from "../../lib/kubeconfig/kubeconfig.ts";

@@ -12,9 +12,9 @@ import type { KubeConfig } from "../../lib/kubeconfig/kubeconfig.ts";
 import type { KubeClient } from "../../lib/kube/client.ts";
 import type { PkiFS } from "../../lib/pki/fs.ts";
 import { parseDurationMs } from "../../lib/util/duration.ts";
+import { ADMIN_KUBECONFIG_PATH } from "../../lib/config/constants.ts";
 
 export const KUBERNETES_DIR = "/etc/kubernetes";
-export const ADMIN_CONF = "/etc/kubernetes/admin.conf";
 export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf";
 export const BOOTSTRAP_KUBELET_CONF = "/etc/kubernetes/bootstrap-kubelet.conf";
 export const MANIFEST_DIR = "/etc/kubernetes/manifests";
@@ -82,7 +82,7 @@ function durationMs(s: string | undefined, def: number): number {
 
 export async function newJoinData(ctx: CommandContext): Promise<JoinData> {
   const { loadJoinConfig } = await import("../../lib/config/load.ts");
-  const { hostFacts } = await import("../../lib/hostfacts.ts");
+  const { hostFacts } = await import("../../lib/config/host_facts.ts");
   const { hostPkiFS } = await import("../../lib/pki/fs.ts");
   const { joinSecrets, redactSecrets } = await import("../../lib/discovery/mod.ts");
   const rootfs = (ctx.flags.rootfs as string | undefined) || "/";
@@ -95,12 +95,12 @@ export async function newJoinData(ctx: CommandContext): Promise<JoinData> {
   // Phases without discovery flags fall back to admin.conf (kubeadm's newJoinData).
   const hasDiscoveryFlags = !NO_DISCOVERY_FLAGS.test(ctx.path);
   if (!hasDiscoveryFlags && !ctx.flags.config) {
-    if (!(await realHost.exists(ADMIN_CONF))) {
+    if (!(await realHost.exists(ADMIN_KUBECONFIG_PATH))) {
       throw new KubestrapError(
-        `File ${ADMIN_CONF} does not exists. Please use 'kubeadm join phase control-plane-prepare' subcommands to generate it.`,
+        `File ${ADMIN_KUBECONFIG_PATH} does not exists. Please use 'kubeadm join phase control-plane-prepare' subcommands to generate it.`,
       );
     }
-    flags.discoveryFile = ADMIN_CONF;
+    flags.discoveryFile = ADMIN_KUBECONFIG_PATH;
     delete flags.args;
   }
   const configPath = ctx.flags.config as string | undefined;
@@ -168,9 +168,9 @@ export async function newJoinData(ctx: CommandContext): Promise<JoinData> {
     tlsBootstrapCfg() {
       tlsCfg ??= (async () => {
         const { parseKubeConfig } = await import("../../lib/kubeconfig/kubeconfig.ts");
-        const admin = await realHost.readFile(ADMIN_CONF);
+        const admin = await realHost.readFile(ADMIN_KUBECONFIG_PATH);
         if (admin && data.controlPlane) {
-          debug(`[preflight] found ${ADMIN_CONF}. Use it for skipping discovery`);
+          debug(`[preflight] found ${ADMIN_KUBECONFIG_PATH}. Use it for skipping discovery`);
           return parseKubeConfig(admin);
         }
         const { discoveryFor } = await import("../../lib/discovery/mod.ts");
@@ -203,10 +203,10 @@ export async function newJoinData(ctx: CommandContext): Promise<JoinData> {
       const { parseKubeConfig, toV1 } = await import("../../lib/kubeconfig/kubeconfig.ts");
       const { clientFromKubeconfig } = await import("../../lib/kube/kubeconfig.ts");
       const { pinnedTransport } = await import("../../lib/discovery/transport.ts");
-      const b = await host.readFile(ADMIN_CONF);
+      const b = await host.readFile(ADMIN_KUBECONFIG_PATH);
       if (!b) {
         throw new KubestrapError(
-          `[preflight] couldn't create Kubernetes client: open ${ADMIN_CONF}: no such file or directory`,
+          `[preflight] couldn't create Kubernetes client: open ${ADMIN_KUBECONFIG_PATH}: no such file or directory`,
         );
       }
       return await clientFromKubeconfig({ doc: toV1(parseKubeConfig(b)), host }, {
@@ -258,7 +258,7 @@ export async function printJoinDone(data: JoinData, _ctx: CommandContext): Promi
         `${etcdMessage}\n\n` +
         "To start administering your cluster from this node, you need to run the following as a regular user:\n\n" +
         "\tmkdir -p $HOME/.kube\n" +
-        `\tsudo cp -i ${ADMIN_CONF} $HOME/.kube/config\n` +
+        `\tsudo cp -i ${ADMIN_KUBECONFIG_PATH} $HOME/.kube/config\n` +
         "\tsudo chown $(id -u):$(id -g) $HOME/.kube/config\n\n" +
         "Run 'kubectl get nodes' to see this node join the cluster.\n\n",
     );

@@ -6,6 +6,7 @@ import type { LoadedReset } from "../../lib/config/load.ts";
 import type { InitConfig } from "../../lib/config/types.ts";
 import { Host } from "../../lib/host.ts";
 import { parseDurationMs } from "../../lib/util/duration.ts";
+import { ADMIN_KUBECONFIG_PATH } from "../../lib/config/constants.ts";
 import type { HostFacts } from "../../lib/config/host_facts.ts";
 
 export interface ResetData {
@@ -50,7 +51,7 @@ function camel(flag: string): string {
 
 export async function newResetData(ctx: CommandContext): Promise<ResetData> {
   const { loadResetConfig } = await import("../../lib/config/load.ts");
-  const { hostFacts } = await import("../../lib/hostfacts.ts");
+  const { hostFacts } = await import("../../lib/config/host_facts.ts");
   const rootfs = (ctx.flags.rootfs as string | undefined) || "/";
   const host = new Host(rootfs);
   const flags: Record<string, unknown> = {};
@@ -67,8 +68,7 @@ export async function newResetData(ctx: CommandContext): Promise<ResetData> {
   for (const w of cfg.warnings) ctx.err(`W ${w}\n`);
   const out = (s: string) => ctx.out(s.endsWith("\n") ? s : s + "\n");
   const warn = (s: string) => ctx.err(`W ${s}${s.endsWith("\n") ? "" : "\n"}`);
-  const kubeconfigPath = (ctx.flags.kubeconfig as string | undefined) ||
-    "/etc/kubernetes/admin.conf";
+  const kubeconfigPath = (ctx.flags.kubeconfig as string | undefined) || ADMIN_KUBECONFIG_PATH;
   const etcdAPICall = cfg.reset.timeouts?.etcdAPICall;
   const etcdTimeoutMs = etcdAPICall ? parseDurationMs(etcdAPICall) : 120_000;
   const data: ResetData = {
@@ -151,7 +151,7 @@ async function fetchClusterConfig(data: ResetData): Promise<InitConfig> {
   const { clientFromKubeconfig } = await import("../../lib/kube/kubeconfig.ts");
   const { pinnedTransport } = await import("../../lib/discovery/transport.ts");
   const { documentsToInitConfig, parseConfigText } = await import("../../lib/config/load.ts");
-  const { hostFacts } = await import("../../lib/hostfacts.ts");
+  const { hostFacts } = await import("../../lib/config/host_facts.ts");
   const kc = parseKubeConfig((await data.host.readFile(data.kubeconfigPath))!);
   const client = await clientFromKubeconfig({ doc: toV1(kc), host: data.host }, {
     retryTimeoutMs: 10_000,
