@@ -7,7 +7,6 @@ import type { KubeClient, KubeObject } from "../kube/client.ts";
 import { isAlreadyExists, isForbidden } from "../kube/errors.ts";
 import { createOrUpdate, type PollOptions, pollUntil } from "../kube/idempotency.ts";
 import { updateOrCreateTokens } from "../tokens/api.ts";
-import { goYAMLScalar } from "../tokens/output.ts";
 import { type BootstrapToken, tokenString } from "../tokens/token.ts";
 import {
   ANONYMOUS_USER,
@@ -40,6 +39,7 @@ import {
 } from "./rbac.ts";
 import type { ConfigMapObject } from "./uploadconfig.ts";
 import { b64, type Log, silent } from "./util.ts";
+import { marshalGoYAML } from "../util/goyaml.ts";
 
 /** ClusterRole `kubeadm:get-nodes`: get nodes. */
 export function getNodesClusterRole(): KubeObject {
@@ -110,17 +110,22 @@ export interface ClusterInfoInput {
  * v0.37.2) writes a config holding only the admin cluster under the name "".
  */
 export function clusterInfoKubeconfig(input: ClusterInfoInput): string {
-  const fields: [string, string][] = [
-    ["certificate-authority-data", b64(input.caData)],
-  ];
-  if (input.disableCompression) fields.push(["disable-compression", "true"]);
-  if (input.insecureSkipTLSVerify) fields.push(["insecure-skip-tls-verify", "true"]);
-  if (input.proxyURL) fields.push(["proxy-url", goYAMLScalar(input.proxyURL)]);
-  fields.push(["server", goYAMLScalar(input.server)]);
-  if (input.tlsServerName) fields.push(["tls-server-name", goYAMLScalar(input.tlsServerName)]);
-  return "apiVersion: v1\nclusters:\n- cluster:\n" +
-    fields.map(([k, v]) => `    ${k}: ${v}\n`).join("") +
-    '  name: ""\ncontexts: null\ncurrent-context: ""\nkind: Config\nusers: null\n';
+  const cluster: Record<string, unknown> = {
+    "certificate-authority-data": b64(input.caData),
+    server: input.server,
+  };
+  if (input.disableCompression) cluster["disable-compression"] = true;
+  if (input.insecureSkipTLSVerify) cluster["insecure-skip-tls-verify"] = true;
+  if (input.proxyURL) cluster["proxy-url"] = input.proxyURL;
+  if (input.tlsServerName) cluster["tls-server-name"] = input.tlsServerName;
+  return marshalGoYAML({
+    apiVersion: "v1",
+    clusters: [{ cluster, name: "" }],
+    contexts: null,
+    "current-context": "",
+    kind: "Config",
+    users: null,
+  });
 }
 
 /** ConfigMap `kube-public/cluster-info` with the `kubeconfig` key. */

@@ -28,7 +28,7 @@ import {
 import { KubestrapError } from "../errors.ts";
 import { canonicalDuration } from "./duration.ts";
 import type { SchemaField, SchemaNode } from "./schema.ts";
-import { YAML11_FALSE, YAML11_NULLS, YAML11_SPECIAL_FLOATS, YAML11_TRUE } from "../util/yaml11.ts";
+import { resolveScalar } from "../util/yamlscalar.ts";
 
 /** A position in the configuration file (1-based). */
 export interface Pos {
@@ -99,85 +99,26 @@ export interface RawDocument {
 // ---------------------------------------------------------------------------------------------
 // YAML 1.1 (go-yaml v2) plain scalar resolution
 
-const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
-const TIMESTAMP = /^\d{4}-\d{1,2}-\d{1,2}(([Tt]|[ \t]+)\d{1,2}:\d{1,2}:\d{1,2}(\.\d*)?)?/;
-
-/** go-yaml v2 parseTimestamp (the formats it accepts for untagged plain scalars). */
-export function isYamlTimestamp(s: string): boolean {
-  return /^\d{4}-\d{1,2}-\d{1,2}$/.test(s) ||
-    /^\d{4}-\d{1,2}-\d{1,2}([Tt]| )\d{1,2}:\d{1,2}:\d{1,2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/.test(s);
-}
-
-/** Go's strconv.ParseInt(s, 0, 64) / ParseUint(s, 0, 64) (after `_` removal). */
-function parseGoInt(s: string): bigint | undefined {
-  let sign = 1n;
-  let body = s;
-  if (body.startsWith("+") || body.startsWith("-")) {
-    if (body[0] === "-") sign = -1n;
-    body = body.slice(1);
-  }
-  if (body === "") return undefined;
-  let digits: string;
-  let base: number;
-  if (/^0[xX]/.test(body)) {
-    base = 16;
-    digits = body.slice(2);
-  } else if (/^0[oO]/.test(body)) {
-    base = 8;
-    digits = body.slice(2);
-  } else if (/^0[bB]/.test(body)) {
-    base = 2;
-    digits = body.slice(2);
-  } else if (body.length > 1 && body[0] === "0") {
-    base = 8;
-    digits = body.slice(1);
-  } else {
-    base = 10;
-    digits = body;
-  }
-  const valid = { 2: /^[01]+$/, 8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/ }[base]!;
-  if (!valid.test(digits)) return undefined;
-  const prefix = base === 16 ? "0x" : base === 8 ? "0o" : base === 2 ? "0b" : "";
-  const v = sign * BigInt(prefix + digits);
-  if (v < -(1n << 63n) || v > (1n << 64n) - 1n) return undefined;
-  if (sign < 0n && v < -(1n << 63n)) return undefined;
-  return v;
-}
-
-/** Resolves an untagged plain scalar the way go-yaml v2 does. */
+/**
+ * Resolves an untagged plain scalar the way go-yaml v2 does (util/yamlscalar.ts, shared with the
+ * YAML writer). A timestamp stays a string: decoded into interface{}, yaml.v2 keeps its text.
+ */
 export function resolvePlainScalar(s: string, pos: Pos): JNode {
-  if (YAML11_NULLS.has(s)) return { k: "null", pos };
-  if (YAML11_TRUE.has(s)) return { k: "bool", pos, v: true, raw: s };
-  if (YAML11_FALSE.has(s)) return { k: "bool", pos, v: false, raw: s };
-  if (s in YAML11_SPECIAL_FLOATS) {
-    return { k: "num", pos, v: YAML11_SPECIAL_FLOATS[s], text: s, float: true };
+  const r = resolveScalar(s);
+  switch (r.tag) {
+    case "null":
+      return { k: "null", pos };
+    case "bool":
+      return { k: "bool", pos, v: r.value, raw: s };
+    case "int": {
+      const n = Number(r.value);
+      return { k: "num", pos, v: Number.isSafeInteger(n) ? n : r.value, text: s, float: false };
+    }
+    case "float":
+      return { k: "num", pos, v: r.value, text: s, float: true };
+    default:
+      return { k: "str", pos, v: s };
   }
-  const c = s[0];
-  if (c === ".") {
-    if (YAML_STYLE_FLOAT.test(s) || /^\.[0-9]/.test(s)) {
-      const f = Number(s);
-      if (!Number.isNaN(f)) return { k: "num", pos, v: f, text: s, float: true };
-    }
-    return { k: "str", pos, v: s };
-  }
-  if (c === "+" || c === "-" || (c >= "0" && c <= "9")) {
-    // Timestamps stay strings when decoded into interface{} (go-yaml v2 compatibility rule).
-    if (TIMESTAMP.test(s) && /^\d{4}-/.test(s)) return { k: "str", pos, v: s };
-    const plain = s.replaceAll("_", "");
-    const iv = parseGoInt(plain);
-    if (iv !== undefined) {
-      const asNum = Number(iv);
-      return { k: "num", pos, v: Number.isSafeInteger(asNum) ? asNum : iv, text: s, float: false };
-    }
-    if (YAML_STYLE_FLOAT.test(plain)) {
-      return { k: "num", pos, v: Number(plain), text: s, float: true };
-    }
-    if (plain.startsWith("-0b")) {
-      const bv = parseGoInt("-0b" + plain.slice(3));
-      if (bv !== undefined) return { k: "num", pos, v: Number(bv), text: s, float: false };
-    }
-  }
-  return { k: "str", pos, v: s };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  * merge patch, and the JSON converted back to YAML.
  */
 import { KubestrapError } from "../errors.ts";
-import { marshalGoYAML } from "../manifests/goyaml.ts";
+import { marshalGoYAML } from "../util/goyaml.ts";
 import { canonicalDuration, formatDuration } from "../util/duration.ts";
 import {
   createPatchSet,

@@ -1,12 +1,12 @@
 /**
  * Static Pod manifests as kubeadm v1.37.2 writes them: build (pods.ts), patch (--patches),
- * serialise (goyaml.ts) and write (0600 files in a 0700 directory).
+ * serialise (util/goyaml.ts) and write (0600 files in a 0700 directory).
  */
 import * as path from "@std/path";
 import { KubestrapError } from "../errors.ts";
 import type { Host } from "../host.ts";
 import { getPatchManagerForPath, goQuote, type Output, type PatchFS } from "../patches/patches.ts";
-import { marshalGoYAML } from "./goyaml.ts";
+import { marshalGoYAML } from "../util/goyaml.ts";
 import {
   apiServerPod,
   controllerManagerPod,
@@ -22,7 +22,7 @@ import type { InitConfigLike } from "./types.ts";
 
 export * from "./pods.ts";
 export * from "./types.ts";
-export { marshalGoYAML } from "./goyaml.ts";
+export { marshalGoYAML } from "../util/goyaml.ts";
 export { argumentsFromCommand, argumentsToCommand, getArgValue, setArgValues } from "./args.ts";
 
 /** The manifest bytes kubeadm writes for `pod` (MarshalToYaml of a v1.Pod). */

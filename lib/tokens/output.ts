@@ -5,6 +5,7 @@
  */
 
 import { formatDurationMs } from "../util/duration.ts";
+import { marshalGoYAML } from "../util/goyaml.ts";
 import { type BootstrapToken, formatRFC3339, tokenString } from "./token.ts";
 
 /** The output API object. */
@@ -50,35 +51,9 @@ export function tokenJSON(bt: BootstrapToken): string {
   return goJSON(outputBootstrapToken(bt), "    ") + "\n";
 }
 
-const YAML_NON_STRING =
-  /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+|[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|\d{4}-\d\d?-\d\d?(?:(?:[Tt]|[ \t]+)\d\d?:\d\d:\d\d(?:\.\d*)?(?:[ \t]*(?:Z|[-+]\d\d?(?::\d\d)?))?)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$/;
-
-/** A scalar as go-yaml v2 (sigs.k8s.io/yaml) would emit it. */
-export function goYAMLScalar(s: string): string {
-  if (s === "") return `""`;
-  if (YAML_NON_STRING.test(s)) return goJSON(s, "");
-  // deno-lint-ignore no-control-regex
-  if (/[\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u0080-\u009f]/.test(s)) return goJSON(s, "");
-  const plainOK = !/^(?:[#,\[\]{}&*!|>'"%@`\s]|[-?:](?:\s|$))/.test(s) && !/\s$/.test(s) &&
-    !/: |:$| #/.test(s);
-  if (plainOK) return s;
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
-/** `-o yaml`: keys sorted (JSON → YAML), go-yaml v2 scalars. */
+/** `-o yaml`: sigs.k8s.io/yaml of the object (the one YAML writer). */
 export function tokenYAML(bt: BootstrapToken): string {
-  const o = outputBootstrapToken(bt) as unknown as Record<string, string | string[]>;
-  let out = "";
-  for (const k of Object.keys(o).sort()) {
-    const v = o[k];
-    if (Array.isArray(v)) {
-      out += `${k}:\n`;
-      for (const x of v) out += `- ${goYAMLScalar(x)}\n`;
-    } else {
-      out += `${k}: ${goYAMLScalar(v)}\n`;
-    }
-  }
-  return out;
+  return marshalGoYAML(outputBootstrapToken(bt));
 }
 
 /** apimachinery's duration.ShortHumanDuration. */

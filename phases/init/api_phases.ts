@@ -344,8 +344,8 @@ async function kubeProxyDaemonSetText(
 ): Promise<string> {
   const text = kp.kubeProxyDaemonSetTemplate(input.image);
   if (!input.patchDaemonSet) return text;
-  const { toYaml } = await import("../../lib/config/marshal.ts");
-  return toYaml(input.patchDaemonSet(parseYaml(text)));
+  const { marshalGoYAML } = await import("../../lib/util/goyaml.ts");
+  return marshalGoYAML(input.patchDaemonSet(parseYaml(text)));
 }
 
 // --- show-join-command -----------------------------------------------------------------------

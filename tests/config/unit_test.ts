@@ -9,7 +9,7 @@ import {
 import { canonicalDuration, formatDuration, parseDuration } from "../../lib/config/duration.ts";
 import { decodeDocument, splitDocuments } from "../../lib/config/decode.ts";
 import { INIT_CONFIGURATION_SCHEMA } from "../../lib/config/schema.ts";
-import { sortKeys, toYaml } from "../../lib/config/marshal.ts";
+import { marshalGoYAML as toYaml, sortGoYamlKeys as sortKeys } from "../../lib/util/goyaml.ts";
 import {
   clusterDNSIP,
   defaultClusterConfiguration,

@@ -12,7 +12,6 @@ import {
   detachedTokenIsValid,
   formatGoDuration,
   generateToken,
-  goYAMLScalar,
   parseToken,
   shortHumanDuration,
   tabwrite,
@@ -26,6 +25,7 @@ import {
   validatePin,
   validateUsages,
 } from "../../lib/tokens/mod.ts";
+import { goYAMLScalar } from "../../lib/util/goyaml.ts";
 
 const GO_CLUSTER_INFO = "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: " +
   "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K\n" +

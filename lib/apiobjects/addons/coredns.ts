@@ -16,7 +16,7 @@ import {
   LABEL_NODE_ROLE_CONTROL_PLANE,
   NAMESPACE_SYSTEM,
 } from "../constants.ts";
-import { toYaml } from "../../config/marshal.ts";
+import { marshalGoYAML } from "../../util/goyaml.ts";
 import { dnsIP } from "../network.ts";
 import { type Log, silent } from "../util.ts";
 
@@ -314,7 +314,9 @@ export function coreDNSPrintManifest(input: CoreDNSInput): string {
   const m = coreDNSManifests(input);
   return [
     // Patched, kubeadm prints the Deployment as yaml.JSONToYAML renders it: keys sorted.
-    input.patchDeployment ? toYaml(input.patchDeployment(parse(m.deployment))) : m.deployment,
+    input.patchDeployment
+      ? marshalGoYAML(input.patchDeployment(parse(m.deployment)))
+      : m.deployment,
     m.configMap,
     m.service,
     m.clusterRole,

@@ -1,17 +1,24 @@
 /**
- * YAML output exactly as kubeadm writes it. kubeadm serialises objects to JSON and converts the
+ * The YAML writer: output exactly as kubeadm writes it. kubeadm serialises objects to JSON and converts the
  * JSON to YAML with sigs.k8s.io/yaml (JSONToYAML), which decodes the JSON with go.yaml.in/yaml/v2
  * into generic maps and marshals them again. So the bytes are those of yaml.v2's encoder and
  * emitter: map keys in yaml.v2's "natural" key order, block style, sequences not indented inside
  * mappings, empty collections as `{}` / `[]`, strings quoted only when they would read back as
  * another type, plain scalars wrapped at column 80 on spaces.
  *
- * This module is a port of the parts of yaml.v2 (encode.go, emitterc.go, resolve.go, sorter.go)
- * that such documents reach. Input: JSON-shaped values (objects, arrays, strings, numbers,
- * booleans, null). `undefined` object members are skipped, like absent JSON keys.
+ * This module is a port of the parts of yaml.v2 v2.4.4 (encode.go, emitterc.go, sorter.go) that
+ * such documents reach; which strings need quotes is yamlscalar.ts's `canUsePlain` (resolve.go).
+ * Input: JSON-shaped values (objects, arrays, strings, numbers, bigints, booleans, null).
+ * `undefined` object members are skipped, like absent JSON keys. The one YAML writer of
+ * kubestrap: static Pods, kubelet and component configs, kubeadm's API types, API objects and
+ * `-o yaml` output all go through `marshalGoYAML`.
+ *
+ * Line wrapping: yaml.v2 v2.4.x wraps plain and quoted scalars at 80 columns (best_width; v2.3.0
+ * had turned this off, v2.4.0 restored it and added yaml.FutureLineWrap() to turn it off, which
+ * nothing in kubeadm v1.37.2's dependencies calls). Literal block scalars are never wrapped.
  */
 
-import { YAML11_FALSE, YAML11_NULLS, YAML11_SPECIAL_FLOATS, YAML11_TRUE } from "../util/yaml11.ts";
+import { canUsePlain } from "./yamlscalar.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Key order (sorter.go keyList.Less for string keys)
@@ -51,146 +58,17 @@ function goYamlKeyLess(a: string, b: string): boolean {
     }
     let ai = i;
     for (; ai < ar.length && isDigit(ar[ai]); ai++) {
-      an = BigInt.asIntN(64, an * 10n + BigInt(ar[ai].charCodeAt(0) - 48));
+      an = BigInt.asIntN(64, an * 10n + BigInt(ar[ai].codePointAt(0)! - 48));
     }
     let bi = i;
     for (; bi < br.length && isDigit(br[bi]); bi++) {
-      bn = BigInt.asIntN(64, bn * 10n + BigInt(br[bi].charCodeAt(0) - 48));
+      bn = BigInt.asIntN(64, bn * 10n + BigInt(br[bi].codePointAt(0)! - 48));
     }
     if (an !== bn) return an < bn;
     if (ai !== bi) return ai < bi;
     return ar[i].codePointAt(0)! < br[i].codePointAt(0)!;
   }
   return ar.length < br.length;
-}
-
-// ---------------------------------------------------------------------------------------------
-// resolve.go: would a plain scalar read back as something other than a string?
-
-const RESOLVE_MAP = new Set([
-  ...YAML11_TRUE,
-  ...YAML11_FALSE,
-  ...YAML11_NULLS,
-  ...Object.keys(YAML11_SPECIAL_FLOATS),
-  "<<",
-]);
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const UINT64_MAX = 2n ** 64n - 1n;
-
-/** strconv.ParseInt(s, 0, 64) succeeds (bitSize 64, base prefixes, underscores per Go rules). */
-function goParseIntBase0(s: string, unsigned: boolean): boolean {
-  let t = s;
-  let neg = false;
-  if (!unsigned && (t.startsWith("+") || t.startsWith("-"))) {
-    neg = t[0] === "-";
-    t = t.slice(1);
-  }
-  if (t === "") return false;
-  let base = 10;
-  let digits = t;
-  let prefixed = false;
-  if (t[0] === "0" && t.length > 1) {
-    const p = t[1].toLowerCase();
-    if (p === "x") [base, digits, prefixed] = [16, t.slice(2), true];
-    else if (p === "o") [base, digits, prefixed] = [8, t.slice(2), true];
-    else if (p === "b") [base, digits, prefixed] = [2, t.slice(2), true];
-    else [base, digits, prefixed] = [8, t.slice(1), true];
-  }
-  // Underscores: allowed only with base 0 between digits / after a prefix (underscoreOK).
-  if (digits.includes("_")) {
-    if (!/^_?[0-9a-zA-Z]+(_[0-9a-zA-Z]+)*$/.test(digits)) return false;
-    if (digits.startsWith("_") && !prefixed) return false;
-    digits = digits.replaceAll("_", "");
-  }
-  if (digits === "") return false;
-  const valid = base === 16
-    ? /^[0-9a-fA-F]+$/
-    : base === 8
-    ? /^[0-7]+$/
-    : base === 2
-    ? /^[01]+$/
-    : /^[0-9]+$/;
-  if (!valid.test(digits)) return false;
-  let v = 0n;
-  for (const c of digits) v = v * BigInt(base) + BigInt(parseInt(c, 16));
-  if (unsigned) return v <= UINT64_MAX;
-  if (neg) v = -v;
-  return v >= INT64_MIN && v <= INT64_MAX;
-}
-
-const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
-
-function daysIn(month: number, year: number): number {
-  if (month === 2) return (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
-
-/** parseTimestamp of yaml.v2 (the formats it tries with time.Parse). */
-function isYamlTimestamp(s: string): boolean {
-  const m = s.match(
-    /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:([Tt])|( ))(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$/,
-  );
-  if (!m) return false;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(month, year)) return false;
-  if (m[6] === undefined) return true;
-  if (Number(m[6]) > 23 || Number(m[7]) > 59 || Number(m[8]) > 59) return false;
-  if (m[4] !== undefined) return m[10] !== undefined; // T form needs a zone
-  return m[10] === undefined; // space form has no zone
-}
-
-/** True when `s`, written plain, resolves to the YAML str tag (resolve("", s) == !!str). */
-function resolvesToString(s: string): boolean {
-  if (s === "") return false;
-  const c = s[0];
-  const hint = c === "+" || c === "-"
-    ? "S"
-    : c >= "0" && c <= "9"
-    ? "D"
-    : "yYnNtTfFoO~".includes(c)
-    ? "M"
-    : c === "."
-    ? "."
-    : "";
-  if (hint === "") return true;
-  if (RESOLVE_MAP.has(s)) return false;
-  if (hint === "M") return true;
-  if (hint === ".") {
-    return !goParseFloatOK(s);
-  }
-  if (isYamlTimestamp(s)) return false;
-  const plain = s.replaceAll("_", "");
-  if (goParseIntBase0(plain, false)) return false;
-  if (goParseIntBase0(plain, true)) return false;
-  if (YAML_STYLE_FLOAT.test(plain) && goParseFloatOK(plain)) return false;
-  if (plain.startsWith("0b")) {
-    if (/^[01]+$/.test(plain.slice(2))) {
-      const v = BigInt("0b" + plain.slice(2));
-      if (v <= UINT64_MAX) return false;
-    }
-  } else if (plain.startsWith("-0b")) {
-    if (/^[01]+$/.test(plain.slice(3)) && BigInt("0b" + plain.slice(3)) <= 2n ** 63n) return false;
-  }
-  return true;
-}
-
-/** strconv.ParseFloat(s, 64) succeeds (decimal, hex floats, inf/nan, underscores). */
-function goParseFloatOK(s: string): boolean {
-  if (/^[+-]?(inf|infinity|nan)$/i.test(s)) return true;
-  if (/^[+-]?(\d[\d_]*\.?[\d_]*|\.\d[\d_]*)([eE][+-]?\d+)?$/.test(s)) {
-    if (s.includes("_")) return false; // base-10 underscores only valid with base prefix
-    return true;
-  }
-  return /^[+-]?0[xX]([0-9a-fA-F_]*\.?[0-9a-fA-F_]*)[pP][+-]?\d+$/.test(s);
-}
-
-function isBase60Float(s: string): boolean {
-  if (s === "") return false;
-  const c = s[0];
-  if (!(c === "+" || c === "-" || (c >= "0" && c <= "9")) || !s.includes(":")) return false;
-  return /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/.test(s);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -436,25 +314,27 @@ class Emitter {
   }
 
   mapping(obj: Record<string, unknown>): void {
-    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort(goYamlKeyCompare);
-    if (this.flowLevel > 0 || keys.length === 0) {
+    const entries = Object.keys(obj).filter((k) => obj[k] !== undefined)
+      .map((k): [string, unknown] => [fromJSONText(k), obj[k]])
+      .sort(([a], [b]) => goYamlKeyCompare(a, b));
+    if (this.flowLevel > 0 || entries.length === 0) {
       this.writeIndicator("{", true, true, false);
       this.increaseIndent(true, false);
       this.flowLevel++;
-      for (let i = 0; i < keys.length; i++) {
+      for (let i = 0; i < entries.length; i++) {
+        const [key, value] = entries[i];
         if (i > 0) this.writeIndicator(",", false, false, false);
         if (this.column > BEST_WIDTH) this.writeIndent();
-        const k = scalarOf(keys[i]);
-        if (this.isSimpleKey(k)) {
-          this.node(keys[i], { mapping: true, simpleKey: true });
+        if (this.isSimpleKey(scalarOf(key))) {
+          this.node(key, { mapping: true, simpleKey: true });
           this.writeIndicator(":", false, false, false);
         } else {
           this.writeIndicator("?", true, false, false);
-          this.node(keys[i], { mapping: true });
+          this.node(key, { mapping: true });
           if (this.column > BEST_WIDTH) this.writeIndent();
           this.writeIndicator(":", true, false, false);
         }
-        this.node(obj[keys[i]], { mapping: true });
+        this.node(value, { mapping: true });
       }
       this.flowLevel--;
       this.popIndent();
@@ -462,10 +342,9 @@ class Emitter {
       return;
     }
     this.increaseIndent(false, false);
-    for (const key of keys) {
+    for (const [key, value] of entries) {
       this.writeIndent();
-      const k = scalarOf(key);
-      if (this.isSimpleKey(k)) {
+      if (this.isSimpleKey(scalarOf(key))) {
         this.node(key, { mapping: true, simpleKey: true });
         this.writeIndicator(":", false, false, false);
       } else {
@@ -474,7 +353,7 @@ class Emitter {
         this.writeIndent();
         this.writeIndicator(":", true, false, true);
       }
-      this.node(obj[key], { mapping: true });
+      this.node(value, { mapping: true });
     }
     this.popIndent();
   }
@@ -600,10 +479,13 @@ class Emitter {
     let spaces = false;
     this.writeIndicator('"', true, false, false);
     const cps = [...value];
+    // is_bom(value, i) looks at the start of the value whatever i is: after a leading U+FEFF
+    // yaml.v2 escapes every character.
+    const bom = cps[0] === "\ufeff";
     for (let i = 0; i < cps.length; i++) {
       const c = cps[i];
       const cp = c.codePointAt(0)!;
-      if (!isPrintable(cp) || cp === 0xfeff || isBreak(cp) || c === '"' || c === "\\") {
+      if (bom || !isPrintable(cp) || isBreak(cp) || c === '"' || c === "\\") {
         this.put("\\");
         const esc: Record<number, string> = {
           0x00: "0",
@@ -684,7 +566,10 @@ class Emitter {
   }
 }
 
-/** Go's strconv.FormatFloat(f, 'g', -1, 64). */
+/**
+ * Go's strconv.FormatFloat(f, 'g', -1, 64): the shortest digits that read back as `f`, in %e form
+ * when the exponent is < -4 or >= 6 (the 'g' threshold for the shortest precision), else %f.
+ */
 export function goFormatFloat(f: number): string {
   if (Number.isNaN(f)) return "NaN";
   if (f === Infinity) return "+Inf";
@@ -694,7 +579,7 @@ export function goFormatFloat(f: number): string {
   const m = e.match(/^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/)!;
   const digits = m[2] + (m[3] ?? "");
   const exp = Number(m[4]);
-  if (exp < -4 || exp >= 21) {
+  if (exp < -4 || exp >= 6) {
     const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
     const ae = Math.abs(exp);
     return `${m[1]}${mant}e${exp < 0 ? "-" : "+"}${ae < 10 ? "0" + ae : ae}`;
@@ -707,24 +592,75 @@ export function goFormatFloat(f: number): string {
   return m[1] + s;
 }
 
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/**
+ * A number as it comes out of JSONToYAML: Go's encoding/json writes a float64 with integral
+ * value below 1e21 as its digits (JavaScript's String(n) gives the same digits), which yaml.v2
+ * reads back as an int when ParseInt or ParseUint takes it (`-0` becoming `0`); everything
+ * else is a float and written with FormatFloat(f, 'g', -1, 64).
+ */
+function numberText(v: number | bigint): string {
+  if (typeof v === "bigint") {
+    return v >= INT64_MIN && v <= UINT64_MAX ? v.toString() : numberText(Number(v));
+  }
+  if (Number.isInteger(v) && Math.abs(v) < 1e21) {
+    const digits = String(v);
+    const n = BigInt(digits);
+    if (n >= INT64_MIN && n <= UINT64_MAX) return digits;
+  }
+  const s = goFormatFloat(v);
+  return s === "+Inf" ? ".inf" : s === "-Inf" ? "-.inf" : s === "NaN" ? ".nan" : s;
+}
+
+/**
+ * A string as yaml.v2 reads it back from the JSON text Go's encoding/json wrote (JSONToYAML
+ * decodes that JSON as YAML). encoding/json escapes control characters, U+2028 and U+2029 but
+ * writes U+0085 (NEL), DEL, the other C1 controls and U+FFFE/U+FFFF as they are: the YAML reader
+ * refuses the latter (kubeadm fails with this error) and, NEL being a YAML 1.1 line break, folds
+ * NEL inside the double-quoted scalar like a line break (one becomes a space, n > 1 become n - 1
+ * newlines, spaces around them dropped).
+ */
+function fromJSONText(s: string): string {
+  if (/[\x7f-\x84\x86-\x9f\ufffe\uffff]/.test(s)) {
+    throw new Error("yaml: control characters are not allowed");
+  }
+  if (!s.includes("\u0085")) return s;
+  const cs = [...s];
+  let out = "";
+  let i = 0;
+  while (i < cs.length) {
+    while (i < cs.length && cs[i] !== " " && cs[i] !== "\u0085") out += cs[i++];
+    if (i >= cs.length) break;
+    let whitespaces = "";
+    let leadingBlanks = false;
+    let trailingBreaks = "";
+    for (; i < cs.length && (cs[i] === " " || cs[i] === "\u0085"); i++) {
+      if (cs[i] === " ") {
+        if (!leadingBlanks) whitespaces += " ";
+      } else if (!leadingBlanks) {
+        whitespaces = "";
+        leadingBlanks = true;
+      } else {
+        trailingBreaks += "\n";
+      }
+    }
+    out += leadingBlanks ? (trailingBreaks || " ") : whitespaces;
+  }
+  return out;
+}
+
 function scalarOf(v: unknown): Scalar {
   if (v === null || v === undefined) return { value: "null", style: "plain" };
   if (typeof v === "boolean") return { value: v ? "true" : "false", style: "plain" };
-  if (typeof v === "number") {
-    if (Number.isInteger(v) && Math.abs(v) < 2 ** 63) {
-      return { value: BigInt(v).toString(), style: "plain" };
-    }
-    let s = goFormatFloat(v);
-    if (s === "+Inf") s = ".inf";
-    else if (s === "-Inf") s = "-.inf";
-    else if (s === "NaN") s = ".nan";
-    return { value: s, style: "plain" };
+  if (typeof v === "number" || typeof v === "bigint") {
+    return { value: numberText(v), style: "plain" };
   }
-  if (typeof v === "bigint") return { value: v.toString(), style: "plain" };
-  const s = String(v);
-  const canUsePlain = resolvesToString(s) && !isBase60Float(s);
+  // encode.go stringv: literal when multi-line, else plain when it reads back as this string.
+  const s = fromJSONText(String(v));
   if (s.includes("\n")) return { value: s, style: "literal" };
-  return { value: s, style: canUsePlain ? "plain" : "double" };
+  return { value: s, style: canUsePlain(s) ? "plain" : "double" };
 }
 
 /**
@@ -737,4 +673,17 @@ export function marshalGoYAML(value: unknown): string {
   // document end (implicit): write_indent puts the final line break
   e.writeIndent();
   return e.out;
+}
+
+/** yaml.v2's key order as a sort of `keys` (sorter.go keyList.Less). */
+export function sortGoYamlKeys(keys: readonly string[]): string[] {
+  return [...keys].sort(goYamlKeyCompare);
+}
+
+/**
+ * A string as the writer puts it as the value of a top-level mapping key (`k: <this>`): plain,
+ * single- or double-quoted, wrapped or a literal block exactly as in a whole document.
+ */
+export function goYAMLScalar(s: string): string {
+  return marshalGoYAML({ k: s }).slice("k: ".length, -1);
 }
