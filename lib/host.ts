@@ -155,6 +155,56 @@ export class Host {
     this.writes.push({ path: p, mode });
   }
 
+  /** Renames `from` to `to` (atomic within one filesystem; replaces an existing `to`). */
+  async rename(from: string, to: string): Promise<void> {
+    await Deno.rename(this.resolve(from), this.resolve(to));
+    this.writes.push({ path: to, mode: (await Deno.stat(this.resolve(to))).mode ?? 0 });
+  }
+
+  /**
+   * os.MkdirTemp(parent, prefix): a new directory `<parent>/<prefix><random digits>` with
+   * `mode`, `parent` created first (0700, kubeadm's /etc/kubernetes/tmp). Returns its path.
+   */
+  async makeTempDir(parent: string, prefix: string, mode = 0o700): Promise<string> {
+    await this.mkdirAll(parent, 0o700);
+    for (let i = 0; i < 100; i++) {
+      const p = path.join(parent, prefix + String(Math.floor(Math.random() * 1e10)));
+      try {
+        await Deno.mkdir(this.resolve(p), { mode });
+        await Deno.chmod(this.resolve(p), mode);
+        return p;
+      } catch (e) {
+        if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      }
+    }
+    throw new KubestrapError(`could not create a temporary directory in ${JSON.stringify(parent)}`);
+  }
+
+  /**
+   * Copies the tree at `from` into `to` (created when missing), keeping modes, like `cp -r`
+   * of filesutil.CopyDir. Symbolic links are copied as links.
+   */
+  async copyTree(from: string, to: string): Promise<void> {
+    const src = this.resolve(from);
+    const dst = this.resolve(to);
+    const walk = async (s: string, d: string) => {
+      const st = await Deno.lstat(s);
+      if (st.isSymlink) {
+        await Deno.symlink(await Deno.readLink(s), d);
+      } else if (st.isDirectory) {
+        await Deno.mkdir(d, { recursive: true, mode: st.mode ?? 0o700 });
+        for await (const e of Deno.readDir(s)) {
+          await walk(path.join(s, e.name), path.join(d, e.name));
+        }
+        await Deno.chmod(d, (st.mode ?? 0o700) & 0o7777);
+      } else {
+        await Deno.copyFile(s, d);
+        await Deno.chmod(d, (st.mode ?? 0o600) & 0o7777);
+      }
+    };
+    await walk(src, dst);
+  }
+
   async remove(p: string, opts: { recursive?: boolean } = {}): Promise<boolean> {
     try {
       await Deno.remove(this.resolve(p), opts);
