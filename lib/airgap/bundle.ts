@@ -34,15 +34,8 @@ import {
   platformString,
   RegistryClient,
 } from "./registry.ts";
-import {
-  entryStream,
-  indexTar,
-  readEntry,
-  sha256Hex,
-  sha256Stream,
-  type TarEntry,
-  TarWriter,
-} from "./tar.ts";
+import { entryStream, indexTar, readEntry, type TarEntry, TarWriter } from "./tar.ts";
+import { sha256Hex, sha256HexStream } from "../util/sha256.ts";
 
 export const MANIFEST_NAME = "kubestrap-bundle.json";
 export const BUNDLE_API = "kubestrap.dev/v1alpha1";
@@ -466,7 +459,7 @@ export async function verifyBundle(
       );
       continue;
     }
-    const got = await sha256Stream(entryStream(file, e));
+    const got = await sha256HexStream(entryStream(file, e));
     bytes += e.size;
     if (`sha256:${got}` !== blob.digest) {
       problems.push(
@@ -483,7 +476,7 @@ export async function verifyBundle(
       problems.push(`file ${f.path}: missing from the archive`);
       continue;
     }
-    const got = await sha256Stream(entryStream(file, e));
+    const got = await sha256HexStream(entryStream(file, e));
     bytes += e.size;
     if (e.size !== f.size || got !== f.sha256) {
       problems.push(`file ${f.path}: sha256 mismatch, content is ${got} (${e.size} bytes)`);

@@ -3,6 +3,7 @@
  * API: manifests and blobs by digest, anonymous bearer tokens. Loopback registries are spoken to
  * over plain HTTP (as containerd does for localhost); everything else over HTTPS.
  */
+import { sha256Hex } from "../util/sha256.ts";
 
 export const MEDIA = {
   ociIndex: "application/vnd.oci.image.index.v1+json",
@@ -115,12 +116,6 @@ export interface Fetched {
   digest: string;
 }
 
-/** Computes "sha256:<hex>" of bytes. */
-export async function digestOf(b: Uint8Array): Promise<string> {
-  const h = new Uint8Array(await crypto.subtle.digest("SHA-256", b as BufferSource));
-  return "sha256:" + Array.from(h, (x) => x.toString(16).padStart(2, "0")).join("");
-}
-
 /** OCI distribution API client for one registry. */
 export class RegistryClient {
   readonly base: string;
@@ -177,7 +172,7 @@ export class RegistryClient {
       );
     }
     const bytes = new Uint8Array(await res.arrayBuffer());
-    const digest = await digestOf(bytes);
+    const digest = "sha256:" + sha256Hex(bytes);
     if (reference.startsWith("sha256:") && digest !== reference) {
       throw new Error(`${this.domain}/${repo}@${reference}: the registry sent ${digest}`);
     }

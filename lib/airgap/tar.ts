@@ -293,14 +293,3 @@ export async function readEntry(path: string, e: TarEntry): Promise<Uint8Array> 
     f.close();
   }
 }
-
-/** sha256 (hex) of a stream. */
-export async function sha256Stream(s: ReadableStream<Uint8Array>): Promise<string> {
-  const h = createHash("sha256");
-  for await (const c of s) h.update(c);
-  return h.digest("hex");
-}
-
-export function sha256Hex(b: Uint8Array | string): string {
-  return createHash("sha256").update(b).digest("hex");
-}

@@ -15,6 +15,7 @@ import * as der from "./der.ts";
 import { decodePemBlocks, encodePem, type PrivateKey, type PublicKey, spkiDer } from "./keys.ts";
 import { formatIP, parseIP, to4 } from "./ip.ts";
 import { KubestrapError } from "../errors.ts";
+import { sha256, sha256Hex } from "../util/sha256.ts";
 
 export const OID = {
   commonName: "2.5.4.3",
@@ -227,8 +228,7 @@ export function subjectPublicKeyBytes(spki: Uint8Array): Uint8Array {
 
 /** RFC 7093 method 1 key identifier, as Go >= 1.25 generates for CA certificates. */
 export function keyIdentifier(spki: Uint8Array): Uint8Array {
-  const h = nodeCrypto.createHash("sha256").update(subjectPublicKeyBytes(spki)).digest();
-  return new Uint8Array(h.subarray(0, 20));
+  return sha256(subjectPublicKeyBytes(spki)).slice(0, 20);
 }
 
 /** True when two byte strings are equal. */
@@ -518,7 +518,7 @@ export function parseCertsPEM(data: string | Uint8Array): Certificate[] {
 
 /** `sha256:<hex>` of the certificate's SubjectPublicKeyInfo (kubeadm's CA public key pin). */
 export function publicKeyPin(cert: Certificate): string {
-  return "sha256:" + nodeCrypto.createHash("sha256").update(cert.spki).digest("hex");
+  return "sha256:" + sha256Hex(cert.spki);
 }
 
 export { encodePem };

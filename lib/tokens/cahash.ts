@@ -3,8 +3,8 @@
  * `sha256:` + lowercase hex of SHA-256 over the certificate's DER SubjectPublicKeyInfo.
  */
 
-import { createHash } from "node:crypto";
 import { DerError, type Node, parse } from "../pki/der.ts";
+import { sha256Hex } from "../util/sha256.ts";
 
 /** `sha256` */
 export const PIN_FORMAT_SHA256 = "sha256";
@@ -45,7 +45,7 @@ export function subjectPublicKeyInfo(certDer: Uint8Array): Uint8Array {
 
 /** `sha256:<hex>` of one DER certificate. */
 export function caCertHash(certDer: Uint8Array): string {
-  const h = createHash("sha256").update(subjectPublicKeyInfo(certDer)).digest("hex");
+  const h = sha256Hex(subjectPublicKeyInfo(certDer));
   return `${PIN_FORMAT_SHA256}:${h}`;
 }
 

@@ -3,7 +3,8 @@
  * made from an in-memory image source (create, verify, tamper, extra entries, diff).
  */
 import { assert, assertEquals } from "../assert.ts";
-import { indexTar, readEntry, sha256Hex, TarWriter } from "../../lib/airgap/tar.ts";
+import { indexTar, readEntry, TarWriter } from "../../lib/airgap/tar.ts";
+import { sha256Hex } from "../../lib/util/sha256.ts";
 import { formatRef, parseRef, platformMatches } from "../../lib/airgap/registry.ts";
 import {
   createBundle,
