@@ -22,6 +22,17 @@ export interface RunOptions {
   cwd?: string;
 }
 
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Default "null" for each stream. */
+  stdin?: "piped" | "inherit" | "null";
+  stdout?: "piped" | "inherit" | "null";
+  stderr?: "piped" | "inherit" | "null";
+  /** Aborting it kills the process. */
+  signal?: AbortSignal;
+}
+
 export interface WriteOptions {
   /** File mode, applied exactly (no umask). kubeadm: 0600 for keys and kubeconfigs. */
   mode?: number;
@@ -63,6 +74,14 @@ export class Host {
     return this.root === "/" ? "/" + rel : path.join(this.root, rel);
   }
 
+  /**
+   * `p` made absolute the way kubeadm opens it: a relative path is relative to the working
+   * directory, or to "/" on a re-rooted host (kubeadm chdirs to "/" after its chroot).
+   */
+  absolute(p: string): string {
+    return path.resolve(this.root === "/" ? Deno.cwd() : "/", p);
+  }
+
   async exists(p: string): Promise<boolean> {
     try {
       await Deno.lstat(this.resolve(p));
@@ -80,6 +99,32 @@ export class Host {
       if (e instanceof Deno.errors.NotFound) return undefined;
       throw e;
     }
+  }
+
+  /** lstat: a symbolic link itself, not its target; undefined when `p` does not exist. */
+  async lstat(p: string): Promise<Deno.FileInfo | undefined> {
+    try {
+      return await Deno.lstat(this.resolve(p));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * The machine path of `p` with every symbolic link resolved (realpath(3)), as the kernel's
+   * mount table names it. Throws when `p` does not exist.
+   */
+  async realPath(p: string): Promise<string> {
+    return await Deno.realPath(this.resolve(p));
+  }
+
+  /**
+   * Opens `p` for streaming a large file (bundles, archives). Writes through the handle are
+   * not recorded in `writes`: files kubestrap installs go through writeFile (atomic).
+   */
+  async open(p: string, opts: Deno.OpenOptions = { read: true }): Promise<Deno.FsFile> {
+    return await Deno.open(this.resolve(p), opts);
   }
 
   async readFile(p: string): Promise<Uint8Array | undefined> {
@@ -127,21 +172,32 @@ export class Host {
   }
 
   /**
-   * Atomic write: the data goes to a temporary file in the same directory, gets its mode,
-   * is synced and renamed over `p`. A reader never sees a half-written file.
+   * Atomic write: the data (bytes, text or a stream) goes to a temporary file in the same
+   * directory, gets its mode, is synced and renamed over `p`. A reader never sees a
+   * half-written file.
    */
-  async writeFile(p: string, data: Uint8Array | string, opts: WriteOptions = {}): Promise<void> {
+  async writeFile(
+    p: string,
+    data: Uint8Array | string | ReadableStream<Uint8Array>,
+    opts: WriteOptions = {},
+  ): Promise<void> {
     const mode = opts.mode ?? 0o644;
     const abs = this.resolve(p);
     const dir = path.dirname(abs);
     await this.mkdirAll(path.dirname(path.normalize(p)), opts.dirMode ?? 0o755);
     const tmp = path.join(dir, `.${path.basename(abs)}.tmp-${crypto.randomUUID().slice(0, 8)}`);
-    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    const chunks = typeof data === "string"
+      ? [new TextEncoder().encode(data)]
+      : data instanceof Uint8Array
+      ? [data]
+      : data;
     try {
       const f = await Deno.open(tmp, { write: true, createNew: true, mode });
       try {
-        let off = 0;
-        while (off < bytes.length) off += await f.write(bytes.subarray(off));
+        for await (const bytes of chunks) {
+          let off = 0;
+          while (off < bytes.length) off += await f.write(bytes.subarray(off));
+        }
         await f.sync();
       } finally {
         f.close();
@@ -178,6 +234,14 @@ export class Host {
       }
     }
     throw new KubestrapError(`could not create a temporary directory in ${JSON.stringify(parent)}`);
+  }
+
+  /**
+   * os.MkdirTemp("", prefix): a new directory in the machine's temporary directory ($TMPDIR,
+   * else /tmp; never rerooted), for dry-run roots and scratch space. Returns its path.
+   */
+  static async tempDir(prefix: string): Promise<string> {
+    return await new Host().makeTempDir(Deno.env.get("TMPDIR") || "/tmp", prefix);
   }
 
   /**
@@ -238,6 +302,32 @@ export class Host {
     }
   }
 
+  /** Names in a /proc or /sys directory (never rerooted); [] when it cannot be read. */
+  async readKernelDir(p: string): Promise<string[]> {
+    const out: string[] = [];
+    try {
+      for await (const e of Deno.readDir(p)) out.push(e.name);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
+        return [];
+      }
+      throw e;
+    }
+    return out;
+  }
+
+  /** The target of a /proc symbolic link (e.g. /proc/self/ns/net); undefined when unreadable. */
+  async readKernelLink(p: string): Promise<string | undefined> {
+    try {
+      return await Deno.readLink(p);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
   /** Runs a command with a timeout; a missing binary gives code 127. */
   async run(cmd: string, args: string[], opts: RunOptions = {}): Promise<CommandResult> {
     const timeoutMs = opts.timeoutMs ?? 60_000;
@@ -278,6 +368,23 @@ export class Host {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Starts a command whose input or output is streamed (`ctr images import -`) or that keeps
+   * running on its own (a kubelet without an init system). A missing binary throws
+   * Deno.errors.NotFound.
+   */
+  spawn(cmd: string, args: string[], opts: SpawnOptions = {}): Deno.ChildProcess {
+    return new Deno.Command(cmd, {
+      args,
+      env: opts.env,
+      cwd: opts.cwd,
+      stdin: opts.stdin ?? "null",
+      stdout: opts.stdout ?? "null",
+      stderr: opts.stderr ?? "null",
+      signal: opts.signal,
+    }).spawn();
   }
 
   /**
@@ -474,6 +581,19 @@ export class Host {
       warning = `error removing directory ${JSON.stringify(dir)}: ${goErrno(e)}`;
     }
     return { supported, warning };
+  }
+
+  /**
+   * True when a TCP connection to hostname:port is refused (nothing listens there); false when
+   * it connects (and is closed again) or fails otherwise.
+   */
+  async tcpRefused(hostname: string, port: number): Promise<boolean> {
+    try {
+      (await Deno.connect({ hostname, port })).close();
+      return false;
+    } catch (e) {
+      return e instanceof Deno.errors.ConnectionRefused;
+    }
   }
 
   /**
