@@ -5,6 +5,7 @@
  */
 import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
+import type { InitOptions } from "../config/load.ts";
 
 export interface ImagesOptions {
   configPath?: string;
@@ -37,7 +38,7 @@ function initDocuments(text: string): string {
 }
 
 export async function configImages(opts: ImagesOptions): Promise<ConfigImages> {
-  const { loadInitConfig } = await import("../config/load.ts");
+  const { loadInitConfig, parseFeatureGates } = await import("../config/load.ts");
   const { hostFacts } = await import("../config/host_facts.ts");
   const { controlPlaneImages, imagesFor, imageContextOf } = await import("../config/images.ts");
   const host = opts.host ?? new Host("/");
@@ -51,17 +52,19 @@ export async function configImages(opts: ImagesOptions): Promise<ConfigImages> {
       );
     }
   }
-  const flags: Record<string, unknown> = {};
+  // Without a file, the images' options set these configuration fields.
+  const options: InitOptions = { init: { nodeRegistration: {} }, cluster: {}, warnings: [] };
   if (!opts.configPath) {
-    if (opts.kubernetesVersion) flags.kubernetesVersion = opts.kubernetesVersion;
-    if (opts.imageRepository) flags.imageRepository = opts.imageRepository;
-    if (opts.featureGates) flags.featureGates = opts.featureGates;
-    if (opts.criSocket) flags.criSocket = opts.criSocket;
+    const gates = parseFeatureGates(opts.featureGates, options.warnings);
+    if (opts.criSocket) options.init!.nodeRegistration!.criSocket = opts.criSocket;
+    if (opts.kubernetesVersion) options.cluster!.kubernetesVersion = opts.kubernetesVersion;
+    if (opts.imageRepository) options.cluster!.imageRepository = opts.imageRepository;
+    if (Object.keys(gates).length > 0) options.cluster!.featureGates = gates;
   }
   const cfg = await loadInitConfig({
     configPath: opts.configPath,
     configText,
-    flags: flags as never,
+    options,
     host: hostFacts(host),
     skipCRIDetect: opts.skipCRIDetect,
   });

@@ -13,6 +13,7 @@ import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
 import { hostFacts } from "../config/host_facts.ts";
 import type { LoadedInit } from "../config/load.ts";
+import type { ClusterConfiguration } from "../config/types.ts";
 import { CURRENT_KUBERNETES_VERSION } from "../config/constants.ts";
 import { parseDurationMs } from "../util/duration.ts";
 import { hostPkiFS, type PkiFS } from "../pki/fs.ts";
@@ -97,10 +98,16 @@ export async function loadOrDefaultInitConfig(
       );
     }
   }
+  // Without a file, the flags set these ClusterConfiguration fields.
+  const cluster: Partial<ClusterConfiguration> = {};
+  if (clusterFlags.kubernetesVersion !== undefined) {
+    cluster.kubernetesVersion = clusterFlags.kubernetesVersion;
+  }
+  if (clusterFlags.certDir !== undefined) cluster.certificatesDir = clusterFlags.certDir;
   const cfg = await loadInitConfig({
     configPath: cfgPath || undefined,
     configText,
-    flags: cfgPath ? {} : clusterFlags,
+    options: cfgPath ? {} : { cluster },
     host: hostFacts(host),
     skipCRIDetect: true,
   });

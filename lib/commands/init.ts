@@ -174,8 +174,12 @@ export async function startInit(ctx: CommandContext, opts: WorkflowOptions): Pro
     );
   }
   const progress = format ? ctx.err : ctx.out;
+  const { changedFlags, initOptions } = await import("./flags_to_config.ts");
   const { newInitData } = await import("../../phases/init/data.ts");
-  const data = await runWorkflow(initWorkflow, ctx, opts, newInitData, (data) => {
+  // kubestrap's --offline (lib/airgap) sets no configuration field.
+  const factory = (ctx: CommandContext) =>
+    newInitData(ctx, initOptions(changedFlags(ctx, ["offline"])));
+  const data = await runWorkflow(initWorkflow, ctx, opts, factory, (data) => {
     // init's RunE prints the version before running the whole workflow (not single phases).
     const version = data.cfg.cluster.kubernetesVersion;
     if (whole && version) progress(`[init] Using Kubernetes version: ${version}\n`);

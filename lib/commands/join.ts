@@ -13,6 +13,8 @@ import {
 } from "./options.ts";
 import { runWorkflow } from "./workflow_cmd.ts";
 import { offlineFlag } from "../airgap/flags.ts";
+import { ADMIN_KUBECONFIG_PATH } from "../config/constants.ts";
+import { KubestrapError } from "../errors.ts";
 
 const joinLong = dedent(`
 	When joining a kubeadm initialized cluster, we need to establish
@@ -133,14 +135,44 @@ export const joinFlags: FlagSpec[] = [
 
 export const joinWorkflow = new Workflow<JoinData>(joinPhases);
 
+/** Phase commands without discovery flags (kubeadm: cmd.Flags().Lookup("discovery-file") == nil). */
+const NO_DISCOVERY_FLAGS =
+  /join phase (control-plane-prepare control-plane|kubelet-wait-bootstrap|control-plane-join|etcd-join|wait-control-plane)/;
+
+/**
+ * The set flags that make join's configuration (camelCase, `args` the endpoints). As kubeadm's
+ * newJoinData, the phases without discovery flags discover the cluster through admin.conf.
+ */
+async function joinConfigFlags(ctx: CommandContext): Promise<Record<string, unknown>> {
+  const { changedFlags } = await import("./flags_to_config.ts");
+  // kubestrap's --offline (lib/airgap) sets no configuration field.
+  const flags = changedFlags(ctx, ["offline"]);
+  if (ctx.args.length > 0) flags.args = ctx.args;
+  if (NO_DISCOVERY_FLAGS.test(ctx.path) && !ctx.flags.config) {
+    const { Host } = await import("../host.ts");
+    const rootfs = (ctx.flags.rootfs as string | undefined) || "/";
+    if (!(await new Host(rootfs).exists(ADMIN_KUBECONFIG_PATH))) {
+      throw new KubestrapError(
+        `File ${ADMIN_KUBECONFIG_PATH} does not exists. Please use 'kubeadm join phase control-plane-prepare' subcommands to generate it.`,
+      );
+    }
+    flags.discoveryFile = ADMIN_KUBECONFIG_PATH;
+    delete flags.args;
+  }
+  return flags;
+}
+
 /**
  * Runs the join workflow (whole, or one phase) on the data of `newJoinData`
  * (phases/join/data.ts, loaded when join runs); the whole workflow ends with kubeadm's "This
  * node has joined the cluster" message.
  */
 export async function startJoin(ctx: CommandContext, opts: WorkflowOptions): Promise<void> {
+  const { joinOptions } = await import("./flags_to_config.ts");
   const { newJoinData, printJoinDone } = await import("../../phases/join/data.ts");
-  const data = await runWorkflow(joinWorkflow, ctx, opts, newJoinData);
+  const factory = async (ctx: CommandContext) =>
+    newJoinData(ctx, joinOptions(await joinConfigFlags(ctx)));
+  const data = await runWorkflow(joinWorkflow, ctx, opts, factory);
   if (!opts.filterPhases) await printJoinDone(data, ctx);
 }
 

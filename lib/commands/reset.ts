@@ -60,8 +60,12 @@ export const resetWorkflow = new Workflow<ResetData>(resetPhases);
 
 /** Runs the reset workflow on the data of `newResetData` (phases/reset/data.ts, loaded lazily). */
 export async function startReset(ctx: CommandContext, opts: WorkflowOptions): Promise<void> {
+  const { changedFlags, resetOptions } = await import("./flags_to_config.ts");
   const { newResetData } = await import("../../phases/reset/data.ts");
-  await runWorkflow(resetWorkflow, ctx, opts, newResetData);
+  // kubestrap's --cleanup-network sets no configuration field.
+  const factory = (ctx: CommandContext) =>
+    newResetData(ctx, resetOptions(changedFlags(ctx, ["cleanup-network"])));
+  await runWorkflow(resetWorkflow, ctx, opts, factory);
   if (!opts.filterPhases) ctx.out(manualCleanupInstructions);
 }
 

@@ -59,8 +59,7 @@ async function clientFor(ctx: CommandContext, host: Host, path: string): Promise
 
 async function tokensToCreate(ctx: CommandContext): Promise<BootstrapToken[]> {
   const configPath = ctx.flags.config as string | undefined;
-  const { changedFlags } = await import("../../phases/init/data.ts");
-  const { validateMixedArguments } = await import("../config/load.ts");
+  const { changedFlags, validateMixedArguments } = await import("./flags_to_config.ts");
   validateMixedArguments(changedFlags(ctx));
   if (configPath) {
     const { loadInitConfig } = await import("../config/load.ts");
@@ -68,7 +67,6 @@ async function tokensToCreate(ctx: CommandContext): Promise<BootstrapToken[]> {
     const { Host } = await import("../host.ts");
     const cfg = await loadInitConfig({
       configPath,
-      flags: {},
       host: hostFacts(new Host("/")),
       skipCRIDetect: true,
     });

@@ -1,8 +1,8 @@
 /**
  * Loading kubeadm configuration the way kubeadm v1.37.2's util/config does it (document map →
- * versioned decode → static defaults → dynamic defaults → validation), plus the command-line flag
- * handling of `kubeadm init|join|reset|upgrade` (which flags may accompany `--config`, and how
- * flags map onto fields).
+ * versioned decode → static defaults → dynamic defaults → validation). What the command line set
+ * arrives already mapped onto configuration fields (lib/commands/flags_to_config.ts): the
+ * configuration made from flags when there is no file, and the options applied on top of either.
  */
 import { KubestrapError, UsageError } from "../errors.ts";
 import * as C from "./constants.ts";
@@ -25,7 +25,6 @@ import {
   setJoinDynamicDefaults,
   setResetDynamicDefaults,
 } from "./defaults.ts";
-import { canonicalDuration } from "./duration.ts";
 import type { HostFacts } from "./host_facts.ts";
 import { parseIP } from "./netutil.ts";
 import { KUBELET_SCHEMA, KUBEPROXY_SCHEMA } from "./componentconfig_schema.ts";
@@ -40,12 +39,15 @@ import type {
   JoinConfiguration,
   ResetConfig,
   ResetConfiguration,
+  UpgradeApplyConfiguration,
   UpgradeConfig,
   UpgradeConfiguration,
+  UpgradeDiffConfiguration,
+  UpgradeNodeConfiguration,
+  UpgradePlanConfiguration,
 } from "./types.ts";
 import {
   clusterWarnings,
-  isValidBootstrapToken,
   throwIfErrors,
   validateIgnorePreflightErrors,
   validateInitConfig,
@@ -349,169 +351,60 @@ export function documentsToUpgradeConfig(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Flags
-
-/** `kubeadm init` flags that feed the configuration. */
-export interface InitFlags {
-  config: string;
-  apiserverAdvertiseAddress: string;
-  apiserverBindPort: number;
-  apiserverCertExtraSans: string[];
-  certDir: string;
-  certificateKey: string;
-  controlPlaneEndpoint: string;
-  criSocket: string;
-  dryRun: boolean;
-  featureGates: string;
-  ignorePreflightErrors: string[];
-  imageRepository: string;
-  kubernetesVersion: string;
-  nodeName: string;
-  patches: string;
-  podNetworkCidr: string;
-  serviceCidr: string;
-  serviceDnsDomain: string;
-  /** The deprecated `--*-extra-args` flags (`name=value`, each already split at commas). */
-  apiserverExtraArgs: string[];
-  controllerManagerExtraArgs: string[];
-  schedulerExtraArgs: string[];
-  skipCertificateKeyPrint: boolean;
-  skipPhases: string[];
-  skipTokenPrint: boolean;
-  token: string;
-  tokenTtl: string;
-  uploadCerts: boolean;
-  /** Other global flags that may be set (they only matter for the `--config` mixing rule). */
-  rootfs: string;
-  v: string;
-}
-
-/** `kubeadm join` flags. */
-export interface JoinFlags {
-  config: string;
-  apiserverAdvertiseAddress: string;
-  apiserverBindPort: number;
-  certificateKey: string;
-  controlPlane: boolean;
-  criSocket: string;
-  discoveryFile: string;
-  discoveryToken: string;
-  discoveryTokenCaCertHash: string[];
-  discoveryTokenUnsafeSkipCaVerification: boolean;
-  dryRun: boolean;
-  ignorePreflightErrors: string[];
-  nodeName: string;
-  patches: string;
-  skipPhases: string[];
-  tlsBootstrapToken: string;
-  token: string;
-  /** Positional arguments: the API server endpoint(s) for token discovery. */
-  args: string[];
-  rootfs: string;
-  v: string;
-}
-
-/** `kubeadm reset` flags. */
-export interface ResetFlags {
-  config: string;
-  certDir: string;
-  cleanupTmpDir: boolean;
-  criSocket: string;
-  dryRun: boolean;
-  force: boolean;
-  ignorePreflightErrors: string[];
-  kubeconfig: string;
-  skipPhases: string[];
-  rootfs: string;
-  v: string;
-}
-
-/** `kubeadm upgrade apply|node|plan|diff` flags that map onto UpgradeConfiguration. */
-export interface UpgradeFlags {
-  config: string;
-  kubernetesVersion: string;
-  allowExperimentalUpgrades: boolean;
-  allowReleaseCandidateUpgrades: boolean;
-  certificateRenewal: boolean;
-  dryRun: boolean;
-  etcdUpgrade: boolean;
-  force: boolean;
-  yes: boolean;
-  ignorePreflightErrors: string[];
-  patches: string;
-  printConfig: boolean;
-  skipPhases: string[];
-  contextLines: number;
-  kubeconfig: string;
-  featureGates: string;
-  rootfs: string;
-  v: string;
-}
+// What the command line set, as configuration
 
 /**
- * kubeadm's argSlice.Set for `--<component>-extra-args`: each `name=value` pair becomes an Arg;
- * anything else is a usage error naming the flag.
+ * `kubeadm init`'s command line as configuration: kubeadm's flag-bound InitConfiguration and
+ * ClusterConfiguration (used when there is no configuration file) and the options applied to the
+ * loaded configuration either way.
  */
-function argSlice(flag: string, values: string[]): { name: string; value: string }[] {
-  return values.flatMap((v) => v.split(",")).map((p) => {
-    const m = p.split("=");
-    if (m.length !== 2) {
-      throw new UsageError(
-        `invalid argument ${JSON.stringify(p)} for "--${flag}" flag: ` +
-          `malformed key=value pair in flag value: ${p}`,
-      );
-    }
-    return { name: m[0], value: m[1] };
-  });
+export interface InitOptions {
+  init?: Partial<InitConfiguration>;
+  cluster?: Partial<ClusterConfiguration>;
+  nodeName?: string;
+  ignorePreflightErrors?: string[];
+  skipPhases?: string[];
+  patchesDir?: string;
+  dryRun?: boolean;
+  uploadCerts?: boolean;
+  /** Warnings about the command line, listed before the configuration's. */
+  warnings?: string[];
 }
 
-/** camelCase property → kebab-case flag name. */
-export function flagName(prop: string): string {
-  const special: Record<string, string> = {
-    podNetworkCidr: "pod-network-cidr",
-    serviceCidr: "service-cidr",
-    discoveryTokenCaCertHash: "discovery-token-ca-cert-hash",
-    discoveryTokenUnsafeSkipCaVerification: "discovery-token-unsafe-skip-ca-verification",
-  };
-  return special[prop] ?? prop.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+/** `kubeadm join`'s command line as configuration (see InitOptions). */
+export interface JoinOptions {
+  join?: Partial<JoinConfiguration>;
+  nodeName?: string;
+  criSocket?: string;
+  ignorePreflightErrors?: string[];
+  skipPhases?: string[];
+  patchesDir?: string;
+  dryRun?: boolean;
+  /** Warnings about the command line, listed before the configuration's. */
+  warnings?: string[];
 }
 
-const MIX_ALLOWED = new Set([
-  "config",
-  "ignore-preflight-errors",
-  "dry-run",
-  "kubeconfig",
-  "node-name",
-  "kubeconfig-dir",
-  "upload-certs",
-  "print-manifest",
-  "allow-missing-template-keys",
-  "output",
-  "show-managed-fields",
-  "print-join-command",
-  "rootfs",
-  "v",
-  "log-file",
-  "yes",
-]);
-
-/**
- * validation.ValidateMixedArguments: with `--config`, only an allow-list of flags (and `skip-*`)
- * may be set. `flags` holds the flags that were explicitly set (camelCase keys).
- */
-export function validateMixedArguments(flags: Record<string, unknown>): void {
-  if (flags.config === undefined) return;
-  const bad = Object.keys(flags)
-    .filter((k) => flags[k] !== undefined && k !== "args")
-    .map(flagName)
-    .filter((n) => !MIX_ALLOWED.has(n) && !n.startsWith("skip-"))
-    .sort();
-  if (bad.length > 0) {
-    throw new UsageError(`can not mix '--config' with arguments [${bad.join(" ")}]`);
-  }
+/** `kubeadm reset`'s command line as configuration: each set field wins over the file's. */
+export interface ResetOptions {
+  certificatesDir?: string;
+  criSocket?: string;
+  dryRun?: boolean;
+  force?: boolean;
+  cleanupTmpDir?: boolean;
+  ignorePreflightErrors?: string[];
+  skipPhases?: string[];
 }
 
-/** features.NewFeatureGate: parses `--feature-gates k=v,...`. */
+/** `kubeadm upgrade`'s command line as configuration: fields set on top of the file's. */
+export interface UpgradeOptions {
+  apply?: Partial<UpgradeApplyConfiguration>;
+  node?: Partial<UpgradeNodeConfiguration>;
+  plan?: Partial<UpgradePlanConfiguration>;
+  diff?: Partial<UpgradeDiffConfiguration>;
+  ignorePreflightErrors?: string[];
+}
+
+/** features.NewFeatureGate: parses a feature-gates value `k=v,...`. */
 export function parseFeatureGates(value: string | undefined, warnings: string[] = []) {
   const out: Record<string, boolean> = {};
   for (const s of (value ?? "").split(",")) {
@@ -543,18 +436,13 @@ export function parseGoBool(v: string): boolean | undefined {
   return undefined;
 }
 
-function definedFlags<T extends object>(flags: Partial<T> | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(flags ?? {})) if (v !== undefined) out[k] = v;
-  return out;
-}
-
 /** Inputs of the load* functions. */
-export interface LoadInput<F> {
+export interface LoadInput<O> {
   configPath?: string;
   /** Configuration text (instead of reading configPath). */
   configText?: string;
-  flags?: Partial<F>;
+  /** What the command line set, as configuration. */
+  options?: O;
   host: HostFacts;
   skipCRIDetect?: boolean;
   allowExperimentalApi?: boolean;
@@ -581,14 +469,8 @@ export interface LoadedInit extends InitConfig {
  * kubeadm init's configuration: `--config` file or flags, defaulted, validated, with kubeadm's
  * post-load overrides (node name, ignore-preflight-errors union, skip-phases, patches, dry-run).
  */
-export async function loadInitConfig(input: LoadInput<InitFlags>): Promise<LoadedInit> {
-  const flags = definedFlags(input.flags) as Partial<InitFlags>;
-  const fgWarnings: string[] = [];
-  const featureGates = parseFeatureGates(flags.featureGates, fgWarnings);
-  if (input.configPath !== undefined || input.configText !== undefined) {
-    flags.config = input.configPath ?? "<config>";
-  }
-  validateMixedArguments(flags as Record<string, unknown>);
+export async function loadInitConfig(input: LoadInput<InitOptions>): Promise<LoadedInit> {
+  const o = input.options ?? {};
   const src = configSource(input);
   let cfg: InitConfig;
   if (src) {
@@ -599,77 +481,10 @@ export async function loadInitConfig(input: LoadInput<InitFlags>): Promise<Loade
       allowExperimentalApi: input.allowExperimentalApi,
     });
   } else {
-    const init: Partial<InitConfiguration> = {
-      localAPIEndpoint: {},
-      nodeRegistration: {},
-    };
-    const cluster: Partial<ClusterConfiguration> = { networking: {}, apiServer: {} };
-    if (flags.apiserverAdvertiseAddress !== undefined) {
-      init.localAPIEndpoint!.advertiseAddress = flags.apiserverAdvertiseAddress;
-    }
-    if (flags.apiserverBindPort !== undefined) {
-      init.localAPIEndpoint!.bindPort = flags.apiserverBindPort;
-    }
-    if (flags.nodeName !== undefined) init.nodeRegistration!.name = flags.nodeName;
-    if (flags.criSocket !== undefined) init.nodeRegistration!.criSocket = flags.criSocket;
-    if (flags.certificateKey !== undefined) init.certificateKey = flags.certificateKey;
-    if (flags.dryRun) init.dryRun = true;
-    if (flags.skipPhases) init.skipPhases = flags.skipPhases;
-    if (flags.patches) init.patches = { directory: flags.patches };
-    if (flags.serviceCidr !== undefined) cluster.networking!.serviceSubnet = flags.serviceCidr;
-    if (flags.podNetworkCidr !== undefined) cluster.networking!.podSubnet = flags.podNetworkCidr;
-    if (flags.serviceDnsDomain !== undefined) {
-      cluster.networking!.dnsDomain = flags.serviceDnsDomain;
-    }
-    if (flags.controlPlaneEndpoint !== undefined) {
-      cluster.controlPlaneEndpoint = flags.controlPlaneEndpoint;
-    }
-    if (flags.kubernetesVersion !== undefined) cluster.kubernetesVersion = flags.kubernetesVersion;
-    if (flags.certDir !== undefined) cluster.certificatesDir = flags.certDir;
-    if (flags.apiserverCertExtraSans !== undefined) {
-      cluster.apiServer!.certSANs = flags.apiserverCertExtraSans;
-    }
-    if (flags.imageRepository !== undefined) cluster.imageRepository = flags.imageRepository;
-    if (Object.keys(featureGates).length > 0) cluster.featureGates = featureGates;
-    // The deprecated extra-args flags (kubeadm's argSlice): appended to the components' extraArgs.
-    if (flags.apiserverExtraArgs !== undefined) {
-      cluster.apiServer!.extraArgs = argSlice("apiserver-extra-args", flags.apiserverExtraArgs);
-    }
-    if (flags.controllerManagerExtraArgs !== undefined) {
-      cluster.controllerManager = {
-        extraArgs: argSlice("controller-manager-extra-args", flags.controllerManagerExtraArgs),
-      };
-    }
-    if (flags.schedulerExtraArgs !== undefined) {
-      cluster.scheduler = {
-        extraArgs: argSlice("scheduler-extra-args", flags.schedulerExtraArgs),
-      };
-    }
-    // BootstrapTokenOptions.ApplyTo
-    const bt: Record<string, unknown> = {};
-    if (flags.token) {
-      if (!isValidBootstrapToken(flags.token)) {
-        throw new UsageError(
-          `the bootstrap token given with --token was not of the form ` +
-            `"\\\\A([a-z0-9]{6})\\\\.([a-z0-9]{16})\\\\z" (value not shown)`,
-        );
-      }
-      bt.token = flags.token;
-    }
-    try {
-      bt.ttl = canonicalDuration(flags.tokenTtl ?? "24h0m0s");
-    } catch (e) {
-      throw new UsageError(
-        `invalid argument ${JSON.stringify(flags.tokenTtl)} for "--token-ttl" flag: ${
-          (e as Error).message
-        }`,
-      );
-    }
-    init.bootstrapTokens = [bt];
     const warnings: string[] = [];
     cfg = {
-      init: defaultInitConfiguration(init),
-      cluster: defaultClusterConfiguration(cluster),
+      init: defaultInitConfiguration({ localAPIEndpoint: {}, nodeRegistration: {}, ...o.init }),
+      cluster: defaultClusterConfiguration({ networking: {}, apiServer: {}, ...o.cluster }),
       componentConfigs: { kubelet: {}, kubeProxy: {} },
       warnings,
     };
@@ -677,24 +492,24 @@ export async function loadInitConfig(input: LoadInput<InitFlags>): Promise<Loade
     throwIfErrors(validateInitConfig(cfg));
     warnings.push(...clusterWarnings(cfg.cluster));
   }
-  cfg.warnings.unshift(...fgWarnings);
+  cfg.warnings.unshift(...(o.warnings ?? []));
   const ignore = validateIgnorePreflightErrors(
-    flags.ignorePreflightErrors ?? [],
+    o.ignorePreflightErrors ?? [],
     cfg.init.nodeRegistration.ignorePreflightErrors ?? [],
   );
   cfg.init.nodeRegistration.ignorePreflightErrors = ignore.length > 0 ? ignore : undefined;
-  if (flags.nodeName) cfg.init.nodeRegistration.name = flags.nodeName;
+  if (o.nodeName) cfg.init.nodeRegistration.name = o.nodeName;
   verifyAPIServerBindAddress(cfg.init.localAPIEndpoint.advertiseAddress ?? "");
-  const skipPhases = flags.skipPhases && flags.skipPhases.length > 0
-    ? flags.skipPhases
+  const skipPhases = o.skipPhases && o.skipPhases.length > 0
+    ? o.skipPhases
     : cfg.init.skipPhases ?? [];
   return {
     ...cfg,
     ignorePreflightErrors: ignore,
     skipPhases,
-    patchesDir: flags.patches ?? cfg.init.patches?.directory,
-    dryRun: !!flags.dryRun || !!cfg.init.dryRun,
-    uploadCerts: !!flags.uploadCerts,
+    patchesDir: o.patchesDir ?? cfg.init.patches?.directory,
+    dryRun: !!o.dryRun || !!cfg.init.dryRun,
+    uploadCerts: !!o.uploadCerts,
   };
 }
 
@@ -722,12 +537,8 @@ export interface LoadedJoin extends JoinConfig {
 }
 
 /** kubeadm join's configuration (file or flags) — newJoinData. */
-export async function loadJoinConfig(input: LoadInput<JoinFlags>): Promise<LoadedJoin> {
-  const flags = definedFlags(input.flags) as Partial<JoinFlags>;
-  if (input.configPath !== undefined || input.configText !== undefined) {
-    flags.config = input.configPath ?? "<config>";
-  }
-  validateMixedArguments(flags as Record<string, unknown>);
+export async function loadJoinConfig(input: LoadInput<JoinOptions>): Promise<LoadedJoin> {
+  const o = input.options ?? {};
   const src = configSource(input);
   let result: JoinConfig;
   if (src) {
@@ -739,83 +550,28 @@ export async function loadJoinConfig(input: LoadInput<JoinFlags>): Promise<Loade
     });
   } else {
     const warnings: string[] = [];
-    const j: Partial<JoinConfiguration> = {
-      nodeRegistration: {},
-      discovery: {
-        bootstrapToken: {
-          token: flags.discoveryToken ?? "",
-          caCertHashes: flags.discoveryTokenCaCertHash,
-          unsafeSkipCAVerification: flags.discoveryTokenUnsafeSkipCaVerification,
-        },
-        file: { kubeConfigPath: flags.discoveryFile ?? "" },
-        tlsBootstrapToken: flags.tlsBootstrapToken,
-      },
-      controlPlane: {
-        localAPIEndpoint: {
-          advertiseAddress: flags.apiserverAdvertiseAddress,
-          bindPort: flags.apiserverBindPort,
-        },
-        certificateKey: flags.certificateKey,
-      },
-    };
-    if (flags.nodeName !== undefined) j.nodeRegistration!.name = flags.nodeName;
-    if (flags.criSocket !== undefined) j.nodeRegistration!.criSocket = flags.criSocket;
-    if (flags.dryRun) j.dryRun = true;
-    if (flags.skipPhases) j.skipPhases = flags.skipPhases;
-    if (flags.patches) j.patches = { directory: flags.patches };
-    const d = j.discovery!;
-    if (flags.token) {
-      if (!d.tlsBootstrapToken) d.tlsBootstrapToken = flags.token;
-      if (!d.bootstrapToken!.token) d.bootstrapToken!.token = flags.token;
-    }
-    if (!d.file!.kubeConfigPath) delete d.file;
-    const args = flags.args ?? [];
-    if (args.length === 0) delete d.bootstrapToken;
-    else {
-      if (args.length > 1) {
-        warnings.push(
-          `[preflight] WARNING: More than one API server endpoint supplied on command line [${
-            args.join(" ")
-          }]. Using the first one.`,
-        );
-      }
-      d.bootstrapToken!.apiServerEndpoint = args[0];
-    }
-    if (!flags.controlPlane) {
-      const cp = j.controlPlane!;
-      const ep = cp.localAPIEndpoint;
-      if (
-        ep.advertiseAddress || (ep.bindPort !== undefined && ep.bindPort !== 6443) ||
-        cp.certificateKey
-      ) {
-        warnings.push(
-          "[preflight] WARNING: --control-plane is also required when passing control-plane " +
-            "related flags such as [certificate-key, apiserver-advertise-address, apiserver-bind-port]",
-        );
-      }
-      delete j.controlPlane;
-    }
-    const cfg = defaultJoinConfiguration(j);
+    const cfg = defaultJoinConfiguration({ ...o.join });
     await setJoinDynamicDefaults(cfg, input.host, { skipCRIDetect: input.skipCRIDetect }, warnings);
     throwIfErrors(validateJoinConfiguration(cfg));
     result = { join: cfg, warnings };
   }
+  result.warnings.unshift(...(o.warnings ?? []));
   const ignore = validateIgnorePreflightErrors(
-    flags.ignorePreflightErrors ?? [],
+    o.ignorePreflightErrors ?? [],
     result.join.nodeRegistration.ignorePreflightErrors ?? [],
   );
   result.join.nodeRegistration.ignorePreflightErrors = ignore.length > 0 ? ignore : undefined;
-  if (flags.nodeName) result.join.nodeRegistration.name = flags.nodeName;
-  if (flags.criSocket) result.join.nodeRegistration.criSocket = flags.criSocket;
-  const skipPhases = flags.skipPhases && flags.skipPhases.length > 0
-    ? flags.skipPhases
+  if (o.nodeName) result.join.nodeRegistration.name = o.nodeName;
+  if (o.criSocket) result.join.nodeRegistration.criSocket = o.criSocket;
+  const skipPhases = o.skipPhases && o.skipPhases.length > 0
+    ? o.skipPhases
     : result.join.skipPhases ?? [];
   return {
     ...result,
     ignorePreflightErrors: ignore,
     skipPhases,
-    patchesDir: flags.patches ?? result.join.patches?.directory,
-    dryRun: !!flags.dryRun || !!result.join.dryRun,
+    patchesDir: o.patchesDir ?? result.join.patches?.directory,
+    dryRun: !!o.dryRun || !!result.join.dryRun,
   };
 }
 
@@ -830,12 +586,8 @@ export interface LoadedReset extends ResetConfig {
 }
 
 /** kubeadm reset's configuration (newResetData): flags win only when explicitly set. */
-export async function loadResetConfig(input: LoadInput<ResetFlags>): Promise<LoadedReset> {
-  const flags = definedFlags(input.flags) as Partial<ResetFlags>;
-  if (input.configPath !== undefined || input.configText !== undefined) {
-    flags.config = input.configPath ?? "<config>";
-  }
-  validateMixedArguments(flags as Record<string, unknown>);
+export async function loadResetConfig(input: LoadInput<ResetOptions>): Promise<LoadedReset> {
+  const o = input.options ?? {};
   const src = configSource(input);
   let result: ResetConfig;
   if (src) {
@@ -847,40 +599,34 @@ export async function loadResetConfig(input: LoadInput<ResetFlags>): Promise<Loa
   } else {
     const warnings: string[] = [];
     const r = defaultResetConfiguration({
-      certificatesDir: flags.certDir,
-      criSocket: flags.criSocket,
+      certificatesDir: o.certificatesDir,
+      criSocket: o.criSocket,
     });
     await setResetDynamicDefaults(r, input.host, { skipCRIDetect: input.skipCRIDetect }, warnings);
     throwIfErrors(validateResetConfiguration(r));
-    result = { reset: r, warnings, criSocketGiven: flags.criSocket !== undefined };
+    result = { reset: r, warnings, criSocketGiven: o.criSocket !== undefined };
   }
   const r = result.reset;
   const ignore = validateIgnorePreflightErrors(
-    flags.ignorePreflightErrors ?? [],
+    o.ignorePreflightErrors ?? [],
     r.ignorePreflightErrors ?? [],
   );
   r.ignorePreflightErrors = ignore.length > 0 ? ignore : undefined;
   return {
     ...result,
     ignorePreflightErrors: ignore,
-    skipPhases: flags.skipPhases && flags.skipPhases.length > 0
-      ? flags.skipPhases
-      : r.skipPhases ?? [],
-    dryRun: flags.dryRun ?? !!r.dryRun,
-    force: flags.force ?? !!r.force,
-    cleanupTmpDir: flags.cleanupTmpDir ?? !!r.cleanupTmpDir,
-    certificatesDir: flags.certDir ?? r.certificatesDir ?? C.DEFAULT_CERTIFICATES_DIR,
-    criSocket: flags.criSocket ?? r.criSocket ?? C.DEFAULT_CRI_SOCKET,
+    skipPhases: o.skipPhases && o.skipPhases.length > 0 ? o.skipPhases : r.skipPhases ?? [],
+    dryRun: o.dryRun ?? !!r.dryRun,
+    force: o.force ?? !!r.force,
+    cleanupTmpDir: o.cleanupTmpDir ?? !!r.cleanupTmpDir,
+    certificatesDir: o.certificatesDir ?? r.certificatesDir ?? C.DEFAULT_CERTIFICATES_DIR,
+    criSocket: o.criSocket ?? r.criSocket ?? C.DEFAULT_CRI_SOCKET,
   };
 }
 
-/** kubeadm upgrade's UpgradeConfiguration (file or defaults) with flags applied on top. */
-export function loadUpgradeConfig(input: Omit<LoadInput<UpgradeFlags>, "host">): UpgradeConfig {
-  const flags = definedFlags(input.flags) as Partial<UpgradeFlags>;
-  if (input.configPath !== undefined || input.configText !== undefined) {
-    flags.config = input.configPath ?? "<config>";
-  }
-  validateMixedArguments(flags as Record<string, unknown>);
+/** kubeadm upgrade's UpgradeConfiguration (file or defaults) with the command line's fields on top. */
+export function loadUpgradeConfig(input: Omit<LoadInput<UpgradeOptions>, "host">): UpgradeConfig {
+  const o = input.options ?? {};
   const src = configSource(input as LoadInput<unknown>);
   let result: UpgradeConfig;
   if (src) {
@@ -894,53 +640,13 @@ export function loadUpgradeConfig(input: Omit<LoadInput<UpgradeFlags>, "host">):
     result = { upgrade: u, warnings: [] };
   }
   const u = result.upgrade;
-  const set = <K extends keyof UpgradeFlags>(k: K, f: (v: UpgradeFlags[K]) => void) => {
-    if (flags[k] !== undefined) f(flags[k] as UpgradeFlags[K]);
-  };
-  set("kubernetesVersion", (v) => {
-    u.apply.kubernetesVersion = v;
-    u.plan.kubernetesVersion = v;
-    u.diff.kubernetesVersion = v;
-  });
-  set("allowExperimentalUpgrades", (v) => {
-    u.apply.allowExperimentalUpgrades = v;
-    u.plan.allowExperimentalUpgrades = v;
-  });
-  set("allowReleaseCandidateUpgrades", (v) => {
-    u.apply.allowRCUpgrades = v;
-    u.plan.allowRCUpgrades = v;
-  });
-  set("certificateRenewal", (v) => {
-    u.apply.certificateRenewal = v;
-    u.node.certificateRenewal = v;
-  });
-  set("etcdUpgrade", (v) => {
-    u.apply.etcdUpgrade = v;
-    u.node.etcdUpgrade = v;
-    u.plan.etcdUpgrade = v;
-  });
-  set("dryRun", (v) => {
-    u.apply.dryRun = v;
-    u.node.dryRun = v;
-    u.plan.dryRun = v;
-  });
-  set("force", (v) => (u.apply.forceUpgrade = v));
-  set("printConfig", (v) => {
-    u.apply.printConfig = v;
-    u.plan.printConfig = v;
-  });
-  set("patches", (v) => {
-    u.apply.patches = { directory: v };
-    u.node.patches = { directory: v };
-  });
-  set("skipPhases", (v) => {
-    u.apply.skipPhases = v;
-    u.node.skipPhases = v;
-  });
-  set("contextLines", (v) => (u.diff.contextLines = v));
+  Object.assign(u.apply, o.apply);
+  Object.assign(u.node, o.node);
+  Object.assign(u.plan, o.plan);
+  Object.assign(u.diff, o.diff);
   for (const part of [u.apply, u.node, u.plan]) {
     const ignore = validateIgnorePreflightErrors(
-      flags.ignorePreflightErrors ?? [],
+      o.ignorePreflightErrors ?? [],
       part.ignorePreflightErrors ?? [],
     );
     part.ignorePreflightErrors = ignore.length > 0 ? ignore : undefined;

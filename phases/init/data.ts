@@ -1,9 +1,10 @@
 /**
  * The data shared by the phases of the `kubeadm init` workflow (kubeadm's initData). Phases see
- * only this interface; `newInitData` builds it from the command's flags and `--config`.
+ * only this interface; `newInitData` builds it from `--config` and what the command line set
+ * (mapped onto the configuration by lib/commands/flags_to_config.ts).
  */
 import type { CommandContext } from "../../lib/cli.ts";
-import type { LoadedInit } from "../../lib/config/load.ts";
+import type { InitOptions, LoadedInit } from "../../lib/config/load.ts";
 import { Host } from "../../lib/host.ts";
 import type { PkiInputs } from "../../lib/pki/certlist.ts";
 import type { PkiFS } from "../../lib/pki/fs.ts";
@@ -74,30 +75,19 @@ export interface InitData {
 const MANIFEST_DIR = "/etc/kubernetes/manifests";
 const KUBELET_DIR = "/var/lib/kubelet";
 
-/** Maps a kebab-case flag to the camelCase property lib/config's InitFlags uses. */
-function camel(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** Only the flags the user set, as kubeadm's ValidateMixedArguments looks at Changed flags. */
-export function changedFlags(ctx: CommandContext): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const name of ctx.changed) out[camel(name)] = ctx.flags[name];
-  return out;
-}
-
-export async function newInitData(ctx: CommandContext): Promise<InitData> {
+export async function newInitData(
+  ctx: CommandContext,
+  options: InitOptions,
+): Promise<InitData> {
   const { loadInitConfig } = await import("../../lib/config/load.ts");
   const { hostFacts } = await import("../../lib/config/host_facts.ts");
   const { hostPkiFS } = await import("../../lib/pki/fs.ts");
   const rootfs = (ctx.flags.rootfs as string | undefined) || "/";
   const realHost = new Host(rootfs);
-  const flags = changedFlags(ctx);
-  delete flags.offline; // kubestrap's --offline (lib/airgap) is not a config flag
   const configPath = ctx.flags.config as string | undefined;
   const cfg = await loadInitConfig({
     configPath: configPath || undefined,
-    flags: flags as never,
+    options,
     host: hostFacts(realHost),
   });
   for (const w of cfg.warnings) ctx.err(`W ${w}\n`);

@@ -4,7 +4,7 @@
  * and the cluster's InitConfiguration read with the bootstrap identity.
  */
 import type { CommandContext } from "../../lib/cli.ts";
-import type { LoadedJoin } from "../../lib/config/load.ts";
+import type { JoinOptions, LoadedJoin } from "../../lib/config/load.ts";
 import type { InitConfig, JoinConfiguration } from "../../lib/config/types.ts";
 import { KubestrapError } from "../../lib/errors.ts";
 import { Host } from "../../lib/host.ts";
@@ -65,22 +65,20 @@ export interface JoinData {
   etcdJoined: boolean;
 }
 
-/** Phase commands without discovery flags (kubeadm: cmd.Flags().Lookup("discovery-file") == nil). */
-const NO_DISCOVERY_FLAGS =
-  /join phase (control-plane-prepare control-plane|kubelet-wait-bootstrap|control-plane-join|etcd-join|wait-control-plane)/;
 /** Commands with --cri-socket (others skip CRI detection, as kubeadm). */
 const HAS_CRI_SOCKET_FLAG = /join$|join phase (preflight|kubelet-start|kubelet-wait-bootstrap)/;
-
-function camel(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
 
 /** A Go duration string as milliseconds, `def` when unset. */
 function durationMs(s: string | undefined, def: number): number {
   return s ? parseDurationMs(s) : def;
 }
 
-export async function newJoinData(ctx: CommandContext): Promise<JoinData> {
+/**
+ * kubeadm's newJoinData: `options` is what the command line set, as configuration
+ * (lib/commands/join.ts maps the flags, with admin.conf as the discovery file for the phases
+ * without discovery flags).
+ */
+export async function newJoinData(ctx: CommandContext, options: JoinOptions): Promise<JoinData> {
   const { loadJoinConfig } = await import("../../lib/config/load.ts");
   const { hostFacts } = await import("../../lib/config/host_facts.ts");
   const { hostPkiFS } = await import("../../lib/pki/fs.ts");
@@ -88,25 +86,10 @@ export async function newJoinData(ctx: CommandContext): Promise<JoinData> {
   const rootfs = (ctx.flags.rootfs as string | undefined) || "/";
   const realHost = new Host(rootfs);
 
-  const flags: Record<string, unknown> = {};
-  for (const name of ctx.changed) flags[camel(name)] = ctx.flags[name];
-  delete flags.offline; // kubestrap's --offline (lib/airgap) is not a config flag
-  if (ctx.args.length > 0) flags.args = ctx.args;
-  // Phases without discovery flags fall back to admin.conf (kubeadm's newJoinData).
-  const hasDiscoveryFlags = !NO_DISCOVERY_FLAGS.test(ctx.path);
-  if (!hasDiscoveryFlags && !ctx.flags.config) {
-    if (!(await realHost.exists(ADMIN_KUBECONFIG_PATH))) {
-      throw new KubestrapError(
-        `File ${ADMIN_KUBECONFIG_PATH} does not exists. Please use 'kubeadm join phase control-plane-prepare' subcommands to generate it.`,
-      );
-    }
-    flags.discoveryFile = ADMIN_KUBECONFIG_PATH;
-    delete flags.args;
-  }
   const configPath = ctx.flags.config as string | undefined;
   const cfg = await loadJoinConfig({
     configPath: configPath || undefined,
-    flags: flags as never,
+    options,
     host: hostFacts(realHost),
     skipCRIDetect: !HAS_CRI_SOCKET_FLAG.test(ctx.path),
   });

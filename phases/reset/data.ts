@@ -2,7 +2,7 @@
  * The data shared by the phases of the `kubeadm reset` workflow (kubeadm's resetData).
  */
 import type { CommandContext } from "../../lib/cli.ts";
-import type { LoadedReset } from "../../lib/config/load.ts";
+import type { LoadedReset, ResetOptions } from "../../lib/config/load.ts";
 import type { InitConfig } from "../../lib/config/types.ts";
 import { Host } from "../../lib/host.ts";
 import { parseDurationMs } from "../../lib/util/duration.ts";
@@ -45,23 +45,15 @@ async function readStdinLine(): Promise<string> {
   return s.split("\n")[0];
 }
 
-function camel(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-export async function newResetData(ctx: CommandContext): Promise<ResetData> {
+/** kubeadm's newResetData: `options` is what the command line set, as configuration. */
+export async function newResetData(ctx: CommandContext, options: ResetOptions): Promise<ResetData> {
   const { loadResetConfig } = await import("../../lib/config/load.ts");
   const { hostFacts } = await import("../../lib/config/host_facts.ts");
   const rootfs = (ctx.flags.rootfs as string | undefined) || "/";
   const host = new Host(rootfs);
-  const flags: Record<string, unknown> = {};
-  for (const name of ctx.changed) {
-    if (name === "cleanup-network") continue;
-    flags[camel(name)] = ctx.flags[name];
-  }
   const cfg = await loadResetConfig({
     configPath: (ctx.flags.config as string | undefined) || undefined,
-    flags: flags as never,
+    options,
     host: hostFacts(host),
     skipCRIDetect: true,
   });

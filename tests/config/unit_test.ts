@@ -23,8 +23,14 @@ import {
   loadResetConfig,
   loadUpgradeConfig,
   parseFeatureGates,
-  validateMixedArguments,
 } from "../../lib/config/load.ts";
+import {
+  initOptions,
+  joinOptions,
+  resetOptions,
+  upgradeOptions,
+  validateMixedArguments,
+} from "../../lib/commands/flags_to_config.ts";
 import { controlPlaneImages, imagesFor } from "../../lib/config/images.ts";
 import { printDefaults, setPrintHostname } from "../../lib/commands/config_run.ts";
 import { KubestrapError } from "../../lib/errors.ts";
@@ -211,7 +217,7 @@ Deno.test("defaults: CRI socket detection", async () => {
 Deno.test("loadInitConfig: dynamic defaults from flags", async () => {
   const cfg = await loadInitConfig({
     host,
-    flags: {
+    options: initOptions({
       podNetworkCidr: "10.244.0.0/16",
       serviceCidr: "10.100.0.0/16",
       controlPlaneEndpoint: "lb.example.com",
@@ -220,7 +226,7 @@ Deno.test("loadInitConfig: dynamic defaults from flags", async () => {
       token: "abcdef.0123456789abcdef",
       tokenTtl: "2h",
       ignorePreflightErrors: ["Swap", "NumCPU"],
-    },
+    }),
   });
   assertEquals(cfg.init.nodeRegistration.name, "my-host");
   assertEquals(cfg.init.nodeRegistration.taints, [
@@ -240,7 +246,7 @@ Deno.test("loadInitConfig: dynamic defaults from flags", async () => {
 });
 
 Deno.test("loadInitConfig: version labels resolve offline to the built-in version", async () => {
-  const cfg = await loadInitConfig({ host, flags: {} });
+  const cfg = await loadInitConfig({ host, options: initOptions({}) });
   assertEquals(cfg.cluster.kubernetesVersion, "v1.37.2");
   assertStringIncludes(
     cfg.warnings.join("\n"),
@@ -284,11 +290,11 @@ Deno.test("--config mixing rules", async () => {
     assertThrows(() => validateMixedArguments({ config: "c", ...flags }), want);
   }
   await assertRejects(
-    () =>
+    async () =>
       loadInitConfig({
         host,
         configText: H4 + "kind: ClusterConfiguration\n",
-        flags: { serviceCidr: "10.0.0.0/16" },
+        options: initOptions({ config: "<config>", serviceCidr: "10.0.0.0/16" }),
       }),
     "can not mix '--config' with arguments [service-cidr]",
   );
@@ -318,13 +324,13 @@ Deno.test("--ignore-preflight-errors: all cannot be combined", () => {
 Deno.test("loadJoinConfig: flags → discovery, control plane, node registration", async () => {
   const j = await loadJoinConfig({
     host,
-    flags: {
+    options: joinOptions({
       args: ["10.0.0.1:6443"],
       token: "abcdef.0123456789abcdef",
       discoveryTokenCaCertHash: ["sha256:" + "0".repeat(64)],
       controlPlane: true,
       apiserverAdvertiseAddress: "10.0.0.2",
-    },
+    }),
   });
   assertEquals(j.join.discovery.bootstrapToken?.apiServerEndpoint, "10.0.0.1:6443");
   assertEquals(j.join.discovery.tlsBootstrapToken, "abcdef.0123456789abcdef");
@@ -335,28 +341,33 @@ Deno.test("loadJoinConfig: flags → discovery, control plane, node registration
   assertEquals(j.join.nodeRegistration.taints?.length, 1);
   const w = await loadJoinConfig({
     host,
-    flags: {
+    options: joinOptions({
       args: ["10.0.0.1:6443"],
       token: "abcdef.0123456789abcdef",
       discoveryTokenUnsafeSkipCaVerification: true,
       certificateKey: "ab",
-    },
+    }),
   });
   assertEquals(w.join.controlPlane, undefined);
   assertEquals(w.join.nodeRegistration.taints, undefined);
   assertStringIncludes(w.warnings.join("\n"), "--control-plane is also required");
   await assertRejects(
-    () => loadJoinConfig({ host, flags: { token: "abcdef.0123456789abcdef" } }),
+    () => loadJoinConfig({ host, options: joinOptions({ token: "abcdef.0123456789abcdef" }) }),
     'discovery: Invalid value: "": bootstrapToken or file must be set',
   );
 });
 
 Deno.test("loadResetConfig and loadUpgradeConfig", async () => {
-  const r = await loadResetConfig({ host, flags: { force: true, certDir: "/tmp/pki" } });
+  const r = await loadResetConfig({
+    host,
+    options: resetOptions({ force: true, certDir: "/tmp/pki" }),
+  });
   assertEquals(r.force, true);
   assertEquals(r.certificatesDir, "/tmp/pki");
   assertEquals(r.criSocket, "unix:///var/run/containerd/containerd.sock");
-  const u = loadUpgradeConfig({ flags: { etcdUpgrade: false, kubernetesVersion: "v1.37.2" } });
+  const u = loadUpgradeConfig({
+    options: upgradeOptions({ etcdUpgrade: false, kubernetesVersion: "v1.37.2" }),
+  });
   assertEquals(u.upgrade.apply.etcdUpgrade, false);
   assertEquals(u.upgrade.plan.kubernetesVersion, "v1.37.2");
   assertEquals(u.upgrade.node.certificateRenewal, true);
@@ -420,11 +431,11 @@ Deno.test("config print *-defaults golden outputs (captured from kubeadm v1.37.2
 Deno.test("loadInitConfig: the deprecated --*-extra-args flags become the components' extraArgs", async () => {
   const cfg = await loadInitConfig({
     host,
-    flags: {
+    options: initOptions({
       apiserverExtraArgs: ["a=b", "zz=1"],
       controllerManagerExtraArgs: ["v=4"],
       schedulerExtraArgs: ["x=y"],
-    },
+    }),
   });
   assertEquals(cfg.cluster.apiServer.extraArgs, [{ name: "a", value: "b" }, {
     name: "zz",
@@ -433,7 +444,7 @@ Deno.test("loadInitConfig: the deprecated --*-extra-args flags become the compon
   assertEquals(cfg.cluster.controllerManager.extraArgs, [{ name: "v", value: "4" }]);
   assertEquals(cfg.cluster.scheduler.extraArgs, [{ name: "x", value: "y" }]);
   await assertRejects(
-    () => loadInitConfig({ host, flags: { schedulerExtraArgs: ["novalue"] } }),
+    async () => loadInitConfig({ host, options: initOptions({ schedulerExtraArgs: ["novalue"] }) }),
     `invalid argument "novalue" for "--scheduler-extra-args" flag: malformed key=value pair in flag value: novalue`,
   );
 });
