@@ -22,6 +22,10 @@ import {
   type ResourceName,
   resourcePath,
 } from "./resources.ts";
+import { Host } from "../host.ts";
+
+/** The machine kubestrap runs on, for the TCP probe of insecure connections. */
+const machine = new Host();
 
 /** Where and how to connect: the current cluster + user of a kubeconfig, decoded. */
 export interface KubeClientConfig {
@@ -187,14 +191,10 @@ export function fetchTransport(cfg: KubeClientConfig): Transport {
  * yet every 200 ms, which grew init's heap by 10 MiB.
  */
 async function failLikeNodeIfRefused(hostname: string, port: number): Promise<void> {
-  try {
-    (await Deno.connect({ hostname, port })).close();
-  } catch (e) {
-    if (!(e instanceof Deno.errors.ConnectionRefused)) return; // node:http(s) reports the rest
-    throw Object.assign(new Error(`connect ECONNREFUSED ${hostname}:${port}`), {
-      code: "ECONNREFUSED",
-    });
-  }
+  if (!await machine.tcpRefused(hostname, port)) return; // node:http(s) reports the rest
+  throw Object.assign(new Error(`connect ECONNREFUSED ${hostname}:${port}`), {
+    code: "ECONNREFUSED",
+  });
 }
 
 /** A `node:https` transport that skips server verification (no keep-alive). */

@@ -4,7 +4,6 @@
  * refers to (`certificate-authority`, `client-certificate`, `client-key`, `tokenFile`), are read
  * through a {@link Host}, so `--rootfs` and the dry-run roots hold.
  */
-import * as path from "@std/path";
 import { parse as parseYaml } from "yaml";
 import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
@@ -49,17 +48,9 @@ function b64decode(s: string): string {
   return new TextDecoder().decode(bytes);
 }
 
-/**
- * The host path of `p`: a relative path is relative to the working directory, or to "/" on a
- * re-rooted host (kubeadm chdirs to "/" after its chroot to `--rootfs`).
- */
-function absolute(host: Host, p: string): string {
-  return path.resolve(host.root === "/" ? Deno.cwd() : "/", p);
-}
-
 /** Reads a file a kubeconfig refers to. */
 async function readReferenced(host: Host, file: string): Promise<string> {
-  const text = await host.readText(absolute(host, file));
+  const text = await host.readText(host.absolute(file));
   if (text === undefined) throw new Error(`open ${file}: no such file or directory`);
   return text;
 }
@@ -112,7 +103,7 @@ export async function kubeClientConfig(src: KubeconfigSource): Promise<KubeClien
   if ("text" in src) return await decode(parseYaml(src.text), host);
   let text: string | undefined;
   try {
-    text = await host.readText(absolute(host, src.path));
+    text = await host.readText(host.absolute(src.path));
   } catch (e) {
     // Go's errno words: "is a directory", not Deno's "Is a directory (os error 21): ...".
     const msg = (e instanceof Error ? e.message : String(e)).replace(/\s*\(os error \d+\).*$/s, "");
