@@ -181,7 +181,7 @@ async function runCleanupNode(data: ResetData): Promise<void> {
   if (!data.dryRun) {
     let real: string | undefined;
     try {
-      real = await Deno.realPath(data.host.resolve(KUBELET_DIR));
+      real = await data.host.realPath(KUBELET_DIR);
     } catch (e) {
       data.warn(
         `[reset] Skipping unmount of directories in "${KUBELET_DIR}": ${(e as Error).message}`,
