@@ -18,6 +18,7 @@
  */
 import * as path from "node:path";
 import { KubestrapError } from "../errors.ts";
+import { Host } from "../host.ts";
 import type { Ctr } from "./containerd.ts";
 import {
   type Descriptor,
@@ -36,6 +37,9 @@ import {
 } from "./registry.ts";
 import { entryStream, indexTar, readEntry, type TarEntry, TarWriter } from "./tar.ts";
 import { sha256Hex, sha256HexStream } from "../util/sha256.ts";
+
+/** Bundles and their host files are files of the machine kubestrap runs on, never rerooted. */
+const machine = new Host();
 
 export const MANIFEST_NAME = "kubestrap-bundle.json";
 export const BUNDLE_API = "kubestrap.dev/v1alpha1";
@@ -134,12 +138,12 @@ export async function containerdSource(
         missing.join(", "),
     );
   }
-  const dir = await Deno.makeTempDir({ prefix: "kubestrap-export-" });
+  const dir = await Host.tempDir("kubestrap-export-");
   const tar = path.join(dir, "export.tar");
   try {
     await ctr.export(tar, refs, platforms);
   } catch (e) {
-    await Deno.remove(dir, { recursive: true });
+    await machine.remove(dir, { recursive: true });
     throw e;
   }
   const entries = new Map((await indexTar(tar)).map((e) => [e.name, e]));
@@ -175,7 +179,9 @@ export async function containerdSource(
       }
       return Promise.resolve(entryStream(tar, e));
     },
-    close: () => Deno.remove(dir, { recursive: true }),
+    close: async () => {
+      await machine.remove(dir, { recursive: true });
+    },
   };
 }
 
@@ -219,13 +225,13 @@ export async function createBundle(opts: CreateOptions): Promise<CreateResult> {
     if (fileNames.has(name)) {
       throw new KubestrapError(`two host files named ${name}: ${fileNames.get(name)} and ${f}`);
     }
-    const st = await Deno.stat(f).catch(() => undefined);
+    const st = await machine.stat(machine.absolute(f)).catch(() => undefined);
     if (!st?.isFile) throw new KubestrapError(`host file ${f}: not a regular file`);
     fileNames.set(name, f);
   }
-  const dir = path.dirname(path.resolve(opts.out));
+  const dir = path.dirname(machine.absolute(opts.out));
   const tmp = path.join(dir, `.${path.basename(opts.out)}.tmp-${crypto.randomUUID().slice(0, 8)}`);
-  const file = await Deno.open(tmp, { write: true, createNew: true });
+  const file = await machine.open(tmp, { write: true, createNew: true });
   const tw = new TarWriter(file.writable);
   const blobs = new Map<string, BundleBlob>();
   const images: BundleImage[] = [];
@@ -333,8 +339,8 @@ export async function createBundle(opts: CreateOptions): Promise<CreateResult> {
     }
 
     for (const [name, src] of fileNames) {
-      const st = await Deno.stat(src);
-      const f = await Deno.open(src, { read: true });
+      const st = (await machine.stat(machine.absolute(src)))!;
+      const f = await machine.open(machine.absolute(src));
       const mode = (st.mode ?? 0o644) & 0o777;
       const sum = await tw.stream(`files/${name}`, st.size, f.readable, mode);
       files.push({ path: `files/${name}`, sha256: sum, size: st.size, mode, source: src });
@@ -365,11 +371,11 @@ export async function createBundle(opts: CreateOptions): Promise<CreateResult> {
     );
     await tw.close();
     closed = true;
-    await Deno.rename(tmp, opts.out);
-    return { manifest, bytes: (await Deno.stat(opts.out)).size };
+    await machine.rename(tmp, machine.absolute(opts.out));
+    return { manifest, bytes: (await machine.stat(machine.absolute(opts.out)))!.size };
   } catch (e) {
     if (!closed) await tw.abort(e);
-    await Deno.remove(tmp).catch(() => {});
+    await machine.remove(tmp).catch(() => {});
     throw e;
   } finally {
     await opts.source.close?.();
@@ -602,12 +608,9 @@ export async function importBundle(
     for (const f of b.manifest.files.filter((x) => x.path.startsWith("files/"))) {
       const dest = path.join(opts.filesDir, f.path.slice("files/".length));
       const e = b.entries.get(f.path)!;
-      await Deno.mkdir(path.dirname(dest), { recursive: true });
-      const tmp = `${dest}.tmp-${crypto.randomUUID().slice(0, 8)}`;
-      const out = await Deno.open(tmp, { write: true, createNew: true, mode: f.mode ?? 0o644 });
-      await entryStream(file, e).pipeTo(out.writable);
-      await Deno.chmod(tmp, f.mode ?? 0o644);
-      await Deno.rename(tmp, dest);
+      await machine.writeFile(machine.absolute(dest), entryStream(file, e), {
+        mode: f.mode ?? 0o644,
+      });
       log(`[bundle] Wrote ${dest}\n`);
     }
   }

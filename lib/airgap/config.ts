@@ -3,7 +3,6 @@
  * LoadOrDefaultInitConfiguration; JoinConfiguration/ResetConfiguration documents in the same file
  * are set aside), with kubeadm's naming rules (lib/config/images.ts).
  */
-import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
 import type { InitOptions } from "../config/load.ts";
 
@@ -38,20 +37,14 @@ function initDocuments(text: string): string {
 }
 
 export async function configImages(opts: ImagesOptions): Promise<ConfigImages> {
-  const { loadInitConfig, parseFeatureGates } = await import("../config/load.ts");
+  const { loadInitConfig, parseFeatureGates, readConfigFile } = await import(
+    "../config/load.ts"
+  );
   const { hostFacts } = await import("../config/host_facts.ts");
   const { controlPlaneImages, imagesFor, imageContextOf } = await import("../config/images.ts");
   const host = opts.host ?? new Host("/");
   let configText: string | undefined;
-  if (opts.configPath) {
-    try {
-      configText = initDocuments(await Deno.readTextFile(opts.configPath));
-    } catch (e) {
-      throw new KubestrapError(
-        `unable to read config from ${JSON.stringify(opts.configPath)} : ${(e as Error).message}`,
-      );
-    }
-  }
+  if (opts.configPath) configText = initDocuments(readConfigFile(opts.configPath));
   // Without a file, the images' options set these configuration fields.
   const options: InitOptions = { init: { nodeRegistration: {} }, cluster: {}, warnings: [] };
   if (!opts.configPath) {

@@ -4,6 +4,7 @@
  * from a stream.
  */
 import { KubestrapError } from "../errors.ts";
+import { Host } from "../host.ts";
 import { criSocketPath } from "../cri/cri.ts";
 
 export const K8S_NAMESPACE = "k8s.io";
@@ -28,6 +29,7 @@ export class Ctr {
     readonly address: string,
     readonly binary = "ctr",
     readonly namespace = K8S_NAMESPACE,
+    readonly host = new Host(),
   ) {}
 
   private args(a: string[]): string[] {
@@ -38,9 +40,7 @@ export class Ctr {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), timeoutMs);
     try {
-      const out = await new Deno.Command(this.binary, {
-        args: this.args(a),
-        stdin: "null",
+      const out = await this.host.spawn(this.binary, this.args(a), {
         stdout: "piped",
         stderr: "piped",
         signal: ac.signal,
@@ -89,12 +89,11 @@ export class Ctr {
     args.push("-");
     let child: Deno.ChildProcess;
     try {
-      child = new Deno.Command(this.binary, {
-        args: this.args(args),
+      child = this.host.spawn(this.binary, this.args(args), {
         stdin: "piped",
         stdout: "piped",
         stderr: "piped",
-      }).spawn();
+      });
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
         throw new KubestrapError(`${this.binary} not found in PATH`);

@@ -4,6 +4,10 @@
  * `path`/`size` records understood on read (Go's archive/tar writes them for long names).
  */
 import { createHash } from "node:crypto";
+import { Host } from "../host.ts";
+
+/** Archives are files of the machine kubestrap runs on (like `--config`), never rerooted. */
+const machine = new Host();
 
 const BLOCK = 512;
 const enc = new TextEncoder();
@@ -193,7 +197,7 @@ async function readFull(f: Deno.FsFile, buf: Uint8Array): Promise<boolean> {
 
 /** Reads every header of an archive (seeking over the data) and returns the entries in order. */
 export async function indexTar(path: string): Promise<TarEntry[]> {
-  const f = await Deno.open(path, { read: true });
+  const f = await machine.open(machine.absolute(path));
   try {
     const out: TarEntry[] = [];
     const h = new Uint8Array(BLOCK);
@@ -257,7 +261,7 @@ export function entryStream(path: string, e: TarEntry): ReadableStream<Uint8Arra
   return new ReadableStream<Uint8Array>({
     async pull(ctrl) {
       if (!f) {
-        f = await Deno.open(path, { read: true });
+        f = await machine.open(machine.absolute(path));
         await f.seek(e.offset, Deno.SeekMode.Start);
       }
       if (left === 0) {
@@ -283,7 +287,7 @@ export function entryStream(path: string, e: TarEntry): ReadableStream<Uint8Arra
 
 /** An entry's data in memory (for small files: index.json, manifests, configs). */
 export async function readEntry(path: string, e: TarEntry): Promise<Uint8Array> {
-  const f = await Deno.open(path, { read: true });
+  const f = await machine.open(machine.absolute(path));
   try {
     await f.seek(e.offset, Deno.SeekMode.Start);
     const buf = new Uint8Array(e.size);
