@@ -6,7 +6,7 @@ import {
   formatIPBytes,
   joinHostPort,
   maskBytes,
-  parseIPBytes,
+  parseIP,
 } from "../util/net.ts";
 
 /**
@@ -21,7 +21,7 @@ export function dnsIP(serviceSubnets: string): string {
 export function indexedIP(cidr: string, index: number): string {
   const [addr, bitsStr] = cidr.split("/");
   const bits = Number(bitsStr);
-  const parsed = parseIPBytes(addr);
+  const parsed = parseIP(addr);
   // Go's ParseCIDR: an address written in IPv4 form is a 32-bit network, any other 128-bit.
   const ip = parsed && !addr.includes(":") ? parsed.subarray(12) : parsed;
   if (ip === undefined || !/^\d+$/.test(bitsStr ?? "") || bits > 8 * ip.length) {
@@ -62,6 +62,6 @@ export function controlPlaneEndpointURL(
     }
     return fmt(host, port || String(bindPort));
   }
-  const ip = parseIPBytes(advertiseAddress);
+  const ip = parseIP(advertiseAddress);
   return fmt(ip ? formatIPBytes(ip) : advertiseAddress, String(bindPort));
 }

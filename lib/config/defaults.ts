@@ -10,7 +10,14 @@
 import { KubestrapError } from "../errors.ts";
 import * as C from "./constants.ts";
 import type { HostFacts } from "./host_facts.ts";
-import { formatIP, indexedIP, isLoopback, isUnspecified, parseCIDRs, parseIP } from "./netutil.ts";
+import {
+  formatIP,
+  indexedIP,
+  isLoopback,
+  isUnspecified,
+  parseCIDRs,
+  parseIPValue,
+} from "./netutil.ts";
 import type {
   APIEndpoint,
   BootstrapToken,
@@ -308,7 +315,7 @@ const C_KUBELET_API = "kubelet.config.k8s.io/v1beta1";
 const C_KUBEPROXY_API = "kubeproxy.config.k8s.io/v1alpha1";
 
 function proxyBindAddressFor(address: string | undefined): string {
-  const ip = parseIP(address ?? "");
+  const ip = parseIPValue(address ?? "");
   return ip && ip.family === 4 ? C.DEFAULT_PROXY_BIND_ADDRESS_V4 : C.DEFAULT_PROXY_BIND_ADDRESS_V6;
 }
 
@@ -327,7 +334,7 @@ export function defaultKubeProxyConfiguration(
   if (!bind) kp.bindAddress = proxyBindAddressFor(localAPIEndpoint.advertiseAddress);
   else if (bind === "0.0.0.0" || bind === "::") {
     // recommended wildcard
-  } else if (!parseIP(bind)) {
+  } else if (!parseIPValue(bind)) {
     warnings.push(
       `The bindAddress ${JSON.stringify(bind)} in ${
         JSON.stringify(kind)
@@ -465,7 +472,7 @@ export async function setAPIEndpointDynamicDefaults(
   warnings: string[],
 ): Promise<void> {
   const requested = ep.advertiseAddress ?? "";
-  const ip = parseIP(requested);
+  const ip = parseIPValue(requested);
   if (!ip && requested !== "") {
     throw new KubestrapError(
       `couldn't use "${requested}" as "apiserver-advertise-address", must be ipv4 or ipv6 address`,

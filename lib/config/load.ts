@@ -26,7 +26,7 @@ import {
   setResetDynamicDefaults,
 } from "./defaults.ts";
 import type { HostFacts } from "./host_facts.ts";
-import { parseIP } from "./netutil.ts";
+import { parseIPValue } from "./netutil.ts";
 import { KUBELET_SCHEMA, KUBEPROXY_SCHEMA } from "./componentconfig_schema.ts";
 import { KUBEADM_SCHEMAS, type SchemaNode } from "./schema.ts";
 import { V1BETA3, v1beta3Hint } from "./v1beta3.ts";
@@ -515,7 +515,7 @@ export async function loadInitConfig(input: LoadInput<InitOptions>): Promise<Loa
 
 /** configutil.VerifyAPIServerBindAddress. */
 export function verifyAPIServerBindAddress(address: string): void {
-  const ip = parseIP(address);
+  const ip = parseIPValue(address);
   if (!ip) throw new KubestrapError(`cannot parse IP address: ${address}`);
   if (ip.family === 4 ? ip.value >> 24n === 127n : ip.value === 1n) return;
   const globalUnicast = ip.family === 4

@@ -8,7 +8,7 @@ import {
   bytesToBigInt,
   formatIPBytes,
   isV4Mapped,
-  parseIPBytes,
+  parseIPSloppy,
 } from "../util/net.ts";
 
 export interface IP {
@@ -24,9 +24,12 @@ export interface CIDR {
   bits: 32 | 128;
 }
 
-/** netutils.ParseIPSloppy: undefined when the string is not an IP. */
-export function parseIP(s: string): IP | undefined {
-  const b = parseIPBytes(s, true);
+/**
+ * netutils.ParseIPSloppy (lib/util/net.ts's parser) as config's numeric IP; undefined when the
+ * string is not an IP.
+ */
+export function parseIPValue(s: string): IP | undefined {
+  const b = parseIPSloppy(s);
   if (!b) return undefined;
   // IPv4-mapped addresses behave as IPv4 in Go (To4() != nil)
   if (isV4Mapped(b)) return { family: 4, value: bytesToBigInt(b.subarray(12)) };
@@ -42,7 +45,7 @@ export function formatIP(ip: IP): string {
 export function parseCIDR(s: string): CIDR | undefined {
   const slash = s.indexOf("/");
   if (slash < 0) return undefined;
-  const ip = parseIP(s.slice(0, slash));
+  const ip = parseIPValue(s.slice(0, slash));
   const pfx = s.slice(slash + 1);
   if (!ip || !/^[0-9]{1,3}$/.test(pfx)) return undefined;
   // Go: an IPv4-mapped address in IPv6 notation keeps 128 bits in ParseCIDR.

@@ -16,7 +16,7 @@ import {
   formatCIDR,
   parseCIDR,
   parseCIDRs,
-  parseIP,
+  parseIPValue,
   rangeSize,
 } from "./netutil.ts";
 import type {
@@ -150,7 +150,7 @@ export function parseHostPort(hostport: string): { host: string; port: string } 
       `hostport ${hostport}: port ${port} must be a valid number between 1 and 65535, inclusive`,
     );
   }
-  if (parseIP(host)) return { host, port };
+  if (parseIPValue(host)) return { host, port };
   if (isDNS1123Subdomain(host).length === 0) return { host, port };
   return new Error(
     `hostport ${hostport}: host '${host}' must be a valid IP address or a valid RFC-1123 DNS subdomain`,
@@ -343,7 +343,7 @@ export function validateCertSANs(sans: string[] | undefined, path: string): Fiel
     if (e1.length === 0) continue;
     const e2 = isWildcardDNS1123Subdomain(san);
     if (e2.length === 0) continue;
-    if (parseIP(san)) continue;
+    if (parseIPValue(san)) continue;
     errs.push(
       invalid(
         path,
@@ -392,7 +392,7 @@ export function validateImageRepository(repo: string | undefined, path: string):
 }
 
 export function validateIPFromString(ip: string | undefined, path: string): FieldError[] {
-  return parseIP(ip ?? "") ? [] : [invalid(path, ip ?? "", "ip address is not valid")];
+  return parseIPValue(ip ?? "") ? [] : [invalid(path, ip ?? "", "ip address is not valid")];
 }
 
 export function validateAPIEndpoint(ep: APIEndpoint, path: string): FieldError[] {

@@ -23,7 +23,8 @@ import {
   pathForKey,
   periodWarning,
 } from "../pki/store.ts";
-import { joinHostPort, parseHostPort, parseIP } from "../pki/ip.ts";
+import { joinHostPort, parseHostPort } from "../pki/ip.ts";
+import { parseIPSloppy } from "../util/net.ts";
 import {
   createWithCerts,
   createWithToken,
@@ -139,7 +140,7 @@ export function localAPIEndpoint(advertiseAddress: string, bindPort = 6443): str
       `invalid value "${bindPort}" given for api.bindPort: port must be a valid number between 1 and 65535, inclusive`,
     );
   }
-  if (!parseIP(advertiseAddress)) {
+  if (!parseIPSloppy(advertiseAddress)) {
     throw new KubestrapError(
       `invalid value \`${advertiseAddress}\` given for api.advertiseAddress`,
     );

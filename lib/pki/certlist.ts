@@ -4,7 +4,8 @@
  */
 import type { EncryptionAlgorithm } from "./keys.ts";
 import type { AltNames, ExtKeyUsage } from "./x509.ts";
-import { firstIPOfCIDR, formatIP, parseHostPort, parseIP } from "./ip.ts";
+import { firstIPOfCIDR, formatIP, parseHostPort } from "./ip.ts";
+import { parseIPSloppy } from "../util/net.ts";
 import { isDNS1123Subdomain, isWildcardDNS1123Subdomain } from "../util/validation.ts";
 import { KubestrapError } from "../errors.ts";
 import type { InitConfig } from "../config/types.ts";
@@ -254,7 +255,7 @@ export function appendSANs(
   warnings: string[],
 ): void {
   for (const s of sans) {
-    if (parseIP(s)) {
+    if (parseIPSloppy(s)) {
       alt.ips.push(s);
     } else if (isDNS1123Subdomain(s).length === 0 || isWildcardDNS1123Subdomain(s).length === 0) {
       alt.dnsNames.push(s);
@@ -267,7 +268,7 @@ export function appendSANs(
 }
 
 function requireAdvertiseIP(addr: string): string {
-  if (!parseIP(addr)) {
+  if (!parseIPSloppy(addr)) {
     throw new KubestrapError(
       `error parsing LocalAPIEndpoint AdvertiseAddress ${addr}: is not a valid textual representation of an IP address`,
     );
@@ -303,7 +304,7 @@ export function apiServerAltNames(inputs: PkiInputs, warnings: string[] = []): A
         }: ${(e as Error).message}`,
       );
     }
-    if (parseIP(host)) alt.ips.push(host);
+    if (parseIPSloppy(host)) alt.ips.push(host);
     else alt.dnsNames.push(host);
   }
   appendSANs(alt, inputs.apiServerCertSANs ?? [], "apiserver", warnings);
@@ -336,7 +337,7 @@ export function removeDuplicateAltNames(alt: AltNames): AltNames {
   const seen = new Set<string>();
   const ips: string[] = [];
   for (const s of alt.ips) {
-    const ip = parseIP(s);
+    const ip = parseIPSloppy(s);
     if (!ip) continue;
     const str = formatIP(ip);
     if (!seen.has(str)) {

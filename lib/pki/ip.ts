@@ -4,22 +4,21 @@
  * IPv4-mapped IPv6), kubeadm's ParseHostPort and GetAPIServerVirtualIP.
  */
 
-import { formatIPBytes, parseIPBytes, to4 } from "../util/net.ts";
+import { formatIPBytes, parseIPSloppy, to4 } from "../util/net.ts";
 import { isDNS1123Subdomain } from "../util/validation.ts";
 export { joinHostPort, to4 } from "../util/net.ts";
-
-/** Parses an IP like netutils.ParseIPSloppy; returns 4 bytes for IPv4, 16 for IPv6. */
-export function parseIP(s: string): Uint8Array | undefined {
-  const ip = parseIPBytes(s, true);
-  return ip && !s.includes(":") ? ip.slice(12) : ip;
-}
+/**
+ * netutils.ParseIPSloppy (lib/util/net.ts: Go's net.IP, 16 bytes, IPv4 mapped) under the name
+ * lib/pki/verify.ts imports; other code imports parseIPSloppy from lib/util/net.ts.
+ */
+export { parseIPSloppy as parseIP } from "../util/net.ts";
 
 /** net.IP.String(). */
 export const formatIP: (ip: Uint8Array) => string = formatIPBytes;
 
 /** Normalizes an IP string to Go's String() form, or undefined if it is not an IP. */
 export function normalizeIP(s: string): string | undefined {
-  const ip = parseIP(s);
+  const ip = parseIPSloppy(s);
   return ip ? formatIP(ip) : undefined;
 }
 
@@ -43,7 +42,7 @@ export function parseHostPort(hostport: string): { host: string; port: string } 
       );
     }
   }
-  if (parseIP(host)) return { host, port };
+  if (parseIPSloppy(host)) return { host, port };
   if (isDNS1123Subdomain(host).length === 0) return { host, port };
   throw new Error(
     `hostport ${hostport}: host '${host}' must be a valid IP address or a valid RFC-1123 DNS subdomain`,
@@ -53,7 +52,9 @@ export function parseHostPort(hostport: string): { host: string; port: string } 
 /** First usable IP of a CIDR (network address + 1), as kubeadm's GetAPIServerVirtualIP. */
 export function firstIPOfCIDR(cidr: string): string {
   const [addr, bitsStr] = cidr.trim().split("/");
-  const ip = parseIP(addr ?? "");
+  const parsed = parseIPSloppy(addr ?? "");
+  // An address written in IPv4 form is a 32-bit network, any other a 128-bit one.
+  const ip = parsed && !(addr ?? "").includes(":") ? parsed.slice(12) : parsed;
   const bits = Number(bitsStr);
   if (!ip || bitsStr === undefined || !/^\d+$/.test(bitsStr) || bits > ip.length * 8) {
     throw new Error(`invalid CIDR address: ${cidr}`);

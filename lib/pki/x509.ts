@@ -13,7 +13,8 @@
 import * as nodeCrypto from "node:crypto";
 import * as der from "./der.ts";
 import { decodePemBlocks, encodePem, type PrivateKey, type PublicKey, spkiDer } from "./keys.ts";
-import { formatIP, parseIP, to4 } from "./ip.ts";
+import { formatIP, to4 } from "./ip.ts";
+import { parseIPSloppy } from "../util/net.ts";
 import { KubestrapError } from "../errors.ts";
 import { sha256, sha256Hex } from "../util/sha256.ts";
 
@@ -171,7 +172,7 @@ function sanValue(dnsNames: string[], ips: string[]): Uint8Array {
     parts.push(der.implicitPrimitive(2, new TextEncoder().encode(n)));
   }
   for (const s of ips) {
-    const ip = parseIP(s);
+    const ip = parseIPSloppy(s);
     if (!ip) throw new KubestrapError(`invalid IP address ${JSON.stringify(s)}`);
     parts.push(der.implicitPrimitive(7, to4(ip) ?? ip));
   }

@@ -7,6 +7,7 @@ import { goQuote } from "../util/goquote.ts";
 import { parseSemantic, type Version } from "../util/version.ts";
 import { isDNS1123SubdomainContent, regexError } from "../util/validation.ts";
 import { cidrString, indexedIP, ipString, joinHostPort, parseCIDR, parseIP } from "./netutil.ts";
+import { isV4Mapped } from "../util/net.ts";
 import { proxyFor } from "./proxy.ts";
 import {
   CGROUP_V1_MESSAGE,
@@ -516,7 +517,7 @@ export function hostnameCheck(nodeName: string): Checker {
 export function httpProxyCheck(proto: "https" | "http", hostname: string): Checker {
   return check("HTTPProxy", `direct connection to ${proto}://${hostname}`, ({ env }) => {
     const ip = parseIP(hostname);
-    const hostport = ip && !ip.v4 && hostname.includes(":")
+    const hostport = ip && !isV4Mapped(ip) && hostname.includes(":")
       ? joinHostPort(hostname, "1234")
       : hostname;
     const u = `${proto}://${hostport}`;

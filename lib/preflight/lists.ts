@@ -5,6 +5,7 @@
 import { versionInfo } from "../version.ts";
 import { tryParseSemantic } from "../util/version.ts";
 import { parseCIDR, parseIP, splitHostPort } from "./netutil.ts";
+import { isV4Mapped } from "../util/net.ts";
 import {
   containerRuntimeCheck,
   containerRuntimeVersionCheck,
@@ -177,16 +178,16 @@ export function initNodeChecks(
     for (const cidr of subnet.split(",")) {
       checks.push(httpProxyCIDRCheck("https", cidr));
       const n = parseCIDR(cidr, true);
-      if (n && n.ip.v4) v4 = true;
-      if (n && !n.ip.v4) v6 = true;
+      if (n && n.v4) v4 = true;
+      if (n && !n.v4) v6 = true;
     }
   }
   const etcd = inputs.etcd ?? { local: { dataDir: "/var/lib/etcd" } };
   if (!isSecondaryControlPlane) {
     checks.push(...commonChecks(inputs, inputs.kubernetesVersion));
     const ip = parseIP(advertise, true);
-    if (ip && ip.v4) v4 = true;
-    if (ip && !ip.v4) v6 = true;
+    if (ip && isV4Mapped(ip)) v4 = true;
+    if (ip && !isV4Mapped(ip)) v6 = true;
     if (v4) checks.push(...ipv4Checks());
     if (v6) checks.push(...ipv6Checks());
     if (etcd.external) checks.push(externalEtcdVersionCheck(etcd.external));
@@ -229,8 +230,8 @@ export function joinNodeChecks(inputs: PreflightInputs): Checker[] {
     if (host !== undefined) {
       checks.push(httpProxyCheck("https", host));
       const ip = parseIP(host, true);
-      if (ip && ip.v4) checks.push(...ipv4Checks());
-      if (ip && !ip.v4) checks.push(...ipv6Checks());
+      if (ip && isV4Mapped(ip)) checks.push(...ipv4Checks());
+      if (ip && !isV4Mapped(ip)) checks.push(...ipv6Checks());
     }
   }
   return checks;

@@ -88,7 +88,7 @@ function buildMatchers(noProxy: string): { ip: Matcher[]; domain: Matcher[] } {
     if (pip) {
       ipM.push({
         match: (_h, port, ip) =>
-          ip !== undefined && ip.bytes.every((x, i) => x === pip.bytes[i]) &&
+          ip !== undefined && ip.every((x, i) => x === pip[i]) &&
           (pport === "" || pport === port),
       });
       continue;

@@ -65,14 +65,23 @@ function parseIPv6(s: string, sloppy: boolean): Uint8Array | undefined {
 }
 
 /**
- * net.ParseIP (sloppy: netutils.ParseIPSloppy) as 16 bytes, IPv4 stored IPv4-mapped;
- * undefined when the string is not an IP (zones are not accepted).
+ * net.ParseIP (sloppy: netutils.ParseIPSloppy), kubestrap's one IP parser: Go's net.IP, 16 bytes
+ * with IPv4 stored IPv4-mapped ({@link to4} gives its 4 bytes, {@link isV4Mapped} tells it is
+ * one); undefined when the string is not an IP (zones are not accepted).
  */
-export function parseIPBytes(s: string, sloppy = false): Uint8Array | undefined {
+export function parseIP(s: string, sloppy = false): Uint8Array | undefined {
   if (s.includes(":")) return parseIPv6(s, sloppy);
   const v4 = parseIPv4(s, sloppy);
   if (!v4) return undefined;
   return Uint8Array.from([...V4_PREFIX, ...v4]);
+}
+
+/**
+ * netutils.ParseIPSloppy, what kubeadm parses addresses with: {@link parseIP} that also accepts
+ * IPv4 parts with leading zeros ("010.0.0.1" is 10.0.0.1).
+ */
+export function parseIPSloppy(s: string): Uint8Array | undefined {
+  return parseIP(s, true);
 }
 
 /** Whether 16 bytes are an IPv4-mapped address (Go: To4() != nil). */
