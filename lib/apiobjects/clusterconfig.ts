@@ -9,7 +9,7 @@ import type { InitConfig } from "../config/types.ts";
 import { documentsToInitConfig, parseConfigText } from "../config/load.ts";
 import { KubestrapError } from "../errors.ts";
 import type { Host } from "../host.ts";
-import { hostFacts } from "../hostfacts.ts";
+import { hostFacts } from "../config/host_facts.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { isNotFound } from "../kube/errors.ts";
 import { currentAuthInfo, parseKubeConfig } from "../kubeconfig/kubeconfig.ts";
