@@ -6,6 +6,7 @@
  * applied in file order. Messages go to `output` with kubeadm's wording.
  */
 import * as path from "@std/path";
+import { Host } from "../host.ts";
 import { parseAllDocuments } from "yaml";
 import {
   DAEMONSET_SCHEMA,
@@ -151,24 +152,31 @@ export interface PatchFS {
   readText(p: string): Promise<string>;
 }
 
-export const denoPatchFS: PatchFS = {
-  async lstat(p) {
-    try {
-      return await Deno.lstat(p);
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return undefined;
-      throw e;
-    }
-  },
-  async readDir(p) {
-    const out: { name: string; isDirectory: boolean }[] = [];
-    for await (const e of Deno.readDir(p)) out.push({ name: e.name, isDirectory: e.isDirectory });
-    return out;
-  },
-  readText(p) {
-    return Deno.readTextFile(p);
-  },
-};
+/**
+ * A PatchFS over `host`, paths as kubeadm opens them (Host.absolute). The default is the
+ * machine kubestrap runs on: `--patches` is read from there, like `--config`.
+ */
+export function hostPatchFS(host = new Host()): PatchFS {
+  return {
+    lstat: (p) => host.lstat(host.absolute(p)),
+    async readDir(p) {
+      const dir = host.absolute(p);
+      const out: { name: string; isDirectory: boolean }[] = [];
+      for (const name of await host.readDir(dir)) {
+        const st = await host.lstat(path.join(dir, name));
+        out.push({ name, isDirectory: st?.isDirectory ?? false });
+      }
+      return out;
+    },
+    async readText(p) {
+      const text = await host.readText(host.absolute(p));
+      if (text === undefined) {
+        throw new Deno.errors.NotFound(`open ${p}: no such file or directory`);
+      }
+      return text;
+    },
+  };
+}
 
 /** The patch target: a JSON value and the target name. */
 export interface PatchTarget {
@@ -197,7 +205,7 @@ export class PatchManager {
   ): Promise<PatchManager> {
     const knownTargets = opts.knownTargets ?? KNOWN_TARGETS;
     const output = opts.output ?? (() => {});
-    const fs = opts.fs ?? denoPatchFS;
+    const fs = opts.fs ?? hostPatchFS();
     output(`[patches] Reading patches from path ${goQuote(dir)}\n`);
     const patchFiles: string[] = [];
     const ignoredFiles: string[] = [];
