@@ -104,9 +104,7 @@ const planCommand: CommandSpec = {
 	To skip the internet check, pass in the optional [version] parameter.
 `),
   flags: [...outputFlags(), ...applyPlanFlags()],
-  run: () => {
-    throw new NotImplementedError("kubeadm upgrade plan");
-  },
+  run: async (ctx) => (await import("./upgrade_run.ts")).runPlanCommand(ctx),
 };
 
 const diffCommand: CommandSpec = {

@@ -241,15 +241,10 @@ export async function componentConfigVersionStates(
   return out;
 }
 
-/** What `upgrade plan` needs besides the environment. */
+/** What `upgrade plan` needs besides the environment and the UpgradeConfiguration. */
 export interface PlanOptions {
+  /** The command's arguments ([version]). */
   args: string[];
-  /** Only the flags the user set (ValueFromFlagsOrConfig: a set flag wins over the config). */
-  allowExperimental?: boolean;
-  allowRC?: boolean;
-  etcdUpgrade?: boolean;
-  printConfig?: boolean;
-  ignorePreflightErrors: string[];
   output: "text" | "json" | "yaml";
 }
 
@@ -266,11 +261,10 @@ export async function runUpgradePlan(
     args: o.args,
     apply: false,
     dryRun: false,
-    ignorePreflightErrors: o.ignorePreflightErrors,
-    printConfig: o.printConfig ?? u.plan.printConfig ?? false,
+    printConfig: u.plan.printConfig ?? false,
   });
-  const allowRC = o.allowRC ?? u.plan.allowRCUpgrades ?? false;
-  const allowExperimental = o.allowExperimental ?? u.plan.allowExperimentalUpgrades ?? false;
+  const allowRC = u.plan.allowRCUpgrades ?? false;
+  const allowExperimental = u.plan.allowExperimentalUpgrades ?? false;
   let upgrades: Upgrade[];
   try {
     upgrades = await availableUpgrades(req.getter, allowExperimental, allowRC, {
@@ -287,7 +281,7 @@ export async function runUpgradePlan(
     throw new KubestrapError(`[upgrade/versions] FATAL: ${(e as Error).message}`);
   }
   if (upgrades.length === 0) return; // "Awesome, you're up-to-date! Enjoy!" (klog V(1) only)
-  const plan = upgradePlan(upgrades, states, o.etcdUpgrade ?? u.plan.etcdUpgrade ?? true);
+  const plan = upgradePlan(upgrades, states, u.plan.etcdUpgrade ?? true);
   if (o.output === "json") env.out(goJSON(plan, "    "));
   else if (o.output === "yaml") env.out(marshalGoYAML(plan).replace(/\n$/, ""));
   else env.out(upgradePlanText(plan).replace(/\n$/, ""));

@@ -75,15 +75,12 @@ export async function enforceRequirements(
     args: string[];
     apply: boolean;
     dryRun: boolean;
-    ignorePreflightErrors: string[];
     printConfig: boolean;
   },
 ): Promise<Requirements> {
   const part = opts.apply ? u.apply : u.plan;
-  const ignore = validateIgnorePreflightErrors(
-    opts.ignorePreflightErrors,
-    part.ignorePreflightErrors ?? [],
-  );
+  // The flag's list is already merged into the configuration's (loadUpgradeConfig).
+  const ignore = validateIgnorePreflightErrors([], part.ignorePreflightErrors ?? []);
   env.out("[preflight] Running pre-flight checks.");
   await runPreflight(env, [isPrivilegedUserCheck()], ignore);
 
