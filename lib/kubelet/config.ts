@@ -6,6 +6,8 @@
  * merge patch, and the JSON converted back to YAML.
  */
 import { KubestrapError } from "../errors.ts";
+import { KUBELET_SCHEMA, KUBELET_ZERO } from "../config/componentconfig_schema.ts";
+import { toGoValue } from "../config/marshal.ts";
 import { marshalGoYAML } from "../util/goyaml.ts";
 import { canonicalDuration, formatDuration } from "../util/duration.ts";
 import {
@@ -19,41 +21,6 @@ import { goQuote } from "../util/goquote.ts";
 
 export const KUBELET_CONFIG_API_VERSION = "kubelet.config.k8s.io/v1beta1";
 export const SYSTEMD_RESOLVER_CONFIG = "/run/systemd/resolve/resolv.conf";
-
-/**
- * What Go's JSON encoding of an empty kubelet.config.k8s.io/v1beta1 KubeletConfiguration
- * (k8s.io/kubelet v0.37.2) emits: the fields without `omitempty` and the struct-valued ones.
- */
-export function kubeletConfigZero(): Record<string, unknown> {
-  return {
-    apiVersion: KUBELET_CONFIG_API_VERSION,
-    kind: "KubeletConfiguration",
-    authentication: { anonymous: {}, webhook: { cacheTTL: "0s" }, x509: {} },
-    authorization: { webhook: { cacheAuthorizedTTL: "0s", cacheUnauthorizedTTL: "0s" } },
-    containerRuntimeEndpoint: "",
-    cpuManagerReconcilePeriod: "0s",
-    crashLoopBackOff: {},
-    evictionPressureTransitionPeriod: "0s",
-    fileCheckFrequency: "0s",
-    httpCheckFrequency: "0s",
-    imageMaximumGCAge: "0s",
-    imageMinimumGCAge: "0s",
-    logging: {
-      flushFrequency: 0,
-      options: { json: { infoBufferSize: "0" }, text: { infoBufferSize: "0" } },
-      verbosity: 0,
-    },
-    memorySwap: {},
-    nodeStatusReportFrequency: "0s",
-    nodeStatusUpdateFrequency: "0s",
-    runtimeRequestTimeout: "0s",
-    shutdownGracePeriod: "0s",
-    shutdownGracePeriodCriticalPods: "0s",
-    streamingConnectionIdleTimeout: "0s",
-    syncFrequency: "0s",
-    volumeStatsAggPeriod: "0s",
-  };
-}
 
 /** metav1.Duration fields of KubeletConfiguration (dotted paths). */
 const DURATION_FIELDS = [
@@ -88,52 +55,16 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>) {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    if (v === undefined) continue;
-    out[k] = isObj(out[k]) && isObj(v) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
-  }
-  return out;
-}
-
-/** Pointer-to-struct fields: an empty object is a non-nil pointer and is emitted. */
-const POINTER_STRUCTS = new Set(["tracing", "userNamespaces"]);
-
 /**
- * `omitempty` maps and slices (every one in KubeletConfiguration) vanish when empty; struct
- * values (those of the zero object) and pointer structs stay.
- */
-function pruneOmitEmpty(
-  v: Record<string, unknown>,
-  zero: Record<string, unknown> | undefined,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
-    if (Array.isArray(x) && x.length === 0) continue;
-    if (isObj(x)) {
-      const z = zero?.[k];
-      if (isObj(z)) {
-        out[k] = pruneOmitEmpty(x, z);
-        continue;
-      }
-      if (Object.keys(x).length === 0 && !(zero !== undefined && POINTER_STRUCTS.has(k))) {
-        continue;
-      }
-    }
-    out[k] = x;
-  }
-  return out;
-}
-
-/**
- * The JSON value of the versioned KubeletConfiguration as Go marshals it: the zero fields
- * Go always emits filled in, apiVersion/kind set, durations in canonical form. `null` members
- * (unset pointers) are dropped.
+ * The JSON value of the versioned KubeletConfiguration (k8s.io/kubelet v0.37.2, the version
+ * kubeadm v1.37.2 embeds) as Go marshals it: the struct tags decide (`omitempty` drops a
+ * non-pointer field's zero value such as `serverTLSBootstrap: false`, a set pointer field stays
+ * even at false or 0, fields without `omitempty` and struct values are always there),
+ * apiVersion/kind set, durations in canonical form. `null` members (unset pointers) are dropped.
  */
 export function kubeletConfigObject(cfg: Record<string, unknown>): Record<string, unknown> {
   const clean = JSON.parse(JSON.stringify(cfg, (_k, v) => (v === null ? undefined : v)));
-  const out = deepMerge(kubeletConfigZero(), pruneOmitEmpty(clean ?? {}, kubeletConfigZero()));
+  const out = toGoValue(clean ?? {}, KUBELET_SCHEMA, KUBELET_ZERO) as Record<string, unknown>;
   out.apiVersion = KUBELET_CONFIG_API_VERSION;
   out.kind = "KubeletConfiguration";
   for (const f of DURATION_FIELDS) {
