@@ -3,7 +3,7 @@
  * operator handed over is the trust anchor; cluster-info is read through it (verified TLS) to
  * check the connection and to refresh a missing CA.
  */
-import type { Host } from "../host.ts";
+import { Host } from "../host.ts";
 import {
   type AuthInfo,
   currentAuthInfo,
@@ -23,6 +23,9 @@ import {
 } from "./clusterinfo.ts";
 import { DiscoveryError, type DiscoveryOptions } from "./token.ts";
 import { formatDurationMs } from "../util/duration.ts";
+
+/** Relative paths and files without a Host are read from the machine kubestrap runs on. */
+const machine = new Host();
 
 const dec = new TextDecoder();
 
@@ -49,7 +52,7 @@ async function embedFiles(c: KubeConfig, host: Host | undefined): Promise<void> 
   const read = async (p: string) => {
     const b = host && p.startsWith("/")
       ? await host.readFile(p)
-      : await Deno.readFile(p).catch(() => undefined);
+      : await machine.readFile(machine.absolute(p)).catch(() => undefined);
     if (b === undefined) throw new DiscoveryError(`open ${p}: no such file or directory`);
     return b;
   };
@@ -205,7 +208,7 @@ export async function retrieveFileConfigInfo(
 ): Promise<KubeConfig> {
   const b = host && path.startsWith("/")
     ? await host.readFile(path)
-    : await Deno.readFile(path).catch(() => undefined);
+    : await machine.readFile(machine.absolute(path)).catch(() => undefined);
   if (b === undefined) throw new DiscoveryError(`stat ${path}: no such file or directory`);
   let c: KubeConfig;
   try {
