@@ -117,7 +117,8 @@ export const initFlags: FlagSpec[] = [
   },
   imageRepositoryFlag(),
   offlineFlag(), // kubestrap only (lib/airgap)
-  // kubestrap only: a machine-readable result instead of the banner (phases/init/api_phases.ts).
+  // kubestrap only: a machine-readable result instead of the banner
+  // (phases/init/show_join_command.ts).
   {
     name: "output",
     short: "o",
@@ -190,7 +191,7 @@ export async function startInit(ctx: CommandContext, opts: WorkflowOptions): Pro
     progress(await dryRunSummary(data));
   }
   if (format) {
-    const { initResult } = await import("../../phases/init/api_phases.ts");
+    const { initResult } = await import("../../phases/init/show_join_command.ts");
     const result = await initResult(data);
     if (format === "json") ctx.out(JSON.stringify(result, null, 2) + "\n");
     else ctx.out((await import("yaml")).stringify(result));

@@ -1,3 +1,7 @@
+/**
+ * `kubeadm init phase addon` (cmd/phases/init/addons.go): CoreDNS and kube-proxy, unless
+ * disabled, through lib/apiobjects/addons/ensure.ts (which upgrade apply shares).
+ */
 import { type FlagSpec, longDesc } from "../../lib/cli.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
@@ -61,12 +65,40 @@ export const addonPhase: Phase<InitData> = {
   ],
 };
 
+/** The addons' options: `--patches`, `--print-manifest`, the output and the API budget. */
+function addonOptions(data: InitData) {
+  return {
+    patchesDir: data.patchesDir,
+    printManifest: data.printManifest,
+    out: (s: string) => data.io.stdout(s),
+    poll: { timeoutMs: data.timeouts.kubernetesAPICallMs },
+  };
+}
+
 async function runCoreDNSAddon(data: InitData): Promise<void> {
-  const { coreDNSAddon } = await import("./api_phases.ts");
-  await coreDNSAddon(data);
+  if (data.cfg.cluster.dns?.disabled) return; // kubeadm skips the phase
+  const { ensureDNSAddon } = await import("../../lib/apiobjects/addons/ensure.ts");
+  const { apiPhaseError } = await import("../../lib/apiobjects/client.ts");
+  try {
+    await ensureDNSAddon(data.cfg.cluster, () => data.client(), addonOptions(data));
+  } catch (e) {
+    throw apiPhaseError("", e, data.timeouts.kubernetesAPICallMs);
+  }
 }
 
 async function runKubeProxyAddon(data: InitData): Promise<void> {
-  const { kubeProxyAddon } = await import("./api_phases.ts");
-  await kubeProxyAddon(data);
+  if (data.cfg.cluster.proxy?.disabled) return; // kubeadm skips the phase
+  const { ensureProxyAddon } = await import("../../lib/apiobjects/addons/ensure.ts");
+  const { apiPhaseError } = await import("../../lib/apiobjects/client.ts");
+  const config = {
+    cluster: data.cfg.cluster,
+    localAPIEndpoint: data.cfg.init.localAPIEndpoint,
+    kubeProxy: (data.cfg.componentConfigs.kubeProxy ?? {}) as Record<string, unknown>,
+    userSupplied: await data.userSupplied("kubeproxy.config.k8s.io"),
+  };
+  try {
+    await ensureProxyAddon(config, () => data.client(), addonOptions(data));
+  } catch (e) {
+    throw apiPhaseError("", e, data.timeouts.kubernetesAPICallMs);
+  }
 }

@@ -1,3 +1,8 @@
+/**
+ * `kubeadm init phase bootstrap-token` (cmd/phases/init/bootstraptoken.go): the configured
+ * tokens, the RBAC that lets them join nodes, and the cluster-info ConfigMap made from
+ * admin.conf.
+ */
 import { examples, longDesc } from "../../lib/cli.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
@@ -24,6 +29,20 @@ export const bootstrapTokenPhase: Phase<InitData> = {
 };
 
 async function runBootstrapToken(data: InitData): Promise<void> {
-  const { bootstrapTokenPhaseRun } = await import("./api_phases.ts");
-  await bootstrapTokenPhaseRun(data);
+  const client = await data.client();
+  const { clusterInfoFromKubeconfig } = await import("../../lib/apiobjects/clusterinfo.ts");
+  const clusterInfo = await clusterInfoFromKubeconfig(data.host, data.kubeconfigPath);
+  const { applyBootstrapToken } = await import("../../lib/apiobjects/bootstraptoken.ts");
+  const { apiPhaseError } = await import("../../lib/apiobjects/client.ts");
+  const timeoutMs = data.timeouts.kubernetesAPICallMs;
+  try {
+    await applyBootstrapToken(
+      client,
+      { tokens: data.tokens(), clusterInfo, skipTokenPrint: data.skipTokenPrint },
+      data.out,
+      { timeoutMs },
+    );
+  } catch (e) {
+    throw apiPhaseError("", e, timeoutMs);
+  }
 }

@@ -18,6 +18,14 @@ import type { KubeClient } from "../../lib/kube/client.ts";
 import type { DryRunTransport } from "../../lib/dryrun/client.ts";
 import type { BootstrapToken } from "../../lib/tokens/token.ts";
 
+/** The configuration's timeouts, in milliseconds. */
+export interface InitTimeouts {
+  /** timeouts.kubernetesAPICall: the budget of each API call (and its retries). */
+  kubernetesAPICallMs: number;
+  kubeletHealthCheckMs: number;
+  controlPlaneComponentHealthCheckMs: number;
+}
+
 export interface InitData {
   cfg: LoadedInit;
   /** Every host effect goes through this; in dry-run it is rooted at `dryRunDir`. */
@@ -53,9 +61,10 @@ export interface InitData {
   kubeconfigInputs(): KubeconfigInputs;
   /** Options for lib/manifests: images, patches, output, CA bundle paths found on the host. */
   manifestOptions(): Promise<WriteManifestOptions>;
+  timeouts: InitTimeouts;
   /**
    * kubeadm's data.Client(): the API client of the API phases, created on first use (after
-   * admin.conf exists); the dry-run client in dry-run. See phases/init/api.ts.
+   * admin.conf exists); the dry-run client in dry-run (lib/apiobjects/client.ts).
    */
   client(): Promise<KubeClient>;
   /** The dry-run client's transport (what it would have done), once created in dry-run. */
@@ -66,6 +75,8 @@ export interface InitData {
   certificateKey: string;
   /** The --config path, if given. */
   configPath?: string;
+  /** Whether the --config file holds a document of this API group (a user-supplied config). */
+  userSupplied(group: string): Promise<boolean>;
   /** `init -o json|yaml` (beyond kubeadm): the result replaces the banner; progress to stderr. */
   resultFormat: string;
   /** `--print-manifest` of the addon sub-phases. */
@@ -74,6 +85,16 @@ export interface InitData {
 
 const MANIFEST_DIR = "/etc/kubernetes/manifests";
 const KUBELET_DIR = "/var/lib/kubelet";
+
+/** A Go duration string in ms, or the fallback when unset or unparsable. */
+function durationMs(s: string | undefined, fallbackMs: number): number {
+  if (!s) return fallbackMs;
+  try {
+    return parseDurationMs(s);
+  } catch {
+    return fallbackMs;
+  }
+}
 
 export async function newInitData(
   ctx: CommandContext,
@@ -132,6 +153,13 @@ export async function newInitData(
   const resultFormat = wholeInit ? (ctx.flags.output as string | undefined) ?? "" : "";
   const progress = (s: string) => (resultFormat ? ctx.err : ctx.out)(s);
   let tokens: BootstrapToken[] | undefined;
+  let client: Promise<KubeClient> | undefined;
+  const t = init.timeouts;
+  const timeouts: InitTimeouts = {
+    kubernetesAPICallMs: durationMs(t?.kubernetesAPICall, 60_000),
+    kubeletHealthCheckMs: durationMs(t?.kubeletHealthCheck, 240_000),
+    controlPlaneComponentHealthCheckMs: durationMs(t?.controlPlaneComponentHealthCheck, 240_000),
+  };
   const data: InitData = {
     cfg,
     host,
@@ -177,10 +205,41 @@ export async function newInitData(
       };
     },
     kubeconfigInputs: () => kubeconfigInputsFromConfig(cfg, kubeconfigDir),
-    client: async () => (await import("./api.ts")).initClient(data),
+    timeouts,
+    client: () => {
+      if (!client) {
+        client = (async () => {
+          const { adminClient } = await import("../../lib/apiobjects/client.ts");
+          const c = await adminClient({
+            host,
+            kubeconfigPath: data.kubeconfigPath,
+            dryRun: data.dryRun,
+            localAPIEndpoint: init.localAPIEndpoint,
+            timeoutMs: timeouts.kubernetesAPICallMs,
+            out: (s) => data.io.stdout(s),
+          });
+          if (c.dryRunTransport) data.dryRunTransport = c.dryRunTransport;
+          return c.client;
+        })();
+        // A failed creation is not cached: a rerun of the phase tries again.
+        client.catch(() => (client = undefined));
+      }
+      return client;
+    },
     tokens: () => tokens ??= configTokensOf(data),
     certificateKey: init.certificateKey ?? "",
     configPath: configPath || undefined,
+    userSupplied: async (group) => {
+      if (!data.configPath) return false;
+      let text: string;
+      try {
+        text = await Deno.readTextFile(data.configPath);
+      } catch {
+        return false;
+      }
+      const re = new RegExp(`^apiVersion:\\s*["']?${group.replaceAll(".", "\\.")}/`, "m");
+      return re.test(text);
+    },
     printManifest: !!ctx.flags["print-manifest"],
   };
   return data;

@@ -1,3 +1,7 @@
+/**
+ * `kubeadm init phase mark-control-plane` (cmd/phases/init/markcontrolplane.go): the
+ * control-plane label and taints on this node, once its kubelet registered it.
+ */
 import { examples } from "../../lib/cli.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
@@ -18,6 +22,21 @@ export const markControlPlanePhase: Phase<InitData> = {
 };
 
 async function runMarkControlPlane(data: InitData): Promise<void> {
-  const { markControlPlanePhaseRun } = await import("./api_phases.ts");
-  await markControlPlanePhaseRun(data);
+  const client = await data.client();
+  const { markControlPlane, CONTROL_PLANE_TAINT } = await import(
+    "../../lib/apiobjects/markcontrolplane.ts"
+  );
+  const { apiPhaseError } = await import("../../lib/apiobjects/client.ts");
+  const nr = data.cfg.init.nodeRegistration;
+  const taints = nr.taints ?? [CONTROL_PLANE_TAINT];
+  const timeoutMs = data.timeouts.kubernetesAPICallMs;
+  try {
+    await markControlPlane(client, nr.name ?? "", taints, data.out, { timeoutMs });
+  } catch (e) {
+    throw apiPhaseError(
+      `error patching Node "${nr.name}" (waited for it to be registered by its kubelet)`,
+      e,
+      timeoutMs,
+    );
+  }
 }

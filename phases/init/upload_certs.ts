@@ -1,3 +1,7 @@
+/**
+ * `kubeadm init phase upload-certs` (cmd/phases/init/uploadcerts.go): the control-plane
+ * certificates, encrypted with the certificate key, to the kubeadm-certs Secret.
+ */
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -18,6 +22,34 @@ export const uploadCertsPhase: Phase<InitData> = {
 };
 
 async function runUploadCerts(data: InitData): Promise<void> {
-  const { uploadCertsPhaseRun } = await import("./api_phases.ts");
-  await uploadCertsPhaseRun(data);
+  if (!data.uploadCerts) {
+    data.out("[upload-certs] Skipping phase. Please see --upload-certs");
+    return;
+  }
+  const client = await data.client();
+  const { createCertificateKey, uploadCerts } = await import(
+    "../../lib/apiobjects/copycerts.ts"
+  );
+  const { apiPhaseError } = await import("../../lib/apiobjects/client.ts");
+  if (!data.certificateKey) data.certificateKey = createCertificateKey();
+  const ext = data.cfg.cluster.etcd.external;
+  const input = {
+    certificatesDir: data.host.resolve(data.certificatesDir),
+    externalEtcd: ext
+      ? {
+        caFile: ext.caFile ? data.host.resolve(ext.caFile) : "",
+        certFile: ext.certFile ? data.host.resolve(ext.certFile) : "",
+        keyFile: ext.keyFile ? data.host.resolve(ext.keyFile) : "",
+      }
+      : undefined,
+  };
+  const timeoutMs = data.timeouts.kubernetesAPICallMs;
+  try {
+    await uploadCerts(client, input, data.certificateKey, data.out, { timeoutMs });
+  } catch (e) {
+    throw apiPhaseError("error uploading certs", e, timeoutMs);
+  }
+  if (!data.skipCertificateKeyPrint) {
+    data.io.stdout(`[upload-certs] Using certificate key:\n${data.certificateKey}\n`);
+  }
 }

@@ -1,4 +1,10 @@
+/**
+ * `kubeadm init phase upload-config` (cmd/phases/init/uploadconfig.go): the ClusterConfiguration
+ * (addons of skipped phases disabled) and the kubelet configuration to their ConfigMaps, through
+ * lib/apiobjects/configupload.ts (which upgrade apply shares).
+ */
 import { examples, longDesc } from "../../lib/cli.ts";
+import type { ClusterConfiguration } from "../../lib/config/types.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -49,12 +55,42 @@ export const uploadConfigPhase: Phase<InitData> = {
   ],
 };
 
+/** manageSkippedAddons: addon phases skipped ⇒ the addon is disabled in what is uploaded. */
+function clusterWithSkippedAddons(data: InitData): ClusterConfiguration {
+  const cluster = structuredClone(data.cfg.cluster);
+  const skip = new Set(data.skipPhases);
+  if (skip.has("addon")) {
+    cluster.dns = { ...cluster.dns, disabled: true };
+    cluster.proxy = { ...cluster.proxy, disabled: true };
+  }
+  if (skip.has("addon/coredns")) cluster.dns = { ...cluster.dns, disabled: true };
+  if (skip.has("addon/kube-proxy")) cluster.proxy = { ...cluster.proxy, disabled: true };
+  return cluster;
+}
+
 async function runUploadKubeadmConfig(data: InitData): Promise<void> {
-  const { uploadKubeadmConfig } = await import("./api_phases.ts");
-  await uploadKubeadmConfig(data);
+  const client = await data.client();
+  const { uploadConfiguration } = await import("../../lib/apiobjects/configupload.ts");
+  const { apiPhaseError } = await import("../../lib/apiobjects/client.ts");
+  const timeoutMs = data.timeouts.kubernetesAPICallMs;
+  const cluster = clusterWithSkippedAddons(data);
+  try {
+    await uploadConfiguration(client, cluster, data.out, { timeoutMs });
+  } catch (e) {
+    throw apiPhaseError("error uploading the kubeadm ClusterConfiguration", e, timeoutMs);
+  }
 }
 
 async function runUploadKubeletConfig(data: InitData): Promise<void> {
-  const { uploadKubeletConfig } = await import("./api_phases.ts");
-  await uploadKubeletConfig(data);
+  const client = await data.client();
+  const { createKubeletConfigMap } = await import("../../lib/apiobjects/configupload.ts");
+  const { apiPhaseError } = await import("../../lib/apiobjects/client.ts");
+  const timeoutMs = data.timeouts.kubernetesAPICallMs;
+  const kubelet = (data.cfg.componentConfigs.kubelet ?? {}) as Record<string, unknown>;
+  const userSupplied = await data.userSupplied("kubelet.config.k8s.io");
+  try {
+    await createKubeletConfigMap(client, kubelet, userSupplied, data.out, { timeoutMs });
+  } catch (e) {
+    throw apiPhaseError("error creating kubelet configuration ConfigMap", e, timeoutMs);
+  }
 }
