@@ -6,6 +6,7 @@
 
 import { createCipheriv, createDecipheriv } from "node:crypto";
 import type { KubeClient, KubeObject } from "../kube/client.ts";
+import { Host } from "../host.ts";
 import { isNotFound } from "../kube/errors.ts";
 import { createOrUpdate, type PollOptions } from "../kube/idempotency.ts";
 import { createNewTokens } from "../tokens/api.ts";
@@ -107,6 +108,8 @@ export function decryptBytes(blob: Uint8Array, key: Uint8Array): Uint8Array {
 export interface CertsInput {
   certificatesDir: string;
   externalEtcd?: { caFile?: string; certFile?: string; keyFile?: string };
+  /** Where the files are read (`--rootfs`, the dry-run root); default the machine. */
+  host?: Host;
 }
 
 /**
@@ -158,15 +161,13 @@ export function kubeadmCertsSecretData(
 }
 
 /** Read the files of {@link certsToTransfer}; missing files map to undefined. */
-export function readCertsForUpload(input: CertsInput): Record<string, Uint8Array | undefined> {
+export async function readCertsForUpload(
+  input: CertsInput,
+): Promise<Record<string, Uint8Array | undefined>> {
+  const host = input.host ?? new Host();
   const out: Record<string, Uint8Array | undefined> = {};
   for (const [name, path] of Object.entries(certsToTransfer(input))) {
-    try {
-      out[name] = Deno.readFileSync(path);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-      out[name] = undefined;
-    }
+    out[name] = await host.readFile(host.absolute(path));
   }
   return out;
 }
@@ -244,7 +245,7 @@ export async function uploadCerts(
   } catch (e) {
     throw new Error(`error creating token: ${(e as Error).message}`, { cause: e });
   }
-  const data = kubeadmCertsSecretData(readCertsForUpload(input), key);
+  const data = kubeadmCertsSecretData(await readCertsForUpload(input), key);
   let owner: SecretObject;
   try {
     owner = await client.get<SecretObject>(
