@@ -312,11 +312,7 @@ export function dirAvailableCheck(path: string, label = ""): Checker {
     let entries: string[];
     try {
       if (!st.isDirectory) throw new Error("not a directory");
-      entries = [];
-      for await (const e of Deno.readDir(host.resolve(path))) {
-        entries.push(e.name);
-        break;
-      }
+      entries = await host.readDir(path);
     } catch (e) {
       return {
         warnings: [],
