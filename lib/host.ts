@@ -92,6 +92,20 @@ export class Host {
     }
   }
 
+  /**
+   * Whether `p` exists, for checks inside synchronous validation (the discovery file a
+   * JoinConfiguration names). Errors other than "not found" count as existing, as Go's
+   * os.Stat-based checks do.
+   */
+  existsSync(p: string): boolean {
+    try {
+      Deno.statSync(this.resolve(p));
+      return true;
+    } catch (e) {
+      return !(e instanceof Deno.errors.NotFound);
+    }
+  }
+
   async stat(p: string): Promise<Deno.FileInfo | undefined> {
     try {
       return await Deno.stat(this.resolve(p));

@@ -8,6 +8,7 @@
  * never prints token or certificate-key values (apimachinery's "omitted value" rendering is used).
  */
 import { KubestrapError } from "../errors.ts";
+import { Host } from "../host.ts";
 import * as C from "./constants.ts";
 import { HOUR, parseDuration } from "./duration.ts";
 import {
@@ -773,13 +774,10 @@ export function validateDiscovery(
   return errs;
 }
 
+/** A discovery file is a file of the machine kubestrap runs on (like `--config`). */
 function defaultFileExists(p: string): boolean {
-  try {
-    Deno.statSync(p);
-    return true;
-  } catch (e) {
-    return !(e instanceof Deno.errors.NotFound);
-  }
+  const machine = new Host();
+  return machine.existsSync(machine.absolute(p));
 }
 
 /** ValidateJoinConfiguration. */
