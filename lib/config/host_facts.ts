@@ -7,7 +7,7 @@
  *   for the `config` commands, which have no Host;
  * - {@link fakeHostFacts}: fixed answers, for tests.
  */
-import type { Host } from "../host.ts";
+import { Host } from "../host.ts";
 import { KNOWN_CRI_SOCKETS } from "./constants.ts";
 
 /** The host facts dynamic defaulting reads, injected so that tests can pass a fixed fake. */
@@ -61,9 +61,10 @@ export function hostFacts(host: Host): HostFacts {
  * CRI sockets present), for callers without a Host.
  */
 export function systemHostFacts(root = ""): HostFacts {
-  const defaultRouteIface = (file: string, v6: boolean): string | undefined => {
+  const host = new Host(root || "/");
+  const defaultRouteIface = async (file: string, v6: boolean): Promise<string | undefined> => {
     try {
-      const lines = Deno.readTextFileSync(root + file).split("\n").slice(v6 ? 0 : 1);
+      const lines = ((await host.readText(file)) ?? "").split("\n").slice(v6 ? 0 : 1);
       for (const l of lines) {
         const f = l.trim().split(/\s+/);
         if (!v6 && f.length > 2 && f[1] === "00000000") return f[0];
@@ -75,7 +76,7 @@ export function systemHostFacts(root = ""): HostFacts {
   const addrOf = (iface: string | undefined, family: "IPv4" | "IPv6") => {
     if (!iface) return undefined;
     try {
-      const a = Deno.networkInterfaces().find((n) =>
+      const a = host.interfaces().find((n) =>
         n.name === iface && n.family === family && !n.address.startsWith("fe80")
       );
       return a?.address;
@@ -86,22 +87,20 @@ export function systemHostFacts(root = ""): HostFacts {
   return {
     hostname: () => {
       try {
-        return Deno.hostname();
+        return host.hostname();
       } catch {
         return "";
       }
     },
-    defaultIPv4: () => Promise.resolve(addrOf(defaultRouteIface("/proc/net/route", false), "IPv4")),
-    defaultIPv6: () =>
-      Promise.resolve(addrOf(defaultRouteIface("/proc/net/ipv6_route", true), "IPv6")),
-    criSockets: () => {
+    defaultIPv4: async () => addrOf(await defaultRouteIface("/proc/net/route", false), "IPv4"),
+    defaultIPv6: async () => addrOf(await defaultRouteIface("/proc/net/ipv6_route", true), "IPv6"),
+    criSockets: async () => {
       const found: string[] = [];
       for (const s of KNOWN_CRI_SOCKETS) {
-        try {
-          if (Deno.statSync(root + s.slice("unix://".length)).isSocket) found.push(s);
-        } catch { /* absent */ }
+        const st = await host.stat(s.slice("unix://".length)).catch(() => undefined);
+        if (st?.isSocket) found.push(s);
       }
-      return Promise.resolve(found);
+      return found;
     },
   };
 }
