@@ -22,8 +22,7 @@ async function runCheckEtcd(data: JoinData): Promise<void> {
     return;
   }
   data.out("[check-etcd] Checking that the etcd cluster is healthy");
-  const { etcdClientFromCluster } = await import("./cp_util.ts");
-  const etcd = await etcdClientFromCluster(data, cfg);
+  const etcd = await data.etcdClient();
   try {
     for (const ep of etcd.endpoints) {
       try {

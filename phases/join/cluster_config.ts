@@ -3,21 +3,36 @@
  * fetchInitConfigurationFromJoinConfiguration).
  */
 import { documentsToInitConfig, parseConfigText } from "../../lib/config/load.ts";
-import type { InitConfig } from "../../lib/config/types.ts";
+import type { InitConfig, JoinConfiguration } from "../../lib/config/types.ts";
 import { KubestrapError } from "../../lib/errors.ts";
 import { hostFacts } from "../../lib/config/host_facts.ts";
 import { clientFromKubeconfig } from "../../lib/kube/kubeconfig.ts";
 import { isNotFound } from "../../lib/kube/errors.ts";
-import { currentCluster, toV1 } from "../../lib/kubeconfig/kubeconfig.ts";
+import { currentCluster, type KubeConfig, toV1 } from "../../lib/kubeconfig/kubeconfig.ts";
 import { pinnedTransport } from "../../lib/discovery/transport.ts";
-import type { JoinData } from "./data.ts";
+import type { Host } from "../../lib/host.ts";
+
+/** What the read needs of join's data (JoinData has it). */
+export interface JoinClusterConfigSource {
+  /** Discovery's TLS bootstrap kubeconfig; its cluster is renamed after the cluster's name. */
+  tlsBootstrapCfg(): Promise<KubeConfig>;
+  timeouts: { kubernetesAPICallMs: number };
+  /** The machine (its facts default the configuration). */
+  realHost: Host;
+  controlPlane: boolean;
+  join: JoinConfiguration;
+  out(s: string): void;
+  warn(s: string): void;
+}
 
 interface ConfigMap {
   data?: Record<string, string>;
 }
 
 /** FetchInitConfigurationFromCluster(getNodeRegistration=false, getAPIEndpoint=false). */
-export async function fetchInitConfigurationFromJoin(data: JoinData): Promise<InitConfig> {
+export async function fetchInitConfigurationFromJoin(
+  data: JoinClusterConfigSource,
+): Promise<InitConfig> {
   const tls = await data.tlsBootstrapCfg();
   const client = await clientFromKubeconfig({ doc: toV1(tls) }, {
     retryTimeoutMs: data.timeouts.kubernetesAPICallMs,

@@ -165,13 +165,13 @@ async function runControlPlane(data: JoinData): Promise<void> {
   if (!data.controlPlane) return;
   const cfg = await data.initCfg();
   const { createControlPlaneManifest } = await import("../../lib/manifests/mod.ts");
-  const { componentImages } = await import("./cp_util.ts");
+  const { componentImages } = await import("../../lib/manifests/images.ts");
   data.out(`[control-plane] Using manifest folder "${MANIFEST_DIR}"`);
   for (
     const component of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const
   ) {
     await createControlPlaneManifest(data.host, cfg as never, component, {
-      images: componentImages(cfg),
+      images: componentImages(cfg.cluster),
       manifestDir: MANIFEST_DIR,
       patchesDir: data.patchesDir,
       output: data.out,

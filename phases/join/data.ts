@@ -10,6 +10,7 @@ import { KubestrapError } from "../../lib/errors.ts";
 import { Host } from "../../lib/host.ts";
 import type { KubeConfig } from "../../lib/kubeconfig/kubeconfig.ts";
 import type { KubeClient } from "../../lib/kube/client.ts";
+import type { EtcdClient } from "../../lib/etcdclient/mod.ts";
 import type { PkiFS } from "../../lib/pki/fs.ts";
 import { parseDurationMs } from "../../lib/util/duration.ts";
 import { ADMIN_KUBECONFIG_PATH } from "../../lib/config/constants.ts";
@@ -59,6 +60,8 @@ export interface JoinData {
   bootstrapClient(): Promise<KubeClient>;
   /** A client with admin.conf (after control-plane-prepare kubeconfig). */
   adminClient(): Promise<KubeClient>;
+  /** A client of the cluster's etcd, found through adminClient (etcdutil.NewFromCluster). */
+  etcdClient(): Promise<EtcdClient>;
   certificatesDir(): Promise<string>;
   nodeName(): string;
   /** Whether the whole workflow (not one phase) runs: the final banner is printed then. */
@@ -195,6 +198,16 @@ export async function newJoinData(ctx: CommandContext, options: JoinOptions): Pr
       return await clientFromKubeconfig({ doc: toV1(parseKubeConfig(b)), host }, {
         retryTimeoutMs: timeouts.kubernetesAPICallMs,
         caTransport: pinnedTransport,
+      });
+    },
+    async etcdClient() {
+      const { etcdClientFromCluster } = await import("../../lib/etcdclient/cluster.ts");
+      return await etcdClientFromCluster({
+        client: () => data.adminClient(),
+        host,
+        certificatesDir: await data.certificatesDir(),
+        kubernetesAPICallMs: timeouts.kubernetesAPICallMs,
+        etcdAPICallMs: timeouts.etcdAPICallMs,
       });
     },
     async certificatesDir() {

@@ -33,16 +33,17 @@ async function runEtcdJoin(data: JoinData): Promise<void> {
   const dataDir = cfg.cluster.etcd.local?.dataDir ?? "/var/lib/etcd";
   if (!data.dryRun) await data.host.mkdirAll(dataDir, 0o700);
   else data.out(`[control-plane-join] Would ensure that "${dataDir}" directory is present`);
-  const u = await import("./cp_util.ts");
+  const { etcdPeerURL } = await import("../../lib/etcdclient/cluster.ts");
+  const { componentImages } = await import("../../lib/manifests/images.ts");
   const { memberIDHex } = await import("../../lib/etcdclient/mod.ts");
   const { createLocalEtcdManifest } = await import("../../lib/manifests/mod.ts");
   const nodeName = data.nodeName();
-  const peerURL = u.etcdPeerURL(cfg);
+  const peerURL = etcdPeerURL(cfg.init.localAPIEndpoint);
   if (data.dryRun) {
     data.out(`[etcd] Would add etcd member: ${peerURL}`);
     data.out(`[etcd] Creating static Pod manifest for "etcd"`);
     await createLocalEtcdManifest(data.host, cfg as never, {
-      images: u.componentImages(cfg),
+      images: componentImages(cfg.cluster),
       manifestDir: MANIFEST_DIR,
       patchesDir: data.patchesDir,
       output: (line) => data.out(line.replace(/\n$/, "")),
@@ -57,7 +58,7 @@ async function runEtcdJoin(data: JoinData): Promise<void> {
   }
   let etcd;
   try {
-    etcd = await u.etcdClientFromCluster(data, cfg);
+    etcd = await data.etcdClient();
   } catch (e) {
     throw new KubestrapError(
       `error creating local etcd static pod manifest file: ${(e as Error).message}`,
@@ -73,7 +74,7 @@ async function runEtcdJoin(data: JoinData): Promise<void> {
     }));
     data.out(`[etcd] Creating static Pod manifest for "etcd"`);
     await createLocalEtcdManifest(data.host, cfg as never, {
-      images: u.componentImages(cfg),
+      images: componentImages(cfg.cluster),
       manifestDir: MANIFEST_DIR,
       patchesDir: data.patchesDir,
       output: (line) => data.out(line.replace(/\n$/, "")),

@@ -1,5 +1,5 @@
 /**
- * join's etcd endpoint lookup (phases/join/cp_util.ts etcdEndpointsFromPods, kubeadm's
+ * join's etcd endpoint lookup (lib/etcdclient/cluster.ts etcdEndpointsFromPods, kubeadm's
  * getRawEtcdEndpointsFromPodAnnotation) against the test bed's real etcd and kube-apiserver in a
  * namespace host: it waits until every etcd pod carries the advertise-client-urls annotation (a
  * control plane's kubelet mirrors its static pods a moment after the API server is up: a join
@@ -29,7 +29,7 @@ Deno.test({
     const script = `
       import { clientFromKubeconfig } from "${REPO}/lib/kube/kubeconfig.ts";
       import { Host } from "${REPO}/lib/host.ts";
-      import { etcdEndpointsFromPods } from "${REPO}/phases/join/cp_util.ts";
+      import { etcdEndpointsFromPods } from "${REPO}/lib/etcdclient/cluster.ts";
       using client = await clientFromKubeconfig({ host: new Host(), path: "${SUPER_ADMIN}" });
       try {
         console.log(JSON.stringify(await etcdEndpointsFromPods(client, ${timeoutMs})));

@@ -16,7 +16,7 @@
  *   bootstraps against C's own apiserver and registers Node cp-c for mark-control-plane. Then
  *   `kubestrap reset -f` removes the member and cleans the node; C joins again and resets again.
  *   No kubelet runs the mirror pods, so etcd's endpoint comes from KUBESTRAP_ETCD_ENDPOINTS
- *   (phases/join/cp_util.ts). Set KUBESTRAP_E2E_DUMP=<file> to keep every captured output.
+ *   (lib/etcdclient/cluster.ts). Set KUBESTRAP_E2E_DUMP=<file> to keep every captured output.
  * - no output of any of these runs contains the token secret or a certificate key.
  */
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";

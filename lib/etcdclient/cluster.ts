@@ -1,25 +1,16 @@
-/** Helpers shared by the control-plane phases of join. */
-import { imagesFor } from "../../lib/config/images.ts";
-import type { InitConfig } from "../../lib/config/types.ts";
-import type { ComponentImages } from "../../lib/manifests/types.ts";
-import type { EtcdClient } from "../../lib/etcdclient/mod.ts";
-import type { JoinData } from "./data.ts";
-import { joinHostPort } from "../../lib/util/net.ts";
-import type { KubeClient } from "../../lib/kube/client.ts";
+/**
+ * A client of the cluster's stacked etcd, found through the API server (kubeadm's
+ * etcdutil.NewFromCluster): the etcd mirror Pods' client URLs, the healthcheck-client
+ * credentials, endpoints synced with the member list. Also etcdutil.GetPeerURL.
+ */
+import type { APIEndpoint } from "../config/types.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { joinHostPort } from "../util/net.ts";
+import { EtcdClient, healthcheckClientTLS } from "./mod.ts";
 
-export function componentImages(cfg: InitConfig): ComponentImages {
-  const i = imagesFor(cfg.cluster);
-  return {
-    apiServer: i.kubeAPIServer,
-    controllerManager: i.kubeControllerManager,
-    scheduler: i.kubeScheduler,
-    etcd: i.etcd ?? "",
-  };
-}
-
-/** etcdutil.GetPeerURL / GetClientURL of this node. */
-export function etcdPeerURL(cfg: InitConfig): string {
-  return `https://${joinHostPort(cfg.init.localAPIEndpoint.advertiseAddress ?? "", 2380)}`;
+/** etcdutil.GetPeerURL of a node's API endpoint. */
+export function etcdPeerURL(endpoint: APIEndpoint): string {
+  return `https://${joinHostPort(endpoint.advertiseAddress ?? "", 2380)}`;
 }
 
 export const ETCD_ENDPOINT_ANNOTATION = "kubeadm.kubernetes.io/etcd.advertise-client-urls";
@@ -65,32 +56,40 @@ export async function etcdEndpointsFromPods(
   );
 }
 
+export interface EtcdFromClusterOptions {
+  /** An API client to list the etcd Pods with (closed after use); asked only when needed. */
+  client: () => Promise<KubeClient>;
+  /** Where the certificates are read. */
+  host: { readText(path: string): Promise<string | undefined> };
+  certificatesDir: string;
+  /** timeouts.kubernetesAPICall: the budget of the endpoint lookup. */
+  kubernetesAPICallMs: number;
+  /** timeouts.etcdAPICall: the budget of each etcd call. */
+  etcdAPICallMs: number;
+}
+
 /**
  * etcdutil.NewFromCluster: client URLs from the etcd mirror pods' annotation (override:
  * KUBESTRAP_ETCD_ENDPOINTS, comma-separated, for control planes without a kubelet), TLS with
  * the healthcheck-client certificate, endpoints synced with the member list.
  */
-export async function etcdClientFromCluster(data: JoinData, cfg: InitConfig): Promise<EtcdClient> {
-  const { EtcdClient, healthcheckClientTLS } = await import("../../lib/etcdclient/mod.ts");
+export async function etcdClientFromCluster(o: EtcdFromClusterOptions): Promise<EtcdClient> {
   let endpoints = (Deno.env.get("KUBESTRAP_ETCD_ENDPOINTS") ?? "").split(",").filter((s) => s);
   if (endpoints.length === 0) {
-    const client = await data.adminClient();
+    const client = await o.client();
     try {
-      endpoints = await etcdEndpointsFromPods(client, data.timeouts.kubernetesAPICallMs);
+      endpoints = await etcdEndpointsFromPods(client, o.kubernetesAPICallMs);
     } finally {
       client.close();
     }
   }
-  const certDir = cfg.cluster.certificatesDir ?? "/etc/kubernetes/pki";
-  const tls = await healthcheckClientTLS(data.host, certDir);
-  const c = new EtcdClient(endpoints, tls, {
-    retryTimeoutMs: data.timeouts.etcdAPICallMs,
-  });
+  const tls = await healthcheckClientTLS(o.host, o.certificatesDir);
+  const c = new EtcdClient(endpoints, tls, { retryTimeoutMs: o.etcdAPICallMs });
   // Sync: use every member's client URLs.
   const synced = (await c.memberList()).flatMap((m) => m.clientURLs);
   if (synced.length > 0) {
     c.close();
-    return new EtcdClient(synced, tls, { retryTimeoutMs: data.timeouts.etcdAPICallMs });
+    return new EtcdClient(synced, tls, { retryTimeoutMs: o.etcdAPICallMs });
   }
   return c;
 }
