@@ -155,6 +155,19 @@ export class Host {
     return b === undefined ? undefined : new TextDecoder().decode(b);
   }
 
+  /**
+   * readText for the synchronous configuration loaders (`--config`); undefined when `p` does
+   * not exist.
+   */
+  readTextSync(p: string): string | undefined {
+    try {
+      return Deno.readTextFileSync(this.resolve(p));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    }
+  }
+
   /** Creates `p` and missing parents with `mode` (applied exactly). */
   async mkdirAll(p: string, mode = 0o755): Promise<void> {
     const abs = this.resolve(p);

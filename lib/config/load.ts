@@ -5,6 +5,7 @@
  * configuration made from flags when there is no file, and the options applied on top of either.
  */
 import { KubestrapError, UsageError } from "../errors.ts";
+import { Host } from "../host.ts";
 import * as C from "./constants.ts";
 import {
   ConfigDecodeError,
@@ -81,10 +82,15 @@ export interface DecodeOptions {
   skipCRIDetect?: boolean;
 }
 
-/** Reads the file like kubeadm's Load*ConfigurationFromFile. */
-export function readConfigFile(path: string): string {
+/**
+ * Reads the file like kubeadm's Load*ConfigurationFromFile, from `host` (default: the machine
+ * kubestrap runs on; relative paths as Host.absolute makes them).
+ */
+export function readConfigFile(path: string, host = new Host()): string {
   try {
-    return Deno.readTextFileSync(path);
+    const text = host.readTextSync(host.absolute(path));
+    if (text === undefined) throw new Deno.errors.NotFound();
+    return text;
   } catch (e) {
     throw new KubestrapError(
       `unable to read config from ${JSON.stringify(path)} : ${osErr(e, path)}`,
