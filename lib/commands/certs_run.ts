@@ -91,7 +91,8 @@ export async function loadOrDefaultInitConfig(
   if (cfgPath) {
     const abs = absPath(ctx, cfgPath);
     try {
-      configText = await Deno.readTextFile(host.resolve(abs));
+      configText = await host.readText(abs);
+      if (configText === undefined) throw new Deno.errors.NotFound();
     } catch (e) {
       throw new KubestrapError(
         `unable to read config from ${JSON.stringify(cfgPath)} : ${osErr(e, cfgPath)}`,

@@ -4,6 +4,7 @@
  * throws KubestrapError (exit code 1) on failure.
  */
 import { KubestrapError, UsageError } from "../errors.ts";
+import { Host } from "../host.ts";
 import * as C from "../config/constants.ts";
 import { splitDocuments } from "../config/decode.ts";
 import {
@@ -159,7 +160,7 @@ export async function validateConfig(
   if (!path) throw new UsageError("the --config flag is mandatory");
   let text: string;
   try {
-    text = Deno.readTextFileSync(path);
+    text = machineText(path);
   } catch (e) {
     throw new KubestrapError(osErr(e, path));
   }
@@ -188,20 +189,27 @@ export async function validateConfig(
   return { stdout: "ok\n", stderr: warnings.map((w) => w + "\n").join("") };
 }
 
-/** Writes a file atomically (temp file in the same directory + rename), mode 0644 like kubeadm. */
-export function writeFileAtomic(path: string, data: string, mode = 0o644): void {
-  const slash = path.lastIndexOf("/");
-  const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
-  const base = slash >= 0 ? path.slice(slash + 1) : path;
-  const tmp = `${dir}/.${base}.tmp-${crypto.randomUUID()}`;
+/** A file of the machine kubestrap runs on, where the `config` commands read their files. */
+function machineText(path: string): string {
+  const machine = new Host();
+  const text = machine.readTextSync(machine.absolute(path));
+  if (text === undefined) throw new Deno.errors.NotFound();
+  return text;
+}
+
+/**
+ * Writes a file of the machine atomically (Host.writeFile: temp file in the same directory +
+ * rename), mode 0644 like kubeadm. The directory must exist, as for kubeadm's os.WriteFile.
+ */
+export async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
+  const machine = new Host();
+  const abs = machine.absolute(path);
   try {
-    Deno.writeTextFileSync(tmp, data, { mode });
-    Deno.chmodSync(tmp, mode);
-    Deno.renameSync(tmp, path);
+    if (!(await machine.stat(abs.slice(0, abs.lastIndexOf("/")) || "/"))?.isDirectory) {
+      throw new Deno.errors.NotFound();
+    }
+    await machine.writeFile(abs, data, { mode });
   } catch (e) {
-    try {
-      Deno.removeSync(tmp);
-    } catch { /* already gone */ }
     throw new KubestrapError(
       `failed to write the new configuration to the file ${JSON.stringify(path)}: ${
         osErr(e, path)
@@ -220,7 +228,7 @@ export async function migrateConfig(opts: {
   if (!opts.oldConfigPath) throw new UsageError("the --old-config flag is mandatory");
   let text: string;
   try {
-    text = Deno.readTextFileSync(opts.oldConfigPath);
+    text = machineText(opts.oldConfigPath);
   } catch (e) {
     throw new KubestrapError(osErr(e, opts.oldConfigPath));
   }
@@ -265,7 +273,7 @@ export async function migrateConfig(opts: {
   const all = v3 ? [V1BETA3_MIGRATE_NOTICE, ...restoreV1beta3Warnings(v3, warnings)] : warnings;
   const stderr = all.map((w) => w + "\n").join("");
   if (opts.newConfigPath) {
-    writeFileAtomic(opts.newConfigPath, result);
+    await writeFileAtomic(opts.newConfigPath, result);
     return { stdout: "", stderr };
   }
   return { stdout: result, stderr };
