@@ -290,7 +290,7 @@ Deno.test("--config mixing rules", async () => {
     assertThrows(() => validateMixedArguments({ config: "c", ...flags }), want);
   }
   await assertRejects(
-    async () =>
+    () =>
       loadInitConfig({
         host,
         configText: H4 + "kind: ClusterConfiguration\n",
@@ -444,7 +444,7 @@ Deno.test("loadInitConfig: the deprecated --*-extra-args flags become the compon
   assertEquals(cfg.cluster.controllerManager.extraArgs, [{ name: "v", value: "4" }]);
   assertEquals(cfg.cluster.scheduler.extraArgs, [{ name: "x", value: "y" }]);
   await assertRejects(
-    async () => loadInitConfig({ host, options: initOptions({ schedulerExtraArgs: ["novalue"] }) }),
+    () => loadInitConfig({ host, options: initOptions({ schedulerExtraArgs: ["novalue"] }) }),
     `invalid argument "novalue" for "--scheduler-extra-args" flag: malformed key=value pair in flag value: novalue`,
   );
 });
