@@ -9,6 +9,7 @@
  */
 import { formatDurationMs } from "../../lib/util/duration.ts";
 import { KubestrapError } from "../../lib/errors.ts";
+import { Host } from "../../lib/host.ts";
 import type { ProbeOptions, ProbeResult } from "../../lib/kube/health.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
@@ -85,18 +86,15 @@ Here is one example how you may list all running Kubernetes containers by using 
 
 /** Whether a process named kubelet runs in this process's network namespace. */
 async function kubeletInThisNetns(): Promise<boolean> {
-  let mine: string;
-  try {
-    mine = await Deno.readLink("/proc/self/ns/net");
-  } catch {
-    return true; // cannot tell: behave like kubeadm
-  }
-  for await (const e of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
+  const kernel = new Host(); // /proc is never rerooted
+  const mine = await kernel.readKernelLink("/proc/self/ns/net").catch(() => undefined);
+  if (mine === undefined) return true; // cannot tell: behave like kubeadm
+  for (const name of await kernel.readKernelDir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
     try {
-      const comm = (await Deno.readTextFile(`/proc/${e.name}/comm`)).trim();
+      const comm = (await kernel.readKernelFile(`/proc/${name}/comm`))?.trim();
       if (comm !== "kubelet") continue;
-      if ((await Deno.readLink(`/proc/${e.name}/ns/net`)) === mine) return true;
+      if ((await kernel.readKernelLink(`/proc/${name}/ns/net`)) === mine) return true;
     } catch {
       // the process went away or is not ours to inspect
     }
