@@ -4,6 +4,7 @@
  * intercepted (nothing was sent to an API server).
  */
 import { dryRunAccount } from "../../lib/dryrun/client.ts";
+import { Host } from "../../lib/host.ts";
 import type { InitData } from "./data.ts";
 
 function modeString(mode: number, dir: boolean): string {
@@ -13,14 +14,11 @@ function modeString(mode: number, dir: boolean): string {
   return s;
 }
 
-async function walk(root: string, rel: string, out: string[]): Promise<void> {
-  const entries: Deno.DirEntry[] = [];
-  for await (const e of Deno.readDir(root + rel)) entries.push(e);
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    const p = `${rel}/${e.name}`;
-    const st = await Deno.lstat(root + p);
-    if (e.isDirectory) {
+async function walk(root: Host, rel: string, out: string[]): Promise<void> {
+  for (const name of await root.readDir(rel || "/")) {
+    const p = `${rel}/${name}`;
+    const st = (await root.lstat(p))!;
+    if (st.isDirectory) {
       await walk(root, p, out);
     } else {
       out.push(`${modeString(st.mode ?? 0, false)} ${String(st.size).padStart(7)} ${p}`);
@@ -32,7 +30,7 @@ export async function dryRunSummary(data: InitData): Promise<string> {
   const dir = data.dryRunDir ?? "";
   const files: string[] = [];
   try {
-    await walk(dir, "", files);
+    if (dir) await walk(new Host(dir), "", files);
   } catch {
     // nothing written
   }
