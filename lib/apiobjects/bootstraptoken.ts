@@ -261,6 +261,62 @@ export async function applyBootstrapToken(
 }
 
 /**
+ * The RBAC rules of bootstrap tokens and cluster-info, as `upgrade apply` re-applies them
+ * (kubeadm's runBootstrapToken of upgrade/apply): every rule is tried; the errors come back
+ * together (utilerrors.NewAggregate), none when all went in.
+ */
+export async function applyBootstrapTokenRBAC(
+  client: KubeClient,
+  opts: PollOptions = {},
+): Promise<string[]> {
+  const steps: [string, () => Promise<void>][] = [
+    ["error allowing bootstrap tokens to get Nodes", async () => {
+      await createOrUpdate(client, "clusterroles", getNodesClusterRole(), opts);
+      await createOrUpdate(client, "clusterrolebindings", getNodesClusterRoleBinding(), opts);
+    }],
+    [
+      "error allowing bootstrap tokens to post CSRs",
+      () =>
+        createOrUpdate(client, "clusterrolebindings", kubeletBootstrapClusterRoleBinding(), opts),
+    ],
+    ["error auto-approving node bootstrap tokens", () =>
+      createOrUpdate(
+        client,
+        "clusterrolebindings",
+        nodeAutoApproveBootstrapClusterRoleBinding(),
+        opts,
+      )],
+    ["", () =>
+      createOrUpdate(
+        client,
+        "clusterrolebindings",
+        nodeAutoApproveCertificateRotationClusterRoleBinding(),
+        opts,
+      )],
+    ["error allowing API server to access kubelet API", () =>
+      createOrUpdate(
+        client,
+        "clusterrolebindings",
+        apiServerKubeletClientClusterRoleBinding(),
+        opts,
+      )],
+    ["error creating clusterinfo RBAC rules", async () => {
+      await createOrUpdate(client, "roles", clusterInfoRole(), opts);
+      await createOrUpdate(client, "rolebindings", clusterInfoRoleBinding(), opts);
+    }],
+  ];
+  const errs: string[] = [];
+  for (const [prefix, step] of steps) {
+    try {
+      await step();
+    } catch (e) {
+      errs.push(prefix ? `${prefix}: ${(e as Error).message}` : (e as Error).message);
+    }
+  }
+  return errs;
+}
+
+/**
  * kubeadm's EnsureAdminClusterRoleBindingImpl: try to create `kubeadm:cluster-admins`
  * with the admin.conf client; Forbidden means admin.conf is not yet authorized, so create
  * it with the super-admin.conf client. Returns the client that is authorized (admin).

@@ -12,6 +12,7 @@ import type { Host } from "../host.ts";
 import { hostFacts } from "../config/host_facts.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { isNotFound } from "../kube/errors.ts";
+import { type ConfigMapObject, verifyConfigMapSignature } from "./uploadconfig.ts";
 import { currentAuthInfo, parseKubeConfig } from "../kubeconfig/kubeconfig.ts";
 import { parseCertsPEM } from "../pki/x509.ts";
 import { parse as parseYAML } from "yaml";
@@ -132,11 +133,18 @@ export async function fetchInitConfigurationFromCluster(
   }
   const docs: string[] = [clusterYAML];
 
+  const userSupplied = { kubelet: false, kubeProxy: false };
   if (o.getComponentConfigs) {
     const optional = async (name: string, key: string) => {
       try {
         const c = await o.client.get<ConfigMap>("configmaps", name, "kube-system");
-        if (c.data?.[key]) docs.push(c.data[key]);
+        if (c.data?.[key]) {
+          docs.push(c.data[key]);
+          // A config kubeadm generated carries its signature; anything else the user supplied.
+          const signed = verifyConfigMapSignature(c as ConfigMapObject);
+          if (name === "kubelet-config") userSupplied.kubelet = !signed;
+          else userSupplied.kubeProxy = !signed;
+        }
       } catch (e) {
         if (!isNotFound(e)) {
           throw new KubestrapError(`failed to get component configs: ${(e as Error).message}`);
@@ -212,9 +220,15 @@ export async function fetchInitConfigurationFromCluster(
   }
   docs.unshift(JSON.stringify(init)); // JSON is YAML: no second YAML writer
   const text = docs.map((d) => d.replace(/\n?$/, "\n")).join("---\n");
-  return await documentsToInitConfig(parseConfigText(text, "kubeadm-config"), hostFacts(o.host), {
-    file: "kubeadm-config",
-    skipCRIDetect: !o.getNodeRegistration || init.nodeRegistration === undefined ||
-      (init.nodeRegistration as Record<string, unknown>).criSocket !== undefined,
-  });
+  const cfg = await documentsToInitConfig(
+    parseConfigText(text, "kubeadm-config"),
+    hostFacts(o.host),
+    {
+      file: "kubeadm-config",
+      skipCRIDetect: !o.getNodeRegistration || init.nodeRegistration === undefined ||
+        (init.nodeRegistration as Record<string, unknown>).criSocket !== undefined,
+    },
+  );
+  cfg.userSupplied = userSupplied;
+  return cfg;
 }

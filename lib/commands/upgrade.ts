@@ -1,6 +1,5 @@
 /** `kubeadm upgrade {apply,plan,diff,node}`; apply and node are phase workflows. */
 import { type CommandContext, type CommandSpec, type FlagSpec, longDesc } from "../cli.ts";
-import { NotImplementedError } from "../errors.ts";
 import { Workflow, type WorkflowOptions } from "../workflow.ts";
 import type { UpgradeApplyData } from "../../phases/upgrade/apply/data.ts";
 import { upgradeApplyPhases } from "../../phases/upgrade/apply/mod.ts";
@@ -52,14 +51,20 @@ const certificateRenewalFlag: FlagSpec = {
 export const upgradeApplyWorkflow = new Workflow<UpgradeApplyData>(upgradeApplyPhases);
 
 /**
- * Runs the upgrade apply workflow. Its data has no fields yet: every phase reports that it is
- * not implemented.
+ * Runs the upgrade apply workflow: its data (lib/commands/upgrade_run.ts newApplyData), the
+ * phases, then kubeadm's closing lines (not when only some phases ran).
  */
 export async function startUpgradeApply(
   ctx: CommandContext,
   opts: WorkflowOptions,
 ): Promise<void> {
-  await runWorkflow(upgradeApplyWorkflow, ctx, opts, (): UpgradeApplyData => ({}));
+  const run = await import("./upgrade_run.ts");
+  const data = await runWorkflow(upgradeApplyWorkflow, ctx, opts, run.newApplyData);
+  try {
+    if (!opts.filterPhases) run.printApplyDone(ctx, data);
+  } finally {
+    data.client.close();
+  }
 }
 
 const applyCommand: CommandSpec = upgradeApplyWorkflow.bind(
@@ -122,22 +127,39 @@ const diffCommand: CommandSpec = {
       usage: "How many lines of context in the diff",
     },
   ],
-  run: () => {
-    throw new NotImplementedError("kubeadm upgrade diff");
+  run: async (ctx) => {
+    const { upgradeDiff } = await import("../upgrade/diff.ts");
+    const { changedFlags, validateMixedArguments } = await import("./flags_to_config.ts");
+    const { Host } = await import("../host.ts");
+    await upgradeDiff({
+      host: new Host((ctx.flags.rootfs as string | undefined) || "/"),
+      args: ctx.args,
+      kubeconfigPath: ctx.flags.kubeconfig as string | undefined,
+      configPath: (ctx.flags.config as string | undefined) || undefined,
+      contextLines: ctx.changed.has("context-lines")
+        ? ctx.flags["context-lines"] as number
+        : undefined,
+      validateFlags: () => validateMixedArguments(changedFlags(ctx)),
+      out: ctx.out,
+      outBytes: (b) => {
+        for (let n = 0; n < b.length;) n += Deno.stdout.writeSync(b.subarray(n));
+      },
+      err: ctx.err,
+    });
   },
 };
 
 export const upgradeNodeWorkflow = new Workflow<UpgradeNodeData>(upgradeNodePhases);
 
 /**
- * Runs the upgrade node workflow. Its data has no fields yet: every phase reports that it is
- * not implemented.
+ * Runs the upgrade node workflow. No data is built yet: every phase reports that it is not
+ * implemented.
  */
 export async function startUpgradeNode(
   ctx: CommandContext,
   opts: WorkflowOptions,
 ): Promise<void> {
-  await runWorkflow(upgradeNodeWorkflow, ctx, opts, (): UpgradeNodeData => ({}));
+  await runWorkflow(upgradeNodeWorkflow, ctx, opts, () => ({}) as UpgradeNodeData);
 }
 
 const nodeCommand: CommandSpec = upgradeNodeWorkflow.bind(

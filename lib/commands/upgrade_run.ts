@@ -10,7 +10,13 @@ import type { UpgradeConfiguration } from "../config/types.ts";
 import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
 import type { KubeClient } from "../kube/client.ts";
-import { clientFromKubeconfig } from "../kube/kubeconfig.ts";
+import { clientFromKubeconfig, kubeClientConfig } from "../kube/kubeconfig.ts";
+import { dryRunClient } from "../dryrun/client.ts";
+import {
+  newUpgradeApplyData,
+  targetVersion,
+  type UpgradeApplyData,
+} from "../../phases/upgrade/apply/data.ts";
 import { runUpgradePlan } from "../upgrade/plan.ts";
 import type { UpgradeEnv } from "../upgrade/requirements.ts";
 import { klogLine } from "../util/klog.ts";
@@ -75,4 +81,84 @@ export async function runPlanCommand(ctx: CommandContext): Promise<void> {
   } finally {
     client.close();
   }
+}
+
+/** Prints `prompt` and reads one line of standard input (undefined at its end). */
+async function readAnswer(ctx: CommandContext, prompt: string): Promise<string | undefined> {
+  ctx.out(prompt);
+  const buf = new Uint8Array(1);
+  const bytes: number[] = [];
+  while (true) {
+    const n = await Deno.stdin.read(buf);
+    if (n === null) {
+      return bytes.length ? new TextDecoder().decode(new Uint8Array(bytes)) : undefined;
+    }
+    if (buf[0] === 0x0a) return new TextDecoder().decode(new Uint8Array(bytes));
+    bytes.push(buf[0]);
+  }
+}
+
+/**
+ * The data of `kubeadm upgrade apply` (newApplyData): the real client, or in dry-run a client
+ * that reads from the cluster and prints every change instead of making it.
+ */
+export async function newApplyData(ctx: CommandContext): Promise<UpgradeApplyData> {
+  const upgrade = upgradeConfigOf(ctx);
+  targetVersion(upgrade, ctx.args);
+  const host = hostOf(ctx);
+  const dryRun = upgrade.apply.dryRun ?? false;
+  const warn = (at: string, msg: string) => ctx.err(klogLine("W", at, msg) + "\n");
+  let client: KubeClient;
+  let dryRunKubeletDir: string | undefined;
+  if (dryRun) {
+    const path = (ctx.flags.kubeconfig as string | undefined) || ADMIN_KUBECONFIG_PATH;
+    let real;
+    try {
+      real = await kubeClientConfig({ host, path });
+    } catch (e) {
+      throw new KubestrapError(
+        `couldn't create a Kubernetes client from file "${path}": ${(e as Error).message}`,
+      );
+    }
+    ctx.out(`[dryrun] Creating a real client from "${path}"\n`);
+    client = dryRunClient({ out: (s) => ctx.out(s), real }).client;
+    dryRunKubeletDir = await host.makeTempDir(
+      "/etc/kubernetes/tmp",
+      "kubeadm-upgrade-apply-dryrun",
+    );
+    warn(
+      "constants.go:627",
+      `Using dry-run directory ${dryRunKubeletDir}. To override it, set the environment variable KUBEADM_UPGRADE_DRYRUN_DIR`,
+    );
+  } else {
+    client = await adminClient(ctx, host);
+  }
+  return await newUpgradeApplyData({
+    host,
+    client,
+    upgrade,
+    args: ctx.args,
+    nonInteractive: !!ctx.flags.yes,
+    readAnswer: (prompt) => readAnswer(ctx, prompt),
+    dryRunKubeletDir,
+    out: (l) => ctx.out(l + "\n"),
+    write: (t) => ctx.out(t),
+    err: (t) => ctx.err(t),
+    warn,
+  });
+}
+
+/** What `upgrade apply` prints when every phase ran (its RunE after the workflow). */
+export function printApplyDone(ctx: CommandContext, d: UpgradeApplyData): void {
+  if (d.dryRun) {
+    ctx.out("[upgrade/successful] Finished dryrunning successfully!\n");
+    return;
+  }
+  ctx.out("\n");
+  ctx.out(
+    `[upgrade] SUCCESS! A control plane node of your cluster was upgraded to "${d.init.cluster.kubernetesVersion}".\n\n`,
+  );
+  ctx.out(
+    "[upgrade] Now please proceed with upgrading the rest of the nodes by following the right order.\n",
+  );
 }

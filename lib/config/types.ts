@@ -323,6 +323,11 @@ export interface InitConfig {
   ciImageRepository?: string;
   /** Warnings produced while loading (kubeadm prints them to stderr via klog). */
   warnings: string[];
+  /**
+   * Read back from the cluster: whether each component config was supplied by the user (its
+   * ConfigMap carries no valid kubeadm signature); such configs are uploaded unsigned again.
+   */
+  userSupplied?: { kubelet: boolean; kubeProxy: boolean };
 }
 
 /** kubeadm's internal JoinConfiguration. */

@@ -352,6 +352,33 @@ export async function tryStartKubelet(
   }
 }
 
+/** TryRestartKubelet (after kubelet.conf changed during an upgrade). Never fails. */
+export async function tryRestartKubelet(host: Host, io: ServiceOutput = {}): Promise<void> {
+  const out = io.output ?? stdout;
+  const warn = io.warn ?? stderr;
+  const { initSystem } = await detectInitSystem(host);
+  if (!initSystem) {
+    out(
+      "[kubelet-start] No supported init system detected, won't make sure the kubelet not running for a short period of time while setting up configuration for it.\n",
+    );
+    return;
+  }
+  if (!(await initSystem.serviceExists("kubelet"))) {
+    out(
+      "[kubelet-start] Couldn't detect a kubelet service, can't make sure the kubelet not running for a short period of time while setting up configuration for it.\n",
+    );
+  }
+  try {
+    await initSystem.serviceRestart("kubelet");
+  } catch (e) {
+    warn(
+      `[kubelet-start] WARNING: unable to restart the kubelet service momentarily: [${
+        (e as Error).message
+      }]\n`,
+    );
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writing the files
 

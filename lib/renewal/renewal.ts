@@ -41,6 +41,7 @@ import {
 import { currentAuthInfo, parseKubeConfig, serializeKubeConfig } from "../kubeconfig/kubeconfig.ts";
 import { createWithCerts } from "../kubeconfig/kubeconfig.ts";
 import { KubestrapError } from "../errors.ts";
+import { parseDurationMs } from "../util/duration.ts";
 
 /** `kubeadm certs certificate-key`: 32 random bytes as 64 lowercase hex characters. */
 export function certificateKey(): string {
@@ -133,6 +134,30 @@ export interface RenewalInputs {
   encryptionAlgorithm?: EncryptionAlgorithm;
   certificateValidityPeriod?: number;
   clock?: () => Date;
+}
+
+/**
+ * The renewal manager's inputs for a cluster configuration (renewal.NewManager(cfg,
+ * kubernetesDir)): its certificates directory, algorithm and validity period.
+ */
+export function renewalInputsFromConfig(
+  cluster: {
+    certificatesDir?: string;
+    etcd?: { external?: unknown };
+    encryptionAlgorithm?: string;
+    certificateValidityPeriod?: string;
+  },
+  kubeconfigDir = "/etc/kubernetes",
+): RenewalInputs {
+  return {
+    certificatesDir: cluster.certificatesDir || "/etc/kubernetes/pki",
+    kubeconfigDir,
+    externalEtcd: cluster.etcd?.external !== undefined,
+    encryptionAlgorithm: (cluster.encryptionAlgorithm || "RSA-2048") as EncryptionAlgorithm,
+    certificateValidityPeriod: cluster.certificateValidityPeriod
+      ? parseDurationMs(cluster.certificateValidityPeriod)
+      : undefined,
+  };
 }
 
 /** Reads the certificate of an inventory entry (kubeconfig: the current user's client cert). */

@@ -5,7 +5,7 @@
  */
 import { COREDNS_VERSION } from "../config/constants.ts";
 import { etcdSupportedVersion } from "../config/images.ts";
-import { parseSemantic, type Version as Version } from "../util/version.ts";
+import { parseSemantic, type Version } from "../util/version.ts";
 import { OfflineLabelError, type Versioned, type VersionGetter } from "./versions.ts";
 
 /** ClusterState: versions of the cluster before or after an upgrade. */

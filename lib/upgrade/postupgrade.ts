@@ -86,13 +86,16 @@ export async function writeKubeletConfigFiles(
   } else if (instance !== realInstance) {
     await host.writeFile(instance, existing, { mode: 0o644, dirMode: 0o700 });
   }
-  const printFile = async (name: string) => {
-    const p = path.join(opts.kubeletDir, name);
-    io.out(`[dryrun] Would write file "${path.join(realDir, name)}" with content:`);
-    for (const l of ((await host.readText(p)) ?? "").replace(/\n$/, "").split("\n")) {
-      io.out(`\t${l}`);
-    }
-  };
+  const printFile = (name: string) =>
+    printDryRunFiles(
+      host,
+      [{ real: path.join(opts.kubeletDir, name), print: path.join(realDir, name) }],
+      (t) => io.out(t.replace(/\n$/, "")),
+    ).catch((e) => {
+      throw new KubestrapError(
+        `error printing kubelet configuration file on dryrun: ${(e as Error).message}`,
+      );
+    });
   if (opts.dryRun) await printFile(KUBELET_INSTANCE_CONFIG_FILE_NAME);
   try {
     await writeKubeletConfig(host, cfg.componentConfigs.kubelet, {

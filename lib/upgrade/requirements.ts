@@ -6,7 +6,7 @@
  */
 import { fetchInitConfigurationFromCluster } from "../apiobjects/clusterconfig.ts";
 import { marshalClusterConfiguration } from "../config/serialize.ts";
-import type { InitConfig, UpgradeConfiguration } from "../config/types.ts";
+import type { ClusterConfiguration, InitConfig, UpgradeConfiguration } from "../config/types.ts";
 import { KubestrapError } from "../errors.ts";
 import type { Host } from "../host.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -65,6 +65,14 @@ export interface Requirements {
   newVersion: string;
   getter: ClusterVersionGetter;
   ignore: Set<string>;
+}
+
+/** printConfiguration: the ClusterConfiguration, each line indented by a tab. */
+export function printConfiguration(cluster: ClusterConfiguration, out: (line: string) => void) {
+  out("[upgrade/config] Configuration used:");
+  for (const l of marshalClusterConfiguration(cluster).replace(/\n$/, "").split("\n")) {
+    out(`\t${l}`);
+  }
 }
 
 /** enforceRequirements. `args` are the command's arguments ([version]). */
@@ -128,11 +136,6 @@ export async function enforceRequirements(
     throw new KubestrapError(`[upgrade/health] FATAL: ${(e as Error).message}`);
   }
 
-  if (opts.printConfig) {
-    env.out("[upgrade/config] Configuration used:");
-    for (const l of marshalClusterConfiguration(init.cluster).replace(/\n$/, "").split("\n")) {
-      env.out(`\t${l}`);
-    }
-  }
+  if (opts.printConfig) printConfiguration(init.cluster, env.out);
   return { init, newVersion, getter: new ClusterVersionGetter(env.client, newVersion), ignore };
 }

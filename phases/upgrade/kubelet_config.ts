@@ -1,5 +1,10 @@
+/**
+ * The `kubelet-config` phase of `upgrade apply` and `upgrade node` (kubeadm's
+ * cmd/phases/upgrade/kubeletconfig.go): this node's /var/lib/kubelet/config.yaml from the
+ * cluster's KubeletConfiguration, the old one backed up.
+ */
 import { longDesc } from "../../lib/cli.ts";
-import { NotImplementedError } from "../../lib/errors.ts";
+import { writeKubeletConfigFiles } from "../../lib/upgrade/postupgrade.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { UpgradeData } from "./data.ts";
 
@@ -7,18 +12,28 @@ import type { UpgradeData } from "./data.ts";
  * The `kubelet-config` phase shared by `upgrade node` and `upgrade apply`; `workflow` is the
  * command path ("kubeadm upgrade node").
  */
-export function kubeletConfigPhase<D extends UpgradeData>(workflow: string): Phase<D> {
+export function kubeletConfigPhase<D extends UpgradeData>(_workflow: string): Phase<D> {
   return {
     name: "kubelet-config",
     short: "Upgrade the kubelet configuration for this node",
     long: longDesc(`
       Upgrade the kubelet configuration for this node by downloading it from the kubelet-config ConfigMap stored in the cluster
     `),
-    run: (data) => runKubeletConfig(data, workflow),
+    run: runKubeletConfig,
     inheritFlags: ["config", "dry-run", "kubeconfig", "patches"],
   };
 }
 
-function runKubeletConfig(_data: UpgradeData, workflow: string): Promise<void> {
-  throw new NotImplementedError(`${workflow} phase kubelet-config`);
+async function runKubeletConfig(d: UpgradeData): Promise<void> {
+  await writeKubeletConfigFiles(d.host, d.init, {
+    kubeletDir: d.kubeletDir,
+    realKubeletDir: "/var/lib/kubelet",
+    kubernetesDir: d.kubernetesDir,
+    patchesDir: d.patchesDir,
+    dryRun: d.dryRun,
+    io: { out: d.out, warn: d.warn },
+  });
+  d.out(
+    "[upgrade/kubelet-config] The kubelet configuration for this node was successfully upgraded!",
+  );
 }

@@ -1,4 +1,9 @@
-import { NotImplementedError } from "../../../lib/errors.ts";
+/**
+ * `kubeadm upgrade apply phase bootstrap-token` (kubeadm's cmd/phases/upgrade/apply/
+ * bootstraptoken.go): the RBAC rules of bootstrap tokens and cluster-info re-applied.
+ */
+import { applyBootstrapTokenRBAC } from "../../../lib/apiobjects/bootstraptoken.ts";
+import { KubestrapError } from "../../../lib/errors.ts";
 import type { Phase } from "../../../lib/workflow.ts";
 import type { UpgradeApplyData } from "./data.ts";
 
@@ -10,6 +15,14 @@ export const bootstrapTokenPhase: Phase<UpgradeApplyData> = {
   run: runBootstrapToken,
 };
 
-function runBootstrapToken(_data: UpgradeApplyData): Promise<void> {
-  throw new NotImplementedError("kubeadm upgrade apply phase bootstrap-token");
+async function runBootstrapToken(d: UpgradeApplyData): Promise<void> {
+  if (d.dryRun) {
+    d.out("[dryrun] Would configure bootstrap token and cluster-info RBAC rules");
+    return;
+  }
+  d.out("[upgrade/bootstrap-token] Configuring bootstrap token and cluster-info RBAC rules");
+  const errs = await applyBootstrapTokenRBAC(d.client, { timeoutMs: d.apiCallTimeoutMs });
+  // utilerrors.NewAggregate: one error as is, several as "[a, b]".
+  if (errs.length === 1) throw new KubestrapError(errs[0]);
+  if (errs.length > 1) throw new KubestrapError(`[${errs.join(", ")}]`);
 }

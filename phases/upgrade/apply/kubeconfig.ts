@@ -1,16 +1,36 @@
-import { NotImplementedError } from "../../../lib/errors.ts";
+/**
+ * The hidden `kubeconfig` phase of `kubeadm upgrade apply` (kubeadm's cmd/phases/upgrade/
+ * apply/kubeconfig.go): kubelet.conf pointed at the local API server where kubeadm does that.
+ */
+import { KubestrapError } from "../../../lib/errors.ts";
+import { tryRestartKubelet } from "../../../lib/kubelet/mod.ts";
+import { updateKubeletKubeconfigServer } from "../../../lib/upgrade/postupgrade.ts";
 import type { Phase } from "../../../lib/workflow.ts";
+import type { UpgradeData } from "../data.ts";
 import type { UpgradeApplyData } from "./data.ts";
 
 /** The hidden `kubeconfig` phase of `kubeadm upgrade apply` (no subcommand). */
 export const kubeconfigPhase: Phase<UpgradeApplyData> = {
   name: "kubeconfig",
   short: "Upgrade kubeconfig files for this node",
-  run: runKubeconfig,
+  run: upgradeKubeconfigs,
   hidden: true,
   inheritFlags: ["config", "dry-run", "kubeconfig"],
 };
 
-function runKubeconfig(_data: UpgradeApplyData): Promise<void> {
-  throw new NotImplementedError("kubeadm upgrade apply phase kubeconfig");
+/** runKubeconfig of `upgrade apply` and `upgrade node`. */
+export async function upgradeKubeconfigs(d: UpgradeData): Promise<void> {
+  let changed: boolean;
+  try {
+    changed = await updateKubeletKubeconfigServer(d.host, d.init, d.kubernetesDir, d.dryRun, d.out);
+  } catch (e) {
+    throw new KubestrapError(`failed to update kubelet local mode: ${(e as Error).message}`);
+  }
+  if (changed) {
+    await tryRestartKubelet(d.host, {
+      output: (s) => d.write(s),
+      warn: (s) => d.err(s),
+    });
+  }
+  d.out("[upgrade/kubeconfig] The kubeconfig files for this node were successfully upgraded!");
 }

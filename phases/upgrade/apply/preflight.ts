@@ -1,12 +1,27 @@
-import { NotImplementedError } from "../../../lib/errors.ts";
+/**
+ * `kubeadm upgrade apply phase preflight` (kubeadm's cmd/phases/upgrade/apply/preflight.go):
+ * root, the node's system and container runtime, the cluster's health, the target version
+ * against the skew policy, the confirmation prompt, and the images pulled.
+ */
+import { normalizeKubernetesVersion } from "../../../lib/config/defaults.ts";
+import { controlPlaneImages, pauseImage } from "../../../lib/config/images.ts";
+import { KubestrapError } from "../../../lib/errors.ts";
+import { isPrivilegedUserCheck } from "../../../lib/preflight/checks.ts";
+import { pullImagesChecks, upgradeChecks } from "../../../lib/preflight/lists.ts";
+import { clusterHealthChecks } from "../../../lib/upgrade/health.ts";
+import { enforceVersionPolicies, skewVerdict } from "../../../lib/upgrade/policy.ts";
+import { runPreflight, type UpgradeEnv } from "../../../lib/upgrade/requirements.ts";
+import { ClusterVersionGetter } from "../../../lib/upgrade/versions.ts";
+import { parseSemantic } from "../../../lib/util/version.ts";
 import type { Phase } from "../../../lib/workflow.ts";
+import type { UpgradeData } from "../data.ts";
 import type { UpgradeApplyData } from "./data.ts";
 
 /** `kubeadm upgrade apply phase preflight`. */
 export const preflightPhase: Phase<UpgradeApplyData> = {
   name: "preflight",
   short: "Run preflight checks before upgrade",
-  run: runPreflight,
+  run: runPreflightPhase,
   inheritFlags: [
     "config",
     "kubeconfig",
@@ -19,6 +34,104 @@ export const preflightPhase: Phase<UpgradeApplyData> = {
   ],
 };
 
-function runPreflight(_data: UpgradeApplyData): Promise<void> {
-  throw new NotImplementedError("kubeadm upgrade apply phase preflight");
+/** The environment the lib/upgrade helpers report through. */
+export function envOf(d: UpgradeData): UpgradeEnv {
+  return {
+    host: d.host,
+    client: d.client,
+    out: d.out,
+    err: d.err,
+    manifestDir: `${d.kubernetesDir}/manifests`,
+  };
+}
+
+/** The node checks of RunUpgradeChecks (system verification, container runtime version). */
+export function nodeUpgradeChecks(d: UpgradeData) {
+  const reg = d.init.init.nodeRegistration;
+  return upgradeChecks({
+    kubernetesVersion: d.init.cluster.kubernetesVersion ?? "",
+    nodeName: reg.name ?? "",
+    criSocket: reg.criSocket ?? "",
+  });
+}
+
+/** RunPullImagesCheck for the target version's control-plane images. */
+export function pullChecks(d: UpgradeData) {
+  const reg = d.init.init.nodeRegistration;
+  return pullImagesChecks({
+    kubernetesVersion: d.init.cluster.kubernetesVersion ?? "",
+    nodeName: reg.name ?? "",
+    criSocket: reg.criSocket ?? "",
+    images: controlPlaneImages(d.init.cluster),
+    pauseImage: pauseImage(d.init.cluster),
+    imagePullPolicy: reg.imagePullPolicy,
+    imagePullSerial: reg.imagePullSerial,
+  });
+}
+
+async function runPreflightPhase(d: UpgradeApplyData): Promise<void> {
+  d.out("[upgrade/preflight] Running preflight checks");
+  const env = envOf(d);
+  await runPreflight(env, [isPrivilegedUserCheck()], d.ignorePreflightErrors);
+  await runPreflight(env, nodeUpgradeChecks(d), d.ignorePreflightErrors);
+  await runPreflight(
+    env,
+    clusterHealthChecks({
+      client: d.client,
+      cluster: d.init.cluster,
+      host: d.host,
+      manifestDir: `${d.kubernetesDir}/manifests`,
+      dryRun: d.dryRun,
+      out: d.out,
+      warn: d.warn,
+    }),
+    d.ignorePreflightErrors,
+  );
+
+  const warnings: string[] = [];
+  normalizeKubernetesVersion(d.init.cluster, warnings);
+  for (const w of warnings) d.warn("version.go:0", w);
+  const target = d.init.cluster.kubernetesVersion ?? "";
+  let version;
+  try {
+    version = parseSemantic(target);
+  } catch {
+    throw new KubestrapError(
+      `unable to parse normalized version "${target}" as a semantic version`,
+    );
+  }
+  d.out(`[upgrade/preflight] You have chosen to upgrade the cluster version to "${target}"`);
+  const errs = await enforceVersionPolicies(
+    new ClusterVersionGetter(d.client, target),
+    target,
+    version,
+    d.allowExperimentalUpgrades,
+    d.allowRCUpgrades,
+    d.out,
+  );
+  const verdict = skewVerdict(errs, d.force);
+  if (verdict.error) throw new KubestrapError(verdict.error);
+  if (verdict.warning) d.out(verdict.warning.replace(/\n$/, ""));
+
+  if (!(d.nonInteractive || d.dryRun || d.force)) {
+    const prompt = "[upgrade] Are you sure you want to proceed? [y/N]: ";
+    const answer = d.readAnswer ? await d.readAnswer(prompt) : undefined;
+    if (answer === undefined || !/^(y|yes)$/i.test(answer.trim())) {
+      throw new KubestrapError(
+        "won't proceed; the user didn't answer (Y|y) in order to continue",
+      );
+    }
+  }
+  if (!d.dryRun) {
+    d.out("[upgrade/preflight] Pulling images required for setting up a Kubernetes cluster");
+    d.out(
+      "[upgrade/preflight] This might take a minute or two, depending on the speed of your internet connection",
+    );
+    d.out(
+      "[upgrade/preflight] You can also perform this action beforehand using 'kubeadm config images pull'",
+    );
+    await runPreflight(env, pullChecks(d), d.ignorePreflightErrors);
+  } else {
+    d.out("[dryrun] Would pull the required images (like 'kubeadm config images pull')");
+  }
 }

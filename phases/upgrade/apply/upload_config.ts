@@ -1,4 +1,13 @@
-import { NotImplementedError } from "../../../lib/errors.ts";
+/**
+ * `kubeadm upgrade apply phase upload-config` (kubeadm's cmd/phases/upgrade/apply/
+ * uploadconfig.go): the upgraded ClusterConfiguration and the kubelet configuration back to
+ * their ConfigMaps (lib/apiobjects/configupload.ts, shared with init).
+ */
+import { apiPhaseError } from "../../../lib/apiobjects/client.ts";
+import {
+  createKubeletConfigMap,
+  uploadConfiguration,
+} from "../../../lib/apiobjects/configupload.ts";
 import type { Phase } from "../../../lib/workflow.ts";
 import type { UpgradeApplyData } from "./data.ts";
 
@@ -31,10 +40,35 @@ export const uploadConfigPhase: Phase<UpgradeApplyData> = {
   ],
 };
 
-function runUploadKubeadmConfig(_data: UpgradeApplyData): Promise<void> {
-  throw new NotImplementedError("kubeadm upgrade apply phase upload-config kubeadm");
+async function runUploadKubeadmConfig(d: UpgradeApplyData): Promise<void> {
+  if (d.dryRun) {
+    d.out("[dryrun] Would upload the kubeadm ClusterConfiguration to a ConfigMap");
+    return;
+  }
+  const timeoutMs = d.apiCallTimeoutMs;
+  try {
+    await uploadConfiguration(d.client, d.init.cluster, d.out, { timeoutMs });
+  } catch (e) {
+    throw apiPhaseError("error uploading the kubeadm ClusterConfiguration", e, timeoutMs);
+  }
 }
 
-function runUploadKubeletConfig(_data: UpgradeApplyData): Promise<void> {
-  throw new NotImplementedError("kubeadm upgrade apply phase upload-config kubelet");
+async function runUploadKubeletConfig(d: UpgradeApplyData): Promise<void> {
+  if (d.dryRun) {
+    d.out("[dryrun] Would upload the kubelet configuration to a ConfigMap");
+    d.out("[dryrun] Would write the CRISocket annotation for the control-plane node");
+    return;
+  }
+  const timeoutMs = d.apiCallTimeoutMs;
+  try {
+    await createKubeletConfigMap(
+      d.client,
+      d.init.componentConfigs.kubelet,
+      d.init.userSupplied?.kubelet ?? false,
+      d.out,
+      { timeoutMs },
+    );
+  } catch (e) {
+    throw apiPhaseError("error creating kubelet configuration ConfigMap", e, timeoutMs);
+  }
 }
