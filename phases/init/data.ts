@@ -124,7 +124,7 @@ export async function newInitData(
   let dryRunDir: string | undefined;
   if (cfg.dryRun) {
     dryRunDir = Deno.env.get("KUBEADM_INIT_DRYRUN_DIR") ||
-      await Deno.makeTempDir({ prefix: "kubestrap-init-dryrun" });
+      await Host.tempDir("kubestrap-init-dryrun");
     host = new Host(dryRunDir);
   }
   const fs = hostPkiFS(host);
@@ -231,12 +231,9 @@ export async function newInitData(
     configPath: configPath || undefined,
     userSupplied: async (group) => {
       if (!data.configPath) return false;
-      let text: string;
-      try {
-        text = await Deno.readTextFile(data.configPath);
-      } catch {
-        return false;
-      }
+      const machine = new Host(); // --config is read from the machine
+      const text = await machine.readText(machine.absolute(data.configPath)).catch(() => undefined);
+      if (text === undefined) return false;
       const re = new RegExp(`^apiVersion:\\s*["']?${group.replaceAll(".", "\\.")}/`, "m");
       return re.test(text);
     },
