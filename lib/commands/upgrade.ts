@@ -159,7 +159,15 @@ export async function startUpgradeNode(
   ctx: CommandContext,
   opts: WorkflowOptions,
 ): Promise<void> {
-  await runWorkflow(upgradeNodeWorkflow, ctx, opts, () => ({}) as UpgradeNodeData);
+  const run = await import("./upgrade_run.ts");
+  const data = await runWorkflow(upgradeNodeWorkflow, ctx, opts, run.newNodeData);
+  try {
+    if (!opts.filterPhases && data.dryRun) {
+      ctx.out("[upgrade/successful] Finished dryrunning successfully!\n");
+    }
+  } finally {
+    data.client.close();
+  }
 }
 
 const nodeCommand: CommandSpec = upgradeNodeWorkflow.bind(

@@ -17,6 +17,11 @@ import {
   targetVersion,
   type UpgradeApplyData,
 } from "../../phases/upgrade/apply/data.ts";
+import {
+  isControlPlaneNode,
+  newUpgradeNodeData,
+  type UpgradeNodeData,
+} from "../../phases/upgrade/node/data.ts";
 import { runUpgradePlan } from "../upgrade/plan.ts";
 import type { UpgradeEnv } from "../upgrade/requirements.ts";
 import { klogLine } from "../util/klog.ts";
@@ -161,4 +166,51 @@ export function printApplyDone(ctx: CommandContext, d: UpgradeApplyData): void {
   ctx.out(
     "[upgrade] Now please proceed with upgrading the rest of the nodes by following the right order.\n",
   );
+}
+
+/**
+ * The data of `kubeadm upgrade node` (newNodeData): `--kubeconfig` defaults to admin.conf on a
+ * control-plane node, kubelet.conf elsewhere.
+ */
+export async function newNodeData(ctx: CommandContext): Promise<UpgradeNodeData> {
+  const upgrade = upgradeConfigOf(ctx);
+  const host = hostOf(ctx);
+  const controlPlane = await isControlPlaneNode(host);
+  const path = (ctx.flags.kubeconfig as string | undefined) ||
+    (controlPlane ? ADMIN_KUBECONFIG_PATH : "/etc/kubernetes/kubelet.conf");
+  const dryRun = upgrade.node.dryRun ?? false;
+  const warn = (at: string, msg: string) => ctx.err(klogLine("W", at, msg) + "\n");
+  let client: KubeClient;
+  let dryRunKubeletDir: string | undefined;
+  try {
+    if (dryRun) {
+      const real = await kubeClientConfig({ host, path });
+      ctx.out(`[dryrun] Creating a real client from "${path}"\n`);
+      client = dryRunClient({ out: (s) => ctx.out(s), real }).client;
+    } else {
+      client = await clientFromKubeconfig({ host, path });
+    }
+  } catch (e) {
+    throw new KubestrapError(
+      `couldn't create a Kubernetes client from file "${path}": ${(e as Error).message}`,
+    );
+  }
+  if (dryRun) {
+    dryRunKubeletDir = await host.makeTempDir("/etc/kubernetes/tmp", "kubeadm-upgrade-node-dryrun");
+    warn(
+      "constants.go:627",
+      `Using dry-run directory ${dryRunKubeletDir}. To override it, set the environment variable KUBEADM_UPGRADE_DRYRUN_DIR`,
+    );
+  }
+  return await newUpgradeNodeData({
+    host,
+    client,
+    upgrade,
+    isControlPlaneNode: controlPlane,
+    dryRunKubeletDir,
+    out: (l) => ctx.out(l + "\n"),
+    write: (t) => ctx.out(t),
+    err: (t) => ctx.err(t),
+    warn,
+  });
 }

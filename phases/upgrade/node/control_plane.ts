@@ -1,4 +1,13 @@
-import { NotImplementedError } from "../../../lib/errors.ts";
+/**
+ * `kubeadm upgrade node phase control-plane` (kubeadm's cmd/phases/upgrade/node/
+ * controlplane.go): this node's control-plane instance to the cluster's version; nothing on a
+ * worker.
+ */
+import { KubestrapError } from "../../../lib/errors.ts";
+import {
+  dryRunStaticPodUpgrade,
+  performStaticPodUpgrade,
+} from "../../../lib/upgrade/controlplane.ts";
 import type { Phase } from "../../../lib/workflow.ts";
 import type { UpgradeNodeData } from "./data.ts";
 
@@ -6,7 +15,7 @@ import type { UpgradeNodeData } from "./data.ts";
 export const controlPlanePhase: Phase<UpgradeNodeData> = {
   name: "control-plane",
   short: "Upgrade the control plane instance deployed on this node, if any",
-  run: runControlPlane,
+  run: runNodeControlPlane,
   inheritFlags: [
     "config",
     "dry-run",
@@ -17,6 +26,44 @@ export const controlPlanePhase: Phase<UpgradeNodeData> = {
   ],
 };
 
-function runControlPlane(_data: UpgradeNodeData): Promise<void> {
-  throw new NotImplementedError("kubeadm upgrade node phase control-plane");
+async function runNodeControlPlane(d: UpgradeNodeData): Promise<void> {
+  if (!d.isControlPlaneNode) {
+    d.out("[upgrade/control-plane] Skipping phase. Not a control plane node.");
+    return;
+  }
+  const version = d.init.cluster.kubernetesVersion ?? "";
+  d.out(
+    `[upgrade/control-plane] Upgrading your Static Pod-hosted control plane instance to version "${version}"...`,
+  );
+  if (d.dryRun) {
+    d.write(`[dryrun] Would upgrade your static Pod-hosted control plane to version "${version}"`);
+    await dryRunStaticPodUpgrade({
+      host: d.host,
+      init: d.init,
+      patchesDir: d.patchesDir,
+      kubernetesDir: d.kubernetesDir,
+      out: d.out,
+      warn: d.warn,
+    });
+    return;
+  }
+  try {
+    await performStaticPodUpgrade({
+      host: d.host,
+      client: d.client,
+      init: d.init,
+      etcdUpgrade: d.etcdUpgrade,
+      renewCerts: d.renewCerts,
+      patchesDir: d.patchesDir,
+      timeoutMs: d.upgradeManifestsTimeoutMs,
+      kubernetesDir: d.kubernetesDir,
+      out: d.out,
+      warn: d.warn,
+    });
+  } catch (e) {
+    throw new KubestrapError(`couldn't complete the static pod upgrade: ${(e as Error).message}`);
+  }
+  d.out(
+    "[upgrade/control-plane] The control plane instance for this node was successfully upgraded!",
+  );
 }

@@ -1,5 +1,8 @@
-import { NotImplementedError } from "../../../lib/errors.ts";
+/** `kubeadm upgrade node phase preflight` (kubeadm's cmd/phases/upgrade/node/preflight.go). */
+import { isPrivilegedUserCheck } from "../../../lib/preflight/checks.ts";
+import { runPreflight } from "../../../lib/upgrade/requirements.ts";
 import type { Phase } from "../../../lib/workflow.ts";
+import { envOf, nodeUpgradeChecks, pullChecks } from "../apply/preflight.ts";
 import type { UpgradeNodeData } from "./data.ts";
 
 /** `kubeadm upgrade node phase preflight`. */
@@ -7,10 +10,34 @@ export const preflightPhase: Phase<UpgradeNodeData> = {
   name: "preflight",
   short: "Run upgrade node pre-flight checks",
   long: "Run pre-flight checks for kubeadm upgrade node.",
-  run: runPreflight,
+  run: runNodePreflight,
   inheritFlags: ["config", "ignore-preflight-errors"],
 };
 
-function runPreflight(_data: UpgradeNodeData): Promise<void> {
-  throw new NotImplementedError("kubeadm upgrade node phase preflight");
+async function runNodePreflight(d: UpgradeNodeData): Promise<void> {
+  d.out("[upgrade/preflight] Running pre-flight checks");
+  const env = envOf(d);
+  await runPreflight(env, [isPrivilegedUserCheck()], d.ignorePreflightErrors);
+  await runPreflight(env, nodeUpgradeChecks(d), d.ignorePreflightErrors);
+  if (!d.isControlPlaneNode) {
+    d.out("[upgrade/preflight] Skipping prepull. Not a control plane node.");
+    return;
+  }
+  const reg = d.init.init.nodeRegistration;
+  if (d.upgrade.node.imagePullPolicy) reg.imagePullPolicy = d.upgrade.node.imagePullPolicy;
+  if (d.upgrade.node.imagePullSerial !== undefined) {
+    reg.imagePullSerial = d.upgrade.node.imagePullSerial;
+  }
+  if (d.dryRun) {
+    d.out("[upgrade/preflight] Would pull the required images (like 'kubeadm config images pull')");
+    return;
+  }
+  d.out("[upgrade/preflight] Pulling images required for setting up a Kubernetes cluster");
+  d.out(
+    "[upgrade/preflight] This might take a minute or two, depending on the speed of your internet connection",
+  );
+  d.out(
+    "[upgrade/preflight] You can also perform this action beforehand using 'kubeadm config images pull'",
+  );
+  await runPreflight(env, pullChecks(d), d.ignorePreflightErrors);
 }
