@@ -127,12 +127,12 @@ async function startOwnKubelet(data: JoinData, args: string[]): Promise<void> {
   const argv = kubelet.kubeletCommandLine(args, bin).split(" ");
   const log = "/var/log/kubestrap-kubelet.log";
   await data.host.mkdirAll("/var/log");
-  const child = new Deno.Command("/bin/sh", {
-    args: ["-c", `exec setsid "$@" >>${log} 2>&1 </dev/null`, "sh", ...argv],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const child = data.host.spawn("/bin/sh", [
+    "-c",
+    `exec setsid "$@" >>${log} 2>&1 </dev/null`,
+    "sh",
+    ...argv,
+  ]);
   child.unref();
   await data.host.writeFile(kubelet.KUBELET_PID_FILE, `${child.pid}\n`, { mode: 0o644 });
   data.out(
