@@ -21,7 +21,7 @@ import { imageContextOf, imagesFor } from "../config/images.ts";
 import { loadUpgradeConfig, osErr } from "../config/load.ts";
 import type { InitConfig, UpgradeConfiguration } from "../config/types.ts";
 import { KubestrapError } from "../errors.ts";
-import type { Host } from "../host.ts";
+import { Host } from "../host.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { clientFromKubeconfig } from "../kube/kubeconfig.ts";
 import {
@@ -64,8 +64,6 @@ export interface UpgradeDiffOptions {
   configPath?: string;
   /** `--context-lines` when given on the command line (it then wins over the configuration). */
   contextLines?: number;
-  /** The existing manifests (default `/etc/kubernetes/manifests/<component>.yaml`). */
-  manifests?: Partial<Record<DiffComponent, string>>;
   /**
    * kubeadm's ValidateMixedArguments, which runs after the manifest check and before the
    * configuration is loaded (the command's flags are the caller's).
@@ -135,7 +133,9 @@ function loadConfig(o: UpgradeDiffOptions): UpgradeConfiguration {
   let configText: string | undefined;
   if (o.configPath) {
     try {
-      configText = Deno.readTextFileSync(o.configPath);
+      const machine = new Host(); // --config is read from the machine
+      configText = machine.readTextSync(machine.absolute(o.configPath));
+      if (configText === undefined) throw new Deno.errors.NotFound();
     } catch (e) {
       throw new KubestrapError(
         `unable to load config from file ${goQuote(o.configPath)}: ${osErr(e, o.configPath)}`,
@@ -238,12 +238,10 @@ function binary(s: string): string {
 /** `kubeadm upgrade diff`: checks, loads, fetches, builds and prints each component's diff. */
 export async function upgradeDiff(o: UpgradeDiffOptions): Promise<void> {
   const { host } = o;
-  const paths: Record<DiffComponent, string> = {
-    "kube-apiserver": o.manifests?.["kube-apiserver"] ?? staticPodFilepath("kube-apiserver"),
-    "kube-controller-manager": o.manifests?.["kube-controller-manager"] ??
-      staticPodFilepath("kube-controller-manager"),
-    "kube-scheduler": o.manifests?.["kube-scheduler"] ?? staticPodFilepath("kube-scheduler"),
-  };
+  // kubeadm's diffFlags.*ManifestPath: the default paths (v1.37.2 has no flags for them).
+  const paths = Object.fromEntries(
+    DIFF_COMPONENTS.map((c) => [c, staticPodFilepath(c)]),
+  ) as Record<DiffComponent, string>;
   await validateManifestsPath(host, DIFF_COMPONENTS.map((c) => paths[c]));
   o.validateFlags?.();
 
