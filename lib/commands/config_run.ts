@@ -142,7 +142,7 @@ export function setPrintHostname(name: string | undefined): void {
 function hostnameForPrint(): string {
   if (hostnameOverride !== undefined) return hostnameOverride;
   try {
-    return Deno.hostname().trim().toLowerCase();
+    return new Host().hostname().trim().toLowerCase();
   } catch {
     return "node";
   }

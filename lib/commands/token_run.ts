@@ -2,7 +2,6 @@
  * The run bodies of `token create|list|delete` (cmd/token.go): kubeadm's kubeconfig look-up
  * (GetKubeConfigPath), its dry-run client, its outputs. `token generate` is in token.ts.
  */
-import { resolve as resolvePath } from "@std/path";
 import type { CommandContext } from "../cli.ts";
 import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
@@ -37,8 +36,7 @@ export async function kubeconfigPath(host: Host, flag: string | undefined): Prom
   else precedence.push(`${Deno.env.get("HOME") ?? ""}/.kube/config`);
   precedence.push(ADMIN_KUBECONFIG_PATH);
   for (const p of precedence) {
-    const abs = resolvePath(host.root === "/" ? Deno.cwd() : "/", p);
-    if (await host.stat(abs).catch(() => undefined)) return p;
+    if (await host.stat(host.absolute(p)).catch(() => undefined)) return p;
   }
   return precedence[0];
 }
