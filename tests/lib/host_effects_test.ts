@@ -94,3 +94,17 @@ Deno.test("signal: false for a process that does not exist", () => {
   // pid_max is at most 2^22 on Linux: this pid cannot exist.
   assertEquals(new Host("/").signal(2 ** 22 + 1, "SIGTERM"), false);
 });
+
+Deno.test("existsSync and readTextSync, for the synchronous config loaders", async () => {
+  const root = await Host.tempDir("kubestrap-host-sync-");
+  try {
+    const h = new Host(root);
+    await h.writeFile("/etc/cfg.yaml", "kind: X\n");
+    assertEquals(h.existsSync("/etc/cfg.yaml"), true);
+    assertEquals(h.existsSync("/etc/missing.yaml"), false);
+    assertEquals(h.readTextSync("/etc/cfg.yaml"), "kind: X\n");
+    assertEquals(h.readTextSync("/etc/missing.yaml"), undefined);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
