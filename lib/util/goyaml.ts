@@ -18,6 +18,7 @@
  * nothing in kubeadm v1.37.2's dependencies calls). Literal block scalars are never wrapped.
  */
 
+import { goJSON } from "./gojson.ts";
 import { canUsePlain } from "./yamlscalar.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -30,7 +31,11 @@ function isDigit(c: string): boolean {
   return /\p{Nd}/u.test(c);
 }
 
-/** yaml.v2's map key order for string keys: returns <0, 0, >0. */
+/**
+ * yaml.v2's map key order for string keys: returns <0, 0, >0. Not transitive on some key sets
+ * ("0755" < "0x1F" < "1_000" < "1e3" < "0755"); Go sorts its randomly ordered map keys with it,
+ * so for such sets its output changes from run to run and this writer gives one of them.
+ */
 export function goYamlKeyCompare(a: string, b: string): number {
   if (a === b) return 0;
   return goYamlKeyLess(a, b) ? -1 : 1;
@@ -315,7 +320,7 @@ class Emitter {
 
   mapping(obj: Record<string, unknown>): void {
     const entries = Object.keys(obj).filter((k) => obj[k] !== undefined)
-      .map((k): [string, unknown] => [fromJSONText(k), obj[k]])
+      .map((k): [string, unknown] => [fromJSONKey(k), obj[k]])
       .sort(([a], [b]) => goYamlKeyCompare(a, b));
     if (this.flowLevel > 0 || entries.length === 0) {
       this.writeIndicator("{", true, true, false);
@@ -649,6 +654,20 @@ function fromJSONText(s: string): string {
     out += leadingBlanks ? (trailingBreaks || " ") : whitespaces;
   }
   return out;
+}
+
+/**
+ * A mapping key as JSONToYAML reads it back: the JSON text is a flow mapping whose keys are
+ * simple keys, which yaml.v2 only accepts on one line and within 1024 characters from the key's
+ * opening quote to its ':' (yaml_parser_stale_simple_keys). A longer key (as Go's encoding/json
+ * escapes it) or one holding a NEL makes kubeadm's marshalling fail with this error (Go puts
+ * "line N: " before it when NELs precede the key in its JSON text).
+ */
+function fromJSONKey(k: string): string {
+  if (k.includes("\u0085") || [...goJSON(k)].length > 1024) {
+    throw new Error("yaml: did not find expected ',' or '}'");
+  }
+  return fromJSONText(k);
 }
 
 function scalarOf(v: unknown): Scalar {
