@@ -191,4 +191,31 @@ export class CrictlRuntime implements CriRuntime {
     }
     throw new Error(`failed to pull image ${image}: ${last}`);
   }
+
+  /** IDs of the running containers of a Pod's container (`crictl ps -q`, newest first). */
+  async runningContainers(podName: string, containerName: string): Promise<string[]> {
+    if (!await this.tool()) throw new Error("crictl not found in system path");
+    const r = await this.crictlRun([
+      "ps",
+      "-q",
+      "--state",
+      "Running",
+      "--name",
+      `^${containerName}$`,
+      "--label",
+      `io.kubernetes.pod.name=${podName}`,
+    ]);
+    if (r.code !== 0) throw new Error(firstLine(r.stderr || r.stdout) || `exit status ${r.code}`);
+    return r.stdout.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  }
+
+  /** Stops a container (`crictl stop`); its Pod's restart policy brings a new one up. */
+  async stopContainer(id: string, graceSeconds = 10): Promise<void> {
+    if (!await this.tool()) throw new Error("crictl not found in system path");
+    const r = await this.crictlRun(
+      ["stop", "--timeout", String(graceSeconds), id],
+      (graceSeconds + 10) * 1000,
+    );
+    if (r.code !== 0) throw new Error(firstLine(r.stderr || r.stdout) || `exit status ${r.code}`);
+  }
 }

@@ -5,11 +5,11 @@
  * controller-manager then signs nothing).
  */
 import type { ClusterConfiguration } from "../config/types.ts";
-import { imagesFor } from "../config/images.ts";
 import type { Host } from "../host.ts";
 import { hostPkiFS } from "../pki/fs.ts";
 import { usingExternalCA } from "../pki/certs.ts";
 import type { WriteManifestOptions } from "./mod.ts";
+import { componentImages } from "./images.ts";
 import { detectCACertsExtraPaths } from "./pods.ts";
 
 /** The WriteManifestOptions of `cluster` on `host` (`extra`: patches, output, warn). */
@@ -18,7 +18,6 @@ export async function staticPodOptions(
   cluster: ClusterConfiguration,
   extra: Partial<WriteManifestOptions> = {},
 ): Promise<WriteManifestOptions> {
-  const images = imagesFor(cluster);
   let externalCA = false;
   try {
     externalCA = await usingExternalCA(
@@ -30,12 +29,7 @@ export async function staticPodOptions(
     externalCA = false; // an inconsistent external CA is the certificates' problem, not the manifests'
   }
   return {
-    images: {
-      apiServer: images.kubeAPIServer,
-      controllerManager: images.kubeControllerManager,
-      scheduler: images.kubeScheduler,
-      etcd: images.etcd ?? "",
-    },
+    images: componentImages(cluster),
     caCertsExtraPaths: await detectCACertsExtraPaths(host),
     externalCA,
     ...extra,

@@ -8,6 +8,7 @@ import type { InitConfig } from "../config/types.ts";
 import { printDryRunFiles } from "../dryrun/files.ts";
 import { etcdClientFromCluster } from "../etcdclient/cluster.ts";
 import type { EtcdClient } from "../etcdclient/mod.ts";
+import { CrictlRuntime } from "../cri/cri.ts";
 import { KubestrapError } from "../errors.ts";
 import type { Host } from "../host.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -82,6 +83,30 @@ function etcdInterrogator(get: () => Promise<EtcdClient>) {
   };
 }
 
+/**
+ * Restarts the containers of `<component>-<node>` through the CRI and waits until a new one
+ * runs (the kubelet brings it up with the same manifest and the renewed certificates).
+ */
+async function restartStaticPodContainers(
+  host: Host,
+  criSocket: string,
+  component: string,
+  node: string,
+  timeoutMs: number,
+): Promise<void> {
+  const cri = new CrictlRuntime(host, criSocket, 10_000);
+  const pod = `${component}-${node}`;
+  const before = await cri.runningContainers(pod, component);
+  for (const id of before) await cri.stopContainer(id);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const now = await cri.runningContainers(pod, component).catch(() => []);
+    if (now.some((id) => !before.includes(id))) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the ${component} container did not restart within ${timeoutMs / 1000}s`);
+}
+
 /** PerformStaticPodUpgrade. */
 export async function performStaticPodUpgrade(i: ControlPlaneUpgradeInput): Promise<void> {
   const k8sDir = i.kubernetesDir ?? "/etc/kubernetes";
@@ -97,7 +122,9 @@ export async function performStaticPodUpgrade(i: ControlPlaneUpgradeInput): Prom
   let etcd: EtcdClient | undefined;
   const etcdClient = async () => {
     etcd ??= await etcdClientFromCluster({
-      client: () => Promise.resolve(i.client),
+      // etcdClientFromCluster closes the client it is given: lend it one whose close() keeps
+      // the upgrade's own client open.
+      client: () => Promise.resolve(Object.assign(Object.create(i.client), { close() {} })),
       host: i.host,
       certificatesDir: cluster.certificatesDir ?? "/etc/kubernetes/pki",
       kubernetesAPICallMs: 60_000,
@@ -134,6 +161,14 @@ export async function performStaticPodUpgrade(i: ControlPlaneUpgradeInput): Prom
         announce: false,
       });
     },
+    restartComponent: (component) =>
+      restartStaticPodContainers(
+        i.host,
+        i.init.init.nodeRegistration.criSocket ?? "",
+        component,
+        nodeName,
+        i.timeoutMs,
+      ),
     etcd: etcdInterrogator(etcdClient),
     timeoutMs: i.timeoutMs,
     out: i.out,

@@ -172,6 +172,12 @@ export interface StaticPodUpgradeDeps {
   renew?: (name: string) => Promise<boolean>;
   /** Writes the three control-plane manifests for `init` into `dir`. */
   writeControlPlaneManifests(dir: string): Promise<void>;
+  /**
+   * Restarts a component whose manifest did not change but whose certificates were renewed
+   * (its containers stopped through the CRI; the kubelet starts new ones). kubeadm moves the
+   * manifest away and back, which leaves the kubelet no manifest for a moment.
+   */
+  restartComponent?: (component: UpgradeComponent) => Promise<void>;
   /** Writes the local etcd manifest for `init` into `dir`. */
   writeEtcdManifest(dir: string): Promise<void>;
   /** The local etcd cluster: health and availability (kubeadm's ClusterInterrogator). */
@@ -370,6 +376,7 @@ async function upgradeComponent(
   out(`[upgrade/staticpods] This can take up to ${formatTimeout(d.timeoutMs)}`);
   try {
     if (!equal) await d.waiter.hashChange(d.nodeName, component, beforeHash);
+    else if (d.renew && d.restartComponent) await d.restartComponent(component);
     await d.waiter.podsWithLabel(`component=${component}`);
   } catch (e) {
     await fail((e as Error).message);

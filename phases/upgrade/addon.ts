@@ -4,9 +4,7 @@
  * control-plane instance runs the new API server (lib/apiobjects/addons/ensure.ts, shared
  * with init).
  */
-import { ensureDNSAddon, ensureProxyAddon } from "../../lib/apiobjects/addons/ensure.ts";
 import { KubestrapError } from "../../lib/errors.ts";
-import { unupgradedControlPlaneInstances } from "../../lib/upgrade/postupgrade.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { UpgradeData } from "./data.ts";
 
@@ -46,6 +44,7 @@ export function addonPhase<D extends UpgradeData>(_workflow: string): Phase<D> {
 
 /** shouldUpgradeAddons: false (with kubeadm's line) while other instances run the old one. */
 async function shouldUpgradeAddons(d: UpgradeData): Promise<boolean> {
+  const { unupgradedControlPlaneInstances } = await import("../../lib/upgrade/postupgrade.ts");
   let left: string[];
   try {
     left = await unupgradedControlPlaneInstances(d.client, d.init.init.nodeRegistration.name ?? "");
@@ -76,6 +75,7 @@ function addonOptions(d: UpgradeData) {
 }
 
 async function runCoreDNSAddon(d: UpgradeData): Promise<void> {
+  const { ensureDNSAddon } = await import("../../lib/apiobjects/addons/ensure.ts");
   const skip = "[upgrade/addon] Skipping the addon/coredns phase.";
   if (!d.isControlPlaneNode) return d.out(`${skip} Not a control plane node.`);
   if (d.init.cluster.dns?.disabled) return d.out(`${skip} The addon is disabled.`);
@@ -84,6 +84,7 @@ async function runCoreDNSAddon(d: UpgradeData): Promise<void> {
 }
 
 async function runKubeProxyAddon(d: UpgradeData): Promise<void> {
+  const { ensureProxyAddon } = await import("../../lib/apiobjects/addons/ensure.ts");
   const skip = "[upgrade/addon] Skipping the addon/kube-proxy phase.";
   if (!d.isControlPlaneNode) return d.out(`${skip} Not a control plane node.`);
   if (d.init.cluster.proxy?.disabled) return d.out(`${skip} The addon is disabled.`);

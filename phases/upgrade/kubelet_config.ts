@@ -4,7 +4,6 @@
  * cluster's KubeletConfiguration, the old one backed up.
  */
 import { longDesc } from "../../lib/cli.ts";
-import { writeKubeletConfigFiles } from "../../lib/upgrade/postupgrade.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { UpgradeData } from "./data.ts";
 
@@ -25,6 +24,7 @@ export function kubeletConfigPhase<D extends UpgradeData>(_workflow: string): Ph
 }
 
 async function runKubeletConfig(d: UpgradeData): Promise<void> {
+  const { writeKubeletConfigFiles } = await import("../../lib/upgrade/postupgrade.ts");
   await writeKubeletConfigFiles(d.host, d.init, {
     kubeletDir: d.kubeletDir,
     realKubeletDir: "/var/lib/kubelet",

@@ -2,7 +2,6 @@
  * `kubeadm upgrade apply phase bootstrap-token` (kubeadm's cmd/phases/upgrade/apply/
  * bootstraptoken.go): the RBAC rules of bootstrap tokens and cluster-info re-applied.
  */
-import { applyBootstrapTokenRBAC } from "../../../lib/apiobjects/bootstraptoken.ts";
 import { KubestrapError } from "../../../lib/errors.ts";
 import type { Phase } from "../../../lib/workflow.ts";
 import type { UpgradeApplyData } from "./data.ts";
@@ -16,6 +15,7 @@ export const bootstrapTokenPhase: Phase<UpgradeApplyData> = {
 };
 
 async function runBootstrapToken(d: UpgradeApplyData): Promise<void> {
+  const { applyBootstrapTokenRBAC } = await import("../../../lib/apiobjects/bootstraptoken.ts");
   if (d.dryRun) {
     d.out("[dryrun] Would configure bootstrap token and cluster-info RBAC rules");
     return;

@@ -3,10 +3,6 @@
  * controlplane.go): this node's static-Pod control plane (and local etcd) to the target version,
  * or in dry-run the manifests it would write.
  */
-import {
-  dryRunStaticPodUpgrade,
-  performStaticPodUpgrade,
-} from "../../../lib/upgrade/controlplane.ts";
 import { KubestrapError } from "../../../lib/errors.ts";
 import { formatDurationMs } from "../../../lib/util/duration.ts";
 import type { Phase } from "../../../lib/workflow.ts";
@@ -30,6 +26,9 @@ export const controlPlanePhase: Phase<UpgradeApplyData> = {
 
 /** The control-plane upgrade of `upgrade apply` (PerformStaticPodUpgrade or its dry run). */
 export async function upgradeControlPlane(d: UpgradeData): Promise<void> {
+  const { dryRunStaticPodUpgrade, performStaticPodUpgrade } = await import(
+    "../../../lib/upgrade/controlplane.ts"
+  );
   const version = d.init.cluster.kubernetesVersion ?? "";
   if (d.dryRun) {
     // kubeadm prints this line without a newline; the manifests follow on the same line.

@@ -3,8 +3,6 @@
  * apply/kubeconfig.go): kubelet.conf pointed at the local API server where kubeadm does that.
  */
 import { KubestrapError } from "../../../lib/errors.ts";
-import { tryRestartKubelet } from "../../../lib/kubelet/mod.ts";
-import { updateKubeletKubeconfigServer } from "../../../lib/upgrade/postupgrade.ts";
 import type { Phase } from "../../../lib/workflow.ts";
 import type { UpgradeData } from "../data.ts";
 import type { UpgradeApplyData } from "./data.ts";
@@ -20,6 +18,8 @@ export const kubeconfigPhase: Phase<UpgradeApplyData> = {
 
 /** runKubeconfig of `upgrade apply` and `upgrade node`. */
 export async function upgradeKubeconfigs(d: UpgradeData): Promise<void> {
+  const { tryRestartKubelet } = await import("../../../lib/kubelet/mod.ts");
+  const { updateKubeletKubeconfigServer } = await import("../../../lib/upgrade/postupgrade.ts");
   let changed: boolean;
   try {
     changed = await updateKubeletKubeconfigServer(d.host, d.init, d.kubernetesDir, d.dryRun, d.out);

@@ -3,16 +3,8 @@
  * root, the node's system and container runtime, the cluster's health, the target version
  * against the skew policy, the confirmation prompt, and the images pulled.
  */
-import { normalizeKubernetesVersion } from "../../../lib/config/defaults.ts";
-import { controlPlaneImages, pauseImage } from "../../../lib/config/images.ts";
 import { KubestrapError } from "../../../lib/errors.ts";
-import { isPrivilegedUserCheck } from "../../../lib/preflight/checks.ts";
-import { pullImagesChecks, upgradeChecks } from "../../../lib/preflight/lists.ts";
-import { clusterHealthChecks } from "../../../lib/upgrade/health.ts";
-import { enforceVersionPolicies, skewVerdict } from "../../../lib/upgrade/policy.ts";
-import { runPreflight, type UpgradeEnv } from "../../../lib/upgrade/requirements.ts";
-import { ClusterVersionGetter } from "../../../lib/upgrade/versions.ts";
-import { parseSemantic } from "../../../lib/util/version.ts";
+import type { UpgradeEnv } from "../../../lib/upgrade/requirements.ts";
 import type { Phase } from "../../../lib/workflow.ts";
 import type { UpgradeData } from "../data.ts";
 import type { UpgradeApplyData } from "./data.ts";
@@ -45,35 +37,20 @@ export function envOf(d: UpgradeData): UpgradeEnv {
   };
 }
 
-/** The node checks of RunUpgradeChecks (system verification, container runtime version). */
-export function nodeUpgradeChecks(d: UpgradeData) {
-  const reg = d.init.init.nodeRegistration;
-  return upgradeChecks({
-    kubernetesVersion: d.init.cluster.kubernetesVersion ?? "",
-    nodeName: reg.name ?? "",
-    criSocket: reg.criSocket ?? "",
-  });
-}
-
-/** RunPullImagesCheck for the target version's control-plane images. */
-export function pullChecks(d: UpgradeData) {
-  const reg = d.init.init.nodeRegistration;
-  return pullImagesChecks({
-    kubernetesVersion: d.init.cluster.kubernetesVersion ?? "",
-    nodeName: reg.name ?? "",
-    criSocket: reg.criSocket ?? "",
-    images: controlPlaneImages(d.init.cluster),
-    pauseImage: pauseImage(d.init.cluster),
-    imagePullPolicy: reg.imagePullPolicy,
-    imagePullSerial: reg.imagePullSerial,
-  });
-}
-
 async function runPreflightPhase(d: UpgradeApplyData): Promise<void> {
+  const { isPrivilegedUserCheck } = await import("../../../lib/preflight/checks.ts");
+  const { runPreflight } = await import("../../../lib/upgrade/requirements.ts");
+  const { nodeUpgradeChecks, pullChecks } = await import("../../../lib/upgrade/preflight.ts");
+  const { clusterHealthChecks } = await import("../../../lib/upgrade/health.ts");
+  const { normalizeKubernetesVersion } = await import("../../../lib/config/defaults.ts");
+  const { enforceVersionPolicies, skewVerdict } = await import("../../../lib/upgrade/policy.ts");
+  const { ClusterVersionGetter } = await import("../../../lib/upgrade/versions.ts");
+  const { parseSemantic } = await import("../../../lib/util/version.ts");
+
   d.out("[upgrade/preflight] Running preflight checks");
   const env = envOf(d);
   await runPreflight(env, [isPrivilegedUserCheck()], d.ignorePreflightErrors);
-  await runPreflight(env, nodeUpgradeChecks(d), d.ignorePreflightErrors);
+  await runPreflight(env, nodeUpgradeChecks(d.init), d.ignorePreflightErrors);
   await runPreflight(
     env,
     clusterHealthChecks({
@@ -111,15 +88,13 @@ async function runPreflightPhase(d: UpgradeApplyData): Promise<void> {
   );
   const verdict = skewVerdict(errs, d.force);
   if (verdict.error) throw new KubestrapError(verdict.error);
-  if (verdict.warning) d.out(verdict.warning.replace(/\n$/, ""));
+  if (verdict.warning) d.write(verdict.warning);
 
   if (!(d.nonInteractive || d.dryRun || d.force)) {
     const prompt = "[upgrade] Are you sure you want to proceed? [y/N]: ";
     const answer = d.readAnswer ? await d.readAnswer(prompt) : undefined;
     if (answer === undefined || !/^(y|yes)$/i.test(answer.trim())) {
-      throw new KubestrapError(
-        "won't proceed; the user didn't answer (Y|y) in order to continue",
-      );
+      throw new KubestrapError("won't proceed; the user didn't answer (Y|y) in order to continue");
     }
   }
   if (!d.dryRun) {
@@ -130,7 +105,7 @@ async function runPreflightPhase(d: UpgradeApplyData): Promise<void> {
     d.out(
       "[upgrade/preflight] You can also perform this action beforehand using 'kubeadm config images pull'",
     );
-    await runPreflight(env, pullChecks(d), d.ignorePreflightErrors);
+    await runPreflight(env, pullChecks(d.init), d.ignorePreflightErrors);
   } else {
     d.out("[dryrun] Would pull the required images (like 'kubeadm config images pull')");
   }

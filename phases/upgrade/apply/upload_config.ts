@@ -3,11 +3,6 @@
  * uploadconfig.go): the upgraded ClusterConfiguration and the kubelet configuration back to
  * their ConfigMaps (lib/apiobjects/configupload.ts, shared with init).
  */
-import { apiPhaseError } from "../../../lib/apiobjects/client.ts";
-import {
-  createKubeletConfigMap,
-  uploadConfiguration,
-} from "../../../lib/apiobjects/configupload.ts";
 import type { Phase } from "../../../lib/workflow.ts";
 import type { UpgradeApplyData } from "./data.ts";
 
@@ -41,6 +36,8 @@ export const uploadConfigPhase: Phase<UpgradeApplyData> = {
 };
 
 async function runUploadKubeadmConfig(d: UpgradeApplyData): Promise<void> {
+  const { apiPhaseError } = await import("../../../lib/apiobjects/client.ts");
+  const { uploadConfiguration } = await import("../../../lib/apiobjects/configupload.ts");
   if (d.dryRun) {
     d.out("[dryrun] Would upload the kubeadm ClusterConfiguration to a ConfigMap");
     return;
@@ -54,6 +51,8 @@ async function runUploadKubeadmConfig(d: UpgradeApplyData): Promise<void> {
 }
 
 async function runUploadKubeletConfig(d: UpgradeApplyData): Promise<void> {
+  const { apiPhaseError } = await import("../../../lib/apiobjects/client.ts");
+  const { createKubeletConfigMap } = await import("../../../lib/apiobjects/configupload.ts");
   if (d.dryRun) {
     d.out("[dryrun] Would upload the kubelet configuration to a ConfigMap");
     d.out("[dryrun] Would write the CRISocket annotation for the control-plane node");

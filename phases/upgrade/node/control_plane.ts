@@ -4,10 +4,6 @@
  * worker.
  */
 import { KubestrapError } from "../../../lib/errors.ts";
-import {
-  dryRunStaticPodUpgrade,
-  performStaticPodUpgrade,
-} from "../../../lib/upgrade/controlplane.ts";
 import type { Phase } from "../../../lib/workflow.ts";
 import type { UpgradeNodeData } from "./data.ts";
 
@@ -27,6 +23,9 @@ export const controlPlanePhase: Phase<UpgradeNodeData> = {
 };
 
 async function runNodeControlPlane(d: UpgradeNodeData): Promise<void> {
+  const { dryRunStaticPodUpgrade, performStaticPodUpgrade } = await import(
+    "../../../lib/upgrade/controlplane.ts"
+  );
   if (!d.isControlPlaneNode) {
     d.out("[upgrade/control-plane] Skipping phase. Not a control plane node.");
     return;

@@ -1,8 +1,6 @@
 /** `kubeadm upgrade node phase preflight` (kubeadm's cmd/phases/upgrade/node/preflight.go). */
-import { isPrivilegedUserCheck } from "../../../lib/preflight/checks.ts";
-import { runPreflight } from "../../../lib/upgrade/requirements.ts";
 import type { Phase } from "../../../lib/workflow.ts";
-import { envOf, nodeUpgradeChecks, pullChecks } from "../apply/preflight.ts";
+import { envOf } from "../apply/preflight.ts";
 import type { UpgradeNodeData } from "./data.ts";
 
 /** `kubeadm upgrade node phase preflight`. */
@@ -15,10 +13,13 @@ export const preflightPhase: Phase<UpgradeNodeData> = {
 };
 
 async function runNodePreflight(d: UpgradeNodeData): Promise<void> {
+  const { isPrivilegedUserCheck } = await import("../../../lib/preflight/checks.ts");
+  const { runPreflight } = await import("../../../lib/upgrade/requirements.ts");
+  const { nodeUpgradeChecks, pullChecks } = await import("../../../lib/upgrade/preflight.ts");
   d.out("[upgrade/preflight] Running pre-flight checks");
   const env = envOf(d);
   await runPreflight(env, [isPrivilegedUserCheck()], d.ignorePreflightErrors);
-  await runPreflight(env, nodeUpgradeChecks(d), d.ignorePreflightErrors);
+  await runPreflight(env, nodeUpgradeChecks(d.init), d.ignorePreflightErrors);
   if (!d.isControlPlaneNode) {
     d.out("[upgrade/preflight] Skipping prepull. Not a control plane node.");
     return;
@@ -39,5 +40,5 @@ async function runNodePreflight(d: UpgradeNodeData): Promise<void> {
   d.out(
     "[upgrade/preflight] You can also perform this action beforehand using 'kubeadm config images pull'",
   );
-  await runPreflight(env, pullChecks(d), d.ignorePreflightErrors);
+  await runPreflight(env, pullChecks(d.init), d.ignorePreflightErrors);
 }
