@@ -130,7 +130,7 @@ export async function upgradeOneHost(s: UpgradeScenario): Promise<{
 
 Deno.test({
   name:
-    "e2e upgrade: kubestrap upgrade apply v1.37.2 on a kubestrap v1.37.2 cluster (renewal, restarts)",
+    "e2e upgrade: kubestrap upgrade apply v1.37.2 on a kubestrap v1.37.2 cluster (nothing to swap)",
   ignore,
   sanitizeOps: false,
   sanitizeResources: false,
