@@ -7,7 +7,7 @@
  * and PATCHes are answered with a stub Node carrying the `kubernetes.io/hostname` label.
  */
 
-import { stringify } from "yaml";
+import { marshalGoYAML } from "../util/goyaml.ts";
 import {
   KubeClient,
   type KubeClientConfig,
@@ -130,16 +130,9 @@ const DAEMONSET_STATUS_COUNTERS = [
   "numberReady",
 ];
 
-/** kubeadmutil.MarshalToYaml stand-in: the JSON object as YAML with sorted keys. */
+/** kubeadmutil.MarshalToYaml: the JSON object through JSONToYAML. */
 export function objectYAML(obj: unknown): string {
-  return stringify(obj, {
-    sortMapEntries: true,
-    indentSeq: false,
-    lineWidth: 0,
-    minContentWidth: 0,
-    version: "1.1",
-    nullStr: "null",
-  });
+  return marshalGoYAML(obj);
 }
 
 function status(code: number, reason: string, message: string): TransportResponse {

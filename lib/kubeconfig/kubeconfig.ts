@@ -4,7 +4,8 @@
  * YAML with sorted keys, named lists sorted by name, `[]byte` fields base64-encoded, empty
  * `preferences` omitted (omitzero since client-go v0.37), empty lists as `null`.
  */
-import { parse as parseYaml, stringify } from "yaml";
+import { parse as parseYaml } from "yaml";
+import { marshalGoYAML } from "../util/goyaml.ts";
 import { fromBase64, toBase64 } from "../pki/keys.ts";
 import { KubestrapError } from "../errors.ts";
 
@@ -151,16 +152,9 @@ export function toV1(c: KubeConfig): Record<string, unknown> {
   return out;
 }
 
-/** clientcmd.Write: YAML bytes of the kubeconfig. */
+/** clientcmd.Write: YAML bytes of the kubeconfig (JSONToYAML of its JSON). */
 export function serializeKubeConfig(c: KubeConfig): string {
-  return stringify(toV1(c), {
-    sortMapEntries: true,
-    indentSeq: false,
-    lineWidth: 0,
-    minContentWidth: 0,
-    version: "1.1",
-    nullStr: "null",
-  });
+  return marshalGoYAML(toV1(c));
 }
 
 /** clientcmd.Load: parses YAML or JSON kubeconfig data. */
