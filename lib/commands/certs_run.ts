@@ -34,6 +34,7 @@ import {
   renewCertificate,
 } from "../renewal/renewal.ts";
 import { tabwrite } from "../tokens/output.ts";
+import { marshalGoYAML } from "../util/goyaml.ts";
 
 /** kubeadm's KubernetesDir: where check-expiration and renew find the kubeconfig files. */
 export const KUBERNETES_DIR = "/etc/kubernetes";
@@ -461,9 +462,9 @@ function entryFields(e: ExpirationEntry): [string, string | number | boolean | n
   return f;
 }
 
-/** The JSON printer: json.MarshalIndent(obj, "", "    ") + "\n". */
-export function expirationJSON(info: CertificateExpirationInfo): string {
-  const obj = {
+/** The CertificateExpirationInfo object (fields in Go struct order). */
+function expirationObject(info: CertificateExpirationInfo) {
+  return {
     kind: "CertificateExpirationInfo",
     apiVersion: OUTPUT_API_VERSION,
     certificates: info.certificates.map((e) => Object.fromEntries(entryFields(e))),
@@ -471,28 +472,16 @@ export function expirationJSON(info: CertificateExpirationInfo): string {
       Object.fromEntries(entryFields(e))
     ),
   };
-  return JSON.stringify(obj, null, 4) + "\n";
 }
 
-/** The YAML printer (sigs.k8s.io/yaml: JSON keys sorted, yaml.v2 layout). */
+/** The JSON printer: json.MarshalIndent(obj, "", "    ") + "\n". */
+export function expirationJSON(info: CertificateExpirationInfo): string {
+  return JSON.stringify(expirationObject(info), null, 4) + "\n";
+}
+
+/** The YAML printer: sigs.k8s.io/yaml of the object (the one YAML writer). */
 export function expirationYAML(info: CertificateExpirationInfo): string {
-  const scalar = (v: string | number | boolean | null) =>
-    v === null ? "null" : typeof v === "string" && /^\d{4}-/.test(v) ? `"${v}"` : String(v);
-  const list = (entries: ExpirationEntry[]) => {
-    if (entries.length === 0) return " []\n";
-    let s = "\n";
-    for (const e of entries) {
-      const f = entryFields(e).sort((a, b) => (a[0] < b[0] ? -1 : 1));
-      f.forEach(([k, v], i) => {
-        s += `${i === 0 ? "- " : "  "}${k}: ${scalar(v)}\n`;
-      });
-    }
-    return s;
-  };
-  return `apiVersion: ${OUTPUT_API_VERSION}\n` +
-    `certificateAuthorities:${list(info.certificateAuthorities)}` +
-    `certificates:${list(info.certificates)}` +
-    `kind: CertificateExpirationInfo\n`;
+  return marshalGoYAML(expirationObject(info));
 }
 
 /** The KYAML printer (sigs.k8s.io/yaml/kyaml): fields in Go struct order. */
