@@ -1,17 +1,17 @@
 /**
- * The YAML writer: output exactly as kubeadm writes it. kubeadm serialises objects to JSON and converts the
- * JSON to YAML with sigs.k8s.io/yaml (JSONToYAML), which decodes the JSON with go.yaml.in/yaml/v2
- * into generic maps and marshals them again. So the bytes are those of yaml.v2's encoder and
- * emitter: map keys in yaml.v2's "natural" key order, block style, sequences not indented inside
- * mappings, empty collections as `{}` / `[]`, strings quoted only when they would read back as
- * another type, plain scalars wrapped at column 80 on spaces.
+ * The YAML writer: output exactly as kubeadm writes it. kubeadm serialises objects to JSON and
+ * converts the JSON to YAML with sigs.k8s.io/yaml (JSONToYAML), which decodes the JSON with
+ * go.yaml.in/yaml/v2 into generic maps and marshals them again. So the bytes are those of
+ * yaml.v2's encoder and emitter: map keys in yaml.v2's "natural" key order, block style,
+ * sequences not indented inside mappings, empty collections as `{}` / `[]`, strings quoted only
+ * when they would read back as another type, plain scalars wrapped at column 80 on spaces.
  *
  * This module is a port of the parts of yaml.v2 v2.4.4 (encode.go, emitterc.go, sorter.go) that
  * such documents reach; which strings need quotes is yamlscalar.ts's `canUsePlain` (resolve.go).
  * Input: JSON-shaped values (objects, arrays, strings, numbers, bigints, booleans, null).
- * `undefined` object members are skipped, like absent JSON keys. The one YAML writer of
- * kubestrap: static Pods, kubelet and component configs, kubeadm's API types, API objects and
- * `-o yaml` output all go through `marshalGoYAML`.
+ * `undefined` object members are skipped, like absent JSON keys. It is kubestrap's one YAML
+ * writer: static Pods, kubelet and component configs, kubeadm's API types, API objects,
+ * kubeconfig files, dry-run dumps and `-o yaml` output all go through `marshalGoYAML`.
  *
  * Line wrapping: yaml.v2 v2.4.x wraps plain and quoted scalars at 80 columns (best_width; v2.3.0
  * had turned this off, v2.4.0 restored it and added yaml.FutureLineWrap() to turn it off, which

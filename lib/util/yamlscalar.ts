@@ -253,7 +253,9 @@ export function resolveScalar(s: string): ResolvedScalar {
   if (YAML11_NULLS.has(s)) return { tag: "null" };
   if (YAML11_TRUE.has(s)) return { tag: "bool", value: true };
   if (YAML11_FALSE.has(s)) return { tag: "bool", value: false };
-  if (s in YAML11_SPECIAL_FLOATS) return { tag: "float", value: YAML11_SPECIAL_FLOATS[s] };
+  if (Object.hasOwn(YAML11_SPECIAL_FLOATS, s)) {
+    return { tag: "float", value: YAML11_SPECIAL_FLOATS[s] };
+  }
   if (hint === ".") {
     const f = goParseFloat(s);
     return f === undefined ? { tag: "str" } : { tag: "float", value: f };

@@ -233,6 +233,9 @@ Deno.test("yamlscalar: canUsePlain is encode.go's stringv rule", () => {
   }
   assert(isBase60Float("1:20") && isBase60Float("190:20:30") && isBase60Float("-1:20"));
   assert(!isBase60Float("1:60") && !isBase60Float("a1:20") && !isBase60Float(""));
+  // Names of Object.prototype members are plain strings too.
+  assertEquals(resolveScalar("toString"), { tag: "str" });
+  assertEquals(resolveScalar("toLocaleString"), { tag: "str" });
   // 2001-02-30 is a plain string for go-yaml: kubeadm writes it unquoted.
   assert(canUsePlain("2001-02-30"));
   assert(!canUsePlain("2001-02-28"));
