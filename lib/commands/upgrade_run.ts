@@ -17,13 +17,9 @@ import {
   targetVersion,
   type UpgradeApplyData,
 } from "../../phases/upgrade/apply/data.ts";
-import {
-  isControlPlaneNode,
-  newUpgradeNodeData,
-  type UpgradeNodeData,
-} from "../../phases/upgrade/node/data.ts";
+import { newUpgradeNodeData, type UpgradeNodeData } from "../../phases/upgrade/node/data.ts";
 import { runUpgradePlan } from "../upgrade/plan.ts";
-import type { UpgradeEnv } from "../upgrade/requirements.ts";
+import { isControlPlaneNode, type UpgradeEnv } from "../upgrade/requirements.ts";
 import { klogLine } from "../util/klog.ts";
 import { checkOutputFormat } from "./certs_run.ts";
 import { changedFlags, upgradeOptions } from "./flags_to_config.ts";
@@ -175,7 +171,7 @@ export function printApplyDone(ctx: CommandContext, d: UpgradeApplyData): void {
 export async function newNodeData(ctx: CommandContext): Promise<UpgradeNodeData> {
   const upgrade = upgradeConfigOf(ctx);
   const host = hostOf(ctx);
-  const controlPlane = await isControlPlaneNode(host);
+  const controlPlane = await isControlPlaneNode({ host });
   const path = (ctx.flags.kubeconfig as string | undefined) ||
     (controlPlane ? ADMIN_KUBECONFIG_PATH : "/etc/kubernetes/kubelet.conf");
   const dryRun = upgrade.node.dryRun ?? false;

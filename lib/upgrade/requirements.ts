@@ -67,6 +67,38 @@ export interface Requirements {
   ignore: Set<string>;
 }
 
+/** staticpodutil.IsControlPlaneNode: this node runs a kube-apiserver static Pod. */
+export function isControlPlaneNode(
+  env: Pick<UpgradeEnv, "host" | "manifestDir">,
+): Promise<boolean> {
+  return env.host.exists(`${env.manifestDir ?? "/etc/kubernetes/manifests"}/kube-apiserver.yaml`);
+}
+
+/**
+ * FetchInitConfigurationFromCluster as every upgrade command asks for it (this node's
+ * registration and component configs; its API endpoint on a control-plane node), its load
+ * warnings printed the way kubeadm's klog does.
+ */
+export async function readClusterConfig(
+  env: Pick<UpgradeEnv, "client" | "host" | "out" | "err">,
+  logPrefix: string,
+  getAPIEndpoint: boolean,
+): Promise<InitConfig> {
+  const warn = warnTo(env as UpgradeEnv);
+  const init = await fetchInitConfigurationFromCluster({
+    client: env.client,
+    host: env.host,
+    logPrefix,
+    out: env.out,
+    warn,
+    getNodeRegistration: true,
+    getAPIEndpoint,
+    getComponentConfigs: true,
+  });
+  for (const w of init.warnings) warn("cluster.go:130", w);
+  return init;
+}
+
 /** printConfiguration: the ClusterConfiguration, each line indented by a tab. */
 export function printConfiguration(cluster: ClusterConfiguration, out: (line: string) => void) {
   out("[upgrade/config] Configuration used:");
@@ -94,22 +126,10 @@ export async function enforceRequirements(
 
   let init: InitConfig;
   try {
-    init = await fetchInitConfigurationFromCluster({
-      client: env.client,
-      host: env.host,
-      logPrefix: "upgrade/config",
-      out: env.out,
-      warn: warnTo(env),
-      getNodeRegistration: true,
-      getAPIEndpoint: await env.host.exists(
-        `${env.manifestDir ?? "/etc/kubernetes/manifests"}/kube-apiserver.yaml`,
-      ),
-      getComponentConfigs: true,
-    });
+    init = await readClusterConfig(env, "upgrade/config", await isControlPlaneNode(env));
   } catch (e) {
     throw new KubestrapError(`[upgrade/init config] FATAL: ${(e as Error).message}`);
   }
-  for (const w of init.warnings) env.err(klogLine("W", "cluster.go:130", w) + "\n");
 
   let newVersion = part.kubernetesVersion ?? "";
   if (opts.apply && newVersion === "" && opts.args.length === 0) {

@@ -40,3 +40,73 @@ export interface UpgradeData {
   /** A klog warning from kubeadm's source position `at`. */
   warn(at: string, msg: string): void;
 }
+
+/** What both workflows' data factories receive from the command layer. */
+export interface UpgradeInputs {
+  host: Host;
+  client: KubeClient;
+  upgrade: UpgradeConfiguration;
+  /** A temporary kubelet directory for dry-run. */
+  dryRunKubeletDir?: string;
+  out(line: string): void;
+  write(text: string): void;
+  err(text: string): void;
+  warn(at: string, msg: string): void;
+}
+
+/** The part of UpgradeConfiguration both `apply` and `node` read the same way. */
+interface CommonPart {
+  certificateRenewal?: boolean;
+  dryRun?: boolean;
+  etcdUpgrade?: boolean;
+  ignorePreflightErrors?: string[];
+  patches?: { directory?: string };
+  skipPhases?: string[];
+  imagePullPolicy?: string;
+  imagePullSerial?: boolean;
+}
+
+/**
+ * The fields of UpgradeData from the cluster's configuration `init` and the `apply` or `node`
+ * part of the UpgradeConfiguration (the ignored preflight errors and image pull settings go
+ * into `init`'s node registration, as kubeadm sets them).
+ */
+export async function upgradeDataOf(
+  i: UpgradeInputs,
+  part: CommonPart,
+  init: InitConfig,
+  isControlPlaneNode: boolean,
+): Promise<UpgradeData> {
+  const { validateIgnorePreflightErrors } = await import("../../lib/preflight/runner.ts");
+  const { parseDurationMs } = await import("../../lib/util/duration.ts");
+  const ignore = validateIgnorePreflightErrors([], part.ignorePreflightErrors ?? []);
+  const reg = init.init.nodeRegistration;
+  reg.ignorePreflightErrors = [...ignore].sort();
+  if (part.imagePullPolicy) {
+    reg.imagePullPolicy = part.imagePullPolicy as typeof reg.imagePullPolicy;
+  }
+  if (part.imagePullSerial !== undefined) reg.imagePullSerial = part.imagePullSerial;
+  const dryRun = part.dryRun ?? false;
+  const timeouts = i.upgrade.timeouts ?? {};
+  return {
+    host: i.host,
+    client: i.client,
+    init,
+    upgrade: i.upgrade,
+    dryRun,
+    etcdUpgrade: part.etcdUpgrade ?? false,
+    renewCerts: part.certificateRenewal ?? false,
+    patchesDir: part.patches?.directory || undefined,
+    ignorePreflightErrors: ignore,
+    kubernetesDir: "/etc/kubernetes",
+    kubeletDir: dryRun && i.dryRunKubeletDir ? i.dryRunKubeletDir : "/var/lib/kubelet",
+    isControlPlaneNode,
+    apiCallTimeoutMs: parseDurationMs(timeouts.kubernetesAPICall ?? "1m0s"),
+    upgradeManifestsTimeoutMs: parseDurationMs(timeouts.upgradeManifests ?? "5m0s"),
+    skipPhases: part.skipPhases,
+    out: i.out,
+    write: i.write,
+    err: i.err,
+    warn: i.warn,
+  };
+}

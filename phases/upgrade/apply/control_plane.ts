@@ -1,7 +1,8 @@
 /**
  * `kubeadm upgrade apply phase control-plane` (kubeadm's cmd/phases/upgrade/apply/
  * controlplane.go): this node's static-Pod control plane (and local etcd) to the target version,
- * or in dry-run the manifests it would write.
+ * or in dry-run the manifests it would write. `upgrade node` runs the same upgrade with its own
+ * first line.
  */
 import { KubestrapError } from "../../../lib/errors.ts";
 import { formatDurationMs } from "../../../lib/util/duration.ts";
@@ -13,7 +14,7 @@ import type { UpgradeApplyData } from "./data.ts";
 export const controlPlanePhase: Phase<UpgradeApplyData> = {
   name: "control-plane",
   short: "Upgrade the control plane",
-  run: upgradeControlPlane,
+  run: (d) => upgradeControlPlane(d, "apply"),
   inheritFlags: [
     "config",
     "kubeconfig",
@@ -24,12 +25,23 @@ export const controlPlanePhase: Phase<UpgradeApplyData> = {
   ],
 };
 
-/** The control-plane upgrade of `upgrade apply` (PerformStaticPodUpgrade or its dry run). */
-export async function upgradeControlPlane(d: UpgradeData): Promise<void> {
+/**
+ * The control-plane upgrade of `upgrade apply` and `upgrade node` (PerformStaticPodUpgrade or
+ * its dry run); they differ only in the line they start with.
+ */
+export async function upgradeControlPlane(
+  d: UpgradeData,
+  command: "apply" | "node",
+): Promise<void> {
   const { dryRunStaticPodUpgrade, performStaticPodUpgrade } = await import(
     "../../../lib/upgrade/controlplane.ts"
   );
   const version = d.init.cluster.kubernetesVersion ?? "";
+  if (command === "node") {
+    d.out(
+      `[upgrade/control-plane] Upgrading your Static Pod-hosted control plane instance to version "${version}"...`,
+    );
+  }
   if (d.dryRun) {
     // kubeadm prints this line without a newline; the manifests follow on the same line.
     d.write(`[dryrun] Would upgrade your static Pod-hosted control plane to version "${version}"`);
@@ -43,11 +55,13 @@ export async function upgradeControlPlane(d: UpgradeData): Promise<void> {
     });
     return;
   }
-  d.out(
-    `[upgrade/control-plane] Upgrading your static Pod-hosted control plane to version "${version}" (timeout: ${
-      formatDurationMs(d.upgradeManifestsTimeoutMs)
-    })...`,
-  );
+  if (command === "apply") {
+    d.out(
+      `[upgrade/control-plane] Upgrading your static Pod-hosted control plane to version "${version}" (timeout: ${
+        formatDurationMs(d.upgradeManifestsTimeoutMs)
+      })...`,
+    );
+  }
   try {
     await performStaticPodUpgrade({
       host: d.host,

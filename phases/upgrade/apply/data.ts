@@ -4,16 +4,9 @@
  * argument over `apply.kubernetesVersion`), the cluster's configuration read back for it, and
  * the client (a dry-run client with `--dry-run`, reading from the real cluster).
  */
-import { fetchInitConfigurationFromCluster } from "../../../lib/apiobjects/clusterconfig.ts";
 import type { UpgradeConfiguration } from "../../../lib/config/types.ts";
-import { parseDurationMs } from "../../../lib/util/duration.ts";
 import { KubestrapError } from "../../../lib/errors.ts";
-import type { Host } from "../../../lib/host.ts";
-import type { KubeClient } from "../../../lib/kube/client.ts";
-import { isNotFound } from "../../../lib/kube/errors.ts";
-import { validateIgnorePreflightErrors } from "../../../lib/preflight/runner.ts";
-import { printConfiguration } from "../../../lib/upgrade/requirements.ts";
-import type { UpgradeData } from "../data.ts";
+import { type UpgradeData, upgradeDataOf, type UpgradeInputs } from "../data.ts";
 
 export interface UpgradeApplyData extends UpgradeData {
   force: boolean;
@@ -29,20 +22,10 @@ export interface UpgradeApplyData extends UpgradeData {
 }
 
 /** What the command layer hands over. */
-export interface ApplyInputs {
-  host: Host;
-  /** The API client: the real one, or a dry-run client over it. */
-  client: KubeClient;
-  upgrade: UpgradeConfiguration;
+export interface ApplyInputs extends UpgradeInputs {
   args: string[];
   nonInteractive: boolean;
   readAnswer?: (prompt: string) => Promise<string | undefined>;
-  /** A temporary kubelet directory for dry-run. */
-  dryRunKubeletDir?: string;
-  out(line: string): void;
-  write(text: string): void;
-  err(text: string): void;
-  warn(at: string, msg: string): void;
 }
 
 /**
@@ -65,25 +48,17 @@ export function targetVersion(u: UpgradeConfiguration, args: string[]): string {
 
 /** newApplyData. */
 export async function newUpgradeApplyData(i: ApplyInputs): Promise<UpgradeApplyData> {
+  const { readClusterConfig, printConfiguration } = await import(
+    "../../../lib/upgrade/requirements.ts"
+  );
   const a = i.upgrade.apply;
   const version = targetVersion(i.upgrade, i.args);
-  const ignore = validateIgnorePreflightErrors([], a.ignorePreflightErrors ?? []);
-  const dryRun = a.dryRun ?? false;
   let init;
   try {
-    init = await fetchInitConfigurationFromCluster({
-      client: i.client,
-      host: i.host,
-      logPrefix: "upgrade",
-      out: i.out,
-      warn: i.warn,
-      getNodeRegistration: true,
-      getAPIEndpoint: true,
-      getComponentConfigs: true,
-    });
+    init = await readClusterConfig(i, "upgrade", true);
   } catch (e) {
     let msg = (e as Error).message;
-    if (isNotFound(e) || /configmaps "kubeadm-config" not found/.test(msg)) {
+    if (/configmaps "kubeadm-config" not found/.test(msg)) {
       i.out(
         '[upgrade] In order to upgrade, a ConfigMap called "kubeadm-config" in the "kube-system" namespace must exist.',
       );
@@ -94,39 +69,14 @@ export async function newUpgradeApplyData(i: ApplyInputs): Promise<UpgradeApplyD
     }
     throw new KubestrapError(`[upgrade] FATAL: ${msg}`);
   }
-  for (const w of init.warnings) i.warn("cluster.go:130", w);
-  init.init.nodeRegistration.ignorePreflightErrors = [...ignore].sort();
-  if (a.imagePullPolicy) init.init.nodeRegistration.imagePullPolicy = a.imagePullPolicy;
-  if (a.imagePullSerial !== undefined) {
-    init.init.nodeRegistration.imagePullSerial = a.imagePullSerial;
-  }
   init.cluster.kubernetesVersion = version;
   if (a.printConfig) printConfiguration(init.cluster, i.out);
-  const timeouts = i.upgrade.timeouts ?? {};
   return {
-    host: i.host,
-    client: i.client,
-    init,
-    upgrade: i.upgrade,
-    dryRun,
-    etcdUpgrade: a.etcdUpgrade ?? false,
-    renewCerts: a.certificateRenewal ?? false,
-    patchesDir: a.patches?.directory || undefined,
-    ignorePreflightErrors: ignore,
-    kubernetesDir: "/etc/kubernetes",
-    kubeletDir: dryRun && i.dryRunKubeletDir ? i.dryRunKubeletDir : "/var/lib/kubelet",
-    isControlPlaneNode: true,
-    upgradeManifestsTimeoutMs: parseDurationMs(timeouts.upgradeManifests ?? "5m0s"),
-    apiCallTimeoutMs: parseDurationMs(timeouts.kubernetesAPICall ?? "1m0s"),
-    skipPhases: a.skipPhases,
+    ...await upgradeDataOf(i, a, init, true),
     force: a.forceUpgrade ?? false,
     allowExperimentalUpgrades: a.allowExperimentalUpgrades ?? false,
     allowRCUpgrades: a.allowRCUpgrades ?? false,
     nonInteractive: i.nonInteractive,
     readAnswer: i.readAnswer,
-    out: i.out,
-    write: i.write,
-    err: i.err,
-    warn: i.warn,
   };
 }

@@ -40,7 +40,7 @@ export function envOf(d: UpgradeData): UpgradeEnv {
 async function runPreflightPhase(d: UpgradeApplyData): Promise<void> {
   const { isPrivilegedUserCheck } = await import("../../../lib/preflight/checks.ts");
   const { runPreflight } = await import("../../../lib/upgrade/requirements.ts");
-  const { nodeUpgradeChecks, pullChecks } = await import("../../../lib/upgrade/preflight.ts");
+  const { nodeUpgradeChecks } = await import("../../../lib/upgrade/preflight.ts");
   const { clusterHealthChecks } = await import("../../../lib/upgrade/health.ts");
   const { normalizeKubernetesVersion } = await import("../../../lib/config/defaults.ts");
   const { enforceVersionPolicies, skewVerdict } = await import("../../../lib/upgrade/policy.ts");
@@ -97,16 +97,29 @@ async function runPreflightPhase(d: UpgradeApplyData): Promise<void> {
       throw new KubestrapError("won't proceed; the user didn't answer (Y|y) in order to continue");
     }
   }
-  if (!d.dryRun) {
-    d.out("[upgrade/preflight] Pulling images required for setting up a Kubernetes cluster");
-    d.out(
-      "[upgrade/preflight] This might take a minute or two, depending on the speed of your internet connection",
-    );
-    d.out(
-      "[upgrade/preflight] You can also perform this action beforehand using 'kubeadm config images pull'",
-    );
-    await runPreflight(env, pullChecks(d.init), d.ignorePreflightErrors);
-  } else {
-    d.out("[dryrun] Would pull the required images (like 'kubeadm config images pull')");
+  await pullImages(
+    d,
+    "[dryrun] Would pull the required images (like 'kubeadm config images pull')",
+  );
+}
+
+/**
+ * RunPullImagesCheck with kubeadm's lines (or, in dry-run, the one line `dryRunLine`, which
+ * `apply` and `node` word differently).
+ */
+export async function pullImages(d: UpgradeData, dryRunLine: string): Promise<void> {
+  if (d.dryRun) {
+    d.out(dryRunLine);
+    return;
   }
+  const { runPreflight } = await import("../../../lib/upgrade/requirements.ts");
+  const { pullChecks } = await import("../../../lib/upgrade/preflight.ts");
+  d.out("[upgrade/preflight] Pulling images required for setting up a Kubernetes cluster");
+  d.out(
+    "[upgrade/preflight] This might take a minute or two, depending on the speed of your internet connection",
+  );
+  d.out(
+    "[upgrade/preflight] You can also perform this action beforehand using 'kubeadm config images pull'",
+  );
+  await runPreflight(envOf(d), pullChecks(d.init), d.ignorePreflightErrors);
 }

@@ -1,6 +1,6 @@
 /** `kubeadm upgrade node phase preflight` (kubeadm's cmd/phases/upgrade/node/preflight.go). */
 import type { Phase } from "../../../lib/workflow.ts";
-import { envOf } from "../apply/preflight.ts";
+import { envOf, pullImages } from "../apply/preflight.ts";
 import type { UpgradeNodeData } from "./data.ts";
 
 /** `kubeadm upgrade node phase preflight`. */
@@ -15,7 +15,7 @@ export const preflightPhase: Phase<UpgradeNodeData> = {
 async function runNodePreflight(d: UpgradeNodeData): Promise<void> {
   const { isPrivilegedUserCheck } = await import("../../../lib/preflight/checks.ts");
   const { runPreflight } = await import("../../../lib/upgrade/requirements.ts");
-  const { nodeUpgradeChecks, pullChecks } = await import("../../../lib/upgrade/preflight.ts");
+  const { nodeUpgradeChecks } = await import("../../../lib/upgrade/preflight.ts");
   d.out("[upgrade/preflight] Running pre-flight checks");
   const env = envOf(d);
   await runPreflight(env, [isPrivilegedUserCheck()], d.ignorePreflightErrors);
@@ -24,21 +24,9 @@ async function runNodePreflight(d: UpgradeNodeData): Promise<void> {
     d.out("[upgrade/preflight] Skipping prepull. Not a control plane node.");
     return;
   }
-  const reg = d.init.init.nodeRegistration;
-  if (d.upgrade.node.imagePullPolicy) reg.imagePullPolicy = d.upgrade.node.imagePullPolicy;
-  if (d.upgrade.node.imagePullSerial !== undefined) {
-    reg.imagePullSerial = d.upgrade.node.imagePullSerial;
-  }
-  if (d.dryRun) {
-    d.out("[upgrade/preflight] Would pull the required images (like 'kubeadm config images pull')");
-    return;
-  }
-  d.out("[upgrade/preflight] Pulling images required for setting up a Kubernetes cluster");
-  d.out(
-    "[upgrade/preflight] This might take a minute or two, depending on the speed of your internet connection",
+  // The node part's imagePullPolicy/imagePullSerial are in the node registration already.
+  await pullImages(
+    d,
+    "[upgrade/preflight] Would pull the required images (like 'kubeadm config images pull')",
   );
-  d.out(
-    "[upgrade/preflight] You can also perform this action beforehand using 'kubeadm config images pull'",
-  );
-  await runPreflight(env, pullChecks(d.init), d.ignorePreflightErrors);
 }
