@@ -1,12 +1,13 @@
 /**
  * Private/public keys as kubeadm (client-go keyutil) writes them: RSA keys as PKCS#1
  * `RSA PRIVATE KEY`, ECDSA keys as SEC1 `EC PRIVATE KEY`, public keys as PKIX `PUBLIC KEY`.
- * Keys are node:crypto KeyObjects. RSA keys are built from the host libcrypto's primes where it
- * has one (./rsa.ts), else by node:crypto; either way off the main thread, several in parallel.
+ * Keys are node:crypto KeyObjects. RSA keys come from OpenSSL's generator in the host's libcrypto
+ * where it has one (./rsa.ts), else from node:crypto; either way off the main thread, one per CPU
+ * at a time.
  */
 import * as nodeCrypto from "node:crypto";
 import { KubestrapError } from "../errors.ts";
-import { generateRsaKey, rsaKeygenBackend } from "./rsa.ts";
+import { generateRsaKey } from "./rsa.ts";
 
 export type EncryptionAlgorithm =
   | "RSA-2048"
@@ -56,19 +57,14 @@ export function generatePrivateKey(
 }
 
 /**
- * How many key generations run at once. node:crypto's RSA generation takes one thread-pool
- * thread per key: one per CPU, so that keys finish in the order asked for and the first
- * certificates are signed and written while later keys are still being made. The libcrypto
- * search (./rsa.ts) runs on the pool one modular exponentiation at a time, and the main thread
- * starts each next one: two searches per CPU keep every CPU busy while the main thread signs and
- * writes (init phase certs all: 325 -> 290 ms).
+ * How many key generations run at once: one per CPU. Each takes one thread of the runtime's
+ * blocking pool for the whole key (OpenSSL's EVP_PKEY_keygen, or node:crypto's generator), so
+ * keys finish in about the order asked for and the first certificates are signed and written
+ * while later keys are still being made.
  */
 let maxConcurrent = 0;
 function slots(): number {
-  if (!maxConcurrent) {
-    const cpus = Math.max(1, navigator.hardwareConcurrency || 1);
-    maxConcurrent = rsaKeygenBackend() === "libcrypto" ? 2 * cpus : cpus;
-  }
+  if (!maxConcurrent) maxConcurrent = Math.max(1, navigator.hardwareConcurrency || 1);
   return maxConcurrent;
 }
 let running = 0;

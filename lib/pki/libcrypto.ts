@@ -2,7 +2,7 @@
  * The host's OpenSSL libcrypto, opened through Deno's FFI.
  *
  * kubestrap uses it where a vetted implementation must do the work: certificate path
- * validation (`verify.ts`) and RSA key material (`rsa.ts`). The library is the machine's own
+ * validation (`verify.ts`) and RSA key generation (`rsa.ts`). The library is the machine's own
  * (like the runtime's libc, not a file under `--rootfs`): OpenSSL 3 first, then 1.1, which both
  * export every symbol asked for here.
  */

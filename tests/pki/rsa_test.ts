@@ -1,34 +1,48 @@
-// RSA key generation (lib/pki/rsa.ts): keys from the host libcrypto's primes and from the
-// node:crypto fallback are valid for openssl, of the asked size, with e = 65537 and consistent
-// PKCS#1 components; prime pairs that break FIPS 186-5's conditions are refused.
-import * as nodeCrypto from "node:crypto";
+// RSA key generation (lib/pki/rsa.ts): keys come from OpenSSL's own generator (EVP_PKEY_keygen
+// in the host's libcrypto, off the main thread) when the library loads, from node:crypto when
+// told (KUBESTRAP_RSA_KEYGEN=node) or when no libcrypto can be loaded (here: the library files
+// hidden by empty files bind-mounted over them in a private mount namespace, so nothing in
+// kubestrap needs a test hook). Every key passes `openssl rsa -check`.
 import * as path from "@std/path";
 import { assert, assertEquals } from "../assert.ts";
 import { REPO } from "../integration/common.ts";
 import { run } from "./helpers.ts";
-import { millerRabinRounds, modInverse, rsaKeyFromPrimes } from "../../lib/pki/rsa.ts";
-import { children, parseAll, readInteger } from "../../lib/pki/der.ts";
+import { LIBCRYPTO_SONAMES } from "../../lib/pki/libcrypto.ts";
 
 const RSA_MODULE = path.join(REPO, "lib", "pki", "rsa.ts");
+const KEYS_MODULE = path.join(REPO, "lib", "pki", "keys.ts");
 
-/** Runs a script against lib/pki/rsa.ts in a fresh process, with `env` added. */
-async function inProcess(script: string, env: Record<string, string> = {}): Promise<string> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", `import * as rsa from ${JSON.stringify(RSA_MODULE)};\n${script}`],
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const err = new TextDecoder().decode(r.stderr);
-  assertEquals(r.code, 0, err);
-  return new TextDecoder().decode(r.stdout);
+/** A script run against rsa.ts (`rsa`) and keys.ts (`keys`) in a fresh `deno eval`. */
+function evalArgs(script: string): string[] {
+  return [
+    "eval",
+    `import * as rsa from ${JSON.stringify(RSA_MODULE)};\n` +
+    `import * as keys from ${JSON.stringify(KEYS_MODULE)};\n${script}`,
+  ];
 }
 
-/** Whether this machine has a libcrypto the FFI can load (then it must be used). */
+async function output(cmd: string, args: string[], env: Record<string, string>) {
+  const r = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" })
+    .output();
+  return {
+    code: r.code,
+    stdout: new TextDecoder().decode(r.stdout),
+    stderr: new TextDecoder().decode(r.stderr),
+  };
+}
+
+/** Runs a script in a fresh process with `env` added; it must succeed. */
+async function inProcess(script: string, env: Record<string, string> = {}): Promise<string> {
+  const r = await output(Deno.execPath(), evalArgs(script), env);
+  assertEquals(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+/** Whether this machine has a libcrypto the FFI can load. */
 function hostHasLibcrypto(): boolean {
-  for (const name of ["libcrypto.so.3", "libcrypto.so.1.1"]) {
+  for (const name of LIBCRYPTO_SONAMES) {
     try {
-      Deno.dlopen(name, { BN_new: { parameters: [], result: "pointer" } }).close();
+      Deno.dlopen(name, {}).close();
       return true;
     } catch {
       // next
@@ -37,198 +51,263 @@ function hostHasLibcrypto(): boolean {
   return false;
 }
 
-/** PKCS#1 RSAPrivateKey components of a PEM key. */
-function pkcs1Components(pem: string) {
-  const b64 = pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
-  const der = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  const [version, n, e, d, p, q, dp, dq, qi] = children(parseAll(der)).map(readInteger);
-  return { version, n, e, d, p, q, dp, dq, qi };
+/** `openssl rsa -check` and the size and exponent `openssl rsa -text` reads from a PEM key. */
+async function opensslView(pem: string) {
+  const check = await run("openssl", ["rsa", "-check", "-noout"], pem);
+  const text = await run("openssl", ["rsa", "-text", "-noout"], pem);
+  return {
+    check: (check.stdout + check.stderr).trim(),
+    header: /^Private-Key: \(.*\)$/m.exec(text.stdout)?.[0],
+    exponent: /^publicExponent: .*$/m.exec(text.stdout)?.[0],
+    modulus: /^modulus:\n((?:\s+[0-9a-f:]+\n)+)/m.exec(text.stdout)?.[1].replace(/\s/g, ""),
+  };
 }
 
-async function opensslCheck(pem: string): Promise<string> {
-  const r = await run("openssl", ["rsa", "-check", "-noout"], pem);
-  return (r.stdout + r.stderr).trim();
-}
-
-/** `openssl prime` (64 Miller-Rabin rounds of its own) on a number. */
-async function opensslPrime(x: bigint): Promise<string> {
-  return (await run("openssl", ["prime", "-hex", x.toString(16)])).stdout.trim();
-}
-
-/** What a key generated in a fresh process with `env` looks like: backend and PKCS#1 PEM. */
-async function generatedKey(bits: number, env: Record<string, string> = {}) {
+/** Keys made in a fresh process with `env`: their PKCS#1 PEMs, the backend and the counts. */
+async function generated(bits: number, n: number, env: Record<string, string> = {}) {
   const out = await inProcess(
-    `const k = await rsa.generateRsaKey(${bits});
-     console.log(JSON.stringify({ backend: rsa.rsaKeygenBackend(),
-       pem: k.export({ type: "pkcs1", format: "pem" }) }));`,
+    `const ks = await keys.generatePrivateKeys("RSA-${bits}", ${n});
+     console.log(JSON.stringify({ backend: rsa.rsaKeygenBackend(), made: rsa.rsaKeysMade(),
+       pems: ks.map((k) => k.export({ type: "pkcs1", format: "pem" })),
+       maps: Deno.readTextFileSync("/proc/self/maps").split("\\n")
+         .filter((l) => /libcrypto\\.so/.test(l)).map((l) => l.split(/\\s+/).pop()) }));`,
     env,
   );
-  return JSON.parse(out) as { backend: string; pem: string };
+  return JSON.parse(out) as {
+    backend: string;
+    made: { libcrypto: number; node: number };
+    pems: string[];
+    maps: string[];
+  };
 }
 
-/** The key's PKCS#1 components hold together (failures name the check, never the numbers). */
-function checkKey(pem: string, bits: number) {
-  const c = pkcs1Components(pem);
-  assertEquals(c.version, 0n);
-  assertEquals(c.e, 65537n);
-  assertEquals(c.n.toString(2).length, bits);
-  assert(c.p * c.q === c.n, "p * q != n");
-  assert(c.p.toString(2).length === bits / 2, "p has the wrong size");
-  assert(c.q.toString(2).length === bits / 2, "q has the wrong size");
-  assert(c.dp === c.d % (c.p - 1n), "dP != d mod (p-1)");
-  assert(c.dq === c.d % (c.q - 1n), "dQ != d mod (q-1)");
-  assert((c.qi * c.q) % c.p === 1n, "qInv * q != 1 mod p");
-  // e*d = 1 mod lcm(p-1, q-1): m^(ed) = m mod n for a sample m.
-  const m = 0x1234567890abcdefn;
-  let r = 1n, b = m, x = c.e * c.d;
-  while (x > 0n) {
-    if (x & 1n) r = (r * b) % c.n;
-    b = (b * b) % c.n;
-    x >>= 1n;
+async function assertGoodKeys(pems: string[], bits: number, what: string) {
+  const moduli = new Set<string>();
+  for (const pem of pems) {
+    const v = await opensslView(pem);
+    assertEquals(v.check, "RSA key ok", what);
+    assertEquals(v.header, `Private-Key: (${bits} bit, 2 primes)`, what);
+    assertEquals(v.exponent, "publicExponent: 65537 (0x10001)", what);
+    moduli.add(v.modulus!);
   }
-  assert(r === m, "m^(ed) != m mod n");
+  assertEquals(moduli.size, pems.length, `${what}: two keys share a modulus`);
 }
 
-Deno.test("RSA keys: the host libcrypto is used when it loads, node:crypto when told", async () => {
-  const auto = await inProcess("console.log(rsa.rsaKeygenBackend())");
-  assertEquals(auto.trim(), hostHasLibcrypto() ? "libcrypto" : "node");
-  const forced = await inProcess("console.log(rsa.rsaKeygenBackend())", {
-    KUBESTRAP_RSA_KEYGEN: "node",
-  });
-  assertEquals(forced.trim(), "node");
+Deno.test("RSA keys: OpenSSL's EVP_PKEY_keygen in the host's libcrypto makes them", async () => {
+  assert(hostHasLibcrypto(), `no ${LIBCRYPTO_SONAMES.join(" or ")} on this machine`);
+  for (const env of [{}, { KUBESTRAP_RSA_KEYGEN: "libcrypto" }] as Record<string, string>[]) {
+    const g = await generated(2048, 3, env);
+    assertEquals(g.backend, "libcrypto");
+    // Three keys asked of keys.ts, three keys out of EVP_PKEY_keygen, none from node:crypto.
+    assertEquals(g.made, { libcrypto: 3, node: 0 });
+    assert(g.maps.length > 0 && g.maps.every((p) => /\/libcrypto\.so\.(3|1\.1)$/.test(p)));
+    await assertGoodKeys(g.pems, 2048, `libcrypto ${JSON.stringify(env)}`);
+  }
 });
 
-for (const bits of [2048, 3072]) {
-  Deno.test(`RSA-${bits} keys from both backends pass openssl rsa -check`, async () => {
-    const lib = await generatedKey(bits);
-    const node = await generatedKey(bits, { KUBESTRAP_RSA_KEYGEN: "node" });
-    assertEquals(node.backend, "node");
-    for (const k of [lib, node]) {
-      assertEquals(await opensslCheck(k.pem), "RSA key ok", k.backend);
-      checkKey(k.pem, bits);
-      const { p, q } = pkcs1Components(k.pem);
-      for (const x of [p, q]) {
-        const hex = x.toString(16);
-        const said = await opensslPrime(x);
-        assert(
-          said === `${hex.toUpperCase()} (${hex}) is prime`,
-          `openssl prime: not prime (${k.backend})`,
+for (const bits of [2048, 3072, 4096]) {
+  Deno.test(`RSA-${bits} keys from libcrypto${bits < 4096 ? " and node:crypto" : ""} pass openssl rsa -check`, async () => {
+    const lib = await generated(bits, 2);
+    assertEquals(lib.made, { libcrypto: 2, node: 0 });
+    await assertGoodKeys(lib.pems, bits, "libcrypto");
+    // node:crypto's 4096-bit keys take seconds each here: its 2048 and 3072 cover the fallback.
+    if (bits === 4096) return;
+    const node = await generated(bits, 1, { KUBESTRAP_RSA_KEYGEN: "node" });
+    assertEquals([node.backend, node.made], ["node", { libcrypto: 0, node: 1 }]);
+    await assertGoodKeys(node.pems, bits, "node");
+  });
+}
+
+Deno.test("RSA keys: EVP_PKEY_keygen runs off the main thread (timers fire meanwhile)", async () => {
+  // A blocking call would return before any timer could fire: 0 ticks.
+  const out = await inProcess(
+    `let ticks = 0, done = false;
+     const tick = () => { if (!done) { ticks++; setTimeout(tick, 0); } };
+     setTimeout(tick, 0);
+     await rsa.generateRsaKey(3072);
+     done = true;
+     console.log(JSON.stringify({ ticks, made: rsa.rsaKeysMade() }));`,
+  );
+  const { ticks, made } = JSON.parse(out);
+  assertEquals(made, { libcrypto: 1, node: 0 });
+  assert(ticks >= 3, `only ${ticks} timer ticks during a 3072-bit key`);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Without libcrypto: a private mount namespace in which every file the dynamic loader would
+// open for LIBCRYPTO_SONAMES is covered by an empty file (the Deno runtime itself does not link
+// libcrypto). Needs `unshare -m` (root) or `unshare -rm` (user namespaces).
+
+const UNSHARE = (() => {
+  for (const args of [["-m"], ["-rm"]]) {
+    try {
+      const r = new Deno.Command("unshare", { args: [...args, "true"], stderr: "null" })
+        .outputSync();
+      if (r.success) return args;
+    } catch {
+      // no unshare
+    }
+  }
+  return undefined;
+})();
+
+/** The real files behind LIBCRYPTO_SONAMES that the loader could find on this machine. */
+async function libcryptoFiles(): Promise<string[]> {
+  const cache = await run("ldconfig", ["-p"]).catch(() => ({ stdout: "" }));
+  const found = new Set<string>();
+  const candidates = [
+    ...cache.stdout.split("\n").flatMap((l) => {
+      const m = /^\s*(\S+) .*=> (\S+)$/.exec(l);
+      return m && LIBCRYPTO_SONAMES.includes(m[1]) ? [m[2]] : [];
+    }),
+    ...["/lib", "/usr/lib", "/lib64", "/usr/lib64", "/usr/local/lib"].flatMap((d) =>
+      LIBCRYPTO_SONAMES.map((n) => path.join(d, n))
+    ),
+  ];
+  for (const c of candidates) {
+    try {
+      found.add(await Deno.realPath(c));
+    } catch {
+      // not there
+    }
+  }
+  return [...found];
+}
+
+/** Runs `cmd args` with every libcrypto hidden. */
+async function withoutLibcrypto(cmd: string, args: string[], env: Record<string, string> = {}) {
+  const dir = await Deno.makeTempDir({ prefix: "kubestrap-nolibcrypto-" });
+  try {
+    const empty = path.join(dir, "empty.so");
+    await Deno.writeFile(empty, new Uint8Array());
+    const files = await libcryptoFiles();
+    const script = 'e=$1; shift; n=$1; shift; while [ "$n" -gt 0 ]; do ' +
+      'mount --bind "$e" "$1" || exit 97; shift; n=$((n-1)); done; exec "$@"';
+    return await output(
+      "unshare",
+      [...UNSHARE!, "sh", "-c", script, "sh", empty, String(files.length), ...files, cmd, ...args],
+      env,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "RSA keys without libcrypto: node:crypto makes them; KUBESTRAP_RSA_KEYGEN=libcrypto fails",
+  ignore: UNSHARE === undefined,
+  async fn() {
+    // The hiding works: not even a bare dlopen finds a libcrypto.
+    const bare = await withoutLibcrypto(
+      Deno.execPath(),
+      evalArgs(
+        `const { LIBCRYPTO_SONAMES } = await import(${
+          JSON.stringify(path.join(REPO, "lib", "pki", "libcrypto.ts"))
+        });
+         console.log(LIBCRYPTO_SONAMES.map((n) => {
+           try { Deno.dlopen(n, {}).close(); return "loaded"; } catch { return "missing"; }
+         }).join(" "));`,
+      ),
+    );
+    assertEquals([bare.code, bare.stdout.trim()], [0, "missing missing"], bare.stderr);
+
+    // Unset: node:crypto, and its keys are good.
+    const r = await withoutLibcrypto(
+      Deno.execPath(),
+      evalArgs(
+        `const ks = await keys.generatePrivateKeys("RSA-2048", 2);
+         console.log(JSON.stringify({ backend: rsa.rsaKeygenBackend(), made: rsa.rsaKeysMade(),
+           pems: ks.map((k) => k.export({ type: "pkcs1", format: "pem" })) }));`,
+      ),
+    );
+    assertEquals(r.code, 0, r.stderr);
+    const g = JSON.parse(r.stdout);
+    assertEquals([g.backend, g.made], ["node", { libcrypto: 0, node: 2 }]);
+    await assertGoodKeys(g.pems, 2048, "node without libcrypto");
+
+    // Required: an error naming what could not be loaded and what to do.
+    const req = await withoutLibcrypto(
+      Deno.execPath(),
+      evalArgs(
+        `try { await rsa.generateRsaKey(2048); console.log("made a key"); }
+         catch (e) { console.log(e.message); }`,
+      ),
+      { KUBESTRAP_RSA_KEYGEN: "libcrypto" },
+    );
+    assertEquals(req.code, 0, req.stderr);
+    assert(
+      /^KUBESTRAP_RSA_KEYGEN=libcrypto, but no libcrypto could be loaded \(libcrypto\.so\.3: .+; libcrypto\.so\.1\.1: .+\): install OpenSSL's libcrypto \(libssl3 or libssl1\.1\), or unset the variable\n$/
+        .test(req.stdout),
+      req.stdout,
+    );
+  },
+});
+
+Deno.test({
+  name:
+    "init phase certs all without libcrypto: node:crypto keys; KUBESTRAP_RSA_KEYGEN=libcrypto " +
+    "fails naming the library and writes nothing",
+  ignore: UNSHARE === undefined,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "kubestrap-keygen-nolib-" });
+    try {
+      const certs = (pki: string) =>
+        ["run", "-A", path.join(REPO, "main.ts"), "init", "phase", "certs", "all"]
+          .concat(["--cert-dir", pki]);
+      const ok = await withoutLibcrypto(Deno.execPath(), certs(path.join(dir, "auto")), {
+        NO_COLOR: "1",
+      });
+      assertEquals(ok.code, 0, ok.stderr);
+      for (const key of ["ca.key", "apiserver.key", "etcd/peer.key", "sa.key"]) {
+        await assertGoodKeys(
+          [await Deno.readTextFile(path.join(dir, "auto", key))],
+          2048,
+          key,
         );
       }
+
+      const failed = await withoutLibcrypto(Deno.execPath(), certs(path.join(dir, "req")), {
+        NO_COLOR: "1",
+        KUBESTRAP_RSA_KEYGEN: "libcrypto",
+      });
+      assertEquals(failed.code, 1, failed.stderr);
+      assert(
+        failed.stderr.includes(
+          "error: error execution phase certs/ca: KUBESTRAP_RSA_KEYGEN=libcrypto, but no " +
+            "libcrypto could be loaded (libcrypto.so.3: ",
+        ) &&
+          failed.stderr.includes(
+            "): install OpenSSL's libcrypto (libssl3 or libssl1.1), or unset the variable\n",
+          ),
+        failed.stderr,
+      );
+      const left = await Array.fromAsync(Deno.readDir(dir)).then((es) => es.map((e) => e.name));
+      assertEquals(left, ["auto"]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-    assert(pkcs1Components(lib.pem).n !== pkcs1Components(node.pem).n);
-  });
-}
-
-Deno.test("RSA keys: two keys of one process share no prime", async () => {
-  const out = await inProcess(
-    `const ks = await Promise.all([1, 2, 3].map(() => rsa.generateRsaKey(2048)));
-     console.log(JSON.stringify(ks.map((k) => k.export({ type: "pkcs1", format: "pem" }))));`,
-  );
-  const primes = (JSON.parse(out) as string[]).flatMap((pem) => {
-    checkKey(pem, 2048);
-    const c = pkcs1Components(pem);
-    return [c.p, c.q];
-  });
-  assertEquals(new Set(primes).size, 6);
-});
-
-Deno.test("rsaKeyFromPrimes builds the key of two primes and refuses pairs FIPS 186-5 rules out", () => {
-  const prime = (bits: number) => nodeCrypto.generatePrimeSync(bits, { bigint: true }) as bigint;
-  // Top two bits set: the modulus of two such primes has exactly twice their bits.
-  let p = 0n, q = 0n;
-  while (p >> 1022n !== 3n) p = prime(1024);
-  while (q >> 1022n !== 3n || q === p) q = prime(1024);
-  const key = rsaKeyFromPrimes(2048, p, q)!;
-  assertEquals(key.asymmetricKeyDetails?.modulusLength, 2048);
-  const c = pkcs1Components(key.export({ type: "pkcs1", format: "pem" }) as string);
-  assert(c.p === p && c.q === q, "the key's primes are not the given ones");
-  checkKey(key.export({ type: "pkcs1", format: "pem" }) as string, 2048);
-  // The checks before the key is made need no primes: odd numbers of the right size stand in.
-  const top = 3n << 1022n;
-  // the same prime twice, and primes closer than 2^(1024-100)
-  assertEquals(rsaKeyFromPrimes(2048, p, p), undefined);
-  assertEquals(rsaKeyFromPrimes(2048, p, p + (1n << 900n)), undefined);
-  // primes of the wrong size for the key
-  assertEquals(rsaKeyFromPrimes(2048, p, (1n << 1022n) + 1n), undefined);
-  assertEquals(rsaKeyFromPrimes(3072, p, q), undefined);
-  // a modulus one bit short (2047 bits): both factors just above 2^1023
-  assertEquals(
-    rsaKeyFromPrimes(2048, (1n << 1023n) + 1n, (1n << 1023n) + (1n << 1000n) + 3n),
-    undefined,
-  );
-  // p-1 divisible by e = 65537
-  const k = top / 65537n + 1n;
-  const pe = 65537n * k + 1n;
-  assertEquals((pe - 1n) % 65537n, 0n);
-  assertEquals(pe >> 1022n, 3n);
-  assertEquals(rsaKeyFromPrimes(2048, pe, q), undefined);
-  assertEquals(rsaKeyFromPrimes(2048, q, pe), undefined);
-});
-
-Deno.test("Miller-Rabin rounds are Go crypto/rsa's (kubeadm's generator), read from its source", async () => {
-  const goroot = await new Deno.Command("go", { args: ["env", "GOROOT"], stdout: "piped" })
-    .output().then((r) => new TextDecoder().decode(r.stdout).trim(), () => "");
-  const src = goroot &&
-    await Deno.readTextFile(`${goroot}/src/crypto/internal/fips140/rsa/keygen.go`).catch(() => "");
-  if (!src) {
-    // Without Go's sources, the table as Go 1.24-1.26 have it.
-    for (const [bits, n] of [[1024, 5], [1536, 4], [2048, 4], [512, 5], [3747, 3]]) {
-      assertEquals(millerRabinRounds(bits), n);
-    }
-    return;
-  }
-  const cases = [...src.matchAll(/case bits >= (\d+):\s*iterations = (\d+)/g)];
-  assert(cases.length >= 5, "Go's iteration table not found in keygen.go");
-  for (const [, bits, n] of cases) {
-    assertEquals(millerRabinRounds(Number(bits)), Number(n), `bits >= ${bits}`);
-    assertEquals(millerRabinRounds(Number(bits) - 1) > Number(n), true, `bits < ${bits}`);
-  }
-  const dflt = /default:\s*iterations = (\d+)/.exec(src)!;
-  assertEquals(millerRabinRounds(16), Number(dflt[1]));
-});
-
-Deno.test("modInverse", () => {
-  assertEquals(modInverse(3n, 11n), 4n);
-  assertEquals(modInverse(-3n, 11n), 7n);
-  assertEquals(modInverse(6n, 9n), undefined);
-  const m = (1n << 521n) - 1n; // a Mersenne prime
-  const a = 0xdeadbeefcafebaben << 300n;
-  assertEquals((a * modInverse(a, m)!) % m, 1n);
+  },
 });
 
 Deno.test("KUBESTRAP_RSA_KEYGEN with another value: init phase certs fails naming it, writes nothing", async () => {
   const dir = await Deno.makeTempDir({ prefix: "kubestrap-keygen-env-" });
   try {
-    const r = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", path.join(REPO, "main.ts"), "init", "phase", "certs", "all"]
+    const r = await output(
+      Deno.execPath(),
+      ["run", "-A", path.join(REPO, "main.ts"), "init", "phase", "certs", "all"]
         .concat(["--cert-dir", path.join(dir, "pki")]),
-      env: { KUBESTRAP_RSA_KEYGEN: "openssl", NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(r.stderr);
-    assertEquals(r.code, 1, stderr);
+      { KUBESTRAP_RSA_KEYGEN: "openssl", NO_COLOR: "1" },
+    );
+    assertEquals(r.code, 1, r.stderr);
     assert(
-      stderr.includes(
+      r.stderr.includes(
         'error: error execution phase certs/ca: KUBESTRAP_RSA_KEYGEN="openssl" is not valid: use ' +
           '"libcrypto", "node", or leave it unset (libcrypto when it loads, else node)\n',
       ),
-      stderr,
+      r.stderr,
     );
-    const left = [];
-    for await (const e of Deno.readDir(dir)) left.push(e.name);
-    assertEquals(left, []);
+    assertEquals(await Array.fromAsync(Deno.readDir(dir)), []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("KUBESTRAP_RSA_KEYGEN=libcrypto uses the host's libcrypto", async () => {
-  // Without a libcrypto on the machine there is nothing to use (its error needs the library hidden).
-  if (!hostHasLibcrypto()) return;
-  const out = await inProcess("console.log(rsa.rsaKeygenBackend())", {
-    KUBESTRAP_RSA_KEYGEN: "libcrypto",
-  });
-  assertEquals(out.trim(), "libcrypto");
 });
