@@ -284,8 +284,16 @@ export interface ServiceOutput {
   warn?: Output;
 }
 
-/** TryStopKubelet. Never fails. */
-export async function tryStopKubelet(host: Host, io: ServiceOutput = {}): Promise<void> {
+/**
+ * What TryStopKubelet and TryRestartKubelet share: without an init system, or without a kubelet
+ * service, kubeadm's lines; a failing stop or restart is a warning. Never fails.
+ */
+async function tryKubeletService(
+  host: Host,
+  io: ServiceOutput,
+  action: "stop" | "restart",
+  failure: string,
+): Promise<void> {
   const out = io.output ?? stdout;
   const warn = io.warn ?? stderr;
   const { initSystem } = await detectInitSystem(host);
@@ -301,14 +309,17 @@ export async function tryStopKubelet(host: Host, io: ServiceOutput = {}): Promis
     );
   }
   try {
-    await initSystem.serviceStop("kubelet");
+    await (action === "stop"
+      ? initSystem.serviceStop("kubelet")
+      : initSystem.serviceRestart("kubelet"));
   } catch (e) {
-    warn(
-      `[kubelet-start] WARNING: unable to stop the kubelet service momentarily: [${
-        (e as Error).message
-      }]\n`,
-    );
+    warn(`[kubelet-start] WARNING: ${failure}: [${(e as Error).message}]\n`);
   }
+}
+
+/** TryStopKubelet. Never fails. */
+export function tryStopKubelet(host: Host, io: ServiceOutput = {}): Promise<void> {
+  return tryKubeletService(host, io, "stop", "unable to stop the kubelet service momentarily");
 }
 
 /**
@@ -353,30 +364,13 @@ export async function tryStartKubelet(
 }
 
 /** TryRestartKubelet (after kubelet.conf changed during an upgrade). Never fails. */
-export async function tryRestartKubelet(host: Host, io: ServiceOutput = {}): Promise<void> {
-  const out = io.output ?? stdout;
-  const warn = io.warn ?? stderr;
-  const { initSystem } = await detectInitSystem(host);
-  if (!initSystem) {
-    out(
-      "[kubelet-start] No supported init system detected, won't make sure the kubelet not running for a short period of time while setting up configuration for it.\n",
-    );
-    return;
-  }
-  if (!(await initSystem.serviceExists("kubelet"))) {
-    out(
-      "[kubelet-start] Couldn't detect a kubelet service, can't make sure the kubelet not running for a short period of time while setting up configuration for it.\n",
-    );
-  }
-  try {
-    await initSystem.serviceRestart("kubelet");
-  } catch (e) {
-    warn(
-      `[kubelet-start] WARNING: unable to restart the kubelet service momentarily: [${
-        (e as Error).message
-      }]\n`,
-    );
-  }
+export function tryRestartKubelet(host: Host, io: ServiceOutput = {}): Promise<void> {
+  return tryKubeletService(
+    host,
+    io,
+    "restart",
+    "unable to restart the kubelet service momentarily",
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
