@@ -194,7 +194,7 @@ export async function startInit(ctx: CommandContext, opts: WorkflowOptions): Pro
     const { initResult } = await import("../../phases/init/show_join_command.ts");
     const result = await initResult(data);
     if (format === "json") ctx.out(JSON.stringify(result, null, 2) + "\n");
-    else ctx.out((await import("yaml")).stringify(result));
+    else ctx.out((await import("../util/goyaml.ts")).marshalGoYAML(result));
   }
 }
 

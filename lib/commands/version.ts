@@ -26,9 +26,9 @@ export const versionCommand: CommandSpec = {
         ctx.out(JSON.stringify({ clientVersion: v }, null, 2) + "\n");
         return;
       case "yaml": {
-        const { stringify } = await import("yaml");
-        const sorted = Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)));
-        ctx.out(stringify({ clientVersion: sorted }) + "\n");
+        // sigs.k8s.io/yaml.Marshal, then Fprintln.
+        const { marshalGoYAML } = await import("../util/goyaml.ts");
+        ctx.out(marshalGoYAML({ clientVersion: v }) + "\n");
         return;
       }
       default:
