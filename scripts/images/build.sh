@@ -3,17 +3,30 @@
 # names in `kubeadm config images list --kubernetes-version VERSION`, with
 # exactly those names and tags, plus a small busybox test image.
 #
-#   scripts/images/build.sh [VERSION]      (default v1.37.2)
+#   scripts/images/build.sh [VERSION]          (default v1.37.2, the pinned release)
+#   scripts/images/build.sh --tools VERSION    print the scripts/k8s/build-tools.sh
+#                                              arguments VERSION's images need
 #
-# Needs: $CACHE/k8s/VERSION/bin (scripts/k8s/build.sh), the tools of
-# scripts/k8s/build-tools.sh, busybox-static, gcc (for pause), python3.
+# Needs: $CACHE/k8s/VERSION/bin (scripts/k8s/build.sh), the etcd, etcdctl and
+# CoreDNS releases kubeadm's tags name (scripts/k8s/build-tools.sh, see --tools),
+# busybox-static, gcc (for pause), python3.
+# etcd and CoreDNS are the releases the tags name (etcd:3.6.8-0 -> etcd v3.6.8);
+# etcdctl is the newest one scripts/k8s/build-tools.sh knows of the same minor.
+# Another release's pause and busybox images, when the pinned release has the
+# same references, are hard links to the pinned release's archives.
 # Output: $CACHE/images/VERSION/<image>_<tag>.oci.tar (OCI archives) and
 #         images.tsv ("name:tag<TAB>archive"), then .complete, written last.
 # Warm runs compare a stamp of every input (binaries, scripts) and return.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-VERSION="${1:-v1.37.2}"
+PINNED="v1.37.2"
+TOOLS_ONLY=0
+if [[ "${1:-}" == "--tools" ]]; then
+  TOOLS_ONLY=1
+  shift
+fi
+VERSION="${1:-$PINNED}"
 CACHE="${KUBESTRAP_CACHE:-$HOME/.cache/kubestrap}"
 K8SBIN="$CACHE/k8s/$VERSION/bin"
 OUT="$CACHE/images/$VERSION"
@@ -42,12 +55,23 @@ ETCD_TAG="$(tag_of "$(ref_for etcd)")"          # e.g. 3.7.0-0
 ETCD_VERSION="v${ETCD_TAG%-*}"                  # e.g. v3.7.0
 COREDNS_VERSION="$(tag_of "$(ref_for coredns)")" # e.g. v1.14.6
 PAUSE_TAG="$(tag_of "$(ref_for pause)")"        # e.g. 3.10.2
+# etcdctl: the newest known release of etcd's minor (3.7.0 is not served: 3.7.1), else the newest.
+KNOWN_ETCDCTL="$(bash "$HERE/../k8s/build-tools.sh" --list | sed -n 's/^etcdctl@//p' | sort -V)"
+ETCD_MINOR="${ETCD_VERSION%.*}"
+ETCDCTL_VERSION="$(awk -v p="$ETCD_MINOR." 'index($0, p) == 1' <<<"$KNOWN_ETCDCTL" | tail -n1)"
+ETCDCTL_VERSION="${ETCDCTL_VERSION:-$(tail -n1 <<<"$KNOWN_ETCDCTL")}"
+NEEDS="etcd@$ETCD_VERSION etcdctl@$ETCDCTL_VERSION coredns@$COREDNS_VERSION"
+if ((TOOLS_ONLY)); then
+  printf '%s\n' "$NEEDS"
+  exit 0
+fi
 ETCD_BIN="$TOOLS/etcd/$ETCD_VERSION/bin/etcd"
 COREDNS_BIN="$TOOLS/coredns/$COREDNS_VERSION/bin/coredns"
-ETCDCTL_BIN="$(ls -d "$TOOLS"/etcdctl/v*/bin/etcdctl 2>/dev/null | sort -V | tail -n1 || true)"
+ETCDCTL_BIN="$TOOLS/etcdctl/$ETCDCTL_VERSION/bin/etcdctl"
 for f in "$ETCD_BIN" "$COREDNS_BIN" "$ETCDCTL_BIN"; do
-  [[ -n "$f" && -x "$f" ]] || {
-    log "missing $f: kubeadm wants etcd $ETCD_TAG and coredns $COREDNS_VERSION (scripts/k8s/build-tools.sh)"
+  [[ -x "$f" ]] || {
+    log "missing $f: kubeadm $VERSION wants etcd $ETCD_TAG and coredns $COREDNS_VERSION" \
+      "(scripts/k8s/build-tools.sh $NEEDS)"
     exit 1
   }
 done
@@ -63,9 +87,10 @@ stamp() {
       "$ETCDCTL_BIN" "$COREDNS_BIN" "$BUSYBOX" /usr/sbin/xtables-nft-multi /usr/sbin/conntrack; do
       stat -L -c '%n %s %Y' "$f"
     done
-    sha256sum "$HERE/build.sh" "$HERE/build_image.py" "$HERE/pause.c"
+    printf 'scripts %s\n' "$SCRIPTS"
   } | sha256sum | cut -d' ' -f1
 }
+SCRIPTS="$(cat "$HERE/build.sh" "$HERE/build_image.py" "$HERE/pause.c" | sha256sum | cut -d' ' -f1)"
 STAMP="$(stamp)"
 if [[ -f "$OUT/.complete" && "$(head -n1 "$OUT/.complete")" == "$STAMP" ]]; then
   log "cached in $OUT"
@@ -87,9 +112,27 @@ COMMON_TEXT="\"/etc/passwd\": \"$PASSWD\", \"/etc/group\": \"$GROUP\", \"/etc/ns
 CA=""
 [[ -f /etc/ssl/certs/ca-certificates.crt ]] && CA='"/etc/ssl/certs/ca-certificates.crt",'
 
+# The pinned release's archive of the same reference, when built by these same scripts
+# (pause and the busybox test image do not depend on the Kubernetes release).
+reusable() { # ref -> archive path
+  local dir="$CACHE/images/$PINNED" r a
+  [[ "$VERSION" != "$PINNED" && -f "$dir/.complete" ]] || return 1
+  [[ "$(sed -n 2p "$dir/.complete")" == "scripts $SCRIPTS" ]] || return 1
+  while IFS=$'\t' read -r r a; do
+    [[ "$r" == "$1" && -f "$a" ]] && { printf '%s' "$a"; return 0; }
+  done <"$dir/images.tsv"
+  return 1
+}
+
 image() { # ref archive-name spec-json-body
   local ref="$1" file="$2" body="$3"
-  local name="${ref%:*}" tag="${ref##*:}"
+  local name="${ref%:*}" tag="${ref##*:}" from
+  if [[ "${ref##*/}" == pause:* || "$ref" == "$TEST_IMAGE" ]] && from="$(reusable "$ref")"; then
+    ln "$from" "$TMP/$file" 2>/dev/null || cp "$from" "$TMP/$file"
+    log "$ref: reused $from"
+    printf '%s\t%s\n' "$ref" "$OUT/$file" >>"$TMP/images.tsv"
+    return 0
+  fi
   printf '{"name": "%s", "tag": "%s", %s}\n' "$name" "$tag" "$body" >"$WORK/$file.json"
   python3 "$HERE/build_image.py" "$WORK/$file.json" "$TMP/$file" >&2
   printf '%s\t%s\n' "$ref" "$OUT/$file" >>"$TMP/images.tsv"
@@ -152,7 +195,7 @@ image "$TEST_IMAGE" "testbed-busybox_1.35.0.oci.tar" "\"files\": [{\"src\": \"$B
   \"config\": {\"Cmd\": [\"/bin/sh\"]}"
 
 rm -rf "$WORK"
-printf '%s\n' "$STAMP" >"$TMP/.complete"
+printf '%s\nscripts %s\n' "$STAMP" "$SCRIPTS" >"$TMP/.complete"
 rm -rf "$OUT.old"
 [[ -e "$OUT" ]] && mv "$OUT" "$OUT.old"
 mv "$TMP" "$OUT"
