@@ -3,9 +3,12 @@
 #
 #  1. runtime pieces from Debian                 scripts/testbed-deps.sh
 #  2. Kubernetes v1.37.2 from the Go modules     scripts/k8s/build.sh
-#     (+ each version in KUBESTRAP_EXTRA_VERSIONS, e.g. "v1.36.3", for upgrade tests)
+#     + the extra releases (upgrade tests): KUBESTRAP_EXTRA_VERSIONS, space-separated,
+#     default "v1.36.3" (set it empty for none), plus each --extra-version vX.Y.Z
 #  3. etcd, etcdctl, crictl, coredns              scripts/k8s/build-tools.sh
+#     (+ the etcd, etcdctl and coredns releases each extra release's images need)
 #  4. the images kubeadm lists, built locally     scripts/images/build.sh
+#     (for v1.37.2 and for each extra release)
 #  5. $KUBESTRAP_CACHE/testbed.json: where everything is (read by tests/harness/)
 #
 # Everything lands in $KUBESTRAP_CACHE (default ~/.cache/kubestrap) and is reused:
@@ -16,22 +19,34 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export KUBESTRAP_CACHE="${KUBESTRAP_CACHE:-$HOME/.cache/kubestrap}"
 CACHE="$KUBESTRAP_CACHE"
 VERSION="v1.37.2"
-read -r -a EXTRA <<<"${KUBESTRAP_EXTRA_VERSIONS:-}"
+DEFAULT_EXTRA="v1.36.3"
+read -r -a EXTRA <<<"${KUBESTRAP_EXTRA_VERSIONS-$DEFAULT_EXTRA}"
 while (($#)); do
   case "$1" in
     --extra-version) EXTRA+=("$2"); shift 2 ;;
-    -h | --help) sed -n '2,13p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h | --help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
 
 T0=$SECONDS
+TIMES="$(mktemp)"
+trap 'rm -f "$TIMES"' EXIT
+CPU=0
+child_cpu() { # CPU <- user+sys seconds of every finished child so far (bash's `times`)
+  times >"$TIMES"
+  CPU="$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] } }
+    END { printf "%d", s }' "$TIMES")"
+}
 step() { # name command...
-  local name="$1" s=$SECONDS
+  local name="$1" s=$SECONDS c
   shift
+  child_cpu
+  c=$CPU
   echo "== testbed: $name" >&2
   "$@"
-  echo "== testbed: $name done in $((SECONDS - s))s" >&2
+  child_cpu
+  echo "== testbed: $name done in $((SECONDS - s))s (CPU $((CPU - c))s)" >&2
 }
 
 command -v go >/dev/null || { echo "testbed: go is not on PATH" >&2; exit 1; }
@@ -42,14 +57,27 @@ for v in "${EXTRA[@]}"; do
   step "kubernetes $v" bash "$ROOT/scripts/k8s/build.sh" "$v"
 done
 step "go tools" bash "$ROOT/scripts/k8s/build-tools.sh"
+for v in "${EXTRA[@]}"; do
+  needs_line="$(bash "$ROOT/scripts/images/build.sh" --tools "$v")"
+  read -r -a needs <<<"$needs_line"
+  step "go tools for $v (${needs[*]})" bash "$ROOT/scripts/k8s/build-tools.sh" "${needs[@]}"
+done
 step "images" bash "$ROOT/scripts/images/build.sh" "$VERSION"
+for v in "${EXTRA[@]}"; do
+  step "images $v" bash "$ROOT/scripts/images/build.sh" "$v"
+done
+# The pinned release's etcd, etcdctl and coredns: the ones in its images.
+PINNED_TOOLS="$(bash "$ROOT/scripts/images/build.sh" --tools "$VERSION")"
 
 # Where kubeadm's exact sources are (read-only module cache).
 KUBEADM_SRC="$(cd "$ROOT/scripts/k8s" && go list -m -f '{{.Dir}}' k8s.io/kubernetes)/cmd/kubeadm"
 
-python3 - "$CACHE" "$VERSION" "$KUBEADM_SRC" <<'EOF'
+python3 - "$CACHE" "$VERSION" "$KUBEADM_SRC" "$PINNED_TOOLS" <<'EOF'
 import glob, json, os, sys
-cache, version, kubeadm_src = sys.argv[1:4]
+cache, version, kubeadm_src, pinned_tools = sys.argv[1:5]
+pinned = dict(t.split("@", 1) for t in pinned_tools.split())
+def tool(name):
+    return f"{cache}/tools/{name}/{pinned[name]}/bin/{name}"
 def latest(name, binary):
     found = sorted(glob.glob(f"{cache}/tools/{name}/v*/bin/{binary}"),
                    key=lambda p: [int(x) if x.isdigit() else x
@@ -60,11 +88,21 @@ for d in sorted(glob.glob(f"{cache}/k8s/v*/.complete")):
     v = d.split("/")[-2]
     k8s[v] = os.path.dirname(d) + "/bin"
 bin_dir = k8s[version]
-images = []
-with open(f"{cache}/images/{version}/images.tsv") as f:
-    for line in f:
-        ref, archive = line.rstrip("\n").split("\t")
-        images.append({"ref": ref, "archive": archive})
+def read_images(v):
+    out = []
+    with open(f"{cache}/images/{v}/images.tsv") as f:
+        for line in f:
+            ref, archive = line.rstrip("\n").split("\t")
+            out.append({"ref": ref, "archive": archive})
+    return out
+# Every built release whose images are built too (this run's, and earlier runs' on disk).
+images_by_version = {}
+for v in k8s:
+    if os.path.exists(f"{cache}/images/{v}/.complete"):
+        imgs = read_images(v)
+        if all(os.path.exists(i["archive"]) for i in imgs):
+            images_by_version[v] = imgs
+images = images_by_version[version]
 def ref(base):
     return next(i["ref"] for i in images if i["ref"].rsplit(":", 1)[0].endswith("/" + base))
 manifest = {
@@ -75,10 +113,10 @@ manifest = {
     "bin": {
         **{c: f"{bin_dir}/{c}" for c in ["kube-apiserver", "kube-controller-manager", "kube-scheduler",
                                            "kubelet", "kube-proxy", "kubectl", "kubeadm"]},
-        "etcd": latest("etcd", "etcd"),
-        "etcdctl": latest("etcdctl", "etcdctl"),
+        "etcd": tool("etcd"),
+        "etcdctl": tool("etcdctl"),
         "crictl": latest("crictl", "crictl"),
-        "coredns": latest("coredns", "coredns"),
+        "coredns": tool("coredns"),
         "containerd": "/usr/bin/containerd",
         "containerd-shim-runc-v2": "/usr/bin/containerd-shim-runc-v2",
         "ctr": "/usr/bin/ctr",
@@ -97,6 +135,7 @@ manifest = {
     "cniBinDir": "/usr/lib/cni",
     "images": images,
     "imageDir": f"{cache}/images/{version}",
+    "imagesByVersion": images_by_version,
     "pauseImage": ref("pause"),
     "testImage": "kubestrap.local/testbed/busybox:1.35.0",
     "kubeadmSource": kubeadm_src,
@@ -111,5 +150,6 @@ with open(tmp, "w") as f:
 os.replace(tmp, f"{cache}/testbed.json")
 EOF
 
-echo "== testbed: ready in $((SECONDS - T0))s: $CACHE/testbed.json" >&2
+child_cpu
+echo "== testbed: ready in $((SECONDS - T0))s (CPU ${CPU}s): $CACHE/testbed.json" >&2
 echo "   kubeadm sources: $KUBEADM_SRC" >&2
