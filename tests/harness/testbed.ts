@@ -22,8 +22,14 @@ export interface TestbedManifest {
   /** Binary name -> absolute path. */
   bin: Record<string, string>;
   cniBinDir: string;
+  /** The pinned release's images (kubeadm's list plus `testImage`). */
   images: TestbedImage[];
   imageDir: string;
+  /**
+   * Every built release whose images are built, version -> its images (kubeadm's list for
+   * that version plus `testImage`). Absent in a testbed.json written before it existed.
+   */
+  imagesByVersion?: Record<string, TestbedImage[]>;
   pauseImage: string;
   testImage: string;
   kubeadmSource: string;
@@ -70,6 +76,24 @@ const loaded = load();
 export const testbedReady: boolean = loaded.manifest !== null;
 /** Why the test bed is not usable (empty when it is). */
 export const skipReason: string = loaded.reason;
+/**
+ * Why another Kubernetes release cannot be used (empty when its binaries and its images are
+ * built): `ignore: releaseSkipReason("v1.36.3") !== ""`.
+ */
+export function releaseSkipReason(version: string): string {
+  const m = loaded.manifest;
+  if (!m) return skipReason;
+  const how = `run \`KUBESTRAP_EXTRA_VERSIONS=${version} deno task testbed\``;
+  if (!m.k8sBinDirs[version]) return `Kubernetes ${version} is not built (${how})`;
+  if (!imagesOf(m, version)) return `the images of Kubernetes ${version} are not built (${how})`;
+  return "";
+}
+
+function imagesOf(m: TestbedManifest, version: string): TestbedImage[] | undefined {
+  return m.imagesByVersion?.[version] ??
+    (version === m.kubernetesVersion ? m.images : undefined);
+}
+
 /** True when running as root (namespaces, mounts, containerd need it). */
 export const isRoot: boolean = Deno.uid() === 0;
 
@@ -86,6 +110,11 @@ export const testbed: TestbedManifest & {
   imageRef(name: string): string;
   /** The bin dir of another built Kubernetes version (e.g. for upgrade tests). */
   binDir(version: string): string;
+  /**
+   * The images of a built Kubernetes version: what its kubeadm's `config images list` names,
+   * plus `testImage`. `imagesFor(kubernetesVersion)` is `images`.
+   */
+  imagesFor(version: string): TestbedImage[];
 } = new Proxy({} as never, {
   get(_target, prop) {
     const m = loaded.manifest;
@@ -119,6 +148,17 @@ export const testbed: TestbedManifest & {
             );
           }
           return d;
+        };
+      case "imagesFor":
+        return (version: string) => {
+          const images = imagesOf(m, version);
+          if (!images) {
+            throw new Error(
+              `the images of Kubernetes ${version} are not built: ` +
+                `run KUBESTRAP_EXTRA_VERSIONS=${version} deno task testbed`,
+            );
+          }
+          return images;
         };
       default:
         return (m as unknown as Record<string | symbol, unknown>)[prop];
