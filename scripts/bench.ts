@@ -89,6 +89,16 @@ async function benchE2e(rounds: number): Promise<void> {
   await e2e.benchE2e(rounds);
 }
 
+/**
+ * `upgrade`: identical kubeadm v1.36.3 clusters upgraded to v1.37.2 by kubestrap and by kubeadm,
+ * alternately (root, test bed with v1.36.3); default 3 rounds. See tests/e2e/bench_upgrade.ts.
+ */
+async function benchUpgrade(rounds: number): Promise<void> {
+  Deno.env.set("KUBESTRAP_E2E", "1");
+  const b = await import("../tests/e2e/bench_upgrade.ts");
+  await b.benchUpgrade(rounds);
+}
+
 if (import.meta.main) {
   const [what, ...rest] = Deno.args;
   const roundsIdx = rest.indexOf("--rounds");
@@ -106,8 +116,11 @@ if (import.meta.main) {
     case "e2e":
       await benchE2e(roundsIdx >= 0 ? rounds : 3);
       break;
+    case "upgrade":
+      await benchUpgrade(roundsIdx >= 0 ? rounds : 3);
+      break;
     default:
-      console.error("usage: deno run -A scripts/bench.ts certs|e2e [--rounds N]");
+      console.error("usage: deno run -A scripts/bench.ts certs|e2e|upgrade [--rounds N]");
       Deno.exit(1);
   }
 }

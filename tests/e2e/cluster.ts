@@ -51,6 +51,8 @@ export interface NodeOptions {
   podCidr: string;
   /** Import the test bed's images into containerd (default true; false: an air-gapped node). */
   importImages?: boolean;
+  /** Also import the images of these other built Kubernetes releases (upgrade tests). */
+  extraImageVersions?: string[];
   /** containerd's sandbox_image (default: the test bed's pause image). */
   sandboxImage?: string;
 }
@@ -62,6 +64,11 @@ export interface Kubelet {
   stop(): Promise<void>;
   /** How many times a kubelet was started. */
   starts(): number;
+  /**
+   * Swap the kubelet binary to another built release and restart it (as a package upgrade and
+   * `systemctl restart kubelet` would).
+   */
+  swap(version: string): Promise<void>;
   log(): string;
 }
 
@@ -78,8 +85,11 @@ export interface E2eNode extends AsyncDisposable {
   kubelet?: Kubelet;
   /** The kubelet's log (the supervisor's, or the one kubestrap started itself). */
   kubeletLog(): string;
-  /** Start the kubelet supervisor (waits for kubelet-start's files, restarts the kubelet). */
-  startKubelet(): Kubelet;
+  /**
+   * Start the kubelet supervisor (waits for kubelet-start's files, restarts the kubelet); the
+   * kubelet of `version` (default: the pinned release).
+   */
+  startKubelet(version?: string): Kubelet;
   /** kubectl inside the host with /etc/kubernetes/admin.conf (or `kubeconfig`). */
   kubectl(
     args: string[],
@@ -193,6 +203,9 @@ export async function createNode(name: string, opts: NodeOptions): Promise<E2eNo
       wrap: host.wrap,
     });
     if (opts.importImages !== false) await ctrd.importImages();
+    for (const v of opts.extraImageVersions ?? []) {
+      await ctrd.importImages(testbed.imagesFor(v).map((i) => i.archive));
+    }
     const c = ctrd;
     const node: E2eNode = {
       name,
@@ -213,9 +226,9 @@ export async function createNode(name: string, opts: NodeOptions): Promise<E2eNo
           return "";
         }
       },
-      startKubelet: () => {
+      startKubelet: (version?: string) => {
         if (kubelet) return kubelet;
-        kubelet = superviseKubelet(host);
+        kubelet = superviseKubelet(host, version);
         return kubelet;
       },
       kubectl: (args, o = {}) =>
@@ -239,7 +252,8 @@ export async function createNode(name: string, opts: NodeOptions): Promise<E2eNo
  * exists, run `kubelet --bootstrap-kubeconfig=... --kubeconfig=... --config=...
  * $KUBELET_KUBEADM_ARGS`; when it exits, start it again a second later (Restart=always).
  */
-export function superviseKubelet(host: Host): Kubelet {
+export function superviseKubelet(host: Host, version?: string): Kubelet {
+  let binary = version ? `${testbed.binDir(version)}/kubelet` : testbed.path("kubelet");
   let stopped = false;
   let current: Proc | undefined;
   let starts = 0;
@@ -258,7 +272,7 @@ export function superviseKubelet(host: Host): Kubelet {
         // not written (yet): the drop-in tolerates a missing EnvironmentFile
       }
       current = host.spawn("kubelet", [
-        testbed.path("kubelet"),
+        binary,
         "--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf",
         "--kubeconfig=/etc/kubernetes/kubelet.conf",
         "--config=/var/lib/kubelet/config.yaml",
@@ -284,6 +298,10 @@ export function superviseKubelet(host: Host): Kubelet {
       stopped = true;
       await current?.stop(10_000);
       await loop;
+    },
+    swap: async (v: string) => {
+      binary = `${testbed.binDir(v)}/kubelet`;
+      await current?.stop(10_000); // the loop starts the new binary
     },
   };
 }

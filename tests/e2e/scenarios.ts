@@ -2,6 +2,7 @@
  * The e2e scenarios, shared by tests/e2e/*_test.ts and `scripts/bench.ts e2e`.
  */
 
+import { testbed } from "../harness/mod.ts";
 import {
   allowCoreDnsPort53,
   caCertHash,
@@ -251,6 +252,13 @@ export async function cluster(o: {
   subnet: number;
   cpTool: ToolName;
   joins: JoinSpec[];
+  /**
+   * The cluster's Kubernetes release (default: the pinned one): its images, kubelets, binaries
+   * on PATH and, for kubeadm, its kubeadm.
+   */
+  release?: string;
+  /** Supervise every node's kubelet as systemd would (default: only where kubeadm joins). */
+  superviseKubelets?: boolean;
   after?: (cp: E2eNode, extra: Record<string, ToolRun>, nodes: E2eNode[]) => Promise<void>;
   logs?: string;
 }): Promise<ClusterResult> {
@@ -260,11 +268,16 @@ export async function cluster(o: {
   const runs: ToolRun[] = [];
   const extra: Record<string, ToolRun> = {};
   const t0 = performance.now();
+  const pinned = testbed.kubernetesVersion;
+  const release = o.release ?? pinned;
+  const other = release === pinned ? undefined : release;
+  const toolOpts = { kubeadmVersion: other, pathRelease: other };
   const mk = (name: string, i: number) =>
     createNode(name, {
       addr: `10.210.${o.subnet}.${11 + i}/24`,
       network: o.network,
       podCidr: `10.${220 + i}.${o.subnet}.0/24`,
+      extraImageVersions: other ? [other] : [],
     });
   // The first host alone: the harness sets up a network (and its base directory) without
   // guarding against concurrent createHost calls.
@@ -288,9 +301,14 @@ export async function cluster(o: {
     const config = `${cp.host.root}/e2e.yaml`;
     await Deno.writeTextFile(
       config,
-      initConfig(cp, { controlPlaneEndpoint: `${cp.ip}:6443`, token, certificateKey }),
+      initConfig(cp, {
+        controlPlaneEndpoint: `${cp.ip}:6443`,
+        token,
+        certificateKey,
+        kubernetesVersion: release,
+      }),
     );
-    const cpKubelet = cp.startKubelet();
+    const cpKubelet = cp.startKubelet(other);
     const abort = new AbortController();
     const healthy = watchApiHealthy(cp, abort.signal);
     const init = await runTool(cp, o.cpTool, [
@@ -301,6 +319,7 @@ export async function cluster(o: {
       "--v=5",
     ], {
       logTo: `${logs}/cp1-init.log`,
+      ...toolOpts,
     });
     abort.abort();
     const healthyAt = await healthy;
@@ -325,9 +344,10 @@ export async function cluster(o: {
           certificateKey: j.controlPlane ? certificateKey : undefined,
         }),
       );
-      if (j.tool === "kubeadm") node.startKubelet();
+      if (j.tool === "kubeadm" || o.superviseKubelets) node.startKubelet(other);
       const join = await runTool(node, j.tool, ["join", "--config", joinFile, "--v=5"], {
         logTo: `${logs}/${j.name}-join.log`,
+        ...toolOpts,
       });
       runs.push(join);
       timings[`${j.name}JoinMs`] = join.ms;

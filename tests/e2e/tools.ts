@@ -69,8 +69,17 @@ export function kubestrapBundle(): Promise<string> {
 }
 
 /** The tool's argv. */
-export async function toolArgv(tool: ToolName, args: string[]): Promise<string[]> {
-  if (tool === "kubeadm") return [testbed.path("kubeadm"), ...args];
+export async function toolArgv(
+  tool: ToolName,
+  args: string[],
+  kubeadmVersion?: string,
+): Promise<string[]> {
+  if (tool === "kubeadm") {
+    return [
+      kubeadmVersion ? `${testbed.binDir(kubeadmVersion)}/kubeadm` : testbed.path("kubeadm"),
+      ...args,
+    ];
+  }
   return [Deno.execPath(), "run", "-A", RUNTIME_V8_ARG, await kubestrapBundle(), ...args];
 }
 
@@ -85,9 +94,13 @@ export async function runTool(
     timeoutMs?: number;
     /** Put before the tool's argv (inside the host, under time(1)), e.g. strace. */
     prefix?: string[];
+    /** The real kubeadm of another built release (default: the pinned one). */
+    kubeadmVersion?: string;
+    /** Whose kubelet, kubectl, ... are on PATH (default: the pinned release's). */
+    pathRelease?: string;
   } = {},
 ): Promise<ToolRun> {
-  const argv = [...(opts.prefix ?? []), ...await toolArgv(tool, args)];
+  const argv = [...(opts.prefix ?? []), ...await toolArgv(tool, args, opts.kubeadmVersion)];
   const rssFile = `${node.host.root}/.time-${crypto.randomUUID().slice(0, 8)}`;
   const w = node.host.wrap(["/usr/bin/time", "-f", "%M %U %S", "-o", rssFile, ...argv]);
   const startedAt = performance.now();
@@ -99,7 +112,7 @@ export async function runTool(
       // As installed from packages: kubelet, kubeadm, kubectl on PATH
       // (the kubeadm package depends on cri-tools: crictl too).
       PATH: [
-        testbed.binDir(testbed.kubernetesVersion),
+        testbed.binDir(opts.pathRelease ?? testbed.kubernetesVersion),
         path.dirname(testbed.path("crictl")),
         "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
       ].join(":"),

@@ -9,7 +9,7 @@
  * bed has v1.36.3 (KUBESTRAP_EXTRA_VERSIONS).
  */
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
-import { isRoot, skipReason, testbed, testbedReady } from "../harness/mod.ts";
+import { isRoot, releaseSkipReason, skipReason, testbed, testbedReady } from "../harness/mod.ts";
 import {
   allowCoreDnsPort53,
   createNode,
@@ -19,7 +19,8 @@ import {
   waitNodeReady,
   waitPodsReady,
 } from "./cluster.ts";
-import { logDir } from "./scenarios.ts";
+import { cluster, etcdMemberList, logDir } from "./scenarios.ts";
+import { waitFor } from "../harness/mod.ts";
 import { runTool, toolError, type ToolName, type ToolRun } from "./tools.ts";
 
 const wanted = Deno.env.get("KUBESTRAP_E2E") === "1";
@@ -64,25 +65,36 @@ export interface UpgradeScenario {
   upgrade: ToolName;
   from: string;
   to: string;
+  /** Check DNS and the Service IP afterwards (default true; the benchmark skips it). */
+  probe?: boolean;
 }
 
 export async function upgradeOneHost(s: UpgradeScenario): Promise<{
   plan: ToolRun;
+  /** kubeadm's `upgrade plan` on the same cluster (when kubestrap upgrades). */
+  kubeadmPlan?: ToolRun;
   apply: ToolRun;
   images: Record<string, string>;
 }> {
   const logs = await logDir(`upgrade-${s.init}-${s.upgrade}-${s.from}-${s.to}`);
+  const pinned = testbed.kubernetesVersion;
   const node = await createNode("cp", {
     addr: `10.210.${s.subnet}.11/24`,
     network: s.network,
     podCidr: `10.211.${s.subnet}.0/24`,
+    extraImageVersions: [s.from, s.to].filter((v) => v !== pinned),
   });
+  // The real kubeadm of the release each step belongs to (kubeadm v1.36.3 makes a v1.36.3
+  // cluster; the upgrade to v1.37.2 is kubeadm v1.37.2's).
+  const kubeadmFor = (v: string) => (v === pinned ? undefined : v);
   try {
     const config = `${node.host.root}/e2e.yaml`;
     await Deno.writeTextFile(config, initConfig(node, { kubernetesVersion: s.from }));
-    const kubelet = node.startKubelet();
+    const kubelet = node.startKubelet(s.from === pinned ? undefined : s.from);
     const init = await runTool(node, s.init, ["init", "--config", config], {
       logTo: `${logs}/init.log`,
+      kubeadmVersion: kubeadmFor(s.from),
+      pathRelease: s.from,
     });
     if (init.code !== 0) throw toolError(init, `logs in ${logs}`);
     await allowCoreDnsPort53(node);
@@ -91,10 +103,30 @@ export async function upgradeOneHost(s: UpgradeScenario): Promise<{
     await waitPodsReady(node, "k8s-app=kube-dns", 2, 180_000);
     await node.kubectl(["apply", "-f", "-"], { stdin: SURVIVOR });
     await waitPodsReady(node, "", 1, 120_000, "default");
-    const plan = await runTool(node, s.upgrade, ["upgrade", "plan", s.to], {
+    const plan = await runTool(node, s.upgrade, [
+      "upgrade",
+      "plan",
+      s.to,
+      "--ignore-preflight-errors=SystemVerification",
+    ], {
       logTo: `${logs}/plan.log`,
+      kubeadmVersion: kubeadmFor(s.to),
+      pathRelease: s.from,
     });
     if (plan.code !== 0) throw toolError(plan, `logs in ${logs}`);
+    // The real kubeadm of the target release plans the same cluster: the same stdout.
+    const kubeadmPlan = s.upgrade === "kubestrap"
+      ? await runTool(node, "kubeadm", [
+        "upgrade",
+        "plan",
+        s.to,
+        "--ignore-preflight-errors=SystemVerification",
+      ], {
+        logTo: `${logs}/kubeadm-plan.log`,
+        kubeadmVersion: kubeadmFor(s.to),
+        pathRelease: s.from,
+      })
+      : undefined;
     const apply = await runTool(node, s.upgrade, [
       "upgrade",
       "apply",
@@ -105,10 +137,26 @@ export async function upgradeOneHost(s: UpgradeScenario): Promise<{
       "--v=5",
     ], {
       logTo: `${logs}/apply.log`,
+      kubeadmVersion: kubeadmFor(s.to),
+      pathRelease: s.from,
     });
     if (apply.code !== 0) {
       await Deno.writeTextFile(`${logs}/kubelet.log`, kubelet.log());
       throw toolError(apply, `logs in ${logs}`);
+    }
+    if (s.from !== s.to) {
+      // As the operator does after `upgrade apply`: the new kubelet package, then a restart.
+      await kubelet.swap(s.to);
+      await waitFor(`the kubelet to report ${s.to}`, async () => {
+        const r = await node.kubectl([
+          "get",
+          "node",
+          "cp",
+          "-o",
+          "jsonpath={.status.nodeInfo.kubeletVersion}",
+        ], { allowFailure: true });
+        return r.stdout === s.to;
+      }, { timeoutMs: 120_000, intervalMs: 1000, describe });
     }
     await waitNodeReady(node, "cp", 180_000, describe);
     const images = await staticPodImages(node);
@@ -120,9 +168,9 @@ export async function upgradeOneHost(s: UpgradeScenario): Promise<{
       "jsonpath={.status.phase}",
     ]);
     assertEquals(survivor.stdout, "Running", "a Pod made before the upgrade still runs");
-    await probeCluster(node);
+    if (s.probe !== false) await probeCluster(node);
     await Deno.writeTextFile(`${logs}/kubelet.log`, kubelet.log());
-    return { plan, apply, images };
+    return { plan, kubeadmPlan, apply, images };
   } finally {
     await node.destroy();
   }
@@ -158,4 +206,181 @@ Deno.test({
     `[upgrade] SUCCESS! A control plane node of your cluster was upgraded to "${v}".`,
   );
   assert(!r.apply.stdout.includes("[upgrade/staticpods] Renewing apiserver certificate"));
+  assertEquals(r.plan.stdout, r.kubeadmPlan!.stdout, "upgrade plan prints what kubeadm prints");
+});
+
+const OLD = "v1.36.3";
+const oldMissing = testbedReady ? releaseSkipReason(OLD) : skipReason;
+if (wanted && testbedReady && oldMissing) {
+  console.warn(`tests/e2e upgrade ${OLD}: skipped: ${oldMissing}`);
+}
+
+function assertUpgradedTo(r: { images: Record<string, string>; apply: ToolRun }, v: string) {
+  for (const c of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]) {
+    assertEquals(r.images[c], `registry.k8s.io/${c}:${v}`);
+  }
+}
+
+Deno.test({
+  name: `e2e upgrade: a kubestrap ${OLD} cluster upgraded by kubestrap to v1.37.2`,
+  ignore: ignore || oldMissing !== "",
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const r = await upgradeOneHost({
+    network: "e2e-up2",
+    subnet: 32,
+    init: "kubestrap",
+    upgrade: "kubestrap",
+    from: OLD,
+    to: testbed.kubernetesVersion,
+  });
+  assertUpgradedTo(r, testbed.kubernetesVersion);
+  for (const c of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]) {
+    assertStringIncludes(
+      r.apply.stdout,
+      `[upgrade/staticpods] Component "${c}" upgraded successfully!`,
+    );
+  }
+  assertEquals(r.plan.stdout, r.kubeadmPlan!.stdout, "upgrade plan prints what kubeadm prints");
+});
+
+Deno.test({
+  name: `e2e upgrade: a kubeadm ${OLD} cluster upgraded by kubestrap to v1.37.2`,
+  ignore: ignore || oldMissing !== "",
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const r = await upgradeOneHost({
+    network: "e2e-up3",
+    subnet: 33,
+    init: "kubeadm",
+    upgrade: "kubestrap",
+    from: OLD,
+    to: testbed.kubernetesVersion,
+  });
+  assertUpgradedTo(r, testbed.kubernetesVersion);
+});
+
+Deno.test({
+  name: `e2e upgrade: a kubestrap ${OLD} cluster upgraded by kubeadm v1.37.2`,
+  ignore: ignore || oldMissing !== "",
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const r = await upgradeOneHost({
+    network: "e2e-up4",
+    subnet: 34,
+    init: "kubestrap",
+    upgrade: "kubeadm",
+    from: OLD,
+    to: testbed.kubernetesVersion,
+  });
+  assertUpgradedTo(r, testbed.kubernetesVersion);
+});
+
+/**
+ * The kubelet package upgraded on `node`: the supervised kubelet restarted on the new binary, or
+ * the kubelet kubestrap started itself (no init system) stopped and a supervised one started.
+ */
+async function swapKubelet(node: E2eNode, version: string): Promise<void> {
+  if (node.kubelet) return await node.kubelet.swap(version);
+  await node.host.exec([
+    "sh",
+    "-c",
+    "test -f /var/run/kubestrap/kubelet.pid && kill $(cat /var/run/kubestrap/kubelet.pid); rm -f /var/run/kubestrap/kubelet.pid",
+  ], { allowFailure: true });
+  node.startKubelet(version);
+}
+
+async function kubeletVersions(cp: E2eNode): Promise<string> {
+  const r = await cp.kubectl([
+    "get",
+    "nodes",
+    "-o",
+    'jsonpath={range .items[*]}{.metadata.name}={.status.nodeInfo.kubeletVersion}{"\\n"}{end}',
+  ]);
+  return r.stdout.trim();
+}
+
+Deno.test({
+  name:
+    `e2e upgrade: a kubestrap ${OLD} cluster (2 control planes, 1 worker) upgraded by kubestrap: apply, node, node`,
+  ignore: ignore || oldMissing !== "",
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const to = testbed.kubernetesVersion;
+  const logs = await logDir(`upgrade-multi-${OLD}-${to}`);
+  const ignoreSV = "--ignore-preflight-errors=SystemVerification";
+  await cluster({
+    network: "e2e-up5",
+    subnet: 35,
+    cpTool: "kubestrap",
+    joins: [
+      { name: "w1", tool: "kubestrap" },
+      { name: "cp2", tool: "kubestrap", controlPlane: true },
+    ],
+    release: OLD,
+    logs,
+    after: async (cp, _extra, nodes) => {
+      const byName = Object.fromEntries(nodes.map((n) => [n.name, n]));
+      await cp.kubectl(["apply", "-f", "-"], { stdin: SURVIVOR });
+      await waitPodsReady(cp, "", 1, 120_000, "default");
+      const run = async (node: E2eNode, name: string, args: string[]) => {
+        const r = await runTool(node, "kubestrap", args, {
+          logTo: `${logs}/${name}.log`,
+          pathRelease: OLD,
+        });
+        if (r.code !== 0) throw toolError(r, `logs in ${logs}`);
+        return r;
+      };
+      const plan = await run(cp, "cp1-plan", ["upgrade", "plan", to, ignoreSV]);
+      assertStringIncludes(plan.stdout, `\tkubeadm upgrade apply ${to}`);
+      const apply = await run(cp, "cp1-apply", ["upgrade", "apply", to, "--yes", ignoreSV]);
+      // The addons wait for the second control plane.
+      assertStringIncludes(
+        apply.stdout,
+        "[upgrade/addon] Skipping upgrade of addons because control plane instances [cp2] have not been upgraded",
+      );
+      await swapKubelet(cp, to);
+      const cp2 = await run(byName.cp2, "cp2-upgrade-node", ["upgrade", "node", ignoreSV]);
+      assertStringIncludes(
+        cp2.stdout,
+        `[upgrade/control-plane] Upgrading your Static Pod-hosted control plane instance to version "${to}"...`,
+      );
+      assertStringIncludes(cp2.stdout, "[addons] Applied essential addon: CoreDNS");
+      await swapKubelet(byName.cp2, to);
+      const w1 = await run(byName.w1, "w1-upgrade-node", ["upgrade", "node", ignoreSV]);
+      assertStringIncludes(
+        w1.stdout,
+        "[upgrade/control-plane] Skipping phase. Not a control plane node.",
+      );
+      await swapKubelet(byName.w1, to);
+      await waitFor("every kubelet to report the new version", async () => {
+        return (await kubeletVersions(cp)) ===
+          ["cp1", "cp2", "w1"].map((n) => `${n}=${to}`).join("\n");
+      }, { timeoutMs: 180_000, intervalMs: 2000, describe: () => "" });
+      for (const n of ["cp1", "cp2", "w1"]) await waitNodeReady(cp, n, 180_000, () => "");
+      const images = await staticPodImages(cp);
+      assertEquals(images["kube-apiserver"], `registry.k8s.io/kube-apiserver:${to}`);
+      // Both etcd members are started (healthy and voting).
+      const members = await etcdMemberList(cp, "cp1");
+      assertEquals(
+        members.trim().split("\n").filter((l) => l.includes(", started, ")).length,
+        2,
+        members,
+      );
+      assert(!members.includes("true"), `no learner is left: ${members}`);
+      const survivor = await cp.kubectl([
+        "get",
+        "pod",
+        "survivor",
+        "-o",
+        "jsonpath={.status.phase}",
+      ]);
+      assertEquals(survivor.stdout, "Running");
+      await probeCluster(cp);
+    },
+  });
 });
