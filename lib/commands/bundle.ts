@@ -4,12 +4,12 @@
  */
 import { type CommandContext, type CommandSpec, dedent, examples } from "../cli.ts";
 import { KubestrapError, UsageError } from "../errors.ts";
-import { offlineFlag } from "../airgap/flags.ts";
 import {
   configFlag,
   featureGatesFlag,
   imageRepositoryFlag,
   kubernetesVersionFlag,
+  offlineFlag,
 } from "./options.ts";
 
 const DEFAULT_CRI_SOCKET = "unix:///var/run/containerd/containerd.sock";

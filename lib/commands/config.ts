@@ -11,9 +11,9 @@ import {
   imageRepositoryFlag,
   kubeconfigFlag,
   kubernetesVersionFlag,
+  offlineFlag,
   outputFlags,
 } from "./options.ts";
-import { offlineFlag } from "../airgap/flags.ts";
 
 /** Prints what a run body returns: its warnings to stderr, then its output to stdout. */
 function print(ctx: CommandContext, result: { stdout: string; stderr: string }): void {

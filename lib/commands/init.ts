@@ -14,10 +14,10 @@ import {
   kubeconfigDirFlag,
   kubeconfigFlag,
   kubernetesVersionFlag,
+  offlineFlag,
   patchesFlag,
 } from "./options.ts";
 import { runWorkflow } from "./workflow_cmd.ts";
-import { offlineFlag } from "../airgap/flags.ts";
 import { KubestrapError } from "../errors.ts";
 
 export const initFlags: FlagSpec[] = [

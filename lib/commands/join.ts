@@ -9,10 +9,10 @@ import {
   DRY_RUN_USAGE,
   dryRunFlag,
   ignorePreflightErrorsFlag,
+  offlineFlag,
   patchesFlag,
 } from "./options.ts";
 import { runWorkflow } from "./workflow_cmd.ts";
-import { offlineFlag } from "../airgap/flags.ts";
 import { ADMIN_KUBECONFIG_PATH } from "../config/constants.ts";
 import { KubestrapError } from "../errors.ts";
 

@@ -106,6 +106,17 @@ export function dryRunFlag(usage: string): FlagSpec {
 
 export const DRY_RUN_USAGE = "Don't apply any changes; just output what would be done.";
 
+/** kubestrap only: the air-gapped install path's --offline (init, join, config images, bundle). */
+export function offlineFlag(): FlagSpec {
+  return {
+    name: "offline",
+    type: "bool",
+    usage: "kubestrap only: no network use beyond the cluster's own endpoints (no version " +
+      "look-ups, no image pulls); images must already be in the container runtime (see " +
+      "'kubestrap bundle import') and missing ones are listed before anything is written",
+  };
+}
+
 /** kubeadm's output.NewOutputFlags(...).WithDefaultOutput("text").AddFlags. */
 export function outputFlags(): FlagSpec[] {
   return [
