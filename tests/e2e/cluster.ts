@@ -547,7 +547,15 @@ export function probePod(nodeName?: string): string {
 /** Run the probe pod, then check DNS and the Service IP path from inside it. */
 export async function probeCluster(cp: E2eNode, nodeName?: string): Promise<string[]> {
   const out: string[] = [];
-  await cp.kubectl(["apply", "-f", "-"], { stdin: probePod(nodeName) });
+  // The API server may be restarting (e.g. right after a kubelet upgrade): retry the create.
+  let created = { code: 1, stdout: "", stderr: "" };
+  await waitFor("the probe pod to be created", async () => {
+    created = await cp.kubectl(["apply", "-f", "-"], {
+      stdin: probePod(nodeName),
+      allowFailure: true,
+    });
+    return created.code === 0;
+  }, { timeoutMs: 90_000, intervalMs: 2000, describe: () => created.stderr });
   await waitFor("the probe pod to run", async () => {
     const r = await cp.kubectl([
       "get",

@@ -67,6 +67,59 @@ export interface UpgradeScenario {
   to: string;
   /** Check DNS and the Service IP afterwards (default true; the benchmark skips it). */
   probe?: boolean;
+  /** Collect what the differential compares (see `upgradeArtifacts`). */
+  collect?: boolean;
+}
+
+/** An API object without what the server or the clock fills in. */
+function stripObject(o: Record<string, unknown>): Record<string, unknown> {
+  const x = structuredClone(o) as Record<string, Record<string, unknown>>;
+  delete x.status;
+  for (
+    const k of [
+      "uid",
+      "resourceVersion",
+      "creationTimestamp",
+      "managedFields",
+      "generation",
+      "selfLink",
+    ]
+  ) delete x.metadata?.[k];
+  const ann = x.metadata?.annotations as Record<string, string> | undefined;
+  if (ann) delete ann["deprecated.daemonset.template.generation"];
+  if (ann) delete ann["deployment.kubernetes.io/revision"];
+  return x;
+}
+
+/**
+ * What an upgrade leaves that the differential compares: the static Pod manifests,
+ * /var/lib/kubelet/config.yaml, the kubeadm-config and kubelet-config ConfigMaps, and the CoreDNS
+ * and kube-proxy objects.
+ */
+async function upgradeArtifacts(node: E2eNode): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const c of ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"]) {
+    out[`manifest ${c}`] = await Deno.readTextFile(
+      node.host.path(`/etc/kubernetes/manifests/${c}.yaml`),
+    );
+  }
+  out["/var/lib/kubelet/config.yaml"] = await Deno.readTextFile(
+    node.host.path("/var/lib/kubelet/config.yaml"),
+  );
+  const objects: [string, string, string][] = [
+    ["configmap", "kube-system", "kubeadm-config"],
+    ["configmap", "kube-system", "kubelet-config"],
+    ["configmap", "kube-system", "coredns"],
+    ["deployment", "kube-system", "coredns"],
+    ["service", "kube-system", "kube-dns"],
+    ["configmap", "kube-system", "kube-proxy"],
+    ["daemonset", "kube-system", "kube-proxy"],
+  ];
+  for (const [kind, ns, name] of objects) {
+    const r = await node.kubectl(["get", kind, "-n", ns, name, "-o", "json"]);
+    out[`${kind} ${ns}/${name}`] = JSON.stringify(stripObject(JSON.parse(r.stdout)), null, 2);
+  }
+  return out;
 }
 
 export async function upgradeOneHost(s: UpgradeScenario): Promise<{
@@ -75,6 +128,7 @@ export async function upgradeOneHost(s: UpgradeScenario): Promise<{
   kubeadmPlan?: ToolRun;
   apply: ToolRun;
   images: Record<string, string>;
+  artifacts?: Record<string, string>;
 }> {
   const logs = await logDir(`upgrade-${s.init}-${s.upgrade}-${s.from}-${s.to}`);
   const pinned = testbed.kubernetesVersion;
@@ -159,7 +213,14 @@ export async function upgradeOneHost(s: UpgradeScenario): Promise<{
       }, { timeoutMs: 120_000, intervalMs: 1000, describe });
     }
     await waitNodeReady(node, "cp", 180_000, describe);
-    const images = await staticPodImages(node);
+    // After the kubelet's restart its mirror Pods come back one by one: wait for all four.
+    let images: Record<string, string> = {};
+    await waitFor("the four static Pods mirrored again", async () => {
+      images = await staticPodImages(node).catch(() => ({}));
+      return ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"].every((c) =>
+        images[c]
+      );
+    }, { timeoutMs: 120_000, intervalMs: 1000, describe: () => JSON.stringify(images) });
     const survivor = await node.kubectl([
       "get",
       "pod",
@@ -168,9 +229,10 @@ export async function upgradeOneHost(s: UpgradeScenario): Promise<{
       "jsonpath={.status.phase}",
     ]);
     assertEquals(survivor.stdout, "Running", "a Pod made before the upgrade still runs");
+    const artifacts = s.collect ? await upgradeArtifacts(node) : undefined;
     if (s.probe !== false) await probeCluster(node);
     await Deno.writeTextFile(`${logs}/kubelet.log`, kubelet.log());
-    return { plan, kubeadmPlan, apply, images };
+    return { plan, kubeadmPlan, apply, images, artifacts };
   } finally {
     await node.destroy();
   }
@@ -383,4 +445,27 @@ Deno.test({
       await probeCluster(cp);
     },
   });
+});
+
+Deno.test({
+  name:
+    `e2e upgrade: differential, the same kubeadm ${OLD} cluster upgraded by kubestrap and by kubeadm`,
+  ignore: ignore || oldMissing !== "",
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  // One after the other on the same address, so that the results can be compared as they are.
+  const same = { network: "e2e-up6", subnet: 36, init: "kubeadm" as const, from: OLD };
+  const to = testbed.kubernetesVersion;
+  const ks = await upgradeOneHost({
+    ...same,
+    upgrade: "kubestrap",
+    to,
+    collect: true,
+    probe: false,
+  });
+  const ka = await upgradeOneHost({ ...same, upgrade: "kubeadm", to, collect: true, probe: false });
+  for (const k of Object.keys(ka.artifacts!)) {
+    assertEquals(ks.artifacts![k], ka.artifacts![k], `${k} after kubestrap's upgrade vs kubeadm's`);
+  }
 });
