@@ -9,7 +9,7 @@
  * release bundle (dist/kubestrap.js, built first) run by the pinned deno, kubeadm v1.37.2 from
  * the test bed. Prints each tool's median and the kubestrap/kubeadm ratio.
  */
-import * as path from "node:path";
+import * as path from "@std/path";
 import { RUNTIME_V8_ARG } from "./runtime_flags.ts";
 
 const repo = path.resolve(import.meta.dirname!, "..");

@@ -15,7 +15,7 @@
  *    carries the pinned deno runtime and the bundle (for machines where no denort exists).
  * 3. Writes a sha256 checksum beside every output (<file>.sha256, sha256sum format).
  */
-import * as path from "node:path";
+import * as path from "@std/path";
 import { RUNTIME_V8_ARG } from "./runtime_flags.ts";
 
 const root = path.resolve(import.meta.dirname!, "..");

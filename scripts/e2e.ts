@@ -11,7 +11,7 @@
  * (set here), so `deno task test` skips them. Logs of every tool run and kubelet go to
  * KUBESTRAP_E2E_LOGS (default /tmp/kubestrap-e2e-logs). See tests/e2e/README.md.
  */
-import * as path from "node:path";
+import * as path from "@std/path";
 import { kubestrapBundle } from "../tests/e2e/tools.ts";
 
 const repo = path.resolve(import.meta.dirname!, "..");

@@ -16,7 +16,7 @@
  *   digest) into containerd's k8s.io namespace; rerunning it changes nothing.
  * diff: images, blobs and files that differ between two bundles (manifests only).
  */
-import * as path from "node:path";
+import * as path from "@std/path";
 import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
 import type { Ctr } from "./containerd.ts";

@@ -4,7 +4,7 @@
  * builds of dist/ never race with the test) run by the pinned deno.
  */
 
-import * as path from "node:path";
+import * as path from "@std/path";
 import { RUNTIME_V8_ARG } from "../../scripts/runtime_flags.ts";
 import { run, testbed } from "../harness/mod.ts";
 import type { E2eNode } from "./cluster.ts";

@@ -4,7 +4,7 @@
  * an empty DENO_DIR and no source tree or node_modules in reach.
  */
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
-import * as path from "node:path";
+import * as path from "@std/path";
 import { RUNTIME_V8_ARG } from "../../scripts/runtime_flags.ts";
 
 const repo = path.resolve(import.meta.dirname!, "../..");
