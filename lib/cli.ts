@@ -253,11 +253,16 @@ function collectStrings(value: string, previous: string[] | undefined): string[]
   return [...(previous ?? []), ...parts];
 }
 
+/** How pflag names a flag in its errors: "--name", or "-s, --name" with a shorthand. */
+function pflagName(f: { name: string; short?: string }): string {
+  return f.short ? `-${f.short}, --${f.name}` : `--${f.name}`;
+}
+
 function parseIntFlag(flag: string) {
   return (value: string): number => {
     if (!/^[+-]?\d+$/.test(value)) {
       throw new UsageError(
-        `invalid argument ${JSON.stringify(value)} for "--${flag}" flag: strconv.ParseInt: ` +
+        `invalid argument ${JSON.stringify(value)} for "${flag}" flag: strconv.ParseInt: ` +
           `parsing ${JSON.stringify(value)}: invalid syntax`,
       );
     }
@@ -281,7 +286,7 @@ function parseDurationFlag(flag: string) {
   return (value: string): string => {
     if (parseDuration(value) === undefined) {
       throw new UsageError(
-        `invalid argument ${JSON.stringify(value)} for "--${flag}" flag: time: invalid duration ` +
+        `invalid argument ${JSON.stringify(value)} for "${flag}" flag: time: invalid duration ` +
           JSON.stringify(value),
       );
     }
@@ -308,10 +313,10 @@ function optionFor(f: FlagSpec): Option {
     case "int":
     case "int32":
     case "level":
-      opt = new Option(`${flags} <value>`).argParser(parseIntFlag(f.name));
+      opt = new Option(`${flags} <value>`).argParser(parseIntFlag(pflagName(f)));
       break;
     case "duration":
-      opt = new Option(`${flags} <value>`).argParser(parseDurationFlag(f.name));
+      opt = new Option(`${flags} <value>`).argParser(parseDurationFlag(pflagName(f)));
       break;
     default:
       opt = new Option(`${flags} <value>`);
@@ -410,6 +415,7 @@ function normalizeBoolArgs(
   argv: string[],
   bools: Set<string>,
   shortBools: Map<string, string>,
+  shortValued: ReadonlySet<string> = new Set(),
 ): { args: string[]; falses: string[] } {
   const out: string[] = [];
   const falses: string[] = [];
@@ -423,6 +429,12 @@ function normalizeBoolArgs(
       // A bool shorthand with a value (`-h=false`): resolve it to its long name.
       const long = shortBools.get(m[1]);
       if (long) m[1] = long;
+      else if (shortValued.has(m[1])) {
+        // pflag reads `-o=short` and `-v=5` as the shorthand with that value (commander would
+        // take "=short" as the value): pass them as `-o short`.
+        out.push(`-${m[1]}`, m[2]);
+        continue;
+      }
     }
     if (m && bools.has(m[1])) {
       const v = m[2].toLowerCase();
@@ -465,9 +477,11 @@ export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Progra
   const root = buildTree(rootSpec);
   const bools = allBoolFlags(root, new Set(["help"]));
   const shortBools = new Map<string, string>([["h", "help"]]);
+  const shortValued = new Set<string>();
   const collectShort = (n: Node) => {
     for (const f of [...(n.spec.flags ?? []), ...(n.spec.persistentFlags ?? [])]) {
       if (f.type === "bool" && f.short) shortBools.set(f.short, f.name);
+      else if (f.short) shortValued.add(f.short);
     }
     n.children.forEach(collectShort);
   };
@@ -564,7 +578,7 @@ export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Progra
     async run(argv: string[]): Promise<number> {
       const result: { action?: () => Promise<void> } = {};
       try {
-        const normalized = normalizeBoolArgs(argv, bools, shortBools);
+        const normalized = normalizeBoolArgs(argv, bools, shortBools, shortValued);
         const args = normalized.args;
         falses = normalized.falses;
         // `kubeadm help [command...]` prints that command's help (cobra's help command: an

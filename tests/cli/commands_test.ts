@@ -270,3 +270,14 @@ Deno.test("completion bash completes subcommands, aliases and flags", async () =
   assertEquals(await complete(out, "kubestrap token create --print"), ["--print-join-command"]);
   assertEquals(await complete(out, "kubestrap completion z"), ["zsh"]);
 });
+
+Deno.test("a shorthand with = takes the value, as pflag does: -o=json, -v=5", async () => {
+  const json = await run("version", "-o=json");
+  assertEquals(json.code, 0, json.err);
+  assertEquals(JSON.parse(json.out).clientVersion.gitVersion.startsWith("v1.37.2"), true);
+  const verbose = await run("version", "-v=5", "-o", "json");
+  assertEquals(verbose.code, 0, verbose.err);
+  const bad = await run("version", "-v=x");
+  assertEquals(bad.code, 1);
+  assertStringIncludes(bad.err, 'invalid argument "x" for "-v, --v" flag');
+});

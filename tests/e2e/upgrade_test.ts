@@ -69,6 +69,8 @@ export interface UpgradeScenario {
   probe?: boolean;
   /** Collect what the differential compares (see `upgradeArtifacts`). */
   collect?: boolean;
+  /** Before the upgrade, on the same node (bad input: must fail and change nothing). */
+  before?: (node: E2eNode) => Promise<void>;
 }
 
 /** An API object without what the server or the clock fills in. */
@@ -157,6 +159,7 @@ export async function upgradeOneHost(s: UpgradeScenario): Promise<{
     await waitPodsReady(node, "k8s-app=kube-dns", 2, 180_000);
     await node.kubectl(["apply", "-f", "-"], { stdin: SURVIVOR });
     await waitPodsReady(node, "", 1, 120_000, "default");
+    if (s.before) await s.before(node);
     const plan = await runTool(node, s.upgrade, [
       "upgrade",
       "plan",
@@ -229,6 +232,16 @@ export async function upgradeOneHost(s: UpgradeScenario): Promise<{
       "jsonpath={.status.phase}",
     ]);
     assertEquals(survivor.stdout, "Running", "a Pod made before the upgrade still runs");
+    if (s.upgrade === "kubestrap" && s.from !== s.to) {
+      // The real kubeadm reads the cluster kubestrap upgraded: nothing left to upgrade.
+      const after = await runTool(node, "kubeadm", [
+        "upgrade",
+        "plan",
+        "--ignore-preflight-errors=SystemVerification",
+      ], { logTo: `${logs}/kubeadm-plan-after.log`, pathRelease: s.to });
+      if (after.code !== 0) throw toolError(after, `logs in ${logs}`);
+      assertEquals(after.stdout.includes("You can now apply the upgrade"), false, after.stdout);
+    }
     const artifacts = s.collect ? await upgradeArtifacts(node) : undefined;
     if (s.probe !== false) await probeCluster(node);
     await Deno.writeTextFile(`${logs}/kubelet.log`, kubelet.log());
@@ -253,6 +266,51 @@ Deno.test({
     upgrade: "kubestrap",
     from: v,
     to: v,
+    before: async (node) => {
+      const snapshot = async () =>
+        await Promise.all(
+          ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((c) =>
+            Deno.readTextFile(node.host.path(`/etc/kubernetes/manifests/${c}.yaml`))
+          ),
+        );
+      const was = await snapshot();
+      const ignoreSV = "--ignore-preflight-errors=SystemVerification";
+      // Too new (two minors above the cluster and above kubeadm): kubeadm's fatal errors.
+      const tooNew = await runTool(node, "kubestrap", [
+        "upgrade",
+        "apply",
+        "v1.39.0",
+        "-y",
+        ignoreSV,
+      ]);
+      assertEquals(tooNew.code, 1);
+      assertStringIncludes(
+        tooNew.stderr,
+        "the version argument is invalid due to these fatal errors:",
+      );
+      assertStringIncludes(
+        tooNew.stderr,
+        'Specified version to upgrade to "v1.39.0" is too high; kubeadm can upgrade only 1 minor version at a time',
+      );
+      // Not a version at all.
+      const bad = await runTool(node, "kubestrap", ["upgrade", "apply", "v1.37.x", "-y", ignoreSV]);
+      assertEquals(bad.code, 1);
+      // No admin.conf.
+      const noConf = await runTool(node, "kubestrap", [
+        "upgrade",
+        "apply",
+        v,
+        "-y",
+        "--kubeconfig",
+        "/etc/kubernetes/nope.conf",
+      ]);
+      assertEquals(noConf.code, 1);
+      assertStringIncludes(
+        noConf.stderr,
+        'couldn\'t create a Kubernetes client from file "/etc/kubernetes/nope.conf": failed to load admin kubeconfig: open /etc/kubernetes/nope.conf: no such file or directory',
+      );
+      assertEquals(await snapshot(), was, "nothing was modified");
+    },
   });
   // Same version: kubeadm leaves every static Pod alone (equal manifests are skipped, their
   // certificates too); only admin.conf is renewed.
