@@ -8,48 +8,56 @@
 
 import { assert, assertEquals, assertThrows } from "../assert.ts";
 import {
+  coreDNSImage,
+  coreDNSObjects,
+  coreDNSPrintManifest,
+  isDefaultCorefile,
+} from "../../lib/apiobjects/addons/coredns.ts";
+import { kubeProxyImage, kubeProxyObjects } from "../../lib/apiobjects/addons/kubeproxy.ts";
+import {
   apiServerKubeletClientClusterRoleBinding,
-  certsToTransfer,
   clusterAdminsClusterRoleBinding,
   clusterInfoConfigMap,
   clusterInfoKubeconfig,
   clusterInfoRole,
   clusterInfoRoleBinding,
-  configMapChecksum,
-  controlPlaneEndpointURL,
-  coreDNSImage,
-  coreDNSObjects,
-  coreDNSPrintManifest,
-  decodeCertificateKey,
-  decryptBytes,
-  dnsIP,
-  encryptBytes,
   getNodesClusterRole,
   getNodesClusterRoleBinding,
-  initDoneText,
-  isDefaultCorefile,
-  joinCommand,
-  joinCommandOneLine,
+  kubeletBootstrapClusterRoleBinding,
+  nodeAutoApproveBootstrapClusterRoleBinding,
+  nodeAutoApproveCertificateRotationClusterRoleBinding,
+} from "../../lib/apiobjects/bootstraptoken.ts";
+import {
+  certsToTransfer,
+  decodeCertificateKey,
+  decryptBytes,
+  encryptBytes,
   kubeadmCertsRole,
   kubeadmCertsRoleBinding,
   kubeadmCertsSecret,
   kubeadmCertsSecretData,
+} from "../../lib/apiobjects/copycerts.ts";
+import {
+  initDoneText,
+  joinCommand,
+  joinCommandOneLine,
+  showJoinCommandText,
+} from "../../lib/apiobjects/joincommand.ts";
+import {
+  markControlPlaneMessages,
+  markControlPlaneNode,
+} from "../../lib/apiobjects/markcontrolplane.ts";
+import { controlPlaneEndpointURL, dnsIP } from "../../lib/apiobjects/network.ts";
+import {
+  configMapChecksum,
   kubeadmConfigConfigMap,
-  kubeletBootstrapClusterRoleBinding,
   kubeletConfigConfigMap,
   kubeletConfigRole,
   kubeletConfigRoleBinding,
-  kubeProxyImage,
-  kubeProxyObjects,
-  markControlPlaneMessages,
-  markControlPlaneNode,
-  nodeAutoApproveBootstrapClusterRoleBinding,
-  nodeAutoApproveCertificateRotationClusterRoleBinding,
   nodesKubeadmConfigRole,
   nodesKubeadmConfigRoleBinding,
-  showJoinCommandText,
-  unb64,
-} from "../../lib/apiobjects/mod.ts";
+} from "../../lib/apiobjects/uploadconfig.ts";
+import { unb64 } from "../../lib/apiobjects/util.ts";
 import { nodePatch } from "../../lib/kube/idempotency.ts";
 import { caCertHashes } from "../../lib/tokens/cahash.ts";
 

@@ -11,33 +11,27 @@
  */
 
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
+import { applyCoreDNS, coreDNSImage } from "../../lib/apiobjects/addons/coredns.ts";
+import { applyKubeProxy, kubeProxyImage } from "../../lib/apiobjects/addons/kubeproxy.ts";
 import {
   applyBootstrapToken,
-  applyCoreDNS,
-  applyKubeadmConfig,
-  applyKubeletConfig,
-  applyKubeProxy,
-  coreDNSImage,
+  ensureAdminClusterRoleBinding,
+} from "../../lib/apiobjects/bootstraptoken.ts";
+import {
   decodeCertificateKey,
   decodeKubeadmCertsSecret,
   downloadCerts,
-  ensureAdminClusterRoleBinding,
-  joinCommandOneLine,
-  kubeProxyImage,
-  markControlPlane,
   uploadCerts,
-} from "../../lib/apiobjects/mod.ts";
+} from "../../lib/apiobjects/copycerts.ts";
+import { joinCommandOneLine } from "../../lib/apiobjects/joincommand.ts";
+import { markControlPlane } from "../../lib/apiobjects/markcontrolplane.ts";
+import { applyKubeadmConfig, applyKubeletConfig } from "../../lib/apiobjects/uploadconfig.ts";
 import { isForbidden } from "../../lib/kube/errors.ts";
-import {
-  caCertHashes,
-  deleteToken,
-  detachedTokenIsValid,
-  listTokens,
-  parseToken,
-  tokenJSON,
-  tokenListText,
-  tokenYAML,
-} from "../../lib/tokens/mod.ts";
+import { deleteToken, listTokens } from "../../lib/tokens/api.ts";
+import { caCertHashes } from "../../lib/tokens/cahash.ts";
+import { detachedTokenIsValid } from "../../lib/tokens/jws.ts";
+import { tokenJSON, tokenListText, tokenYAML } from "../../lib/tokens/output.ts";
+import { parseToken } from "../../lib/tokens/token.ts";
 import type { BootstrapToken } from "../../lib/tokens/token.ts";
 import { run, testbed, waitFor } from "../harness/mod.ts";
 import { ready, startTestCluster, why } from "../kube/testcluster.ts";

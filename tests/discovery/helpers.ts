@@ -1,7 +1,8 @@
 /** Shared material for the discovery tests: CAs, serving certificates, a signed cluster-info. */
 import { opensslCA, opensslCert, tempDir } from "../harness/mod.ts";
 import { clusterInfoKubeconfig } from "../../lib/apiobjects/bootstraptoken.ts";
-import { caCertHashes, computeDetachedSignature } from "../../lib/tokens/mod.ts";
+import { caCertHashes } from "../../lib/tokens/cahash.ts";
+import { computeDetachedSignature } from "../../lib/tokens/jws.ts";
 
 export const TOKEN_ID = "abcdef";
 export const TOKEN_SECRET = "0123456789abcdef";

@@ -8,7 +8,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
 import { startFakeAPIServer } from "../fixtures/fake_apiserver.ts";
 import { discoveryFor } from "../../lib/discovery/mod.ts";
-import { caCertHashes } from "../../lib/tokens/mod.ts";
+import { caCertHashes } from "../../lib/tokens/cahash.ts";
 import type { JoinConfiguration } from "../../lib/config/types.ts";
 import { tempDir } from "../harness/mod.ts";
 import { signedClusterInfo, TOKEN, TOKEN_SECRET } from "./helpers.ts";

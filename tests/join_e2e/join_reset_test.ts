@@ -32,7 +32,7 @@ import {
   testbedReady,
   waitFor,
 } from "../harness/mod.ts";
-import { caCertHashes } from "../../lib/tokens/mod.ts";
+import { caCertHashes } from "../../lib/tokens/cahash.ts";
 import { createCertificateKey } from "../../lib/apiobjects/copycerts.ts";
 import { parseCertsPEM } from "../../lib/pki/x509.ts";
 import { verifyCertChain } from "../../lib/pki/verify.ts";

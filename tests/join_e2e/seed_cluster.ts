@@ -9,19 +9,17 @@
  * input: { token, certificateKey, server, clusterConfiguration, kubeletConfiguration,
  *   kubeProxyConfiguration }
  */
+import { applyKubeProxy, kubeProxyImage } from "../../lib/apiobjects/addons/kubeproxy.ts";
 import {
   applyBootstrapToken,
-  applyKubeadmConfig,
-  applyKubeletConfig,
-  applyKubeProxy,
   ensureAdminClusterRoleBinding,
-  kubeProxyImage,
-  uploadCerts,
-} from "../../lib/apiobjects/mod.ts";
+} from "../../lib/apiobjects/bootstraptoken.ts";
+import { uploadCerts } from "../../lib/apiobjects/copycerts.ts";
+import { applyKubeadmConfig, applyKubeletConfig } from "../../lib/apiobjects/uploadconfig.ts";
 import { clientFromKubeconfig } from "../../lib/kube/kubeconfig.ts";
 import { pinnedTransport } from "../../lib/discovery/transport.ts";
 import { type KubeConfig, parseKubeConfig, toV1 } from "../../lib/kubeconfig/kubeconfig.ts";
-import { parseToken } from "../../lib/tokens/mod.ts";
+import { parseToken } from "../../lib/tokens/token.ts";
 
 interface Input {
   token: string;

@@ -4,18 +4,20 @@
  */
 
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../assert.ts";
+import { KubeClient } from "../../lib/kube/client.ts";
+import {
+  isAlreadyExists,
+  isNotFound,
+  KubeApiError,
+  KubeConnectionError,
+} from "../../lib/kube/errors.ts";
+import { probe } from "../../lib/kube/health.ts";
 import {
   createOrMutate,
   createOrRetain,
   createOrUpdate,
-  isAlreadyExists,
-  isNotFound,
-  KubeApiError,
-  KubeClient,
-  KubeConnectionError,
   patchNode,
-  probe,
-} from "../../lib/kube/mod.ts";
+} from "../../lib/kube/idempotency.ts";
 import { freePort } from "../harness/mod.ts";
 import { ready, startTestCluster, why } from "./testcluster.ts";
 

@@ -5,26 +5,25 @@
  */
 
 import { assert, assertEquals, assertMatch, assertThrows } from "../assert.ts";
+import { caCertHashes, checkCAPins, validatePin } from "../../lib/tokens/cahash.ts";
+import { computeDetachedSignature, detachedTokenIsValid } from "../../lib/tokens/jws.ts";
 import {
-  caCertHashes,
-  checkCAPins,
-  computeDetachedSignature,
-  detachedTokenIsValid,
   formatGoDuration,
-  generateToken,
-  parseToken,
   shortHumanDuration,
   tabwrite,
-  tokenFromSecret,
   tokenJSON,
   tokenListText,
+  tokenYAML,
+} from "../../lib/tokens/output.ts";
+import {
+  generateToken,
+  parseToken,
+  tokenFromSecret,
   tokenSecretData,
   tokenToSecret,
-  tokenYAML,
   validateBootstrapToken,
-  validatePin,
   validateUsages,
-} from "../../lib/tokens/mod.ts";
+} from "../../lib/tokens/token.ts";
 import { goYAMLScalar } from "../../lib/util/goyaml.ts";
 
 const GO_CLUSTER_INFO = "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: " +
