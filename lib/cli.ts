@@ -69,8 +69,6 @@ export interface CommandSpec {
   disableFlagsInUseLine?: boolean;
 }
 
-export const ROOT_NAME = "kubeadm";
-
 /** The error kubeadm returns for a parent command run without a subcommand. */
 export const SUBCOMMAND_REQUIRED = "\nerror: subcommand is required";
 

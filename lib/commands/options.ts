@@ -91,15 +91,6 @@ export function featureGatesFlag(): FlagSpec {
   };
 }
 
-export function certDirFlag(usageDefault: string | undefined): FlagSpec {
-  return {
-    name: "cert-dir",
-    type: "string",
-    default: usageDefault,
-    usage: "The path where to save the certificates",
-  };
-}
-
 export function dryRunFlag(usage: string): FlagSpec {
   return { name: "dry-run", type: "bool", usage };
 }

@@ -6,18 +6,10 @@
  * `time.Duration.String()` form (e.g. "4m0s"), timestamps as RFC 3339 strings.
  */
 
-export const KUBEADM_GROUP = "kubeadm.k8s.io";
 export const V1BETA4 = "kubeadm.k8s.io/v1beta4";
 export const KUBELET_CONFIG_API = "kubelet.config.k8s.io/v1beta1";
 export const KUBEPROXY_CONFIG_API = "kubeproxy.config.k8s.io/v1alpha1";
 export const OUTPUT_API = "output.kubeadm.k8s.io/v1alpha3";
-
-export type KubeadmKind =
-  | "InitConfiguration"
-  | "ClusterConfiguration"
-  | "JoinConfiguration"
-  | "ResetConfiguration"
-  | "UpgradeConfiguration";
 
 export interface TypeMeta {
   apiVersion?: string;
@@ -232,8 +224,6 @@ export interface JoinConfiguration extends TypeMeta {
   timeouts?: Timeouts;
 }
 
-export type UnmountFlag = "MNT_FORCE" | "MNT_DETACH" | "MNT_EXPIRE" | "UMOUNT_NOFOLLOW";
-
 export interface ResetConfiguration extends TypeMeta {
   cleanupTmpDir?: boolean;
   certificatesDir?: string;
@@ -346,11 +336,4 @@ export interface ResetConfig {
 export interface UpgradeConfig {
   upgrade: UpgradeConfiguration;
   warnings: string[];
-}
-
-/** `output.kubeadm.k8s.io/v1alpha3` Images. */
-export interface ImagesOutput {
-  kind: "Images";
-  apiVersion: typeof OUTPUT_API;
-  images: string[];
 }
