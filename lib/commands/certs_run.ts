@@ -13,7 +13,7 @@ import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
 import { hostFacts } from "../config/host_facts.ts";
 import type { LoadedInit } from "../config/load.ts";
-import type { ClusterConfiguration } from "../config/types.ts";
+import { type ClusterConfiguration, OUTPUT_API } from "../config/types.ts";
 import { CURRENT_KUBERNETES_VERSION } from "../config/constants.ts";
 import { parseDurationMs } from "../util/duration.ts";
 import { hostPkiFS, type PkiFS } from "../pki/fs.ts";
@@ -447,8 +447,6 @@ function rfc3339(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-const OUTPUT_API_VERSION = "output.kubeadm.k8s.io/v1alpha3";
-
 /** The entry fields in Go struct order (json). */
 function entryFields(e: ExpirationEntry): [string, string | number | boolean | null][] {
   const f: [string, string | number | boolean | null][] = [
@@ -466,7 +464,7 @@ function entryFields(e: ExpirationEntry): [string, string | number | boolean | n
 function expirationObject(info: CertificateExpirationInfo) {
   return {
     kind: "CertificateExpirationInfo",
-    apiVersion: OUTPUT_API_VERSION,
+    apiVersion: OUTPUT_API,
     certificates: info.certificates.map((e) => Object.fromEntries(entryFields(e))),
     certificateAuthorities: info.certificateAuthorities.map((e) =>
       Object.fromEntries(entryFields(e))
@@ -497,7 +495,7 @@ export function expirationKYAML(info: CertificateExpirationInfo): string {
   };
   return "---\n{\n" +
     `  kind: "CertificateExpirationInfo",\n` +
-    `  apiVersion: "${OUTPUT_API_VERSION}",\n` +
+    `  apiVersion: "${OUTPUT_API}",\n` +
     `  certificates: ${list(info.certificates)},\n` +
     `  certificateAuthorities: ${list(info.certificateAuthorities)},\n` +
     "}\n";

@@ -47,7 +47,12 @@ import {
   marshalUpgradeConfiguration,
   YAML_SEPARATOR,
 } from "../config/serialize.ts";
-import type { ClusterConfiguration, ComponentConfigs, InitConfig } from "../config/types.ts";
+import {
+  type ClusterConfiguration,
+  type ComponentConfigs,
+  type InitConfig,
+  OUTPUT_API,
+} from "../config/types.ts";
 import { clusterWarnings, throwIfErrors, validateInitConfig } from "../config/validate.ts";
 
 const SEP = YAML_SEPARATOR;
@@ -335,10 +340,10 @@ export async function listImages(opts: {
   let stdout: string;
   if (output === "text") stdout = images.join("\n") + "\n";
   else if (output === "json") {
-    stdout = marshalJsonPrinter({ kind: "Images", apiVersion: C_OUTPUT_API, images });
+    stdout = marshalJsonPrinter({ kind: "Images", apiVersion: OUTPUT_API, images });
   } else if (output === "yaml") {
     stdout = marshalYaml(
-      { kind: "Images", apiVersion: C_OUTPUT_API, images },
+      { kind: "Images", apiVersion: OUTPUT_API, images },
       IMAGES_OUTPUT_SCHEMA,
     );
   } else {
@@ -350,8 +355,6 @@ export async function listImages(opts: {
   }
   return { stdout, stderr: warnings.map((w) => w + "\n").join("") };
 }
-
-const C_OUTPUT_API = "output.kubeadm.k8s.io/v1alpha3";
 
 function rawKubernetesVersion(node: unknown): string {
   const n = node as { k?: string; entries?: { key: string; value: { k: string; v?: unknown } }[] };

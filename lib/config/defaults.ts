@@ -18,22 +18,24 @@ import {
   parseCIDRs,
   parseIPValue,
 } from "./netutil.ts";
-import type {
-  APIEndpoint,
-  BootstrapToken,
-  ClusterConfiguration,
-  ComponentConfigs,
-  ControlPlaneComponent,
-  EnvVar,
-  InitConfig,
-  InitConfiguration,
-  JoinConfiguration,
-  KubeletConfiguration,
-  KubeProxyConfiguration,
-  NodeRegistrationOptions,
-  ResetConfiguration,
-  Timeouts,
-  UpgradeConfiguration,
+import {
+  type APIEndpoint,
+  type BootstrapToken,
+  type ClusterConfiguration,
+  type ComponentConfigs,
+  type ControlPlaneComponent,
+  type EnvVar,
+  type InitConfig,
+  type InitConfiguration,
+  type JoinConfiguration,
+  KUBELET_CONFIG_API,
+  type KubeletConfiguration,
+  KUBEPROXY_CONFIG_API,
+  type KubeProxyConfiguration,
+  type NodeRegistrationOptions,
+  type ResetConfiguration,
+  type Timeouts,
+  type UpgradeConfiguration,
 } from "./types.ts";
 import { isCIVersion, kubernetesReleaseVersion } from "./version.ts";
 import { parseSemantic } from "../util/version.ts";
@@ -256,7 +258,7 @@ export function defaultKubeletConfiguration(
   warnings: string[],
 ): KubeletConfiguration {
   const kind = "KubeletConfiguration";
-  kc.apiVersion = C_KUBELET_API;
+  kc.apiVersion = KUBELET_CONFIG_API;
   kc.kind = kind;
   if (kc.featureGates === undefined || kc.featureGates === null) kc.featureGates = {};
   if (!kc.staticPodPath) kc.staticPodPath = C.DEFAULT_MANIFESTS_DIR;
@@ -311,9 +313,6 @@ export function defaultKubeletConfiguration(
   return kc;
 }
 
-const C_KUBELET_API = "kubelet.config.k8s.io/v1beta1";
-const C_KUBEPROXY_API = "kubeproxy.config.k8s.io/v1alpha1";
-
 function proxyBindAddressFor(address: string | undefined): string {
   const ip = parseIPValue(address ?? "");
   return ip && ip.family === 4 ? C.DEFAULT_PROXY_BIND_ADDRESS_V4 : C.DEFAULT_PROXY_BIND_ADDRESS_V6;
@@ -327,7 +326,7 @@ export function defaultKubeProxyConfiguration(
   warnings: string[],
 ): KubeProxyConfiguration {
   const kind = "KubeProxyConfiguration";
-  kp.apiVersion = C_KUBEPROXY_API;
+  kp.apiVersion = KUBEPROXY_CONFIG_API;
   kp.kind = kind;
   if (kp.featureGates === undefined || kp.featureGates === null) kp.featureGates = {};
   const bind = kp.bindAddress as string | undefined;

@@ -8,6 +8,7 @@
 import { KubestrapError } from "../errors.ts";
 import { KUBELET_SCHEMA, KUBELET_ZERO } from "../config/componentconfig_schema.ts";
 import { toGoValue } from "../config/marshal.ts";
+import { KUBELET_CONFIG_API } from "../config/types.ts";
 import { marshalGoYAML } from "../util/goyaml.ts";
 import { canonicalDuration, formatDuration } from "../util/duration.ts";
 import {
@@ -19,7 +20,6 @@ import {
 } from "../patches/patches.ts";
 import { goQuote } from "../util/goquote.ts";
 
-export const KUBELET_CONFIG_API_VERSION = "kubelet.config.k8s.io/v1beta1";
 export const SYSTEMD_RESOLVER_CONFIG = "/run/systemd/resolve/resolv.conf";
 
 /** metav1.Duration fields of KubeletConfiguration (dotted paths). */
@@ -65,7 +65,7 @@ function isObj(v: unknown): v is Record<string, unknown> {
 export function kubeletConfigObject(cfg: Record<string, unknown>): Record<string, unknown> {
   const clean = JSON.parse(JSON.stringify(cfg, (_k, v) => (v === null ? undefined : v)));
   const out = toGoValue(clean ?? {}, KUBELET_SCHEMA, KUBELET_ZERO) as Record<string, unknown>;
-  out.apiVersion = KUBELET_CONFIG_API_VERSION;
+  out.apiVersion = KUBELET_CONFIG_API;
   out.kind = "KubeletConfiguration";
   for (const f of DURATION_FIELDS) {
     const parts = f.split(".");

@@ -4,6 +4,7 @@
  * and the text table (tabwriter minwidth 10, tabwidth 4, padding 3).
  */
 
+import { OUTPUT_API } from "../config/types.ts";
 import { formatDurationMs } from "../util/duration.ts";
 import { marshalGoYAML } from "../util/goyaml.ts";
 import { type BootstrapToken, formatRFC3339, tokenString } from "./token.ts";
@@ -11,7 +12,7 @@ import { type BootstrapToken, formatRFC3339, tokenString } from "./token.ts";
 /** The output API object. */
 export interface OutputBootstrapToken {
   kind: "BootstrapToken";
-  apiVersion: "output.kubeadm.k8s.io/v1alpha3";
+  apiVersion: typeof OUTPUT_API;
   token: string;
   description?: string;
   ttl?: string;
@@ -27,7 +28,7 @@ export const formatGoDuration: (ms: number) => string = formatDurationMs;
 export function outputBootstrapToken(bt: BootstrapToken): OutputBootstrapToken {
   const o: OutputBootstrapToken = {
     kind: "BootstrapToken",
-    apiVersion: "output.kubeadm.k8s.io/v1alpha3",
+    apiVersion: OUTPUT_API,
     token: tokenString(bt.token),
   };
   if (bt.description) o.description = bt.description;
