@@ -3,6 +3,7 @@
  * kubeconfig (`bootstrap-kubelet.conf`). Errors are wrapped "couldn't validate the identity of
  * the API Server: ..." and never carry the token secret or any key (see `redactSecrets`).
  */
+import { DEFAULT_CLUSTER_NAME } from "../config/constants.ts";
 import type { JoinConfiguration } from "../config/types.ts";
 import type { Host } from "../host.ts";
 import { createWithToken, currentCluster, type KubeConfig } from "../kubeconfig/kubeconfig.ts";
@@ -11,12 +12,7 @@ import {
   retrieveFileConfigInfo,
   retrieveHTTPSConfigInfo,
 } from "./file.ts";
-import {
-  DEFAULT_CLUSTER_NAME,
-  DiscoveryError,
-  type DiscoveryOptions,
-  retrieveTokenConfigInfo,
-} from "./token.ts";
+import { DiscoveryError, type DiscoveryOptions, retrieveTokenConfigInfo } from "./token.ts";
 
 export * from "./clusterinfo.ts";
 export * from "./token.ts";
@@ -25,8 +21,6 @@ export * from "./tlsget.ts";
 
 /** discovery.TokenUser */
 export const TLS_BOOTSTRAP_USER = "tls-bootstrap-token-user";
-/** kubeadm's default discovery timeout (timeouts.discovery). */
-export const DEFAULT_DISCOVERY_TIMEOUT_MS = 5 * 60_000;
 
 function isHTTPSURL(s: string): boolean {
   try {

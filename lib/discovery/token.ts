@@ -5,12 +5,7 @@
  * must return the very same kubeconfig.
  */
 import type { BootstrapTokenDiscovery } from "../config/types.ts";
-import {
-  createBasic,
-  currentCluster,
-  type KubeConfig,
-  parseKubeConfig,
-} from "../kubeconfig/kubeconfig.ts";
+import { currentCluster, type KubeConfig, parseKubeConfig } from "../kubeconfig/kubeconfig.ts";
 import { parseCertsPEM } from "../pki/x509.ts";
 import { checkCAPins, validatePin } from "../tokens/cahash.ts";
 import { detachedTokenIsValid } from "../tokens/jws.ts";
@@ -26,11 +21,6 @@ import {
   KUBECONFIG_KEY,
   poll,
 } from "./clusterinfo.ts";
-
-/** token.BootstrapUser */
-export const BOOTSTRAP_USER = "token-bootstrap-client";
-/** kubeadmapiv1.DefaultClusterName */
-export const DEFAULT_CLUSTER_NAME = "kubernetes";
 
 export interface DiscoveryOptions {
   /** timeouts.discovery in ms (kubeadm default 5m). */
@@ -52,13 +42,6 @@ export class DiscoveryError extends Error {
 
 function msg(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-/** BuildInsecureBootstrapKubeConfig */
-export function buildInsecureBootstrapKubeConfig(endpoint: string): KubeConfig {
-  const c = createBasic(`https://${endpoint}`, DEFAULT_CLUSTER_NAME, BOOTSTRAP_USER, undefined);
-  c.clusters[DEFAULT_CLUSTER_NAME]["insecure-skip-tls-verify"] = true;
-  return c;
 }
 
 /**

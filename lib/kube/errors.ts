@@ -76,22 +76,10 @@ export function isAlreadyExists(e: unknown): boolean {
   return statusOf(e)?.reason === "AlreadyExists";
 }
 
-/** 409 Conflict (stale resourceVersion). */
-export function isConflict(e: unknown): boolean {
-  const s = statusOf(e);
-  return !!s && (s.reason === "Conflict" || (s.status === 409 && s.reason !== "AlreadyExists"));
-}
-
 /** 403 Forbidden. */
 export function isForbidden(e: unknown): boolean {
   const s = statusOf(e);
   return !!s && (s.reason === "Forbidden" || s.status === 403);
-}
-
-/** 401 Unauthorized. */
-export function isUnauthorized(e: unknown): boolean {
-  const s = statusOf(e);
-  return !!s && (s.reason === "Unauthorized" || s.status === 401);
 }
 
 /** 422 Invalid. */

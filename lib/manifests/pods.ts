@@ -803,15 +803,3 @@ export function etcdPod(
     },
   );
 }
-
-/** The static Pods of `kubeadm init phase control-plane all`, by component name. */
-export function controlPlanePods(
-  cfg: InitConfigLike,
-  opts: PodOptions,
-): Record<Exclude<StaticPodComponent, "etcd">, Pod> {
-  return {
-    "kube-apiserver": apiServerPod(cfg, opts),
-    "kube-controller-manager": controllerManagerPod(cfg, opts),
-    "kube-scheduler": schedulerPod(cfg, opts),
-  };
-}

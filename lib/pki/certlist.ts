@@ -198,10 +198,6 @@ export function certList(externalEtcd = false): KubeadmCert[] {
   );
 }
 
-export function certByName(name: string): KubeadmCert | undefined {
-  return DEFAULT_CERT_LIST.find((c) => c.name === name);
-}
-
 export const SA_KEY_BASE_NAME = "sa";
 
 /** A `kubeadm init phase certs <name>` sub-phase: name and help texts, as kubeadm prints them. */

@@ -423,9 +423,6 @@ const ALL_PHASES = [
   "sa",
 ];
 
-/** Names accepted by `createCerts({only})`, in execution order. */
-export const CERT_PHASE_NAMES: readonly string[] = ALL_PHASES;
-
 /**
  * `kubeadm init phase certs [all|<name>...]`. Returns kubeadm's console lines. Throws
  * KubestrapError (nothing written) when existing files cannot be used.

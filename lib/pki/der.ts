@@ -132,10 +132,6 @@ export function goString(s: string): Uint8Array {
   return tlv(isPrintableString(s) ? TAG.PrintableString : TAG.UTF8String, bytes);
 }
 
-export function ia5String(s: string): Uint8Array {
-  return tlv(TAG.IA5String, new TextEncoder().encode(s));
-}
-
 function pad(n: number, w = 2): string {
   return String(n).padStart(w, "0");
 }

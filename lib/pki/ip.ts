@@ -4,7 +4,7 @@
  * IPv4-mapped IPv6), kubeadm's ParseHostPort and GetAPIServerVirtualIP.
  */
 
-import { formatIPBytes, parseIPSloppy, to4 } from "../util/net.ts";
+import { formatIPBytes, parseIPSloppy } from "../util/net.ts";
 import { isDNS1123Subdomain } from "../util/validation.ts";
 export { joinHostPort, to4 } from "../util/net.ts";
 /**
@@ -73,10 +73,4 @@ export function firstIPOfCIDR(cidr: string): string {
     break;
   }
   return formatIP(out);
-}
-
-export function ipEqual(a: Uint8Array, b: Uint8Array): boolean {
-  const x = to4(a) ?? a;
-  const y = to4(b) ?? b;
-  return x.length === y.length && x.every((v, i) => v === y[i]);
 }

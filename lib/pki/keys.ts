@@ -16,14 +16,6 @@ export type EncryptionAlgorithm =
   | "ECDSA-P256"
   | "ECDSA-P384";
 
-export const ENCRYPTION_ALGORITHMS: readonly EncryptionAlgorithm[] = [
-  "RSA-2048",
-  "RSA-3072",
-  "RSA-4096",
-  "ECDSA-P256",
-  "ECDSA-P384",
-];
-
 /** kubeadm's default (`DefaultEncryptionAlgorithm`). */
 export const DEFAULT_ENCRYPTION_ALGORITHM: EncryptionAlgorithm = "RSA-2048";
 
@@ -181,18 +173,13 @@ export function encodePrivateKeyPEM(key: PrivateKey): string {
 
 /** PKIX `PUBLIC KEY` PEM of a public (or private) key (pkiutil.EncodePublicKeyPEM). */
 export function encodePublicKeyPEM(key: PublicKey | PrivateKey): string {
-  const pub = key.type === "private" ? nodeCrypto.createPublicKey(key) : key;
-  return encodePem("PUBLIC KEY", new Uint8Array(pub.export({ type: "spki", format: "der" })));
+  return encodePem("PUBLIC KEY", spkiDer(key));
 }
 
 /** DER SubjectPublicKeyInfo of a key. */
 export function spkiDer(key: PublicKey | PrivateKey): Uint8Array {
   const pub = key.type === "private" ? nodeCrypto.createPublicKey(key) : key;
   return new Uint8Array(pub.export({ type: "spki", format: "der" }));
-}
-
-export function publicKeyOf(key: PrivateKey): PublicKey {
-  return nodeCrypto.createPublicKey(key);
 }
 
 /**
@@ -222,62 +209,4 @@ export function parsePrivateKeyPEM(data: string | Uint8Array): PrivateKey {
     }
   }
   throw new KubestrapError("data does not contain a valid RSA or ECDSA private key");
-}
-
-/** Parses every `PUBLIC KEY` / `RSA PUBLIC KEY` block (and public halves of private keys). */
-export function parsePublicKeysPEM(data: string | Uint8Array): PublicKey[] {
-  const out: PublicKey[] = [];
-  for (const block of decodePemBlocks(data)) {
-    try {
-      if (block.type === "PUBLIC KEY") {
-        out.push(
-          nodeCrypto.createPublicKey({
-            key: block.bytes as unknown as string,
-            format: "der",
-            type: "spki",
-          }),
-        );
-      } else if (block.type === "RSA PUBLIC KEY") {
-        out.push(
-          nodeCrypto.createPublicKey({
-            key: block.bytes as unknown as string,
-            format: "der",
-            type: "pkcs1",
-          }),
-        );
-      } else if (/PRIVATE KEY$/.test(block.type)) {
-        out.push(publicKeyOf(parsePrivateKeyPEM(encodePem(block.type, block.bytes))));
-      }
-    } catch {
-      // skip
-    }
-  }
-  if (out.length === 0) {
-    throw new KubestrapError("data does not contain any valid RSA or ECDSA public keys");
-  }
-  return out;
-}
-
-/** The kubeadm EncryptionAlgorithm a key corresponds to (undefined for anything else). */
-export function algorithmOfKey(key: PrivateKey | PublicKey): EncryptionAlgorithm | undefined {
-  const d = key.asymmetricKeyDetails ?? {};
-  if (key.asymmetricKeyType === "rsa") {
-    const bits = d.modulusLength;
-    if (bits === 2048 || bits === 3072 || bits === 4096) {
-      return `RSA-${bits}` as EncryptionAlgorithm;
-    }
-    return undefined;
-  }
-  if (key.asymmetricKeyType === "ec") {
-    if (d.namedCurve === "prime256v1") return "ECDSA-P256";
-    if (d.namedCurve === "secp384r1") return "ECDSA-P384";
-  }
-  return undefined;
-}
-
-/** True when the private key belongs to the public key. */
-export function keysMatch(priv: PrivateKey, pub: PublicKey): boolean {
-  const a = spkiDer(priv);
-  const b = spkiDer(pub);
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

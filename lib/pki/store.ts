@@ -8,9 +8,7 @@ import {
   encodePrivateKeyPEM,
   encodePublicKeyPEM,
   parsePrivateKeyPEM,
-  parsePublicKeysPEM,
   type PrivateKey,
-  type PublicKey,
 } from "./keys.ts";
 import { type Certificate, parseCertsPEM } from "./x509.ts";
 import { KubestrapError } from "../errors.ts";
@@ -84,32 +82,6 @@ export async function loadKey(fs: PkiFS, dir: string, baseName: string): Promise
   } catch (e) {
     throw new LoadError(`couldn't load the private key file ${p}: ${(e as Error).message}`, false);
   }
-}
-
-/** pkiutil.TryLoadPrivatePublicKeyFromDisk (sa.key + sa.pub of the same type). */
-export async function loadPrivatePublicKey(
-  fs: PkiFS,
-  dir: string,
-  baseName: string,
-): Promise<{ key: PrivateKey; pub: PublicKey }> {
-  const key = await loadKey(fs, dir, baseName);
-  const p = pathForPublicKey(dir, baseName);
-  const data = await readOrThrow(fs, p, "public key");
-  let pubs: PublicKey[];
-  try {
-    pubs = parsePublicKeysPEM(data);
-  } catch (e) {
-    throw new LoadError(`couldn't load the public key file ${p}: ${(e as Error).message}`, false);
-  }
-  if (pubs[0].asymmetricKeyType !== key.asymmetricKeyType) {
-    const t = key.asymmetricKeyType === "rsa" ? "RSA" : "ECDSA";
-    throw new KubestrapError(
-      `the private key file ${
-        pathForKey(dir, baseName)
-      } is in ${t} format but the public key file ${p} is not in ${t} format`,
-    );
-  }
-  return { key, pub: pubs[0] };
 }
 
 /** pkiutil.CertOrKeyExist */
