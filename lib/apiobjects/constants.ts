@@ -5,8 +5,7 @@ export const NAMESPACE_PUBLIC = "kube-public";
 
 /** `system:nodes` */
 export const NODES_GROUP = "system:nodes";
-/** `system:bootstrappers:kubeadm:default-node-token` */
-export const NODE_BOOTSTRAP_TOKEN_AUTH_GROUP = "system:bootstrappers:kubeadm:default-node-token";
+export { NODE_BOOTSTRAP_TOKEN_AUTH_GROUP } from "../config/constants.ts";
 /** `system:anonymous` */
 export const ANONYMOUS_USER = "system:anonymous";
 

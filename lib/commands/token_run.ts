@@ -19,7 +19,11 @@ import { createNewTokens, deleteToken, listTokens } from "../tokens/api.ts";
 import { tokenJSON, tokenListText, tokenYAML } from "../tokens/output.ts";
 import { caCertHashes } from "../tokens/cahash.ts";
 import { parseDurationMs } from "../util/duration.ts";
-import { ADMIN_KUBECONFIG_PATH } from "../config/constants.ts";
+import {
+  ADMIN_KUBECONFIG_PATH,
+  DEFAULT_TOKEN_GROUPS,
+  DEFAULT_TOKEN_USAGES,
+} from "../config/constants.ts";
 import { hostPortOfServer, joinCommandOneLine } from "../apiobjects/joincommand.ts";
 
 /** The host of the token commands: `--rootfs` (kubeadm chroots there) or "/". */
@@ -93,12 +97,11 @@ async function tokensToCreate(ctx: CommandContext): Promise<BootstrapToken[]> {
   const bt: BootstrapToken = {
     token,
     ttlMs: parseDurationMs(String(ctx.flags.ttl ?? "24h0m0s")),
-    usages: (ctx.flags.usages as string[] | undefined) ?? ["signing", "authentication"],
-    groups: (ctx.flags.groups as string[] | undefined) ??
-      ["system:bootstrappers:kubeadm:default-node-token"],
+    usages: (ctx.flags.usages as string[] | undefined) ?? [...DEFAULT_TOKEN_USAGES],
+    groups: (ctx.flags.groups as string[] | undefined) ?? [...DEFAULT_TOKEN_GROUPS],
   };
-  if (bt.usages!.length === 0) bt.usages = ["signing", "authentication"];
-  if (bt.groups!.length === 0) bt.groups = ["system:bootstrappers:kubeadm:default-node-token"];
+  if (bt.usages!.length === 0) bt.usages = [...DEFAULT_TOKEN_USAGES];
+  if (bt.groups!.length === 0) bt.groups = [...DEFAULT_TOKEN_GROUPS];
   const description = ctx.flags.description as string | undefined;
   if (description) bt.description = description;
   const errs = validateBootstrapToken(bt, "bootstrapTokens[0]");

@@ -74,7 +74,9 @@ export const DEFAULT_TIMEOUTS = {
 
 export const DEFAULT_TOKEN_TTL = "24h0m0s";
 export const DEFAULT_TOKEN_USAGES = ["signing", "authentication"];
-export const DEFAULT_TOKEN_GROUPS = ["system:bootstrappers:kubeadm:default-node-token"];
+/** The group every token kubeadm makes authenticates in (NodeBootstrapTokenAuthGroup). */
+export const NODE_BOOTSTRAP_TOKEN_AUTH_GROUP = "system:bootstrappers:kubeadm:default-node-token";
+export const DEFAULT_TOKEN_GROUPS = [NODE_BOOTSTRAP_TOKEN_AUTH_GROUP];
 export const PLACEHOLDER_TOKEN = "abcdef.0123456789abcdef";
 
 export const CONTROL_PLANE_TAINT = {

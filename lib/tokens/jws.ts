@@ -7,9 +7,6 @@
 
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-/** `jws-kubeconfig-` */
-export const JWS_SIGNATURE_KEY_PREFIX = "jws-kubeconfig-";
-
 function b64url(data: Uint8Array | string): string {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   let bin = "";

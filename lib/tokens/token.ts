@@ -31,20 +31,8 @@ export const TOKEN_USAGE_PREFIX = "usage-bootstrap-";
 /** The usages cluster-bootstrap knows, in its order. */
 export const KNOWN_TOKEN_USAGES = ["signing", "authentication"] as const;
 
-/** `system:bootstrappers:kubeadm:default-node-token` */
-export const NODE_BOOTSTRAP_TOKEN_AUTH_GROUP = "system:bootstrappers:kubeadm:default-node-token";
-/** `system:bootstrappers` (every bootstrap token authenticates in it). */
-export const BOOTSTRAP_DEFAULT_GROUP = "system:bootstrappers";
-/** `system:bootstrap:` (+ token ID = the user name). */
-export const BOOTSTRAP_USER_PREFIX = "system:bootstrap:";
-/** Default TTL: 24 h. */
-export const DEFAULT_TOKEN_TTL_MS = 24 * 3600 * 1000;
 /** TTL of the helper token that owns `kubeadm-certs`: 2 h (DefaultCertTokenDuration). */
 export const DEFAULT_CERT_TOKEN_TTL_MS = 2 * 3600 * 1000;
-/** Default usages of a BootstrapToken. */
-export const DEFAULT_TOKEN_USAGES = ["signing", "authentication"];
-/** Default groups of a BootstrapToken. */
-export const DEFAULT_TOKEN_GROUPS = [NODE_BOOTSTRAP_TOKEN_AUTH_GROUP];
 
 /** The description kubeadm gives the token it creates from `init` flags. */
 export function defaultInitTokenDescription(program = "kubeadm"): string {
@@ -328,9 +316,4 @@ export function tokenFromSecret(secret: SecretObject): BootstrapToken {
   const groups = get(TOKEN_EXTRA_GROUPS_KEY).split(",");
   if (groups.length > 0 && groups[0].length > 0) bt.groups = groups;
   return bt;
-}
-
-/** Whether the token is expired at `now` (cluster-bootstrap's IsTokenExpired rule). */
-export function isTokenExpired(bt: BootstrapToken, now: Date = new Date()): boolean {
-  return !!bt.expires && bt.expires.getTime() < now.getTime();
 }
