@@ -31,11 +31,6 @@ export interface Phase<D> {
   dependencies?: string[];
 }
 
-/** The `all` phase kubeadm appends to parents: `init phase certs all`. */
-export function allPhase<D>(short: string, inheritFlags?: string[]): Phase<D> {
-  return { name: "all", short, runAllSiblings: true, inheritFlags };
-}
-
 export interface PhaseTiming {
   phase: string;
   ms: number;

@@ -126,8 +126,6 @@ export function canonicalDuration(s: string): string {
 }
 
 export const HOUR = 3600000000000n;
-export const MINUTE = 60000000000n;
-export const SECOND = 1000000000n;
 
 /** A Go duration string as milliseconds (fractions kept); throws Go's error like parseDuration. */
 export function parseDurationMs(s: string): number {

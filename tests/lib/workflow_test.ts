@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects } from "../assert.ts";
-import { allPhase, type Phase, Workflow } from "../../lib/workflow.ts";
+import { type Phase, Workflow } from "../../lib/workflow.ts";
 import { createProgram } from "../../lib/cli.ts";
 
 function tree(log: string[]): Phase<{ log: string[] }>[] {
@@ -16,7 +16,11 @@ function tree(log: string[]): Phase<{ log: string[] }>[] {
       name: "certs",
       short: "Certificate generation",
       run: (d) => void d.log.push("certs"),
-      phases: [allPhase("Generate all certificates"), leaf("ca"), leaf("apiserver")],
+      phases: [
+        { name: "all", short: "Generate all certificates", runAllSiblings: true },
+        leaf("ca"),
+        leaf("apiserver"),
+      ],
     },
     {
       name: "addon",
