@@ -6,7 +6,7 @@
  */
 import type { CommandContext } from "../cli.ts";
 import { UsageError } from "../errors.ts";
-import { canonicalDuration } from "../config/duration.ts";
+import { canonicalDuration } from "../util/duration.ts";
 import {
   type InitOptions,
   type JoinOptions,

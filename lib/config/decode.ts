@@ -26,7 +26,7 @@ import {
   parseDocument,
 } from "yaml";
 import { KubestrapError } from "../errors.ts";
-import { canonicalDuration } from "./duration.ts";
+import { canonicalDuration } from "../util/duration.ts";
 import type { SchemaField, SchemaNode } from "./schema.ts";
 import { resolveScalar } from "../util/yamlscalar.ts";
 

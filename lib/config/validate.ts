@@ -10,7 +10,7 @@
 import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
 import * as C from "./constants.ts";
-import { HOUR, parseDuration } from "./duration.ts";
+import { HOUR, parseDuration } from "../util/duration.ts";
 import {
   cidrContains,
   cidrFamily,

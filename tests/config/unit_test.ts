@@ -6,7 +6,7 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "./assert.ts";
-import { canonicalDuration, formatDuration, parseDuration } from "../../lib/config/duration.ts";
+import { canonicalDuration, formatDuration, parseDuration } from "../../lib/util/duration.ts";
 import { decodeDocument, splitDocuments } from "../../lib/config/decode.ts";
 import { INIT_CONFIGURATION_SCHEMA } from "../../lib/config/schema.ts";
 import { marshalGoYAML as toYaml, sortGoYamlKeys as sortKeys } from "../../lib/util/goyaml.ts";
