@@ -172,8 +172,10 @@ export async function newNodeData(ctx: CommandContext): Promise<UpgradeNodeData>
   const upgrade = upgradeConfigOf(ctx);
   const host = hostOf(ctx);
   const controlPlane = await isControlPlaneNode({ host });
-  const path = (ctx.flags.kubeconfig as string | undefined) ||
-    (controlPlane ? ADMIN_KUBECONFIG_PATH : "/etc/kubernetes/kubelet.conf");
+  // The flag's help names admin.conf, but unset it means: admin.conf on a control-plane node,
+  // kubelet.conf elsewhere (kubeadm's node options start empty).
+  const given = ctx.changed.has("kubeconfig") ? ctx.flags.kubeconfig as string : "";
+  const path = given || (controlPlane ? ADMIN_KUBECONFIG_PATH : "/etc/kubernetes/kubelet.conf");
   const dryRun = upgrade.node.dryRun ?? false;
   const warn = (at: string, msg: string) => ctx.err(klogLine("W", at, msg) + "\n");
   let client: KubeClient;

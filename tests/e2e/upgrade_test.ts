@@ -243,6 +243,9 @@ export async function upgradeOneHost(s: UpgradeScenario): Promise<{
       assertEquals(after.stdout.includes("You can now apply the upgrade"), false, after.stdout);
     }
     const artifacts = s.collect ? await upgradeArtifacts(node) : undefined;
+    if (artifacts) {
+      await Deno.writeTextFile(`${logs}/artifacts.json`, JSON.stringify(artifacts, null, 1));
+    }
     if (s.probe !== false) await probeCluster(node);
     await Deno.writeTextFile(`${logs}/kubelet.log`, kubelet.log());
     return { plan, kubeadmPlan, apply, images, artifacts };
