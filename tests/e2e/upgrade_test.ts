@@ -121,6 +121,8 @@ async function upgradeArtifacts(node: E2eNode): Promise<Record<string, string>> 
     const r = await node.kubectl(["get", kind, "-n", ns, name, "-o", "json"]);
     out[`${kind} ${ns}/${name}`] = JSON.stringify(stripObject(JSON.parse(r.stdout)), null, 2);
   }
+  // Each host's containerd socket lives under its own root: the one host-specific string.
+  for (const k of Object.keys(out)) out[k] = out[k].replaceAll(node.host.root, "<host root>");
   return out;
 }
 
