@@ -9,9 +9,12 @@ export function assert(cond: unknown, msg = "assertion failed"): asserts cond {
   if (!cond) throw new AssertionError(msg);
 }
 
+/** Every element and character: two values differ as soon as their printed forms do. */
+const INSPECT = { depth: 20, sorted: true, strAbbreviateSize: 1e9, iterableLimit: Infinity };
+
 export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
-  const a = Deno.inspect(actual, { depth: 20, sorted: true, strAbbreviateSize: 1e9 });
-  const e = Deno.inspect(expected, { depth: 20, sorted: true, strAbbreviateSize: 1e9 });
+  const a = Deno.inspect(actual, INSPECT);
+  const e = Deno.inspect(expected, INSPECT);
   if (a !== e) {
     throw new AssertionError(
       `${msg ? msg + "\n" : ""}Values are not equal:\n  actual:   ${fmt(actual)}\n  expected: ${
@@ -35,46 +38,60 @@ export function assertMatch(actual: string, re: RegExp, msg?: string): void {
   }
 }
 
+export function assertNotEquals<T>(actual: T, expected: T, msg?: string): void {
+  if (Deno.inspect(actual, INSPECT) === Deno.inspect(expected, INSPECT)) {
+    throw new AssertionError(`${msg ? msg + "\n" : ""}Expected ${fmt(actual)} to differ`);
+  }
+}
+
+export function assertNotMatch(actual: string, re: RegExp, msg?: string): void {
+  if (re.test(actual)) {
+    throw new AssertionError(`${msg ? msg + "\n" : ""}Expected ${fmt(actual)} not to match ${re}`);
+  }
+}
+
+// deno-lint-ignore no-explicit-any
+type ErrorClass = new (...args: any[]) => Error;
+
+/** The thrown value must be a `cls` whose message includes (or matches) `includes`. */
+function checkError(e: unknown, cls?: ErrorClass, includes?: string | RegExp): Error {
+  if (cls && !(e instanceof cls)) {
+    throw new AssertionError(`Expected error of class ${cls.name}, got ${fmt(e)}`);
+  }
+  const message = (e as Error).message;
+  if (typeof includes === "string" && includes && !message.includes(includes)) {
+    throw new AssertionError(
+      `Expected error message to include ${fmt(includes)}, got ${fmt(message)}`,
+    );
+  }
+  if (includes instanceof RegExp && !includes.test(message)) {
+    throw new AssertionError(`Expected error message to match ${includes}, got ${fmt(message)}`);
+  }
+  return e as Error;
+}
+
 export async function assertRejects(
   fn: () => Promise<unknown>,
-  // deno-lint-ignore no-explicit-any
-  cls?: new (...args: any[]) => Error,
-  includes?: string,
+  cls?: ErrorClass,
+  includes?: string | RegExp,
 ): Promise<Error> {
   try {
     await fn();
   } catch (e) {
-    if (cls && !(e instanceof cls)) {
-      throw new AssertionError(`Expected error of class ${cls.name}, got ${fmt(e)}`);
-    }
-    if (includes && !(e as Error).message.includes(includes)) {
-      throw new AssertionError(
-        `Expected error message to include ${fmt(includes)}, got ${fmt((e as Error).message)}`,
-      );
-    }
-    return e as Error;
+    return checkError(e, cls, includes);
   }
   throw new AssertionError("Expected function to reject");
 }
 
 export function assertThrows(
   fn: () => unknown,
-  // deno-lint-ignore no-explicit-any
-  cls?: new (...args: any[]) => Error,
-  includes?: string,
+  cls?: ErrorClass,
+  includes?: string | RegExp,
 ): Error {
   try {
     fn();
   } catch (e) {
-    if (cls && !(e instanceof cls)) {
-      throw new AssertionError(`Expected error of class ${cls.name}, got ${fmt(e)}`);
-    }
-    if (includes && !(e as Error).message.includes(includes)) {
-      throw new AssertionError(
-        `Expected error message to include ${fmt(includes)}, got ${fmt((e as Error).message)}`,
-      );
-    }
-    return e as Error;
+    return checkError(e, cls, includes);
   }
   throw new AssertionError("Expected function to throw");
 }

@@ -4,7 +4,7 @@
  * `config migrate` to a temporary path must fail without leaving a file; every
  * tests/config/valid/*.yaml must validate, and migrate to a file that validates again.
  */
-import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
 import { migrateConfig, validateConfig } from "../../lib/commands/config_run.ts";
 import { KubestrapError } from "../../lib/errors.ts";
 import { fakeHostFacts } from "../../lib/config/host_facts.ts";

@@ -8,7 +8,7 @@
  *  - `config migrate` on the valid corpus: same documents, modulo generated bootstrap tokens.
  */
 import { parseAllDocuments } from "yaml";
-import { assertEquals } from "./assert.ts";
+import { assertEquals } from "../assert.ts";
 import {
   listImages,
   migrateConfig,

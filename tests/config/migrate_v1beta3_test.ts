@@ -11,7 +11,7 @@
  *    documents (modulo generated bootstrap tokens, and the offline `stable-1` fallback version).
  */
 import { parseAllDocuments } from "yaml";
-import { assert, assertEquals, assertStringIncludes } from "./assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
 import { migrateConfig, validateConfig } from "../../lib/commands/config_run.ts";
 import { fakeHostFacts, systemHostFacts } from "../../lib/config/host_facts.ts";
 import {

@@ -13,7 +13,7 @@
  * real kubeadm on the same KubeletConfiguration and compares /var/lib/kubelet/config.yaml.
  */
 import { parse } from "yaml";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import { KUBELET_SCHEMA, KUBEPROXY_SCHEMA } from "../../lib/config/componentconfig_schema.ts";
 import { marshalYaml } from "../../lib/config/marshal.ts";
 import {

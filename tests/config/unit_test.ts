@@ -5,7 +5,7 @@ import {
   assertRejects,
   assertStringIncludes,
   assertThrows,
-} from "./assert.ts";
+} from "../assert.ts";
 import { canonicalDuration, formatDuration, parseDuration } from "../../lib/util/duration.ts";
 import { decodeDocument, splitDocuments } from "../../lib/config/decode.ts";
 import { INIT_CONFIGURATION_SCHEMA } from "../../lib/config/schema.ts";
@@ -49,9 +49,9 @@ Deno.test("durations: Go parse and String()", () => {
   assertEquals(canonicalDuration("-1m"), "-1m0s");
   assertEquals(formatDuration(1500n), "1.5µs");
   assertEquals(parseDuration("1h2m3s4ms"), 3723004000000n);
-  assertThrows(() => parseDuration("1d"), 'time: unknown unit "d" in duration "1d"');
-  assertThrows(() => parseDuration("abc"), 'time: invalid duration "abc"');
-  assertThrows(() => parseDuration("10"), 'time: missing unit in duration "10"');
+  assertThrows(() => parseDuration("1d"), Error, 'time: unknown unit "d" in duration "1d"');
+  assertThrows(() => parseDuration("abc"), Error, 'time: invalid duration "abc"');
+  assertThrows(() => parseDuration("10"), Error, 'time: missing unit in duration "10"');
 });
 
 function decodeInit(body: string) {
@@ -70,10 +70,12 @@ Deno.test("YAML 1.1: yes/no/on/off are booleans for bool fields", () => {
 Deno.test("YAML 1.1: booleans and numbers are not coerced into string fields", () => {
   assertThrows(
     () => decodeInit("nodeRegistration:\n  name: on\n"),
+    Error,
     'c.yaml:4:9: json: cannot unmarshal bool into Go struct field NodeRegistrationOptions.nodeRegistration.name of type string (YAML 1.1 reads the unquoted "on" as a boolean; quote it)',
   );
   assertThrows(
     () => decodeInit("certificateKey: 0x1F\n"),
+    Error,
     "c.yaml:3:17: json: cannot unmarshal number into Go struct field InitConfiguration.certificateKey of type string",
   );
   // quoted values stay strings
@@ -93,7 +95,7 @@ Deno.test("YAML 1.1: octal, hex, underscores and floats in int fields", () => {
   assertEquals(port("0x1F"), 31);
   assertEquals(port("6_443"), 6443);
   assertEquals(port("6443.0"), 6443);
-  assertThrows(() => port("6e3.5"), "cannot unmarshal string");
+  assertThrows(() => port("6e3.5"), Error, "cannot unmarshal string");
 });
 
 Deno.test("decode: positions, paths, all problems reported in file order", () => {
@@ -210,6 +212,7 @@ Deno.test("defaults: CRI socket detection", async () => {
           ],
         }),
       ),
+    Error,
     "found multiple CRI endpoints on the host. Please define which one do you wish to use by setting the 'criSocket' field in the kubeadm configuration file: unix:///var/run/containerd/containerd.sock, unix:///var/run/crio/crio.sock",
   );
 });
@@ -277,6 +280,7 @@ Deno.test("--config mixing rules", async () => {
   assertThrows(
     () =>
       validateMixedArguments({ config: "x", token: "t", kubernetesVersion: "v1", criSocket: "s" }),
+    Error,
     "can not mix '--config' with arguments [cri-socket kubernetes-version token]",
   );
   const cases: [Record<string, unknown>, string][] = [
@@ -287,7 +291,7 @@ Deno.test("--config mixing rules", async () => {
     [{ apiserverCertExtraSans: ["a"] }, "[apiserver-cert-extra-sans]"],
   ];
   for (const [flags, want] of cases) {
-    assertThrows(() => validateMixedArguments({ config: "c", ...flags }), want);
+    assertThrows(() => validateMixedArguments({ config: "c", ...flags }), Error, want);
   }
   await assertRejects(
     () =>
@@ -296,19 +300,22 @@ Deno.test("--config mixing rules", async () => {
         configText: H4 + "kind: ClusterConfiguration\n",
         options: initOptions({ config: "<config>", serviceCidr: "10.0.0.0/16" }),
       }),
+    Error,
     "can not mix '--config' with arguments [service-cidr]",
   );
 });
 
 Deno.test("--feature-gates parsing", () => {
   assertEquals(parseFeatureGates("RootlessControlPlane=true"), { RootlessControlPlane: true });
-  assertThrows(() => parseFeatureGates("Foo=true"), "unrecognized feature-gate key: Foo");
+  assertThrows(() => parseFeatureGates("Foo=true"), Error, "unrecognized feature-gate key: Foo");
   assertThrows(
     () => parseFeatureGates("RootlessControlPlane"),
+    Error,
     "missing bool value for feature-gate key:RootlessControlPlane",
   );
   assertThrows(
     () => parseFeatureGates("RootlessControlPlane=maybe"),
+    Error,
     "invalid value maybe for feature-gate key: RootlessControlPlane, use true|false instead",
   );
 });
@@ -317,6 +324,7 @@ Deno.test("--ignore-preflight-errors: all cannot be combined", () => {
   assertEquals(validateIgnorePreflightErrors(["Swap"], ["NumCPU"]), ["numcpu", "swap"]);
   assertThrows(
     () => validateIgnorePreflightErrors(["all", "Swap"], []),
+    Error,
     `ignore-preflight-errors: Invalid value: "all,swap": don't specify individual checks if 'all' is used`,
   );
 });
@@ -353,6 +361,7 @@ Deno.test("loadJoinConfig: flags → discovery, control plane, node registration
   assertStringIncludes(w.warnings.join("\n"), "--control-plane is also required");
   await assertRejects(
     () => loadJoinConfig({ host, options: joinOptions({ token: "abcdef.0123456789abcdef" }) }),
+    Error,
     'discovery: Invalid value: "": bootstrapToken or file must be set',
   );
 });
@@ -421,6 +430,7 @@ Deno.test("config print *-defaults golden outputs (captured from kubeadm v1.37.2
     );
     assertThrows(
       () => printDefaults("init", { componentConfigs: ["Foo"] }),
+      Error,
       "--component-configs needs to contain some of [KubeProxyConfiguration KubeletConfiguration]",
     );
   } finally {
@@ -445,6 +455,7 @@ Deno.test("loadInitConfig: the deprecated --*-extra-args flags become the compon
   assertEquals(cfg.cluster.scheduler.extraArgs, [{ name: "x", value: "y" }]);
   await assertRejects(
     () => loadInitConfig({ host, options: initOptions({ schedulerExtraArgs: ["novalue"] }) }),
+    Error,
     `invalid argument "novalue" for "--scheduler-extra-args" flag: malformed key=value pair in flag value: novalue`,
   );
 });

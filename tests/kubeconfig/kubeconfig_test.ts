@@ -1,4 +1,11 @@
-import { strict as assert } from "node:assert";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotEquals,
+  assertNotMatch,
+  assertRejects,
+} from "../assert.ts";
 import { createCerts } from "../../lib/pki/certs.ts";
 import {
   createJoinControlPlaneKubeconfigFiles,
@@ -40,7 +47,7 @@ function kcInputs(over: Partial<KubeconfigInputs> = {}): KubeconfigInputs {
 
 async function kubectlView(path: string): Promise<Record<string, unknown>> {
   const r = await run("kubectl", ["--kubeconfig", path, "config", "view", "--raw", "-o", "json"]);
-  assert.equal(r.code, 0, r.stderr);
+  assertEquals(r.code, 0, r.stderr);
   return JSON.parse(r.stdout);
 }
 
@@ -84,7 +91,7 @@ users:
 `;
 
 Deno.test("serialization is byte-identical to client-go clientcmd.Write", () => {
-  assert.equal(
+  assertEquals(
     serializeKubeConfig(
       createWithCerts(
         "https://10.0.0.1:6443",
@@ -97,7 +104,7 @@ Deno.test("serialization is byte-identical to client-go clientcmd.Write", () => 
     ),
     GO_GOLDEN,
   );
-  assert.equal(
+  assertEquals(
     serializeKubeConfig(
       createWithToken(
         "https://10.0.0.1:6443",
@@ -113,20 +120,20 @@ Deno.test("serialization is byte-identical to client-go clientcmd.Write", () => 
   const s = serializeKubeConfig(
     createWithCerts("https://h:6443", "kubernetes", "u", long, "k", "c"),
   );
-  assert.ok(s.split("\n").some((l) => l.length > 3000), "base64 must stay on one line");
+  assert(s.split("\n").some((l) => l.length > 3000), "base64 must stay on one line");
   const back = parseKubeConfig(s);
-  assert.equal(
+  assertEquals(
     new TextDecoder().decode(back.clusters.kubernetes["certificate-authority-data"]),
     long,
   );
-  assert.equal(serializeKubeConfig(back), s);
+  assertEquals(serializeKubeConfig(back), s);
 });
 
 Deno.test("kubeconfig all: files, servers, users, client certs, modes, kubectl reads them", async () => {
   const { host, fs } = await tempRoot();
   await createCerts(baseInputs(), fs, { only: ["ca"] });
   const res = await createKubeconfigFiles(kcInputs(), fs);
-  assert.deepEqual(res.lines, [
+  assertEquals(res.lines, [
     `[kubeconfig] Using kubeconfig folder "${KDIR}"`,
     `[kubeconfig] Writing "admin.conf" kubeconfig file`,
     `[kubeconfig] Writing "super-admin.conf" kubeconfig file`,
@@ -164,7 +171,7 @@ Deno.test("kubeconfig all: files, servers, users, client certs, modes, kubectl r
   const ca = parseCertsPEM(await Deno.readTextFile(host(`${PKI}/ca.crt`)))[0];
   for (const [file, [user, server, subject]] of Object.entries(expect)) {
     const p = host(`${KDIR}/${file}`);
-    assert.equal(await mode(p), 0o600, file);
+    assertEquals(await mode(p), 0o600, file);
     const v = await kubectlView(p) as {
       clusters: {
         name: string;
@@ -174,26 +181,26 @@ Deno.test("kubeconfig all: files, servers, users, client certs, modes, kubectl r
       contexts: { name: string; context: { cluster: string; user: string } }[];
       "current-context": string;
     };
-    assert.equal(v.clusters[0].name, "kubernetes");
-    assert.equal(v.clusters[0].cluster.server, server, file);
-    assert.equal(
+    assertEquals(v.clusters[0].name, "kubernetes");
+    assertEquals(v.clusters[0].cluster.server, server, file);
+    assertEquals(
       atob(v.clusters[0].cluster["certificate-authority-data"]),
       await Deno.readTextFile(host(`${PKI}/ca.crt`)),
     );
-    assert.equal(v.users[0].name, user);
-    assert.equal(v["current-context"], `${user}@kubernetes`);
-    assert.deepEqual(v.contexts[0].context, { cluster: "kubernetes", user });
+    assertEquals(v.users[0].name, user);
+    assertEquals(v["current-context"], `${user}@kubernetes`);
+    assertEquals(v.contexts[0].context, { cluster: "kubernetes", user });
     const certPem = atob(v.users[0].user["client-certificate-data"]);
     const keyPem = atob(v.users[0].user["client-key-data"]);
-    assert.match(keyPem, /^-----BEGIN RSA PRIVATE KEY-----/);
+    assertMatch(keyPem, /^-----BEGIN RSA PRIVATE KEY-----/);
     const certFile = host(`/tmp-${user.replaceAll(":", "_")}.crt`);
     await Deno.writeTextFile(certFile, certPem);
-    assert.equal(
+    assertEquals(
       (await openssl(["x509", "-in", certFile, "-noout", "-subject", "-nameopt", "RFC2253"]))
         .trim(),
       `subject=${subject}`,
     );
-    assert.match(
+    assertMatch(
       await openssl([
         "verify",
         "-purpose",
@@ -212,15 +219,15 @@ Deno.test("kubeconfig all: files, servers, users, client certs, modes, kubectl r
       host(`${PKI}/ca.crt`),
       certFile,
     ]);
-    assert.notEqual(bad.code, 0);
+    assertNotEquals(bad.code, 0);
     const c = parseCertsPEM(certPem)[0];
-    assert.equal(
+    assertEquals(
       c.notBefore.getTime(),
       ca.notBefore.getTime(),
       "client cert NotBefore = CA NotBefore",
     );
-    assert.deepEqual(c.extKeyUsage, ["clientAuth"]);
-    assert.equal(
+    assertEquals(c.extKeyUsage, ["clientAuth"]);
+    assertEquals(
       await openssl(["x509", "-in", certFile, "-noout", "-pubkey"]),
       await openssl(["pkey", "-pubout"], keyPem),
     );
@@ -236,16 +243,16 @@ Deno.test("kubeconfig: reuse, CA mismatch error (nothing written), server mismat
     kcInputs({ controlPlaneEndpoint: "other.example.com" }),
     fs,
   );
-  assert.deepEqual(again.written, []);
-  assert.equal(again.lines[1], `[kubeconfig] Using existing kubeconfig file: "${KDIR}/admin.conf"`);
-  assert.ok(
+  assertEquals(again.written, []);
+  assertEquals(again.lines[1], `[kubeconfig] Using existing kubeconfig file: "${KDIR}/admin.conf"`);
+  assert(
     again.warnings.some((w) =>
       w.includes(
         `"${KDIR}/admin.conf" exists already but has an unexpected API Server URL: expected: https://other.example.com:6443, got: https://cp.example.com:6443`,
       )
     ),
   );
-  assert.deepEqual(await snapshot(root), before);
+  assertEquals(await snapshot(root), before);
 
   // another CA in the pki dir: existing files no longer trusted
   const other = await tempRoot();
@@ -253,39 +260,42 @@ Deno.test("kubeconfig: reuse, CA mismatch error (nothing written), server mismat
   await Deno.copyFile(other.host(`${PKI}/ca.crt`), host(`${PKI}/ca.crt`));
   await Deno.copyFile(other.host(`${PKI}/ca.key`), host(`${PKI}/ca.key`));
   const before2 = await snapshot(root);
-  await assert.rejects(
+  await assertRejects(
     () => createKubeconfigFiles(kcInputs(), fs),
+    Error,
     /a kubeconfig file "\/etc\/kubernetes\/admin.conf" exists but does not contain a trusted CA in its current context's cluster. Total CA certificates found: 1/,
   );
-  assert.deepEqual(await snapshot(root), before2);
+  assertEquals(await snapshot(root), before2);
 });
 
 Deno.test("kubeconfig: missing CA, external CA, join files", async () => {
   const { host, fs } = await tempRoot();
-  await assert.rejects(
+  await assertRejects(
     () => createKubeconfigFiles(kcInputs(), fs),
+    Error,
     /the CA files do not exist, please run `kubeadm init phase certs ca`/,
   );
   await createCerts(baseInputs(), fs, { only: ["ca"] });
   const join = await createJoinControlPlaneKubeconfigFiles(kcInputs(), fs);
-  assert.deepEqual(join.lines, [
+  assertEquals(join.lines, [
     `[kubeconfig] Writing "admin.conf" kubeconfig file`,
     `[kubeconfig] Writing "controller-manager.conf" kubeconfig file`,
     `[kubeconfig] Writing "scheduler.conf" kubeconfig file`,
   ]);
-  await assert.rejects(
+  await assertRejects(
     () => validateKubeconfigsForExternalCA(kcInputs(), fs),
+    Error,
     /the super-admin.conf file does not exists or it is not valid/,
   );
   await createKubeconfigFiles(kcInputs(), fs, { only: ["super-admin", "kubelet"] });
-  assert.deepEqual(await validateKubeconfigsForExternalCA(kcInputs(), fs), [
+  assertEquals(await validateKubeconfigsForExternalCA(kcInputs(), fs), [
     `a kubeconfig file "${KDIR}/kubelet.conf" exists already but has an unexpected API Server URL: expected: https://cp.example.com:6443, got: https://192.168.1.10:6443`,
   ]);
   await Deno.remove(host(`${PKI}/ca.key`));
   const ext = await createKubeconfigFiles(kcInputs(), fs, { externalCA: true, only: ["admin"] });
-  assert.deepEqual(ext.lines, ["[kubeconfig] External CA mode: Using user provided admin.conf"]);
+  assertEquals(ext.lines, ["[kubeconfig] External CA mode: Using user provided admin.conf"]);
   const jext = await createJoinControlPlaneKubeconfigFiles(kcInputs(), fs);
-  assert.equal(jext.lines[0], "[kubeconfig] External CA mode: Using user provided admin.conf");
+  assertEquals(jext.lines[0], "[kubeconfig] External CA mode: Using user provided admin.conf");
 });
 
 Deno.test("kubeconfig user: client cert (ECDSA, org, validity) and token", async () => {
@@ -311,21 +321,21 @@ Deno.test("kubeconfig user: client cert (ECDSA, org, validity) and token", async
     users: { name: string; user: Record<string, string> }[];
     clusters: { cluster: { server: string } }[];
   };
-  assert.equal(v.clusters[0].cluster.server, "https://192.168.1.10:6443");
-  assert.equal(v.users[0].name, "jane");
+  assertEquals(v.clusters[0].cluster.server, "https://192.168.1.10:6443");
+  assertEquals(v.users[0].name, "jane");
   const cert = parseCertsPEM(atob(v.users[0].user["client-certificate-data"]))[0];
-  assert.equal(cert.subject.commonName, "jane");
-  assert.deepEqual(cert.subject.organization.sort(), ["devs", "ops"]);
-  assert.equal(cert.notAfter.getTime(), Math.floor((now.getTime() + 48 * 3600_000) / 1000) * 1000);
-  assert.match(atob(v.users[0].user["client-key-data"]), /EC PRIVATE KEY/);
+  assertEquals(cert.subject.commonName, "jane");
+  assertEquals(cert.subject.organization.sort(), ["devs", "ops"]);
+  assertEquals(cert.notAfter.getTime(), Math.floor((now.getTime() + 48 * 3600_000) / 1000) * 1000);
+  assertMatch(atob(v.users[0].user["client-key-data"]), /EC PRIVATE KEY/);
   const t = await kubeconfigUser(kcInputs(), fs, {
     clientName: "bot",
     token: "abcdef.0123456789abcdef",
   });
   const kc = parseKubeConfig(t.yaml);
-  assert.equal(kc.users.bot.token, "abcdef.0123456789abcdef");
-  assert.equal(kc.currentContext, "bot@kubernetes");
-  assert.equal(kc.clusters.kubernetes.server, "https://cp.example.com:6443");
+  assertEquals(kc.users.bot.token, "abcdef.0123456789abcdef");
+  assertEquals(kc.currentContext, "bot@kubernetes");
+  assertEquals(kc.clusters.kubernetes.server, "https://cp.example.com:6443");
 });
 
 const kubeadm = findKubeadm();
@@ -361,9 +371,9 @@ controlPlaneEndpoint: cp.example.com
       "--kubeconfig-dir",
       host(KDIR),
     ]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.doesNotMatch(r.stdout, /Writing/);
-    assert.equal((r.stdout.match(/Using existing kubeconfig file/g) ?? []).length, 5);
-    assert.doesNotMatch(r.stderr, /unexpected API Server URL/);
+    assertEquals(r.code, 0, r.stderr);
+    assertNotMatch(r.stdout, /Writing/);
+    assertEquals((r.stdout.match(/Using existing kubeconfig file/g) ?? []).length, 5);
+    assertNotMatch(r.stderr, /unexpected API Server URL/);
   },
 });

@@ -1,4 +1,11 @@
-import { strict as assert } from "node:assert";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotEquals,
+  assertNotMatch,
+  assertRejects,
+} from "../assert.ts";
 import { createCerts, createPKIAssets } from "../../lib/pki/certs.ts";
 import { certPhases } from "../../lib/pki/certlist.ts";
 import { KeyUsage, parseCertsPEM } from "../../lib/pki/x509.ts";
@@ -44,16 +51,16 @@ Deno.test("certs all (RSA-2048): chains, subjects, SANs, usages, validity, keys,
     }),
     fs,
   );
-  assert.deepEqual(res.lines.slice(0, 4), [
+  assertEquals(res.lines.slice(0, 4), [
     `[certs] Using certificateDir folder "${PKI}"`,
     `[certs] Generating "ca" certificate and key`,
     `[certs] Generating "apiserver" certificate and key`,
     "[certs] apiserver serving cert is signed for DNS names [cp.example.com extra.example.com kubernetes kubernetes.default kubernetes.default.svc kubernetes.default.svc.cluster.local node1] and IPs [10.96.0.1 192.168.1.10 1.2.3.4]",
   ]);
-  assert.ok(res.lines.includes(
+  assert(res.lines.includes(
     "[certs] etcd/server serving cert is signed for DNS names [localhost node1] and IPs [192.168.1.10 127.0.0.1 ::1]",
   ));
-  assert.equal(res.lines.at(-1), `[certs] Generating "sa" key and public key`);
+  assertEquals(res.lines.at(-1), `[certs] Generating "sa" key and public key`);
 
   // chains with the real openssl, including purpose checks; a wrong CA must fail
   for (const [leaf, ca, purpose] of CHAINS) {
@@ -65,7 +72,7 @@ Deno.test("certs all (RSA-2048): chains, subjects, SANs, usages, validity, keys,
       host(`${PKI}/${ca}.crt`),
     ];
     if (purpose) args.push("-purpose", purpose);
-    assert.match(
+    assertMatch(
       await openssl([...args, host(`${PKI}/${leaf}.crt`)]),
       /: OK/,
       `${leaf} ${purpose}`,
@@ -77,7 +84,7 @@ Deno.test("certs all (RSA-2048): chains, subjects, SANs, usages, validity, keys,
     host(`${PKI}/front-proxy-ca.crt`),
     host(`${PKI}/apiserver.crt`),
   ]);
-  assert.notEqual(wrong.code, 0);
+  assertNotEquals(wrong.code, 0);
   // client-only certs must not pass as servers
   const bad = await run("openssl", [
     "verify",
@@ -89,7 +96,7 @@ Deno.test("certs all (RSA-2048): chains, subjects, SANs, usages, validity, keys,
     host(`${PKI}/ca.crt`),
     host(`${PKI}/apiserver-kubelet-client.crt`),
   ]);
-  assert.notEqual(bad.code, 0);
+  assertNotEquals(bad.code, 0);
 
   for (const [base, subject] of Object.entries(EXPECTED_SUBJECTS)) {
     const s = await openssl([
@@ -101,53 +108,53 @@ Deno.test("certs all (RSA-2048): chains, subjects, SANs, usages, validity, keys,
       "-nameopt",
       "RFC2253",
     ]);
-    assert.equal(s.trim(), `subject=${subject}`, base);
+    assertEquals(s.trim(), `subject=${subject}`, base);
     const c = parseCertsPEM(await Deno.readTextFile(host(`${PKI}/${base}.crt`)))[0];
     const isCA = !base.includes("-") || base.endsWith("ca") ? base.endsWith("ca") : false;
-    assert.equal(c.isCA, isCA, base);
+    assertEquals(c.isCA, isCA, base);
     // validity: NotBefore = start - 5m, NotAfter = start + 1y (10y for CAs)
-    assert.equal(c.notBefore.getTime(), start.getTime() - 5 * 60_000, base);
+    assertEquals(c.notBefore.getTime(), start.getTime() - 5 * 60_000, base);
     const years = isCA ? 87600 : 8760;
-    assert.equal(c.notAfter.getTime(), start.getTime() + years * 3600_000, base);
+    assertEquals(c.notAfter.getTime(), start.getTime() + years * 3600_000, base);
     const text = await certText(host(`${PKI}/${base}.crt`));
     if (isCA) {
-      assert.match(
+      assertMatch(
         text,
         /Key Usage: critical\n\s+Digital Signature, Key Encipherment, Certificate Sign\n/,
       );
-      assert.match(text, /CA:TRUE/);
-      assert.doesNotMatch(text, /Extended Key Usage/);
-      assert.match(text, /Subject Key Identifier/);
-      assert.doesNotMatch(text, /Authority Key Identifier/);
-      assert.equal(
+      assertMatch(text, /CA:TRUE/);
+      assertNotMatch(text, /Extended Key Usage/);
+      assertMatch(text, /Subject Key Identifier/);
+      assertNotMatch(text, /Authority Key Identifier/);
+      assertEquals(
         c.keyUsage,
         KeyUsage.DigitalSignature | KeyUsage.KeyEncipherment | KeyUsage.CertSign,
       );
-      assert.deepEqual(c.dnsNames, [c.subject.commonName]);
+      assertEquals(c.dnsNames, [c.subject.commonName]);
     } else {
-      assert.match(text, /Key Usage: critical\n\s+Digital Signature, Key Encipherment\n/);
-      assert.match(text, /CA:FALSE/);
-      assert.match(text, /Authority Key Identifier/);
-      assert.doesNotMatch(text, /Subject Key Identifier/);
+      assertMatch(text, /Key Usage: critical\n\s+Digital Signature, Key Encipherment\n/);
+      assertMatch(text, /CA:FALSE/);
+      assertMatch(text, /Authority Key Identifier/);
+      assertNotMatch(text, /Subject Key Identifier/);
     }
   }
   const api = await certText(host(`${PKI}/apiserver.crt`));
-  assert.match(api, /Extended Key Usage: \n\s+TLS Web Server Authentication\n/);
-  assert.match(
+  assertMatch(api, /Extended Key Usage: \n\s+TLS Web Server Authentication\n/);
+  assertMatch(
     api,
     /DNS:cp.example.com, DNS:extra.example.com, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc, DNS:kubernetes.default.svc.cluster.local, DNS:node1, IP Address:10.96.0.1, IP Address:192.168.1.10, IP Address:1.2.3.4\n/,
   );
   const peer = await certText(host(`${PKI}/etcd/peer.crt`));
-  assert.match(peer, /TLS Web Server Authentication, TLS Web Client Authentication/);
-  assert.match(
+  assertMatch(peer, /TLS Web Server Authentication, TLS Web Client Authentication/);
+  assertMatch(
     peer,
     /DNS:localhost, DNS:node1, IP Address:192.168.1.10, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1\n/,
   );
-  assert.match(
+  assertMatch(
     await certText(host(`${PKI}/front-proxy-client.crt`)),
     /TLS Web Client Authentication/,
   );
-  assert.match(
+  assertMatch(
     await openssl(["x509", "-in", host(`${PKI}/apiserver.crt`), "-noout", "-serial"]),
     /^serial=[0-9A-F]+\n$/,
   );
@@ -155,27 +162,27 @@ Deno.test("certs all (RSA-2048): chains, subjects, SANs, usages, validity, keys,
   // keys: PKCS#1, openssl rsa -check, modes
   for (const base of [...Object.keys(EXPECTED_SUBJECTS), "sa"]) {
     const keyPath = host(`${PKI}/${base}.key`);
-    assert.match(await Deno.readTextFile(keyPath), /^-----BEGIN RSA PRIVATE KEY-----\n/);
-    assert.match(await openssl(["rsa", "-check", "-noout", "-in", keyPath]), /RSA key ok/);
-    assert.equal(await mode(keyPath), 0o600, base);
-    if (base !== "sa") assert.equal(await mode(host(`${PKI}/${base}.crt`)), 0o644, base);
+    assertMatch(await Deno.readTextFile(keyPath), /^-----BEGIN RSA PRIVATE KEY-----\n/);
+    assertMatch(await openssl(["rsa", "-check", "-noout", "-in", keyPath]), /RSA key ok/);
+    assertEquals(await mode(keyPath), 0o600, base);
+    if (base !== "sa") assertEquals(await mode(host(`${PKI}/${base}.crt`)), 0o644, base);
   }
-  assert.equal(await mode(host(`${PKI}/sa.pub`)), 0o600);
-  assert.equal(await mode(host(PKI)), 0o755);
-  assert.equal(await mode(host(`${PKI}/etcd`)), 0o755);
+  assertEquals(await mode(host(`${PKI}/sa.pub`)), 0o600);
+  assertEquals(await mode(host(PKI)), 0o755);
+  assertEquals(await mode(host(`${PKI}/etcd`)), 0o755);
   const pub = await Deno.readTextFile(host(`${PKI}/sa.pub`));
-  assert.match(pub, /^-----BEGIN PUBLIC KEY-----\n/);
-  assert.equal(await openssl(["pkey", "-in", host(`${PKI}/sa.key`), "-pubout"]), pub);
+  assertMatch(pub, /^-----BEGIN PUBLIC KEY-----\n/);
+  assertEquals(await openssl(["pkey", "-in", host(`${PKI}/sa.key`), "-pubout"]), pub);
   // each certificate has its own key
   const mods = new Set<string>();
   for (const base of Object.keys(EXPECTED_SUBJECTS)) {
     mods.add(await openssl(["x509", "-in", host(`${PKI}/${base}.crt`), "-noout", "-modulus"]));
-    assert.equal(
+    assertEquals(
       await openssl(["x509", "-in", host(`${PKI}/${base}.crt`), "-noout", "-modulus"]),
       await openssl(["rsa", "-in", host(`${PKI}/${base}.key`), "-noout", "-modulus"]),
     );
   }
-  assert.equal(mods.size, Object.keys(EXPECTED_SUBJECTS).length);
+  assertEquals(mods.size, Object.keys(EXPECTED_SUBJECTS).length);
 });
 
 Deno.test("certs: second run reuses everything byte-identically", async () => {
@@ -183,8 +190,8 @@ Deno.test("certs: second run reuses everything byte-identically", async () => {
   await createCerts(baseInputs(), fs);
   const before = await snapshot(root);
   const res = await createCerts(baseInputs(), fs);
-  assert.deepEqual(res.written, []);
-  assert.deepEqual(res.lines, [
+  assertEquals(res.written, []);
+  assertEquals(res.lines, [
     `[certs] Using certificateDir folder "${PKI}"`,
     "[certs] Using existing ca certificate authority",
     "[certs] Using existing apiserver certificate and key on disk",
@@ -198,7 +205,7 @@ Deno.test("certs: second run reuses everything byte-identically", async () => {
     "[certs] Using existing apiserver-etcd-client certificate and key on disk",
     `[certs] Using the existing "sa" key`,
   ]);
-  assert.deepEqual(await snapshot(root), before);
+  assertEquals(await snapshot(root), before);
 });
 
 Deno.test("certs: an existing cert signed by another CA is an error naming it, nothing written", async () => {
@@ -210,20 +217,22 @@ Deno.test("certs: an existing cert signed by another CA is an error naming it, n
   await Deno.copyFile(a.host(`${PKI}/apiserver.crt`), b.host(`${PKI}/apiserver.crt`));
   await Deno.copyFile(a.host(`${PKI}/apiserver.key`), b.host(`${PKI}/apiserver.key`));
   const before = await snapshot(b.root);
-  await assert.rejects(
+  await assertRejects(
     () => createCerts(baseInputs(), b.fs),
+    Error,
     /certificate apiserver not signed by CA certificate ca: x509: certificate signed by unknown authority.*apiserver\.crt/,
   );
-  assert.deepEqual(await snapshot(b.root), before, "nothing may be written on error");
+  assertEquals(await snapshot(b.root), before, "nothing may be written on error");
   // with no CA at all the leaf cannot be valid for the CA this run would create
   const c = await tempRoot();
   await Deno.mkdir(c.host(PKI), { recursive: true });
   await Deno.copyFile(a.host(`${PKI}/apiserver.crt`), c.host(`${PKI}/apiserver.crt`));
-  await assert.rejects(
+  await assertRejects(
     () => createCerts(baseInputs(), c.fs),
+    Error,
     /certificate apiserver not signed by CA certificate ca/,
   );
-  assert.deepEqual([...(await snapshot(c.root)).keys()], [c.host(`${PKI}/apiserver.crt`)]);
+  assertEquals([...(await snapshot(c.root)).keys()], [c.host(`${PKI}/apiserver.crt`)]);
 });
 
 Deno.test("certs: SAN changes: kubeadm init reuses, strictSANs and join (CreatePKIAssets) reject", async () => {
@@ -231,21 +240,23 @@ Deno.test("certs: SAN changes: kubeadm init reuses, strictSANs and join (CreateP
   await createCerts(baseInputs(), fs);
   const changed = baseInputs({ apiServerCertSANs: ["new.example.com"] });
   const reuse = await createCerts(changed, fs);
-  assert.ok(reuse.lines.includes("[certs] Using existing apiserver certificate and key on disk"));
+  assert(reuse.lines.includes("[certs] Using existing apiserver certificate and key on disk"));
   const before = await snapshot(root);
-  await assert.rejects(
+  await assertRejects(
     () => createCerts(changed, fs, { strictSANs: true }),
+    Error,
     /certificate apiserver is invalid: x509: certificate is valid for .*kubernetes.*, not new\.example\.com/,
   );
-  await assert.rejects(
+  await assertRejects(
     () => createPKIAssets(changed, fs),
+    Error,
     /error creating PKI assets: failed to write or validate certificate "apiserver": certificate apiserver is invalid: x509: certificate is valid for/,
   );
-  assert.deepEqual(await snapshot(root), before);
+  assertEquals(await snapshot(root), before);
   const ok = await createPKIAssets(baseInputs(), fs);
-  assert.ok(ok.lines.includes(`[certs] Using the existing "apiserver" certificate and key`));
-  assert.ok(ok.lines.includes(`[certs] Valid certificates and keys now exist in "${PKI}"`));
-  assert.equal(ok.lines.at(-1), `[certs] Using the existing "sa" key`);
+  assert(ok.lines.includes(`[certs] Using the existing "apiserver" certificate and key`));
+  assert(ok.lines.includes(`[certs] Valid certificates and keys now exist in "${PKI}"`));
+  assertEquals(ok.lines.at(-1), `[certs] Using the existing "sa" key`);
 });
 
 Deno.test("certs: ECDSA-P256 keys (SEC1) and ecdsa-with-SHA256 signatures", async () => {
@@ -253,17 +264,17 @@ Deno.test("certs: ECDSA-P256 keys (SEC1) and ecdsa-with-SHA256 signatures", asyn
   await createCerts(baseInputs({ encryptionAlgorithm: "ECDSA-P256" }), fs);
   for (const base of ["ca", "apiserver", "etcd/peer", "sa"]) {
     const k = host(`${PKI}/${base}.key`);
-    assert.match(await Deno.readTextFile(k), /^-----BEGIN EC PRIVATE KEY-----\n/);
-    assert.match(
+    assertMatch(await Deno.readTextFile(k), /^-----BEGIN EC PRIVATE KEY-----\n/);
+    assertMatch(
       (await run("openssl", ["ec", "-check", "-noout", "-in", k])).stderr,
       /EC Key valid|read EC key/,
     );
-    assert.match(await openssl(["ec", "-in", k, "-noout", "-text"]), /ASN1 OID: prime256v1/);
+    assertMatch(await openssl(["ec", "-in", k, "-noout", "-text"]), /ASN1 OID: prime256v1/);
   }
   const t = await certText(host(`${PKI}/apiserver.crt`));
-  assert.match(t, /Signature Algorithm: ecdsa-with-SHA256/);
-  assert.match(t, /Digital Signature, Key Encipherment/);
-  assert.match(
+  assertMatch(t, /Signature Algorithm: ecdsa-with-SHA256/);
+  assertMatch(t, /Digital Signature, Key Encipherment/);
+  assertMatch(
     await openssl([
       "verify",
       "-purpose",
@@ -274,7 +285,7 @@ Deno.test("certs: ECDSA-P256 keys (SEC1) and ecdsa-with-SHA256 signatures", asyn
     ]),
     /OK/,
   );
-  assert.match(await Deno.readTextFile(host(`${PKI}/sa.pub`)), /^-----BEGIN PUBLIC KEY-----/);
+  assertMatch(await Deno.readTextFile(host(`${PKI}/sa.pub`)), /^-----BEGIN PUBLIC KEY-----/);
 });
 
 Deno.test("certs: RSA-4096 and ECDSA-P384 only for the selected phases", async () => {
@@ -282,23 +293,23 @@ Deno.test("certs: RSA-4096 and ECDSA-P384 only for the selected phases", async (
   const res = await createCerts(baseInputs({ encryptionAlgorithm: "RSA-4096" }), fs, {
     only: ["ca", "apiserver"],
   });
-  assert.deepEqual(res.lines.slice(0, 2), [
+  assertEquals(res.lines.slice(0, 2), [
     `[certs] Generating "ca" certificate and key`,
     `[certs] Generating "apiserver" certificate and key`,
   ]);
-  assert.match(
+  assertMatch(
     await openssl(["rsa", "-in", host(`${PKI}/apiserver.key`), "-noout", "-text"]),
     /Private-Key: \(4096 bit/,
   );
-  assert.match(
+  assertMatch(
     await openssl(["rsa", "-check", "-noout", "-in", host(`${PKI}/ca.key`)]),
     /RSA key ok/,
   );
-  assert.match(
+  assertMatch(
     await certText(host(`${PKI}/apiserver.crt`)),
     /Signature Algorithm: sha256WithRSAEncryption/,
   );
-  assert.equal(
+  assertEquals(
     await Deno.stat(host(`${PKI}/front-proxy-ca.crt`)).catch(() => undefined),
     undefined,
   );
@@ -306,8 +317,8 @@ Deno.test("certs: RSA-4096 and ECDSA-P384 only for the selected phases", async (
   await createCerts(baseInputs({ encryptionAlgorithm: "ECDSA-P384" }), p384.fs, {
     only: ["etcd-ca", "etcd-server"],
   });
-  assert.match(await certText(p384.host(`${PKI}/etcd/server.crt`)), /ecdsa-with-SHA384/);
-  assert.match(
+  assertMatch(await certText(p384.host(`${PKI}/etcd/server.crt`)), /ecdsa-with-SHA384/);
+  assertMatch(
     await openssl([
       "verify",
       "-CAfile",
@@ -331,18 +342,18 @@ Deno.test("certs: dual-stack and IPv6 SANs", async () => {
     fs,
     { only: ["ca", "apiserver", "etcd-ca", "etcd-server"] },
   );
-  assert.ok(res.lines.includes(
+  assert(res.lines.includes(
     "[certs] apiserver serving cert is signed for DNS names [kubernetes kubernetes.default kubernetes.default.svc kubernetes.default.svc.cluster.local node1] and IPs [fd00:96::1 fd00:10::5 fd00:1::1 2001:db8::7 10.0.0.9]",
   ));
-  assert.ok(res.lines.includes(
+  assert(res.lines.includes(
     "[certs] etcd/server serving cert is signed for DNS names [*.etcd.example.com etcd.example.com localhost node1] and IPs [fd00:10::5 127.0.0.1 ::1]",
   ));
   const t = await certText(host(`${PKI}/apiserver.crt`));
-  assert.match(
+  assertMatch(
     t,
     /IP Address:FD00:96:0:0:0:0:0:1, IP Address:FD00:10:0:0:0:0:0:5, IP Address:FD00:1:0:0:0:0:0:1, IP Address:2001:DB8:0:0:0:0:0:7, IP Address:10.0.0.9/,
   );
-  assert.match(
+  assertMatch(
     await openssl([
       "verify",
       "-purpose",
@@ -360,21 +371,21 @@ Deno.test("certs: dual-stack and IPv6 SANs", async () => {
 Deno.test("certs: external etcd skips etcd CA and certs", async () => {
   const { host, fs } = await tempRoot();
   const res = await createCerts(baseInputs({ externalEtcd: true }), fs);
-  assert.ok(
+  assert(
     res.lines.includes(
       "[certs] External etcd mode: Skipping etcd/ca certificate authority generation",
     ),
   );
-  assert.ok(
+  assert(
     res.lines.includes("[certs] External etcd mode: Skipping etcd/server certificate generation"),
   );
-  assert.ok(
+  assert(
     res.lines.includes(
       "[certs] External etcd mode: Skipping apiserver-etcd-client certificate generation",
     ),
   );
-  assert.equal(await Deno.stat(host(`${PKI}/etcd`)).catch(() => undefined), undefined);
-  assert.equal(
+  assertEquals(await Deno.stat(host(`${PKI}/etcd`)).catch(() => undefined), undefined);
+  assertEquals(
     await Deno.stat(host(`${PKI}/apiserver-etcd-client.crt`)).catch(() => undefined),
     undefined,
   );
@@ -385,24 +396,26 @@ Deno.test("certs: external CA mode (ca.crt without ca.key)", async () => {
   await createCerts(baseInputs(), fs);
   await Deno.remove(host(`${PKI}/ca.key`));
   const res = await createCerts(baseInputs(), fs);
-  assert.ok(res.lines.includes("[certs] Using existing ca keyless certificate authority"));
-  assert.ok(res.lines.includes("[certs] Using existing sa keys"));
+  assert(res.lines.includes("[certs] Using existing ca keyless certificate authority"));
+  assert(res.lines.includes("[certs] Using existing sa keys"));
   await Deno.remove(host(`${PKI}/apiserver.key`));
-  await assert.rejects(
+  await assertRejects(
     () => createCerts(baseInputs(), fs),
+    Error,
     /invalid or incomplete external CA: failure loading key for apiserver: couldn't load the private key file .*apiserver\.key/,
   );
   // a leaf missing under a keyless CA cannot be generated
   await Deno.remove(host(`${PKI}/apiserver.crt`));
-  await assert.rejects(
+  await assertRejects(
     () => createCerts(baseInputs(), fs, { only: ["apiserver"] }),
+    Error,
     /invalid or incomplete external CA/,
   );
 });
 
 Deno.test("certs: phase help texts are kubeadm's", () => {
   const phases = certPhases();
-  assert.deepEqual(phases.map((p) => p.name), [
+  assertEquals(phases.map((p) => p.name), [
     "all",
     "ca",
     "apiserver",
@@ -417,8 +430,8 @@ Deno.test("certs: phase help texts are kubeadm's", () => {
     "sa",
   ]);
   const server = phases.find((p) => p.name === "etcd-server")!;
-  assert.equal(server.short, "Generate the certificate for serving etcd");
-  assert.equal(
+  assertEquals(server.short, "Generate the certificate for serving etcd");
+  assertEquals(
     server.long,
     "Generate the certificate for serving etcd, and save them into etcd/server.crt and etcd/server.key files.\n\nDefault SANs are localhost, 127.0.0.1, 127.0.0.1, ::1\n\nIf both files already exist, kubeadm skips the generation step and existing files will be used.",
   );
@@ -453,10 +466,10 @@ apiServer: {certSANs: ["1.2.3.4"]}
     const cfgPath = host("/kubeadm.yaml");
     await Deno.writeTextFile(cfgPath, cfg);
     const r = await run(kubeadm!, ["init", "phase", "certs", "all", "--config", cfgPath]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.doesNotMatch(r.stdout, /Generating/);
-    assert.match(r.stdout, /Using existing apiserver certificate and key on disk/);
+    assertEquals(r.code, 0, r.stderr);
+    assertNotMatch(r.stdout, /Generating/);
+    assertMatch(r.stdout, /Using existing apiserver certificate and key on disk/);
     const chk = await run(kubeadm!, ["certs", "check-expiration", "--config", cfgPath]);
-    assert.match(chk.stdout, /apiserver\s+\w{3} \d\d, \d{4} \d\d:\d\d UTC\s+364d\s+ca\s+no/);
+    assertMatch(chk.stdout, /apiserver\s+\w{3} \d\d, \d{4} \d\d:\d\d UTC\s+364d\s+ca\s+no/);
   },
 });

@@ -1,4 +1,4 @@
-import { strict as assert } from "node:assert";
+import { assert, assertEquals, assertMatch, assertNotEquals, assertRejects } from "../assert.ts";
 import { createCerts } from "../../lib/pki/certs.ts";
 import {
   caCertHash,
@@ -14,8 +14,8 @@ import { baseInputs, openssl, PKI, run, tempRoot } from "./helpers.ts";
 
 Deno.test("certificateKey: 64 lowercase hex chars, random", () => {
   const a = certificateKey();
-  assert.match(a, /^[0-9a-f]{64}$/);
-  assert.notEqual(a, certificateKey());
+  assertMatch(a, /^[0-9a-f]{64}$/);
+  assertNotEquals(a, certificateKey());
 });
 
 Deno.test("caCertHash equals openssl's SPKI sha256", async () => {
@@ -26,7 +26,7 @@ Deno.test("caCertHash equals openssl's SPKI sha256", async () => {
     const pub = await openssl(["x509", "-pubkey", "-noout", "-in", host(`${PKI}/ca.crt`)]);
     const derPub = (await run("openssl", ["pkey", "-pubin", "-outform", "der"], pub)).raw;
     const dg = await openssl(["dgst", "-sha256", "-r"], derPub);
-    assert.equal(caCertHash(pem), `sha256:${dg.split(" ")[0]}`);
+    assertEquals(caCertHash(pem), `sha256:${dg.split(" ")[0]}`);
   }
 });
 
@@ -36,8 +36,8 @@ Deno.test("generate-csr: keys and CSRs that openssl verifies, partial kubeconfig
     { ...baseInputs({ controlPlaneEndpoint: "cp.example.com" }), kubeconfigDir: "/etc/kubernetes" },
     fs,
   );
-  assert.equal(res.lines[0], `generating keys and CSRs in ${PKI}`);
-  assert.ok(res.lines.includes("  etcd/server"));
+  assertEquals(res.lines[0], `generating keys and CSRs in ${PKI}`);
+  assert(res.lines.includes("  etcd/server"));
   const v = await run("openssl", [
     "req",
     "-verify",
@@ -46,10 +46,10 @@ Deno.test("generate-csr: keys and CSRs that openssl verifies, partial kubeconfig
     "-in",
     host(`${PKI}/apiserver.csr`),
   ]);
-  assert.equal(v.code, 0, v.stderr);
-  assert.match(v.stdout + v.stderr, /verify OK|Certificate request self-signature verify OK/);
-  assert.match(v.stdout, /Subject: CN ?= ?kube-apiserver/);
-  assert.match(
+  assertEquals(v.code, 0, v.stderr);
+  assertMatch(v.stdout + v.stderr, /verify OK|Certificate request self-signature verify OK/);
+  assertMatch(v.stdout, /Subject: CN ?= ?kube-apiserver/);
+  assertMatch(
     v.stdout,
     /DNS:cp.example.com, DNS:kubernetes,.*IP Address:10.96.0.1, IP Address:192.168.1.10/,
   );
@@ -62,16 +62,17 @@ Deno.test("generate-csr: keys and CSRs that openssl verifies, partial kubeconfig
     "-in",
     host("/etc/kubernetes/admin.conf.csr"),
   ]);
-  assert.equal(admin.stdout.trim(), "subject=CN=kubernetes-admin,O=kubeadm:cluster-admins");
+  assertEquals(admin.stdout.trim(), "subject=CN=kubernetes-admin,O=kubeadm:cluster-admins");
   const kc = parseKubeConfig(await Deno.readTextFile(host("/etc/kubernetes/admin.conf")));
-  assert.equal(kc.clusters.kubernetes["certificate-authority-data"], undefined);
-  assert.match(
+  assertEquals(kc.clusters.kubernetes["certificate-authority-data"], undefined);
+  assertMatch(
     new TextDecoder().decode(kc.users["kubernetes-admin"]["client-key-data"]!),
     /RSA PRIVATE KEY/,
   );
-  assert.equal(kc.users["kubernetes-admin"]["client-certificate-data"], undefined);
-  await assert.rejects(
+  assertEquals(kc.users["kubernetes-admin"]["client-certificate-data"], undefined);
+  await assertRejects(
     () => generateCSRs({ ...baseInputs(), kubeconfigDir: "/etc/kubernetes" }, fs),
+    Error,
     /file already exists: key or CSR/,
   );
 });
@@ -96,7 +97,7 @@ Deno.test("renew and check-expiration", async () => {
     encryptionAlgorithm: "ECDSA-P384" as const,
   };
   const exp = await checkExpiration(inputs, fs);
-  assert.deepEqual(exp.certificates.map((c) => c.name), [
+  assertEquals(exp.certificates.map((c) => c.name), [
     "admin.conf",
     "apiserver",
     "apiserver-etcd-client",
@@ -109,30 +110,30 @@ Deno.test("renew and check-expiration", async () => {
     "scheduler.conf",
     "super-admin.conf",
   ]);
-  assert.deepEqual(exp.certificateAuthorities.map((c) => c.name), [
+  assertEquals(exp.certificateAuthorities.map((c) => c.name), [
     "ca",
     "etcd-ca",
     "front-proxy-ca",
   ]);
   const api = exp.certificates.find((c) => c.name === "apiserver")!;
-  assert.equal(api.caName, "ca");
-  assert.equal(api.missing, false);
-  assert.ok(Math.abs(api.residualTime! - 265 * 86400) < 120, String(api.residualTime));
+  assertEquals(api.caName, "ca");
+  assertEquals(api.missing, false);
+  assert(Math.abs(api.residualTime! - 265 * 86400) < 120, String(api.residualTime));
 
   const oldPem = await Deno.readTextFile(host(`${PKI}/apiserver.crt`));
   const oldKey = await Deno.readTextFile(host(`${PKI}/apiserver.key`));
   const r = await renewCertificate(inputs, fs, "apiserver");
-  assert.equal(r.line, "certificate for serving the Kubernetes API renewed");
+  assertEquals(r.line, "certificate for serving the Kubernetes API renewed");
   const newPem = await Deno.readTextFile(host(`${PKI}/apiserver.crt`));
-  assert.notEqual(newPem, oldPem);
-  assert.notEqual(await Deno.readTextFile(host(`${PKI}/apiserver.key`)), oldKey);
-  assert.match(await Deno.readTextFile(host(`${PKI}/apiserver.key`)), /EC PRIVATE KEY/);
+  assertNotEquals(newPem, oldPem);
+  assertNotEquals(await Deno.readTextFile(host(`${PKI}/apiserver.key`)), oldKey);
+  assertMatch(await Deno.readTextFile(host(`${PKI}/apiserver.key`)), /EC PRIVATE KEY/);
   const o = parseCertsPEM(oldPem)[0], n = parseCertsPEM(newPem)[0];
-  assert.deepEqual(n.dnsNames, o.dnsNames);
-  assert.deepEqual(n.ipAddresses, o.ipAddresses);
-  assert.deepEqual(n.subject, o.subject);
-  assert.ok(n.notAfter.getTime() > Date.now() + 364 * 86400_000);
-  assert.match(
+  assertEquals(n.dnsNames, o.dnsNames);
+  assertEquals(n.ipAddresses, o.ipAddresses);
+  assertEquals(n.subject, o.subject);
+  assert(n.notAfter.getTime() > Date.now() + 364 * 86400_000);
+  assertMatch(
     await openssl([
       "verify",
       "-purpose",
@@ -146,35 +147,35 @@ Deno.test("renew and check-expiration", async () => {
 
   const before = await Deno.readTextFile(host("/etc/kubernetes/admin.conf"));
   const ra = await renewCertificate(inputs, fs, "admin.conf");
-  assert.equal(ra.status, "renewed");
+  assertEquals(ra.status, "renewed");
   const kc = parseKubeConfig(await Deno.readTextFile(host("/etc/kubernetes/admin.conf")));
   const cert = parseCertsPEM(kc.users["kubernetes-admin"]["client-certificate-data"]!)[0];
-  assert.equal(cert.subject.text, "CN=kubernetes-admin,O=kubeadm:cluster-admins");
-  assert.notEqual(await Deno.readTextFile(host("/etc/kubernetes/admin.conf")), before);
-  assert.equal(kc.clusters.kubernetes.server, "https://192.168.1.10:6443");
+  assertEquals(cert.subject.text, "CN=kubernetes-admin,O=kubeadm:cluster-admins");
+  assertNotEquals(await Deno.readTextFile(host("/etc/kubernetes/admin.conf")), before);
+  assertEquals(kc.clusters.kubernetes.server, "https://192.168.1.10:6443");
 
   await Deno.remove(host("/etc/kubernetes/super-admin.conf"));
-  assert.equal(
+  assertEquals(
     (await renewCertificate(inputs, fs, "super-admin.conf")).line,
     "MISSING! certificate embedded in the kubeconfig file for the super-admin",
   );
   const exp2 = await checkExpiration(inputs, fs);
-  assert.equal(exp2.certificates.find((c) => c.name === "super-admin.conf")!.missing, true);
+  assertEquals(exp2.certificates.find((c) => c.name === "super-admin.conf")!.missing, true);
 
   await Deno.remove(host(`${PKI}/front-proxy-ca.key`));
   const rf = await renewCertificate(inputs, fs, "front-proxy-client");
-  assert.equal(
+  assertEquals(
     rf.line,
     "Detected external front-proxy-ca, certificate for the front proxy client can't be renewed",
   );
   const exp3 = await checkExpiration(inputs, fs);
-  assert.equal(
+  assertEquals(
     exp3.certificates.find((c) => c.name === "front-proxy-client")!.externallyManaged,
     true,
   );
-  assert.equal(
+  assertEquals(
     exp3.certificateAuthorities.find((c) => c.name === "front-proxy-ca")!.externallyManaged,
     true,
   );
-  assert.equal(exp3.certificates.find((c) => c.name === "apiserver")!.externallyManaged, false);
+  assertEquals(exp3.certificates.find((c) => c.name === "apiserver")!.externallyManaged, false);
 });
