@@ -9,19 +9,13 @@ import { pauseImage } from "../config/images.ts";
 import type { Host } from "../host.ts";
 import type { KubeClient, KubeList, KubeObject } from "../kube/client.ts";
 import type { Checker, CheckResult } from "../preflight/types.ts";
+import { CONTROL_PLANE } from "./staticpods.ts";
 
 const JOB_PREFIX = "upgrade-health-check";
 const TIMEOUT_MS = 60_000;
 const MARGIN_MS = 5_000;
 /** kubeadm polls every second; a Job of the pause image completes within a few. */
 const POLL_MS = 500;
-
-/** The static Pods of a control plane (constants.ControlPlaneComponents), in kubeadm's order. */
-export const CONTROL_PLANE_COMPONENTS = [
-  "kube-apiserver",
-  "kube-controller-manager",
-  "kube-scheduler",
-] as const;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -175,7 +169,7 @@ export function clusterHealthChecks(opts: {
     expected: "the control plane's static Pod manifests exist",
     async check() {
       const missing: string[] = [];
-      for (const c of CONTROL_PLANE_COMPONENTS) {
+      for (const c of CONTROL_PLANE) {
         const file = `${opts.manifestDir}/${c}.yaml`;
         if (opts.dryRun) {
           opts.out(`[dryrun] would check if ${file} exists`);
