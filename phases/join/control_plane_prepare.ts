@@ -1,17 +1,8 @@
 import { examples } from "../../lib/cli.ts";
 import { KubestrapError } from "../../lib/errors.ts";
-import { MANIFEST_DIR } from "./data.ts";
+import { DISCOVERY_FLAGS, MANIFEST_DIR } from "./data.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { JoinData } from "./data.ts";
-
-const discoveryFlags = [
-  "discovery-file",
-  "discovery-token",
-  "discovery-token-ca-cert-hash",
-  "discovery-token-unsafe-skip-ca-verification",
-  "tls-bootstrap-token",
-  "token",
-];
 
 function controlPlanePreparePhaseFlags(name: string): string[] {
   switch (name) {
@@ -22,21 +13,21 @@ function controlPlanePreparePhaseFlags(name: string): string[] {
         "config",
         "control-plane",
         "node-name",
-        ...discoveryFlags,
+        ...DISCOVERY_FLAGS,
         "certificate-key",
         "patches",
         "dry-run",
       ];
     case "download-certs":
     case "kubeconfig":
-      return ["config", "control-plane", ...discoveryFlags, "certificate-key", "dry-run"];
+      return ["config", "control-plane", ...DISCOVERY_FLAGS, "certificate-key", "dry-run"];
     case "certs":
       return [
         "apiserver-advertise-address",
         "config",
         "control-plane",
         "node-name",
-        ...discoveryFlags,
+        ...DISCOVERY_FLAGS,
         "dry-run",
       ];
     case "control-plane":

@@ -21,6 +21,16 @@ export const BOOTSTRAP_KUBELET_CONF = "/etc/kubernetes/bootstrap-kubelet.conf";
 export const MANIFEST_DIR = "/etc/kubernetes/manifests";
 export const KUBELET_DIR = "/var/lib/kubelet";
 
+/** The discovery flags of `kubeadm join`, inherited by the phases that run discovery. */
+export const DISCOVERY_FLAGS = [
+  "discovery-file",
+  "discovery-token",
+  "discovery-token-ca-cert-hash",
+  "discovery-token-unsafe-skip-ca-verification",
+  "tls-bootstrap-token",
+  "token",
+];
+
 export interface JoinTimeouts {
   discoveryMs: number;
   tlsBootstrapMs: number;

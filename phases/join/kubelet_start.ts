@@ -1,5 +1,5 @@
 import { KubestrapError } from "../../lib/errors.ts";
-import { BOOTSTRAP_KUBELET_CONF, KUBELET_DIR } from "./data.ts";
+import { BOOTSTRAP_KUBELET_CONF, DISCOVERY_FLAGS, KUBELET_DIR } from "./data.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { JoinData } from "./data.ts";
 import { joinHostPort } from "../../lib/util/net.ts";
@@ -15,12 +15,7 @@ export const kubeletStartPhase: Phase<JoinData> = {
     "config",
     "cri-socket",
     "node-name",
-    "discovery-file",
-    "discovery-token",
-    "discovery-token-ca-cert-hash",
-    "discovery-token-unsafe-skip-ca-verification",
-    "tls-bootstrap-token",
-    "token",
+    ...DISCOVERY_FLAGS,
     "patches",
     "dry-run",
   ],

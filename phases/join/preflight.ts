@@ -1,7 +1,7 @@
 import { examples } from "../../lib/cli.ts";
 import { KubestrapError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
-import type { JoinData } from "./data.ts";
+import { DISCOVERY_FLAGS, type JoinData } from "./data.ts";
 
 /** `kubeadm join phase preflight [api-server-endpoint]`. */
 export const preflightPhase: Phase<JoinData> = {
@@ -16,17 +16,12 @@ export const preflightPhase: Phase<JoinData> = {
   inheritFlags: [
     "config",
     "ignore-preflight-errors",
-    "tls-bootstrap-token",
-    "token",
     "control-plane",
     "apiserver-advertise-address",
     "apiserver-bind-port",
     "cri-socket",
     "node-name",
-    "discovery-file",
-    "discovery-token",
-    "discovery-token-ca-cert-hash",
-    "discovery-token-unsafe-skip-ca-verification",
+    ...DISCOVERY_FLAGS,
     "certificate-key",
     "dry-run",
   ],
