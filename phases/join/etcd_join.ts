@@ -39,20 +39,23 @@ async function runEtcdJoin(data: JoinData): Promise<void> {
   const { createLocalEtcdManifest } = await import("../../lib/manifests/mod.ts");
   const nodeName = data.nodeName();
   const peerURL = etcdPeerURL(cfg.init.localAPIEndpoint);
-  if (data.dryRun) {
-    data.out(`[etcd] Would add etcd member: ${peerURL}`);
+  const writeManifest = (initialCluster: { name: string; peerURL: string }[]) => {
     data.out(`[etcd] Creating static Pod manifest for "etcd"`);
-    await createLocalEtcdManifest(data.host, cfg as never, {
+    return createLocalEtcdManifest(data.host, cfg as never, {
       images: componentImages(cfg.cluster),
       manifestDir: MANIFEST_DIR,
       patchesDir: data.patchesDir,
       output: (line) => data.out(line.replace(/\n$/, "")),
       announce: false,
-      dryRun: true,
+      dryRun: data.dryRun,
       nodeName,
-      // kubeadm adds no member in dry-run and renders the manifest with an empty member list.
-      initialCluster: [],
+      initialCluster,
     });
+  };
+  if (data.dryRun) {
+    data.out(`[etcd] Would add etcd member: ${peerURL}`);
+    // kubeadm adds no member in dry-run and renders the manifest with an empty member list.
+    await writeManifest([]);
     data.out("[etcd] Would wait for the new etcd member to join the cluster");
     return;
   }
@@ -72,16 +75,7 @@ async function runEtcdJoin(data: JoinData): Promise<void> {
       name: m.peerURLs.includes(peerURL) ? nodeName : (m.name || memberIDHex(m.ID)),
       peerURL: m.peerURLs[0] ?? "",
     }));
-    data.out(`[etcd] Creating static Pod manifest for "etcd"`);
-    await createLocalEtcdManifest(data.host, cfg as never, {
-      images: componentImages(cfg.cluster),
-      manifestDir: MANIFEST_DIR,
-      patchesDir: data.patchesDir,
-      output: (line) => data.out(line.replace(/\n$/, "")),
-      announce: false,
-      nodeName,
-      initialCluster,
-    });
+    await writeManifest(initialCluster);
     const me = await etcd.memberIDByPeerURL(peerURL);
     if (!me) throw new KubestrapError(`could not find etcd member with peer URL ${peerURL}`);
     await etcd.promoteLearner(me.ID);
