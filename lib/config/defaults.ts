@@ -39,7 +39,7 @@ import {
 } from "./types.ts";
 import { isCIVersion, kubernetesReleaseVersion } from "./version.ts";
 import { parseSemantic } from "../util/version.ts";
-import { parseHostPort } from "./validate.ts";
+import { parseHostPort } from "../util/net.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Static defaults

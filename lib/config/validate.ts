@@ -34,6 +34,7 @@ import type {
   UpgradeConfiguration,
 } from "./types.ts";
 import { goQuote } from "../util/goquote.ts";
+import { parseHostPort, splitHostPort } from "../util/net.ts";
 import { isDNS1123Subdomain, isWildcardDNS1123Subdomain } from "../util/validation.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -100,63 +101,6 @@ const required = (field: string, detail: string): FieldError => ({
 
 // ---------------------------------------------------------------------------------------------
 // Primitive checks
-
-/** Go net.SplitHostPort; returns an Error with Go's message on failure. */
-export function splitHostPort(hp: string): { host: string; port: string } | Error {
-  const err = (why: string) => new Error(`address ${hp}: ${why}`);
-  const i = hp.lastIndexOf(":");
-  if (i < 0) return err("missing port in address");
-  let host: string;
-  let j = 0;
-  let k = 0;
-  if (hp[0] === "[") {
-    const end = hp.indexOf("]");
-    if (end < 0) return err("missing ']' in address");
-    if (end + 1 === hp.length) return err("missing port in address");
-    if (end + 1 !== i) {
-      if (hp[end + 1] === ":") return err("too many colons in address");
-      return err("missing port in address");
-    }
-    host = hp.slice(1, end);
-    j = 1;
-    k = end + 1;
-  } else {
-    host = hp.slice(0, i);
-    if (host.includes(":")) return err("too many colons in address");
-  }
-  if (hp.slice(j).includes("[")) return err("unexpected '[' in address");
-  if (hp.slice(k).includes("]")) return err("unexpected ']' in address");
-  return { host, port: hp.slice(i + 1) };
-}
-
-/** kubeadmutil.ParsePort. */
-export function parsePort(port: string): number | undefined {
-  if (!/^[0-9]+$/.test(port)) return undefined;
-  const n = Number(port);
-  if (n > 65535 || n < 1) return undefined;
-  return n;
-}
-
-/** kubeadmutil.ParseHostPort. */
-export function parseHostPort(hostport: string): { host: string; port: string } | Error {
-  let host = hostport;
-  let port = "";
-  const sp = splitHostPort(hostport);
-  if (!(sp instanceof Error)) {
-    host = sp.host;
-    port = sp.port;
-  }
-  if (port !== "" && parsePort(port) === undefined) {
-    return new Error(
-      `hostport ${hostport}: port ${port} must be a valid number between 1 and 65535, inclusive`,
-    );
-  }
-  if (parseIPValue(host)) return { host, port };
-  if (isDNS1123Subdomain(host).length === 0) return { host, port };
-  return new Error(
-    `hostport ${hostport}: host '${host}' must be a valid IP address or a valid RFC-1123 DNS subdomain`,
-  );
-}
 
 /** A small subset of Go's url.Parse: the scheme and the errors kubeadm's checks can hit. */
 export function goURLParse(raw: string): { scheme: string } | Error {
@@ -753,9 +697,12 @@ export function validateDiscovery(
       );
     }
     errs.push(...validateToken(b.token, `${bp}.token`));
-    const sp = splitHostPort(b.apiServerEndpoint ?? "");
-    if (sp instanceof Error) {
-      errs.push(invalid(`${bp}.apiServerEndpoint`, b.apiServerEndpoint ?? "", sp.message));
+    try {
+      splitHostPort(b.apiServerEndpoint ?? "");
+    } catch (e) {
+      errs.push(
+        invalid(`${bp}.apiServerEndpoint`, b.apiServerEndpoint ?? "", (e as Error).message),
+      );
     }
     errs.push(...validateToken(d.tlsBootstrapToken, `${path}.tlsBootstrapToken`));
   }

@@ -23,7 +23,7 @@ import {
   pathForKey,
   periodWarning,
 } from "../pki/store.ts";
-import { joinHostPort, parseHostPort } from "../pki/ip.ts";
+import { joinHostPort, parseHostPort } from "../util/net.ts";
 import { parseIPSloppy } from "../util/net.ts";
 import {
   createWithCerts,
@@ -157,16 +157,16 @@ export function controlPlaneEndpointURL(
 ): string {
   const local = localAPIEndpoint(advertiseAddress, bindPort);
   if (!controlPlaneEndpoint) return local;
-  let host: string, port: string;
-  try {
-    ({ host, port } = parseHostPort(controlPlaneEndpoint));
-  } catch (e) {
+  const hp = parseHostPort(controlPlaneEndpoint);
+  if (hp instanceof Error) {
     throw new KubestrapError(
-      `invalid value ${JSON.stringify(controlPlaneEndpoint)} given for controlPlaneEndpoint: ${
-        (e as Error).message
-      }`,
+      `invalid value ${
+        JSON.stringify(controlPlaneEndpoint)
+      } given for controlPlaneEndpoint: ${hp.message}`,
     );
   }
+  const host = hp.host;
+  let port = hp.port;
   if (port !== "") {
     if (port !== String(bindPort)) {
       warnings.push(

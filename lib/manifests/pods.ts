@@ -8,7 +8,8 @@
  */
 import * as path from "@std/path";
 import { argumentsToCommand, getArgValue, mergeArgWithBase, setArgValues } from "./args.ts";
-import { isIPv6String, joinHostPort } from "./net.ts";
+import { isIPv6String } from "./net.ts";
+import { joinHostPort } from "../util/net.ts";
 import type {
   ArgLike,
   ClusterConfigurationLike,

@@ -4,8 +4,8 @@
  */
 import type { EncryptionAlgorithm } from "./keys.ts";
 import type { AltNames, ExtKeyUsage } from "./x509.ts";
-import { firstIPOfCIDR, formatIP, parseHostPort } from "./ip.ts";
-import { parseIPSloppy } from "../util/net.ts";
+import { firstIPOfCIDR } from "./ip.ts";
+import { formatIPBytes, parseHostPort, parseIPSloppy } from "../util/net.ts";
 import { isDNS1123Subdomain, isWildcardDNS1123Subdomain } from "../util/validation.ts";
 import { KubestrapError } from "../errors.ts";
 import type { InitConfig } from "../config/types.ts";
@@ -290,16 +290,15 @@ export function apiServerAltNames(inputs: PkiInputs, warnings: string[] = []): A
   if (inputs.dnsDomain) dnsNames.push(`kubernetes.default.svc.${inputs.dnsDomain}`);
   const alt: AltNames = { dnsNames, ips: [vip, advertise] };
   if (inputs.controlPlaneEndpoint) {
-    let host: string;
-    try {
-      host = parseHostPort(inputs.controlPlaneEndpoint).host;
-    } catch (e) {
+    const hp = parseHostPort(inputs.controlPlaneEndpoint);
+    if (hp instanceof Error) {
       throw new KubestrapError(
         `error parsing cluster controlPlaneEndpoint ${
           JSON.stringify(inputs.controlPlaneEndpoint)
-        }: ${(e as Error).message}`,
+        }: ${hp.message}`,
       );
     }
+    const host = hp.host;
     if (parseIPSloppy(host)) alt.ips.push(host);
     else alt.dnsNames.push(host);
   }
@@ -335,7 +334,7 @@ export function removeDuplicateAltNames(alt: AltNames): AltNames {
   for (const s of alt.ips) {
     const ip = parseIPSloppy(s);
     if (!ip) continue;
-    const str = formatIP(ip);
+    const str = formatIPBytes(ip);
     if (!seen.has(str)) {
       seen.add(str);
       ips.push(str);

@@ -26,7 +26,7 @@
  */
 import { KubestrapError } from "../errors.ts";
 import * as der from "./der.ts";
-import { formatIP, parseIP, to4 } from "./ip.ts";
+import { formatIPBytes, parseIPSloppy, to4 } from "../util/net.ts";
 import { cString, openLibcrypto } from "./libcrypto.ts";
 import { bytesEqual, type Certificate, OID, parseCertificate } from "./x509.ts";
 
@@ -222,7 +222,7 @@ function opensslProblems(leaf: Certificate, opts: VerifyOptions): Problem[] {
     }
     if (opts.host) {
       const h = bareHost(opts.host);
-      if (parseIP(h)) s.X509_VERIFY_PARAM_set1_ip_asc(param, cString(h));
+      if (parseIPSloppy(h)) s.X509_VERIFY_PARAM_set1_ip_asc(param, cString(h));
       else {
         s.X509_VERIFY_PARAM_set_hostflags(param, HOST_FLAGS);
         const name = cString(h);
@@ -279,7 +279,7 @@ export function verifyHostname(cert: Certificate, host: string): void {
   const x = toX509(libcrypto(), cert);
   let ok: number;
   try {
-    if (parseIP(h)) ok = s.X509_check_ip_asc(x, cString(h), 0);
+    if (parseIPSloppy(h)) ok = s.X509_check_ip_asc(x, cString(h), 0);
     else {
       const name = cString(h);
       ok = s.X509_check_host(x, name, BigInt(name.length - 1), HOST_FLAGS, null);
@@ -318,7 +318,7 @@ export function hostnameErrorText(cert: Certificate, host: string): string {
     return "x509: certificate relies on legacy Common Name field, use SANs instead";
   }
   let valid: string;
-  if (parseIP(host)) {
+  if (parseIPSloppy(host)) {
     if (cert.ipAddresses.length === 0) {
       return `x509: cannot validate certificate for ${host} because it doesn't contain any IP SANs`;
     }
@@ -545,7 +545,7 @@ function nameConstraints(c: Certificate): { permitted: Subtrees; excluded: Subtr
 }
 
 function ipBytes(s: string): Uint8Array | undefined {
-  const ip = parseIP(s);
+  const ip = parseIPSloppy(s);
   return ip && (to4(ip) ?? ip);
 }
 
@@ -567,7 +567,7 @@ function formatNet(net: { ip: Uint8Array; mask: Uint8Array }): string {
     (a, x) => a + x.toString(2).split("").filter((d) => d === "1").length,
     0,
   );
-  return `${formatIP(net.ip)}/${bits}`;
+  return `${formatIPBytes(net.ip)}/${bits}`;
 }
 
 /**

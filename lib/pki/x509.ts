@@ -13,7 +13,7 @@
 import * as nodeCrypto from "node:crypto";
 import * as der from "./der.ts";
 import { decodePemBlocks, encodePem, type PrivateKey, type PublicKey, spkiDer } from "./keys.ts";
-import { formatIP, to4 } from "./ip.ts";
+import { formatIPBytes, to4 } from "../util/net.ts";
 import { parseIPSloppy } from "../util/net.ts";
 import { KubestrapError } from "../errors.ts";
 import { sha256, sha256Hex } from "../util/sha256.ts";
@@ -357,7 +357,7 @@ function parseSAN(value: Uint8Array): { dns: string[]; ips: string[] } {
   const ips: string[] = [];
   for (const gn of der.children(der.parseAll(value))) {
     if (gn.tag === 0x82) dns.push(der.readString(gn));
-    else if (gn.tag === 0x87) ips.push(formatIP(der.content(gn)));
+    else if (gn.tag === 0x87) ips.push(formatIPBytes(der.content(gn)));
   }
   return { dns, ips };
 }

@@ -6,7 +6,8 @@ import { goErrno } from "../host.ts";
 import { goQuote } from "../util/goquote.ts";
 import { parseSemantic, type Version } from "../util/version.ts";
 import { isDNS1123SubdomainContent, regexError } from "../util/validation.ts";
-import { cidrString, indexedIP, ipString, joinHostPort, parseCIDR, parseIP } from "./netutil.ts";
+import { cidrString, indexedIP, parseCIDR } from "./netutil.ts";
+import { formatIPBytes, joinHostPort, parseIP } from "../util/net.ts";
 import { isV4Mapped } from "../util/net.ts";
 import { proxyFor } from "./proxy.ts";
 import {
@@ -559,7 +560,7 @@ export function httpProxyCIDRCheck(proto: "https" | "http", cidr: string): Check
         observed: cidr,
       };
     }
-    const hostport = joinHostPort(ipString(testIP), "1234");
+    const hostport = joinHostPort(formatIPBytes(testIP), "1234");
     const proxy = proxyFor(env, proto, hostport);
     if (proxy) {
       return {

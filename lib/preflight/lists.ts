@@ -4,7 +4,8 @@
  */
 import { versionInfo } from "../version.ts";
 import { tryParseSemantic } from "../util/version.ts";
-import { parseCIDR, parseIP, splitHostPort } from "./netutil.ts";
+import { parseCIDR } from "./netutil.ts";
+import { parseIP, splitHostPort } from "../util/net.ts";
 import { isV4Mapped } from "../util/net.ts";
 import {
   containerRuntimeCheck,

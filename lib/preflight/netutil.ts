@@ -1,10 +1,9 @@
 /**
  * The bits of Go's net package and k8s.io/utils/net that preflight needs: IP and CIDR parsing
- * (strict and "sloppy"), containment, indexed IPs, Go's IP/CIDR string forms, host:port.
+ * (strict and "sloppy"), containment, indexed IPs, Go's CIDR string form.
  */
 
 import { formatIPBytes, isV4Mapped, maskBytes, parseIP } from "../util/net.ts";
-export { joinHostPort, parseIP, splitHostPort } from "../util/net.ts";
 
 /**
  * A network from net.ParseCIDR: the masked address (Go's net.IP, 16 bytes), the prefix length
@@ -55,14 +54,9 @@ export function indexedIP(n: IPNet, index: number): Uint8Array | undefined {
   return carry === 0 && cidrContains(n, b) ? b : undefined;
 }
 
-/** Go's net.IP.String(). */
-export function ipString(ip: Uint8Array): string {
-  return formatIPBytes(ip);
-}
-
 /** Go's net.IPNet.String(). */
 export function cidrString(n: IPNet): string {
-  return `${ipString(n.ip)}/${n.prefix}`;
+  return `${formatIPBytes(n.ip)}/${n.prefix}`;
 }
 
 /** net.IP.IsLoopback: 127.0.0.0/8 or ::1. */

@@ -4,6 +4,8 @@
  * leading zeros), net.IP.String() formatting (RFC 5952 for IPv6), masks, host:port.
  */
 
+import { isDNS1123Subdomain } from "./validation.ts";
+
 /** The 12-byte prefix of an IPv4-mapped IPv6 address (::ffff:a.b.c.d). */
 const V4_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
 
@@ -160,10 +162,14 @@ export function splitHostPort(hostport: string): [string, string] {
   const fail = (why: string): never => {
     throw new Error(`address ${hostport}: ${why}`);
   };
+  // The port starts after the last colon.
   const i = hostport.lastIndexOf(":");
   if (i < 0) fail("missing port in address");
   let host: string;
-  if (hostport.startsWith("[")) {
+  let j = 0;
+  let k = 0;
+  if (hostport[0] === "[") {
+    // Expect the first ']' just before the last ':'.
     const end = hostport.indexOf("]");
     if (end < 0) fail("missing ']' in address");
     if (end + 1 === hostport.length) fail("missing port in address");
@@ -172,13 +178,45 @@ export function splitHostPort(hostport: string): [string, string] {
       fail("missing port in address");
     }
     host = hostport.slice(1, end);
-    if (host.includes("[") || host.includes("]")) fail("unexpected '[' in address");
+    j = 1; // there can't be a '[' resp. ']' before these positions
+    k = end + 1;
   } else {
     host = hostport.slice(0, i);
     if (host.includes(":")) fail("too many colons in address");
-    if (host.includes("[")) fail("unexpected '[' in address");
   }
-  const port = hostport.slice(i + 1);
-  if (port.includes("]")) fail("unexpected ']' in address");
-  return [host, port];
+  if (hostport.slice(j).includes("[")) fail("unexpected '[' in address");
+  if (hostport.slice(k).includes("]")) fail("unexpected ']' in address");
+  return [host, hostport.slice(i + 1)];
+}
+
+/** kubeadmutil.ParsePort: a number from 1 to 65535. */
+export function parsePort(port: string): number | undefined {
+  if (!/^[0-9]+$/.test(port)) return undefined;
+  const n = Number(port);
+  if (n > 65535 || n < 1) return undefined;
+  return n;
+}
+
+/**
+ * kubeadmutil.ParseHostPort: "host", "host:port", "ipv4:port" or "[ipv6]:port"; the host must be
+ * an IP or an RFC-1123 subdomain. Returns kubeadm's error instead of throwing it.
+ */
+export function parseHostPort(hostport: string): { host: string; port: string } | Error {
+  let host = hostport;
+  let port = "";
+  try {
+    [host, port] = splitHostPort(hostport);
+  } catch {
+    // the entire hostport is the host
+  }
+  if (port !== "" && parsePort(port) === undefined) {
+    return new Error(
+      `hostport ${hostport}: port ${port} must be a valid number between 1 and 65535, inclusive`,
+    );
+  }
+  if (parseIPSloppy(host)) return { host, port };
+  if (isDNS1123Subdomain(host).length === 0) return { host, port };
+  return new Error(
+    `hostport ${hostport}: host '${host}' must be a valid IP address or a valid RFC-1123 DNS subdomain`,
+  );
 }

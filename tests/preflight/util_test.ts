@@ -2,15 +2,8 @@
 import { assert, assertEquals, assertThrows } from "../assert.ts";
 import { goQuote } from "../../lib/util/goquote.ts";
 import { parseSemantic } from "../../lib/util/version.ts";
-import {
-  cidrContains,
-  cidrString,
-  indexedIP,
-  ipString,
-  parseCIDR,
-  parseIP,
-  splitHostPort,
-} from "../../lib/preflight/netutil.ts";
+import { cidrContains, cidrString, indexedIP, parseCIDR } from "../../lib/preflight/netutil.ts";
+import { formatIPBytes, parseIP, splitHostPort } from "../../lib/util/net.ts";
 import { proxyFor } from "../../lib/preflight/proxy.ts";
 
 Deno.test("goQuote matches strconv.Quote for the cases kubeadm prints", () => {
@@ -35,15 +28,15 @@ Deno.test("parseSemantic and comparisons follow apimachinery's util/version", ()
 });
 
 Deno.test("IP and CIDR parsing, Go string forms, indexed IPs", () => {
-  assertEquals(ipString(parseIP("fd00:0:0::0:1")!), "fd00::1");
-  assertEquals(ipString(parseIP("2001:db8:0:0:1:0:0:1")!), "2001:db8::1:0:0:1");
-  assertEquals(ipString(parseIP("::ffff:10.0.0.1")!), "10.0.0.1");
+  assertEquals(formatIPBytes(parseIP("fd00:0:0::0:1")!), "fd00::1");
+  assertEquals(formatIPBytes(parseIP("2001:db8:0:0:1:0:0:1")!), "2001:db8::1:0:0:1");
+  assertEquals(formatIPBytes(parseIP("::ffff:10.0.0.1")!), "10.0.0.1");
   assertEquals(parseIP("010.0.0.1"), undefined);
-  assertEquals(ipString(parseIP("010.0.0.1", true)!), "10.0.0.1");
+  assertEquals(formatIPBytes(parseIP("010.0.0.1", true)!), "10.0.0.1");
   const n = parseCIDR("10.96.5.3/12")!;
   assertEquals(cidrString(n), "10.96.0.0/12");
-  assertEquals(ipString(indexedIP(n, 1)!), "10.96.0.1");
-  assertEquals(ipString(indexedIP(parseCIDR("fd00:10:96::/112")!, 1)!), "fd00:10:96::1");
+  assertEquals(formatIPBytes(indexedIP(n, 1)!), "10.96.0.1");
+  assertEquals(formatIPBytes(indexedIP(parseCIDR("fd00:10:96::/112")!, 1)!), "fd00:10:96::1");
   assertEquals(indexedIP(parseCIDR("10.0.0.5/32")!, 1), undefined);
   assert(cidrContains(n, parseIP("10.111.255.255")!));
   assert(!cidrContains(n, parseIP("10.112.0.0")!));
