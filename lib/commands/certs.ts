@@ -7,7 +7,7 @@ import {
   type FlagSpec,
   longDesc,
 } from "../cli.ts";
-import { defaultCertList } from "../../phases/init/certs.ts";
+import { type RenewableCert, renewableCerts } from "../renewal/inventory.ts";
 import { configFlag, kubeconfigDirFlag, kubeconfigFlag, outputFlags } from "./options.ts";
 
 // The run bodies live in certs_run.ts, loaded when a command runs (keeps startup cheap).
@@ -53,38 +53,8 @@ function renewFlags(): FlagSpec[] {
   ];
 }
 
-/** A certificate `kubeadm certs renew` knows: signed certificates, then kubeconfig files. */
-export interface RenewTarget {
-  name: string;
-  longName: string;
-}
-
-/** The renewal manager's certificates, sorted by name as rm.Certificates() does. */
-export const renewTargets: RenewTarget[] = [
-  ...defaultCertList.filter((c) => c.caName !== "").map((c) => ({
-    name: c.name,
-    longName: c.longName,
-  })),
-  {
-    name: "admin.conf",
-    longName:
-      "certificate embedded in the kubeconfig file for the admin to use and for kubeadm itself",
-  },
-  {
-    name: "super-admin.conf",
-    longName: "certificate embedded in the kubeconfig file for the super-admin",
-  },
-  {
-    name: "controller-manager.conf",
-    longName: "certificate embedded in the kubeconfig file for the controller manager to use",
-  },
-  {
-    name: "scheduler.conf",
-    longName: "certificate embedded in the kubeconfig file for the scheduler manager to use",
-  },
-].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-
-function renewCommand(t: RenewTarget): CommandSpec {
+/** `kubeadm certs renew <name>` for one certificate of the renewal manager. */
+function renewCommand(t: RenewableCert): CommandSpec {
   return {
     use: t.name,
     short: `Renew the ${t.longName}`,
@@ -112,7 +82,7 @@ const renewGroup: CommandSpec = {
   short: "Renew certificates for a Kubernetes cluster",
   requireSubcommand: true,
   args: { kind: "none" },
-  subcommands: [...renewTargets.map(renewCommand), renewAllCommand],
+  subcommands: [...renewableCerts().map(renewCommand), renewAllCommand],
 };
 
 const checkExpirationCommand: CommandSpec = {

@@ -23,16 +23,15 @@ import { loadCert, pathForKey } from "../pki/store.ts";
 import type { Certificate } from "../pki/x509.ts";
 import type { EncryptionAlgorithm } from "../pki/keys.ts";
 import {
-  certificateAuthorities,
   certificateKey,
   type CsrInputs,
   generateCSRs,
   readRenewableCert,
   RENEW_ALL_DONE,
-  renewableCerts,
   type RenewalInputs,
   renewCertificate,
 } from "../renewal/renewal.ts";
+import { certificateAuthorities, renewableCerts } from "../renewal/inventory.ts";
 import { tabwrite } from "../tokens/output.ts";
 import { marshalGoYAML } from "../util/goyaml.ts";
 

@@ -200,43 +200,6 @@ export function certList(externalEtcd = false): KubeadmCert[] {
 
 export const SA_KEY_BASE_NAME = "sa";
 
-/** A `kubeadm init phase certs <name>` sub-phase: name and help texts, as kubeadm prints them. */
-export interface CertPhaseInfo {
-  name: string;
-  short: string;
-  long: string;
-}
-
-/**
- * The sub-phases of `kubeadm init phase certs` in order: all, one per certificate, sa.
- * Long texts are kubeadm v1.37.2's (LongDesc-formatted), including the "Default SANs" note
- * that kubeadm computes from a defaulted configuration (only the etcd certs get one).
- */
-export function certPhases(): CertPhaseInfo[] {
-  const generic = (c: KubeadmCert) => {
-    const sans = c.altNames === "etcd-server" || c.altNames === "etcd-peer"
-      ? "\n\nDefault SANs are localhost, 127.0.0.1, 127.0.0.1, ::1"
-      : "";
-    return `Generate the ${c.longName}, and save them into ${c.baseName}.crt and ${c.baseName}.key files.${sans}\n\n` +
-      "If both files already exist, kubeadm skips the generation step and existing files will be used.";
-  };
-  return [
-    { name: "all", short: "Generate all certificates", long: "" },
-    ...DEFAULT_CERT_LIST.map((c) => ({
-      name: c.name,
-      short: `Generate the ${c.longName}`,
-      long: generic(c),
-    })),
-    {
-      name: "sa",
-      short: "Generate a private key for signing service account tokens along with its public key",
-      long:
-        "Generate the private key for signing service account tokens along with its public key, and save them into sa.key and sa.pub files.\n\n" +
-        "If both files already exist, kubeadm skips the generation step and existing files will be used.",
-    },
-  ];
-}
-
 // ---------------------------------------------------------------------------------------------
 // SANs
 

@@ -41,6 +41,7 @@ import {
 import { currentAuthInfo, parseKubeConfig, serializeKubeConfig } from "../kubeconfig/kubeconfig.ts";
 import { createWithCerts } from "../kubeconfig/kubeconfig.ts";
 import { KubestrapError } from "../errors.ts";
+import { certificateAuthorities, type RenewableCert, renewableCerts } from "./inventory.ts";
 import { parseDurationMs } from "../util/duration.ts";
 
 /** `kubeadm certs certificate-key`: 32 random bytes as 64 lowercase hex characters. */
@@ -52,78 +53,6 @@ export function certificateKey(): string {
 export function caCertHash(cert: Certificate | string | Uint8Array): string {
   const c = typeof cert === "string" || cert instanceof Uint8Array ? parseCertsPEM(cert)[0] : cert;
   return publicKeyPin(c);
-}
-
-export interface RenewableCert {
-  /** check-expiration / renew name: "apiserver", ..., "admin.conf". */
-  name: string;
-  longName: string;
-  /** File base name (PKI) or kubeconfig file name. */
-  fileName: string;
-  kind: "pki" | "kubeconfig";
-  /** CA name as check-expiration prints it: ca, front-proxy-ca, etcd-ca. */
-  caName: string;
-  caBaseName: string;
-}
-
-export interface CAInfo {
-  name: string;
-  longName: string;
-  baseName: string;
-}
-
-const KUBECONFIG_RENEWABLE: [string, string][] = [
-  [
-    "admin.conf",
-    "certificate embedded in the kubeconfig file for the admin to use and for kubeadm itself",
-  ],
-  ["super-admin.conf", "certificate embedded in the kubeconfig file for the super-admin"],
-  [
-    "controller-manager.conf",
-    "certificate embedded in the kubeconfig file for the controller manager to use",
-  ],
-  [
-    "scheduler.conf",
-    "certificate embedded in the kubeconfig file for the scheduler manager to use",
-  ],
-];
-
-/** The renewal manager's inventory, sorted by name as kubeadm lists it. kubelet.conf excluded. */
-export function renewableCerts(externalEtcd = false): RenewableCert[] {
-  const list = certList(externalEtcd);
-  const out: RenewableCert[] = [];
-  for (const c of list) {
-    if (!c.caName) continue;
-    const ca = list.find((x) => x.name === c.caName)!;
-    out.push({
-      name: c.name,
-      longName: c.longName,
-      fileName: c.baseName,
-      kind: "pki",
-      caName: ca.name,
-      caBaseName: ca.baseName,
-    });
-  }
-  for (const [f, ln] of KUBECONFIG_RENEWABLE) {
-    out.push({
-      name: f,
-      longName: ln,
-      fileName: f,
-      kind: "kubeconfig",
-      caName: "ca",
-      caBaseName: "ca",
-    });
-  }
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-export function certificateAuthorities(externalEtcd = false): CAInfo[] {
-  return certList(externalEtcd).filter((c) => !c.caName).map((c) => ({
-    name: c.name,
-    longName: c.longName,
-    baseName: c.baseName,
-  }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export interface RenewalInputs {

@@ -7,7 +7,7 @@ import {
   assertRejects,
 } from "../assert.ts";
 import { createCerts, createPKIAssets } from "../../lib/pki/certs.ts";
-import { certPhases } from "../../lib/pki/certlist.ts";
+import { certsPhase } from "../../phases/init/certs.ts";
 import { KeyUsage, parseCertsPEM } from "../../lib/pki/x509.ts";
 import { baseInputs, findKubeadm, mode, openssl, PKI, run, snapshot, tempRoot } from "./helpers.ts";
 
@@ -414,7 +414,7 @@ Deno.test("certs: external CA mode (ca.crt without ca.key)", async () => {
 });
 
 Deno.test("certs: phase help texts are kubeadm's", () => {
-  const phases = certPhases();
+  const phases = certsPhase.phases!;
   assertEquals(phases.map((p) => p.name), [
     "all",
     "ca",
