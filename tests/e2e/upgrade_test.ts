@@ -487,15 +487,18 @@ Deno.test({
           ["cp1", "cp2", "w1"].map((n) => `${n}=${to}`).join("\n");
       }, { timeoutMs: 180_000, intervalMs: 2000, describe: () => "" });
       for (const n of ["cp1", "cp2", "w1"]) await waitNodeReady(cp, n, 180_000, () => "");
-      const images = await staticPodImages(cp);
-      assertEquals(images["kube-apiserver"], `registry.k8s.io/kube-apiserver:${to}`);
+      let images: Record<string, string> = {};
+      await waitFor("cp1's API server mirrored at the new version", async () => {
+        images = await staticPodImages(cp).catch(() => ({}));
+        return images["kube-apiserver"] === `registry.k8s.io/kube-apiserver:${to}`;
+      }, { timeoutMs: 120_000, intervalMs: 2000, describe: () => JSON.stringify(images) });
       // Both etcd members are started (healthy and voting).
-      const members = await etcdMemberList(cp, "cp1");
-      assertEquals(
-        members.trim().split("\n").filter((l) => l.includes(", started, ")).length,
-        2,
-        members,
-      );
+      let members = "";
+      // After the kubelet swap the mirror Pods (etcd-cp1 too) come back one by one.
+      await waitFor("both etcd members started", async () => {
+        members = await etcdMemberList(cp, "cp1").catch((e) => String(e));
+        return members.trim().split("\n").filter((l) => l.includes(", started, ")).length === 2;
+      }, { timeoutMs: 120_000, intervalMs: 2000, describe: () => members });
       assert(!members.includes("true"), `no learner is left: ${members}`);
       const survivor = await cp.kubectl([
         "get",
