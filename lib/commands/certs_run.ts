@@ -18,20 +18,21 @@ import { CURRENT_KUBERNETES_VERSION } from "../config/constants.ts";
 import { parseDurationMs } from "../util/duration.ts";
 import { hostPkiFS, type PkiFS } from "../pki/fs.ts";
 import { pkiInputsFromConfig } from "../pki/certlist.ts";
-import { EXTERNAL_CA_SPECS, validateSignedCertWithCA } from "../pki/certs.ts";
-import { loadCert, pathForKey } from "../pki/store.ts";
-import type { Certificate } from "../pki/x509.ts";
 import type { EncryptionAlgorithm } from "../pki/keys.ts";
 import {
+  type CertificateExpirationInfo,
   certificateKey,
   type CsrInputs,
+  type ExpirationEntry,
+  fetchCertificateExpirationInfo,
+  fileExists,
   generateCSRs,
-  readRenewableCert,
+  isExternallyManaged,
   RENEW_ALL_DONE,
   type RenewalInputs,
   renewCertificate,
 } from "../renewal/renewal.ts";
-import { certificateAuthorities, renewableCerts } from "../renewal/inventory.ts";
+import { renewableCerts } from "../renewal/inventory.ts";
 import { tabwrite } from "../tokens/output.ts";
 import { marshalGoYAML } from "../util/goyaml.ts";
 
@@ -233,41 +234,6 @@ function renewalInputs(ctx: CommandContext, cfg: LoadedInit): RenewalInputs {
 // ---------------------------------------------------------------------------------------------
 // External CA detection with kubeadm's errors (renewal.Manager.IsExternallyManaged)
 
-/**
- * certsphase.UsingExternalCA / UsingExternalFrontProxyCA / UsingExternalEtcdCA, wrapped as the
- * renewal manager does: a missing or non-CA certificate is an error, a present key means "not
- * external", and an external CA's leaf certificates must load and chain to it.
- */
-async function isExternallyManaged(
-  fs: PkiFS,
-  dir: string,
-  caBaseName: string,
-  now: Date,
-): Promise<boolean> {
-  const spec = EXTERNAL_CA_SPECS[caBaseName];
-  if (!spec) throw new KubestrapError(`unknown certificate authority ${caBaseName}`);
-  const wrap = (msg: string) =>
-    new KubestrapError(
-      `Error checking external CA condition for ${caBaseName} certificate authority: ${msg}`,
-    );
-  let caCert: Certificate;
-  try {
-    caCert = await loadCert(fs, dir, caBaseName);
-  } catch (e) {
-    throw wrap(`failure loading certificate for ${spec.ux}: ${errMsg(e)}`);
-  }
-  if (!caCert.isCA) throw wrap(`certificate ${spec.ux} is not a CA`);
-  if (await fs.exists(pathForKey(dir, caBaseName))) return false;
-  for (const [base, ux] of spec.leaves) {
-    try {
-      await validateSignedCertWithCA(fs, dir, base, ux, caCert, now);
-    } catch (e) {
-      throw wrap(errMsg(e));
-    }
-  }
-  return true;
-}
-
 // ---------------------------------------------------------------------------------------------
 // certs certificate-key
 
@@ -278,101 +244,6 @@ export function runCertificateKey(ctx: CommandContext): void {
 
 // ---------------------------------------------------------------------------------------------
 // certs check-expiration
-
-/** One entry of output.kubeadm.k8s.io/v1alpha3 CertificateExpirationInfo. */
-export interface ExpirationEntry {
-  name: string;
-  /** undefined (JSON null) for missing entries. */
-  expirationDate?: Date;
-  /** Seconds, truncated toward zero. */
-  residualTime: number;
-  externallyManaged: boolean;
-  /** Certificates only (omitempty). */
-  caName?: string;
-  missing: boolean;
-}
-
-export interface CertificateExpirationInfo {
-  certificates: ExpirationEntry[];
-  certificateAuthorities: ExpirationEntry[];
-}
-
-/** cmd/certs.go fetchCertificateExpirationInfo, with the renewal manager's errors. */
-export async function fetchCertificateExpirationInfo(
-  inputs: RenewalInputs,
-  fs: PkiFS,
-  now: Date = new Date(),
-): Promise<CertificateExpirationInfo> {
-  const residual = (d: Date) => Math.trunc((d.getTime() - now.getTime()) / 1000);
-  const info: CertificateExpirationInfo = { certificates: [], certificateAuthorities: [] };
-  for (const item of renewableCerts(inputs.externalEtcd)) {
-    const exists = item.kind === "pki"
-      ? await fileExists(fs, path.join(inputs.certificatesDir, `${item.fileName}.crt`))
-      : await fileExists(fs, path.join(inputs.kubeconfigDir, item.fileName));
-    if (!exists) {
-      info.certificates.push({
-        name: item.name,
-        residualTime: 0,
-        externallyManaged: false,
-        missing: true,
-      });
-      continue;
-    }
-    const external = await isExternallyManaged(fs, inputs.certificatesDir, item.caBaseName, now);
-    let cert: Certificate;
-    try {
-      cert = await readRenewableCert(inputs, fs, item);
-    } catch (e) {
-      throw item.kind === "pki"
-        ? new KubestrapError(`failed to load existing certificate ${item.fileName}: ${errMsg(e)}`)
-        : e;
-    }
-    info.certificates.push({
-      name: item.name,
-      expirationDate: cert.notAfter,
-      residualTime: residual(cert.notAfter),
-      caName: item.caName,
-      externallyManaged: external,
-      missing: false,
-    });
-  }
-  for (const ca of certificateAuthorities(inputs.externalEtcd)) {
-    if (!(await fileExists(fs, path.join(inputs.certificatesDir, `${ca.baseName}.crt`)))) {
-      info.certificateAuthorities.push({
-        name: ca.name,
-        residualTime: 0,
-        externallyManaged: false,
-        missing: true,
-      });
-      continue;
-    }
-    const external = await isExternallyManaged(fs, inputs.certificatesDir, ca.baseName, now);
-    let cert: Certificate;
-    try {
-      cert = await loadCert(fs, inputs.certificatesDir, ca.baseName);
-    } catch (e) {
-      throw new KubestrapError(`failed to load existing certificate ${ca.baseName}: ${errMsg(e)}`);
-    }
-    info.certificateAuthorities.push({
-      name: ca.name,
-      expirationDate: cert.notAfter,
-      residualTime: residual(cert.notAfter),
-      externallyManaged: external,
-      missing: false,
-    });
-  }
-  return info;
-}
-
-/** The renewal readwriters' fileExists: a regular (non-directory) file. */
-async function fileExists(fs: PkiFS, p: string): Promise<boolean> {
-  if (!(await fs.exists(p))) return false;
-  try {
-    return (await fs.readFile(p)) !== undefined;
-  } catch {
-    return false; // a directory
-  }
-}
 
 /** k8s.io/apimachinery/pkg/util/duration.HumanDuration, for a whole number of seconds. */
 export function humanDuration(seconds: number): string {

@@ -19,8 +19,12 @@ import {
   parseCertsPEM,
   publicKeyPin,
 } from "../pki/x509.ts";
-import { newSignedCert } from "../pki/certs.ts";
-import { usingExternalCA } from "../pki/certs.ts";
+import {
+  EXTERNAL_CA_SPECS,
+  newSignedCert,
+  usingExternalCA,
+  validateSignedCertWithCA,
+} from "../pki/certs.ts";
 import {
   certConfigFor,
   CERTIFICATE_BACKDATE,
@@ -150,73 +154,141 @@ async function externallyManaged(
   }
 }
 
-/** One row of `certs check-expiration`. */
-export interface ExpirationRow {
+// ---------------------------------------------------------------------------------------------
+// certs check-expiration
+
+function errMsg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * certsphase.UsingExternalCA / UsingExternalFrontProxyCA / UsingExternalEtcdCA, wrapped as the
+ * renewal manager does: a missing or non-CA certificate is an error, a present key means "not
+ * external", and an external CA's leaf certificates must load and chain to it.
+ */
+export async function isExternallyManaged(
+  fs: PkiFS,
+  dir: string,
+  caBaseName: string,
+  now: Date,
+): Promise<boolean> {
+  const spec = EXTERNAL_CA_SPECS[caBaseName];
+  if (!spec) throw new KubestrapError(`unknown certificate authority ${caBaseName}`);
+  const wrap = (msg: string) =>
+    new KubestrapError(
+      `Error checking external CA condition for ${caBaseName} certificate authority: ${msg}`,
+    );
+  let caCert: Certificate;
+  try {
+    caCert = await loadCert(fs, dir, caBaseName);
+  } catch (e) {
+    throw wrap(`failure loading certificate for ${spec.ux}: ${errMsg(e)}`);
+  }
+  if (!caCert.isCA) throw wrap(`certificate ${spec.ux} is not a CA`);
+  if (await fs.exists(pathForKey(dir, caBaseName))) return false;
+  for (const [base, ux] of spec.leaves) {
+    try {
+      await validateSignedCertWithCA(fs, dir, base, ux, caCert, now);
+    } catch (e) {
+      throw wrap(errMsg(e));
+    }
+  }
+  return true;
+}
+
+/** One entry of output.kubeadm.k8s.io/v1alpha3 CertificateExpirationInfo. */
+export interface ExpirationEntry {
   name: string;
-  /** undefined when missing */
+  /** undefined (JSON null) for missing entries. */
   expirationDate?: Date;
-  /** seconds until expiration */
-  residualTime?: number;
+  /** Seconds, truncated toward zero. */
+  residualTime: number;
   externallyManaged: boolean;
-  /** CA name (certificates only). */
+  /** Certificates only (omitempty). */
   caName?: string;
   missing: boolean;
 }
 
-/** Data of `kubeadm certs check-expiration`: certificates then CAs, each sorted by name. */
-export async function checkExpiration(
+export interface CertificateExpirationInfo {
+  certificates: ExpirationEntry[];
+  certificateAuthorities: ExpirationEntry[];
+}
+
+/** cmd/certs.go fetchCertificateExpirationInfo, with the renewal manager's errors. */
+export async function fetchCertificateExpirationInfo(
   inputs: RenewalInputs,
   fs: PkiFS,
-): Promise<{ certificates: ExpirationRow[]; certificateAuthorities: ExpirationRow[] }> {
-  const now = (inputs.clock ?? (() => new Date()))();
-  const ext: Record<string, boolean> = {};
-  for (const ca of certificateAuthorities(inputs.externalEtcd)) {
-    ext[ca.name] = await externallyManaged(fs, inputs.certificatesDir, ca.name, now).catch(() =>
-      false
-    );
-  }
-  const certificates: ExpirationRow[] = [];
+  now: Date = new Date(),
+): Promise<CertificateExpirationInfo> {
+  const residual = (d: Date) => Math.trunc((d.getTime() - now.getTime()) / 1000);
+  const info: CertificateExpirationInfo = { certificates: [], certificateAuthorities: [] };
   for (const item of renewableCerts(inputs.externalEtcd)) {
-    if (!(await renewableExists(inputs, fs, item))) {
-      certificates.push({
+    const exists = item.kind === "pki"
+      ? await fileExists(fs, path.join(inputs.certificatesDir, `${item.fileName}.crt`))
+      : await fileExists(fs, path.join(inputs.kubeconfigDir, item.fileName));
+    if (!exists) {
+      info.certificates.push({
         name: item.name,
+        residualTime: 0,
         externallyManaged: false,
-        caName: item.caName,
         missing: true,
       });
       continue;
     }
-    const cert = await readRenewableCert(inputs, fs, item);
-    certificates.push({
+    const external = await isExternallyManaged(fs, inputs.certificatesDir, item.caBaseName, now);
+    let cert: Certificate;
+    try {
+      cert = await readRenewableCert(inputs, fs, item);
+    } catch (e) {
+      throw item.kind === "pki"
+        ? new KubestrapError(`failed to load existing certificate ${item.fileName}: ${errMsg(e)}`)
+        : e;
+    }
+    info.certificates.push({
       name: item.name,
       expirationDate: cert.notAfter,
-      residualTime: Math.trunc((cert.notAfter.getTime() - now.getTime()) / 1000),
-      externallyManaged: ext[item.caName] ?? false,
+      residualTime: residual(cert.notAfter),
       caName: item.caName,
+      externallyManaged: external,
       missing: false,
     });
   }
-  const certificateAuthorities_: ExpirationRow[] = [];
   for (const ca of certificateAuthorities(inputs.externalEtcd)) {
-    let cert: Certificate | undefined;
-    try {
-      cert = await loadCert(fs, inputs.certificatesDir, ca.baseName);
-    } catch {
-      cert = undefined;
-    }
-    if (!cert) {
-      certificateAuthorities_.push({ name: ca.name, externallyManaged: false, missing: true });
+    if (!(await fileExists(fs, path.join(inputs.certificatesDir, `${ca.baseName}.crt`)))) {
+      info.certificateAuthorities.push({
+        name: ca.name,
+        residualTime: 0,
+        externallyManaged: false,
+        missing: true,
+      });
       continue;
     }
-    certificateAuthorities_.push({
+    const external = await isExternallyManaged(fs, inputs.certificatesDir, ca.baseName, now);
+    let cert: Certificate;
+    try {
+      cert = await loadCert(fs, inputs.certificatesDir, ca.baseName);
+    } catch (e) {
+      throw new KubestrapError(`failed to load existing certificate ${ca.baseName}: ${errMsg(e)}`);
+    }
+    info.certificateAuthorities.push({
       name: ca.name,
       expirationDate: cert.notAfter,
-      residualTime: Math.trunc((cert.notAfter.getTime() - now.getTime()) / 1000),
-      externallyManaged: ext[ca.name] ?? false,
+      residualTime: residual(cert.notAfter),
+      externallyManaged: external,
       missing: false,
     });
   }
-  return { certificates, certificateAuthorities: certificateAuthorities_ };
+  return info;
+}
+
+/** The renewal readwriters' fileExists: a regular (non-directory) file. */
+export async function fileExists(fs: PkiFS, p: string): Promise<boolean> {
+  if (!(await fs.exists(p))) return false;
+  try {
+    return (await fs.readFile(p)) !== undefined;
+  } catch {
+    return false; // a directory
+  }
 }
 
 export interface RenewResult {

@@ -3,7 +3,7 @@ import { createCerts } from "../../lib/pki/certs.ts";
 import {
   caCertHash,
   certificateKey,
-  checkExpiration,
+  fetchCertificateExpirationInfo,
   generateCSRs,
   renewCertificate,
 } from "../../lib/renewal/renewal.ts";
@@ -96,7 +96,7 @@ Deno.test("renew and check-expiration", async () => {
     kubeconfigDir: "/etc/kubernetes",
     encryptionAlgorithm: "ECDSA-P384" as const,
   };
-  const exp = await checkExpiration(inputs, fs);
+  const exp = await fetchCertificateExpirationInfo(inputs, fs);
   assertEquals(exp.certificates.map((c) => c.name), [
     "admin.conf",
     "apiserver",
@@ -159,7 +159,7 @@ Deno.test("renew and check-expiration", async () => {
     (await renewCertificate(inputs, fs, "super-admin.conf")).line,
     "MISSING! certificate embedded in the kubeconfig file for the super-admin",
   );
-  const exp2 = await checkExpiration(inputs, fs);
+  const exp2 = await fetchCertificateExpirationInfo(inputs, fs);
   assertEquals(exp2.certificates.find((c) => c.name === "super-admin.conf")!.missing, true);
 
   await Deno.remove(host(`${PKI}/front-proxy-ca.key`));
@@ -168,7 +168,7 @@ Deno.test("renew and check-expiration", async () => {
     rf.line,
     "Detected external front-proxy-ca, certificate for the front proxy client can't be renewed",
   );
-  const exp3 = await checkExpiration(inputs, fs);
+  const exp3 = await fetchCertificateExpirationInfo(inputs, fs);
   assertEquals(
     exp3.certificates.find((c) => c.name === "front-proxy-client")!.externallyManaged,
     true,
