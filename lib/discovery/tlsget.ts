@@ -10,6 +10,7 @@ import tls from "node:tls";
 import { isIP } from "node:net";
 import { type Certificate, parseCertificate } from "../pki/x509.ts";
 import { verifyCertificate } from "../pki/verify.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 export interface TLSGetOptions {
   /** Trusted roots: the server chain must verify against one of them, and the host name. */
@@ -45,17 +46,6 @@ export class TLSVerifyError extends Error {
     super(message);
     this.name = "TLSVerifyError";
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const n = chunks.reduce((a, c) => a + c.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }
 
 interface PeerCert {
@@ -133,7 +123,7 @@ function parseResponse(buf: Uint8Array): TLSGetResponse {
       parts.push(body.subarray(o, o + size));
       o += size + 2;
     }
-    body = concat(parts);
+    body = concatBytes(parts);
   } else if (headers["content-length"] !== undefined) {
     const n = Number(headers["content-length"]);
     if (!Number.isInteger(n) || n > body.length) {
@@ -211,7 +201,7 @@ export function tlsGet(url: string, opts: TLSGetOptions): Promise<TLSGetResponse
       clearTimeout(timer);
       sock.destroy();
       try {
-        resolve(parseResponse(concat(chunks)));
+        resolve(parseResponse(concatBytes(chunks)));
       } catch (e) {
         reject(e);
       }

@@ -23,6 +23,7 @@ import {
   resourcePath,
 } from "./resources.ts";
 import { Host } from "../host.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 /** The machine kubestrap runs on, for the TCP probe of insecure connections. */
 const machine = new Host();
@@ -231,13 +232,7 @@ export function insecureTransport(cfg: KubeClientConfig): Transport {
               for (const [k, v] of Object.entries(res.headers)) {
                 if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : String(v);
               }
-              const total = chunks.reduce((n, c) => n + c.length, 0);
-              const buf = new Uint8Array(total);
-              let o = 0;
-              for (const c of chunks) {
-                buf.set(c, o);
-                o += c.length;
-              }
+              const buf = concatBytes(chunks);
               resolve({
                 status: res.statusCode ?? 0,
                 headers,

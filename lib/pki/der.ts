@@ -6,6 +6,8 @@
  * ones kubeadm creates.
  */
 
+import { concatBytes } from "../util/bytes.ts";
+
 export const TAG = {
   BOOLEAN: 0x01,
   INTEGER: 0x02,
@@ -22,18 +24,6 @@ export const TAG = {
   SET: 0x31,
 } as const;
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 function encodeLength(n: number): Uint8Array {
   if (n < 0x80) return Uint8Array.of(n);
   const bytes: number[] = [];
@@ -46,17 +36,17 @@ function encodeLength(n: number): Uint8Array {
 
 /** A complete TLV with the given tag byte and content. */
 export function tlv(tag: number, content: Uint8Array): Uint8Array {
-  return concat([Uint8Array.of(tag), encodeLength(content.length), content]);
+  return concatBytes([Uint8Array.of(tag), encodeLength(content.length), content]);
 }
 
 export function seq(...items: Uint8Array[]): Uint8Array {
-  return tlv(TAG.SEQUENCE, concat(items));
+  return tlv(TAG.SEQUENCE, concatBytes(items));
 }
 
 /** SET OF: elements sorted as octet strings (X.690 11.6), as Go's asn1 does. */
 export function setOf(...items: Uint8Array[]): Uint8Array {
   const sorted = [...items].sort(compareBytes);
-  return tlv(TAG.SET, concat(sorted));
+  return tlv(TAG.SET, concatBytes(sorted));
 }
 
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -94,7 +84,7 @@ export function octetString(b: Uint8Array): Uint8Array {
 
 /** BIT STRING with `unused` trailing bits in the last byte. */
 export function bitString(b: Uint8Array, unused = 0): Uint8Array {
-  return tlv(TAG.BIT_STRING, concat([Uint8Array.of(unused), b]));
+  return tlv(TAG.BIT_STRING, concatBytes([Uint8Array.of(unused), b]));
 }
 
 export function oid(dotted: string): Uint8Array {
@@ -277,5 +267,3 @@ export function readBitString(n: Node): { bytes: Uint8Array; unused: number } {
   const c = content(n);
   return { bytes: c.subarray(1), unused: c[0] };
 }
-
-export { concat };

@@ -12,6 +12,7 @@
  */
 import * as nodeCrypto from "node:crypto";
 import * as der from "./der.ts";
+import { concatBytes } from "../util/bytes.ts";
 import { decodePemBlocks, encodePem, type PrivateKey, type PublicKey, spkiDer } from "./keys.ts";
 import { formatIPBytes, to4 } from "../util/net.ts";
 import { parseIPSloppy } from "../util/net.ts";
@@ -317,7 +318,7 @@ export function createCertificateRequest(
     der.integer(0),
     encodeName(commonName, organization),
     spkiDer(key),
-    der.tlv(0xa0, der.concat(attrs)),
+    der.tlv(0xa0, concatBytes(attrs)),
   );
   const signature = new Uint8Array(nodeCrypto.sign(sig.hash, info, key));
   const csrDer = der.seq(info, sig.algId, der.bitString(signature));
