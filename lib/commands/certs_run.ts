@@ -35,6 +35,7 @@ import {
 import { renewableCerts } from "../renewal/inventory.ts";
 import { tabwrite } from "../tokens/output.ts";
 import { marshalGoYAML } from "../util/goyaml.ts";
+import { klogLine } from "../util/klog.ts";
 
 /** kubeadm's KubernetesDir: where check-expiration and renew find the kubeconfig files. */
 export const KUBERNETES_DIR = "/etc/kubernetes";
@@ -54,16 +55,6 @@ export function commandHost(ctx: CommandContext): Host {
 export function absPath(ctx: CommandContext, p: string): string {
   if (path.isAbsolute(p)) return path.normalize(p);
   return path.resolve((ctx.flags.rootfs as string | undefined) ? "/" : Deno.cwd(), p);
-}
-
-/** A klog-style line ("W1125 09:23:56.000000    1234 file:line] msg"), as kubeadm's stderr. */
-export function klog(level: "I" | "W" | "E", file: string, msg: string, now = new Date()): string {
-  const p = (n: number, w = 2) => String(n).padStart(w, "0");
-  return `${level}${p(now.getMonth() + 1)}${p(now.getDate())} ${p(now.getHours())}:${
-    p(now.getMinutes())
-  }:${p(now.getSeconds())}.${p(now.getMilliseconds() * 1000, 6)} ${
-    String(Deno.pid).padStart(7)
-  } ${file}] ${msg}\n`;
 }
 
 function errMsg(e: unknown): string {
@@ -113,7 +104,7 @@ export async function loadOrDefaultInitConfig(
     host: hostFacts(host),
     skipCRIDetect: true,
   });
-  for (const w of cfg.warnings) ctx.err(klog("W", "initconfiguration.go:310", w));
+  for (const w of cfg.warnings) ctx.err(klogLine("W", "initconfiguration.go:310", w) + "\n");
   return cfg;
 }
 

@@ -3,12 +3,12 @@
  * v1.37.2). Loaded lazily by lib/commands/kubeconfig.ts.
  */
 import type { CommandContext } from "../cli.ts";
-import { formatDuration, parseDuration } from "../cli.ts";
 import { hostPkiFS } from "../pki/fs.ts";
 import type { EncryptionAlgorithm } from "../pki/keys.ts";
 import { kubeconfigUser } from "../kubeconfig/files.ts";
-import { parseDurationMs } from "../util/duration.ts";
-import { absPath, commandHost, klog, loadOrDefaultInitConfig } from "./certs_run.ts";
+import { formatDurationMs, parseDurationMs } from "../util/duration.ts";
+import { absPath, commandHost, loadOrDefaultInitConfig } from "./certs_run.ts";
+import { klogLine } from "../util/klog.ts";
 
 /** kubeadmconstants.CertificateValidityPeriod (8760h) in ms. */
 const CERTIFICATE_VALIDITY_PERIOD_MS = 8760 * 3600 * 1000;
@@ -21,18 +21,20 @@ export async function runKubeconfigUser(ctx: CommandContext): Promise<void> {
     host,
     (ctx.flags.config as string | undefined) ?? "",
   );
-  const validity = parseDuration((ctx.flags["validity-period"] as string | undefined) ?? "8760h") ??
-    CERTIFICATE_VALIDITY_PERIOD_MS;
+  // The flag parser has checked the value.
+  const validity = parseDurationMs((ctx.flags["validity-period"] as string | undefined) ?? "8760h");
   if (validity > CERTIFICATE_VALIDITY_PERIOD_MS) {
-    ctx.err(klog(
-      "W",
-      "kubeconfig.go:95",
-      `WARNING: the specified certificate validity period ${
-        formatDuration(validity)
-      } is longer than the default duration ${
-        formatDuration(CERTIFICATE_VALIDITY_PERIOD_MS)
-      }, this may increase security risks.`,
-    ));
+    ctx.err(
+      klogLine(
+        "W",
+        "kubeconfig.go:95",
+        `WARNING: the specified certificate validity period ${
+          formatDurationMs(validity)
+        } is longer than the default duration ${
+          formatDurationMs(CERTIFICATE_VALIDITY_PERIOD_MS)
+        }, this may increase security risks.`,
+      ) + "\n",
+    );
   }
   const cluster = cfg.cluster;
   const init = cfg.init;
@@ -59,6 +61,6 @@ export async function runKubeconfigUser(ctx: CommandContext): Promise<void> {
       validityPeriod: validity,
     },
   );
-  for (const w of warnings) ctx.err(klog("W", "certs.go:474", w));
+  for (const w of warnings) ctx.err(klogLine("W", "certs.go:474", w) + "\n");
   ctx.out(yaml + "\n");
 }

@@ -4,6 +4,7 @@
  */
 import { goErrno } from "../host.ts";
 import { goQuote } from "../util/goquote.ts";
+import { klogLine } from "../util/klog.ts";
 import { parseSemantic, type Version } from "../util/version.ts";
 import { isDNS1123SubdomainContent, regexError } from "../util/validation.ts";
 import { cidrString, indexedIP, parseCIDR } from "./netutil.ts";
@@ -820,9 +821,9 @@ export function containerRuntimeVersionCheck(criSocket: string): Checker {
       const logs = rt.runtimeConfigError === undefined ? [] : [
         klogLine(
           "E",
-          ctx.now(),
           "remote_runtime.go:1359",
           `"RuntimeConfig from runtime service failed" err=${goQuote(rt.runtimeConfigError)}`,
+          ctx.now(),
         ),
       ];
       return {
@@ -967,15 +968,6 @@ export function externalEtcdVersionCheck(etcd: ExternalEtcd): Checker {
 
 export type PullPolicy = "Always" | "IfNotPresent" | "Never";
 
-/** klog's header: "W0102 15:04:05.000000   12345 file:line] ". */
-export function klogLine(level: "I" | "W" | "E", now: Date, file: string, msg: string): string {
-  const p = (n: number, w = 2) => String(n).padStart(w, "0");
-  const us = p(now.getMilliseconds() * 1000, 6);
-  return `${level}${p(now.getMonth() + 1)}${p(now.getDate())} ${p(now.getHours())}:${
-    p(now.getMinutes())
-  }:${p(now.getSeconds())}.${us} ${String(Deno.pid).padStart(7)} ${file}] ${msg}`;
-}
-
 export function imagePullCheck(opts: {
   criSocket: string;
   images: string[];
@@ -1005,13 +997,13 @@ export function imagePullCheck(opts: {
       if (sb !== opts.sandboxImage) {
         logs.push(klogLine(
           "W",
-          ctx.now(),
           "checks.go:920",
           `detected that the sandbox image ${
             goQuote(sb)
           } of the container runtime is inconsistent with that used by kubeadm. It is recommended to use ${
             goQuote(opts.sandboxImage)
           } as the CRI sandbox image.`,
+          ctx.now(),
         ));
       }
     } catch {
