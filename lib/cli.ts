@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { KubestrapError, UsageError } from "./errors.ts";
-import { formatDurationMs, parseDurationMs } from "./util/duration.ts";
+import { parseDurationMs } from "./util/duration.ts";
 
 export type FlagType = "string" | "bool" | "strings" | "int" | "int32" | "duration" | "level";
 
@@ -269,16 +269,13 @@ function parseIntFlag(flag: string) {
 }
 
 /** Parses a Go duration ("24h0m0s", "1h30m", "90s", "0") to milliseconds; undefined if invalid. */
-export function parseDuration(value: string): number | undefined {
+function parseDuration(value: string): number | undefined {
   try {
     return parseDurationMs(value);
   } catch {
     return undefined;
   }
 }
-
-/** Formats milliseconds as Go's time.Duration.String(). */
-export const formatDuration: (ms: number) => string = formatDurationMs;
 
 function parseDurationFlag(flag: string) {
   return (value: string): string => {
