@@ -5,7 +5,7 @@
 import { goErrno } from "../host.ts";
 import { goQuote } from "../util/goquote.ts";
 import { klogLine } from "../util/klog.ts";
-import { parseSemantic, type Version } from "../util/version.ts";
+import { parseSemantic, Version } from "../util/version.ts";
 import { isDNS1123SubdomainContent, regexError } from "../util/validation.ts";
 import { cidrString, indexedIP, parseCIDR } from "./netutil.ts";
 import { formatIPBytes, joinHostPort, parseIP } from "../util/net.ts";
@@ -38,6 +38,20 @@ function check(
 /** Check-name form of a path: every "/" becomes "-" (kubeadm's strings.Replace). */
 export function pathLabel(prefix: string, p: string): string {
   return `${prefix}-${p.replaceAll("/", "-")}`;
+}
+
+/** The configured Kubernetes version, or kubeadm's error when it is no semantic version. */
+function parseKubernetesVersion(kubernetesVersion: string): Version | CheckResult {
+  try {
+    return parseSemantic(kubernetesVersion);
+  } catch (e) {
+    return {
+      warnings: [],
+      errors: [
+        `couldn't parse Kubernetes version ${goQuote(kubernetesVersion)}: ${(e as Error).message}`,
+      ],
+    };
+  }
 }
 
 // ---- IsPrivilegedUser -------------------------------------------------------------------------
@@ -99,7 +113,7 @@ export function kubernetesVersionCheck(kubernetesVersion: string, kubeadmVersion
     "kubernetesVersion not newer than kubestrap's kubeadm minor",
     () => {
       if (kubeadmVersion.startsWith("v0.0.0")) return ok("custom build, skipped");
-      let kadm: Version, k8s: Version;
+      let kadm: Version;
       try {
         kadm = parseSemantic(kubeadmVersion);
       } catch (e) {
@@ -110,19 +124,8 @@ export function kubernetesVersionCheck(kubernetesVersion: string, kubeadmVersion
           ],
         };
       }
-      try {
-        k8s = parseSemantic(kubernetesVersion);
-      } catch (e) {
-        return {
-          warnings: [],
-          errors: [
-            `couldn't parse Kubernetes version ${goQuote(kubernetesVersion)}: ${
-              (e as Error).message
-            }`,
-          ],
-          observed: kubernetesVersion,
-        };
-      }
+      const k8s = parseKubernetesVersion(kubernetesVersion);
+      if (!(k8s instanceof Version)) return { ...k8s, observed: kubernetesVersion };
       const firstUnsupported = parseSemantic(`${kadm.major}.${kadm.minor + 1}.0-0`);
       if (k8s.atLeast(firstUnsupported)) {
         return {
@@ -700,19 +703,8 @@ export function kubeletVersionCheck(
         };
       }
       if (kubernetesVersion !== "") {
-        let k8s: Version;
-        try {
-          k8s = parseSemantic(kubernetesVersion);
-        } catch (e) {
-          return {
-            warnings: [],
-            errors: [
-              `couldn't parse Kubernetes version ${goQuote(kubernetesVersion)}: ${
-                (e as Error).message
-              }`,
-            ],
-          };
-        }
+        const k8s = parseKubernetesVersion(kubernetesVersion);
+        if (!(k8s instanceof Version)) return k8s;
         if (kv.major > k8s.major || kv.minor > k8s.minor) {
           return {
             warnings: [],
