@@ -226,14 +226,16 @@ export async function upgradeOneHost(s: UpgradeScenario): Promise<{
         images[c]
       );
     }, { timeoutMs: 120_000, intervalMs: 1000, describe: () => JSON.stringify(images) });
-    const survivor = await node.kubectl([
-      "get",
-      "pod",
-      "survivor",
-      "-o",
-      "jsonpath={.status.phase}",
-    ]);
-    assertEquals(survivor.stdout, "Running", "a Pod made before the upgrade still runs");
+    // The new kubelet may restart the static Pods (the API server too) a moment later: every
+    // check from here on tolerates the API server being away for a while.
+    let phase = "";
+    await waitFor("the Pod made before the upgrade to be Running", async () => {
+      const r = await node.kubectl(["get", "pod", "survivor", "-o", "jsonpath={.status.phase}"], {
+        allowFailure: true,
+      });
+      phase = r.code === 0 ? r.stdout : r.stderr;
+      return phase === "Running";
+    }, { timeoutMs: 120_000, intervalMs: 2000, describe: () => phase });
     if (s.upgrade === "kubestrap" && s.from !== s.to) {
       // The real kubeadm reads the cluster kubestrap upgraded: nothing left to upgrade.
       const after = await runTool(node, "kubeadm", [
@@ -244,7 +246,13 @@ export async function upgradeOneHost(s: UpgradeScenario): Promise<{
       if (after.code !== 0) throw toolError(after, `logs in ${logs}`);
       assertEquals(after.stdout.includes("You can now apply the upgrade"), false, after.stdout);
     }
-    const artifacts = s.collect ? await upgradeArtifacts(node) : undefined;
+    let artifacts: Record<string, string> | undefined;
+    if (s.collect) {
+      await waitFor("the upgrade's results to be readable", async () => {
+        artifacts = await upgradeArtifacts(node).catch(() => undefined);
+        return artifacts !== undefined;
+      }, { timeoutMs: 120_000, intervalMs: 2000, describe: () => "" });
+    }
     if (artifacts) {
       await Deno.writeTextFile(`${logs}/artifacts.json`, JSON.stringify(artifacts, null, 1));
     }
