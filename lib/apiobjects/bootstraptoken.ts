@@ -38,7 +38,8 @@ import {
   user,
 } from "./rbac.ts";
 import type { ConfigMapObject } from "./uploadconfig.ts";
-import { b64, type Log, silent } from "./util.ts";
+import { type Log, silent } from "./util.ts";
+import { toBase64 } from "../util/bytes.ts";
 import { marshalGoYAML } from "../util/goyaml.ts";
 
 /** ClusterRole `kubeadm:get-nodes`: get nodes. */
@@ -111,7 +112,7 @@ export interface ClusterInfoInput {
  */
 export function clusterInfoKubeconfig(input: ClusterInfoInput): string {
   const cluster: Record<string, unknown> = {
-    "certificate-authority-data": b64(input.caData),
+    "certificate-authority-data": toBase64(input.caData),
     server: input.server,
   };
   if (input.disableCompression) cluster["disable-compression"] = true;

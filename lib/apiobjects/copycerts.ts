@@ -25,7 +25,8 @@ import {
   NODE_BOOTSTRAP_TOKEN_AUTH_GROUP,
 } from "./constants.ts";
 import { getOneRule, group, role, roleBinding } from "./rbac.ts";
-import { b64, type Log, silent, unb64 } from "./util.ts";
+import { type Log, silent } from "./util.ts";
+import { fromBase64, toBase64 } from "../util/bytes.ts";
 
 /** constants.CertificateKeySize */
 export const CERTIFICATE_KEY_SIZE = 32;
@@ -155,7 +156,7 @@ export function kubeadmCertsSecretData(
   for (const [name, content] of Object.entries(files)) {
     data[certOrKeyNameToSecretName(name)] = content === undefined
       ? ""
-      : b64(encryptBytes(content, key));
+      : toBase64(encryptBytes(content, key));
   }
   return data;
 }
@@ -276,7 +277,7 @@ export function decodeKubeadmCertsSecret(
 ): Record<string, Uint8Array> {
   const out: Record<string, Uint8Array> = {};
   for (const [name, value] of Object.entries(secret.data ?? {})) {
-    const blob = unb64(value);
+    const blob = fromBase64(value);
     out[name] = blob.length > 0 ? decryptBytes(blob, key) : new Uint8Array();
   }
   return out;

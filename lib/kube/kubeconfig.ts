@@ -7,6 +7,7 @@
 import { parse as parseYaml } from "yaml";
 import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
+import { fromBase64 } from "../util/bytes.ts";
 import {
   KubeClient,
   type KubeClientConfig,
@@ -43,9 +44,7 @@ export interface KubeconfigClientOptions extends Omit<KubeClientOptions, "transp
 }
 
 function b64decode(s: string): string {
-  const bin = atob(s.replace(/\s+/g, ""));
-  const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
-  return new TextDecoder().decode(bytes);
+  return new TextDecoder().decode(fromBase64(s.replace(/\s+/g, "")));
 }
 
 /** Reads a file a kubeconfig refers to. */

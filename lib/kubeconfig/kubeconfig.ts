@@ -6,7 +6,7 @@
  */
 import { parse as parseYaml } from "yaml";
 import { marshalGoYAML } from "../util/goyaml.ts";
-import { fromBase64, toBase64 } from "../pki/keys.ts";
+import { fromBase64, toBase64 } from "../util/bytes.ts";
 import { KubestrapError } from "../errors.ts";
 
 /** A cluster entry. Known fields are typed; others are kept as parsed (JSON values). */

@@ -8,6 +8,7 @@
 import * as nodeCrypto from "node:crypto";
 import { KubestrapError } from "../errors.ts";
 import { generateRsaKey } from "./rsa.ts";
+import { fromBase64, toBase64 } from "../util/bytes.ts";
 
 export type EncryptionAlgorithm =
   | "RSA-2048"
@@ -114,23 +115,6 @@ export interface PemBlock {
   type: string;
   bytes: Uint8Array;
 }
-
-function toBase64(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i += 0x8000) {
-    s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
-}
-
-function fromBase64(s: string): Uint8Array {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-export { fromBase64, toBase64 };
 
 /** Go's pem.EncodeToMemory: 64-column base64 body, trailing newline. */
 export function encodePem(type: string, bytes: Uint8Array): string {

@@ -5,6 +5,7 @@
 
 import { DerError, type Node, parse } from "../pki/der.ts";
 import { sha256Hex } from "../util/sha256.ts";
+import { fromBase64 } from "../util/bytes.ts";
 
 /** `sha256` */
 export const PIN_FORMAT_SHA256 = "sha256";
@@ -14,8 +15,7 @@ export function pemCertificates(pem: string): Uint8Array[] {
   const out: Uint8Array[] = [];
   const re = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
   for (const m of pem.matchAll(re)) {
-    const bin = atob(m[1].replace(/\s+/g, ""));
-    out.push(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+    out.push(fromBase64(m[1].replace(/\s+/g, "")));
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { goQuote } from "../util/goquote.ts";
+import { fromBase64, toBase64 } from "../util/bytes.ts";
 export { goQuote };
 /**
  * Bootstrap tokens as kubeadm and k8s.io/cluster-bootstrap define them: generation,
@@ -206,16 +207,8 @@ export function parseRFC3339(s: string): Date {
   return d;
 }
 
-function b64(s: string): string {
-  const bytes = new TextEncoder().encode(s);
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
-}
-
 function unb64(s: string): string {
-  const bin = atob(s);
-  return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+  return new TextDecoder().decode(fromBase64(s));
 }
 
 /**
@@ -262,7 +255,7 @@ export interface SecretObject {
 /** kubeadm's BootstrapTokenToSecret: `kube-system/bootstrap-token-<id>`. */
 export function tokenToSecret(bt: BootstrapToken, now: Date = new Date()): SecretObject {
   const data: Record<string, string> = {};
-  for (const [k, v] of Object.entries(tokenSecretData(bt, now))) data[k] = b64(v);
+  for (const [k, v] of Object.entries(tokenSecretData(bt, now))) data[k] = toBase64(v);
   return {
     apiVersion: "v1",
     kind: "Secret",

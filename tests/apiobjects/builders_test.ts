@@ -57,7 +57,7 @@ import {
   nodesKubeadmConfigRole,
   nodesKubeadmConfigRoleBinding,
 } from "../../lib/apiobjects/uploadconfig.ts";
-import { unb64 } from "../../lib/apiobjects/util.ts";
+import { fromBase64 } from "../../lib/util/bytes.ts";
 import { nodePatch } from "../../lib/kube/idempotency.ts";
 import { caCertHashes } from "../../lib/tokens/cahash.ts";
 
@@ -144,14 +144,14 @@ Deno.test("upload-certs: AES-256-GCM exactly as kubeadm's copycerts", () => {
   );
   const te = new TextEncoder();
   const td = new TextDecoder();
-  assertEquals(td.decode(decryptBytes(unb64(GO_KUBEADM_BLOB), key)), GO_KUBEADM_PT);
+  assertEquals(td.decode(decryptBytes(fromBase64(GO_KUBEADM_BLOB), key)), GO_KUBEADM_PT);
   const nonce = Uint8Array.from({ length: 12 }, (_, i) => 0xa0 + i);
   const ours = encryptBytes(te.encode(GO_FIXED_NONCE_PT), key, nonce);
   assertEquals(btoa(String.fromCharCode(...ours)), GO_FIXED_NONCE_BLOB);
   const rnd = encryptBytes(te.encode("x"), key);
   assertEquals(rnd.length, 12 + 1 + 16);
   assertEquals(td.decode(decryptBytes(rnd, key)), "x");
-  const tampered = unb64(GO_KUBEADM_BLOB);
+  const tampered = fromBase64(GO_KUBEADM_BLOB);
   tampered[20] ^= 1;
   assertThrows(() => decryptBytes(tampered, key), Error, "message authentication failed");
   assertThrows(() => decryptBytes(new Uint8Array(5), key), Error, "less than the nonce");
@@ -193,7 +193,7 @@ Deno.test("upload-certs: files, Secret, owner reference, RBAC", () => {
   );
   assertEquals(Object.keys(data).sort(), ["etcd-ca.crt", "sa.key"]);
   assertEquals(data["sa.key"], "");
-  assertEquals(new TextDecoder().decode(decryptBytes(unb64(data["etcd-ca.crt"]), key)), "pem");
+  assertEquals(new TextDecoder().decode(decryptBytes(fromBase64(data["etcd-ca.crt"]), key)), "pem");
   const s = kubeadmCertsSecret(data, { name: "bootstrap-token-abcdef", uid: "u-1" });
   assertEquals(s.metadata, {
     name: "kubeadm-certs",

@@ -27,7 +27,7 @@ import { caCertHashes } from "../../lib/tokens/cahash.ts";
 import { tokenToSecret } from "../../lib/tokens/token.ts";
 import * as bt from "../../lib/apiobjects/bootstraptoken.ts";
 import { encryptBytes } from "../../lib/apiobjects/copycerts.ts";
-import { b64 } from "../../lib/apiobjects/util.ts";
+import { toBase64 } from "../../lib/util/bytes.ts";
 import type { JoinConfiguration } from "../../lib/config/types.ts";
 import { parseCertsPEM } from "../../lib/pki/x509.ts";
 import { verifyCertChain } from "../../lib/pki/verify.ts";
@@ -265,7 +265,7 @@ apiServer:
           await boot.create("certificatesigningrequests", {
             metadata: { name: "node-csr-kubestrap-test" },
             spec: {
-              request: b64(csrPem),
+              request: toBase64(csrPem),
               signerName: "kubernetes.io/kube-apiserver-client-kubelet",
               usages: ["digital signature", "client auth"],
             },
@@ -304,7 +304,7 @@ apiServer:
         const key = Uint8Array.from(CERT_KEY.match(/../g)!.map((h) => parseInt(h, 16)));
         const secretData: Record<string, string> = {};
         for (const [name, file] of [["ca.crt", "ca.crt"], ["ca.key", "ca.key"]]) {
-          secretData[name] = b64(encryptBytes(await Deno.readFile(`${pki}/${file}`), key));
+          secretData[name] = toBase64(encryptBytes(await Deno.readFile(`${pki}/${file}`), key));
         }
         assert(Object.keys(secretData).length === 2);
       } finally {
