@@ -2,7 +2,6 @@
  * File access used by the PKI and kubeconfig code. Paths are absolute paths as the cluster sees
  * them (/etc/kubernetes/pki/ca.crt); an implementation may root them elsewhere.
  */
-import { Host } from "../host.ts";
 
 export interface PkiFS {
   /** File contents, or undefined when the file does not exist. */
@@ -33,34 +32,4 @@ export function hostPkiFS(host: HostLike): PkiFS {
     exists: (p) => host.exists(p),
     writeFile: (p, data, mode, dirMode = 0o755) => host.writeFile(p, data, { mode, dirMode }),
   };
-}
-
-/** PkiFS over lib/host.ts's Host, every path resolved under `root` ("/" = the real host). */
-export class DenoPkiFS implements PkiFS {
-  readonly host: Host;
-  readonly #fs: PkiFS;
-  constructor(root = "/") {
-    this.host = new Host(root);
-    this.#fs = hostPkiFS(this.host);
-  }
-
-  get root(): string {
-    return this.host.root;
-  }
-
-  resolve(p: string): string {
-    return this.host.resolve(p);
-  }
-
-  readFile(p: string): Promise<Uint8Array | undefined> {
-    return this.#fs.readFile(p);
-  }
-
-  exists(p: string): Promise<boolean> {
-    return this.#fs.exists(p);
-  }
-
-  writeFile(p: string, data: Uint8Array | string, mode: number, dirMode?: number): Promise<void> {
-    return this.#fs.writeFile(p, data, mode, dirMode);
-  }
 }

@@ -1,5 +1,6 @@
 /** Shared test helpers: temp roots, the real openssl CLI, file modes. */
-import { DenoPkiFS } from "../../lib/pki/fs.ts";
+import { Host } from "../../lib/host.ts";
+import { hostPkiFS, type PkiFS } from "../../lib/pki/fs.ts";
 import type { PkiInputs } from "../../lib/pki/certlist.ts";
 
 export const PKI = "/etc/kubernetes/pki";
@@ -18,12 +19,13 @@ export function baseInputs(over: Partial<PkiInputs> = {}): PkiInputs {
   };
 }
 
+/** A temporary root with the PKI file access over a Host rooted there. */
 export async function tempRoot(): Promise<
-  { root: string; fs: DenoPkiFS; host: (p: string) => string }
+  { root: string; fs: PkiFS; host: (p: string) => string }
 > {
   const root = await Deno.makeTempDir({ prefix: "kubestrap-pki-" });
-  const fs = new DenoPkiFS(root);
-  return { root, fs, host: (p: string) => fs.resolve(p) };
+  const h = new Host(root);
+  return { root, fs: hostPkiFS(h), host: (p: string) => h.resolve(p) };
 }
 
 export async function run(cmd: string, args: string[], stdin?: Uint8Array | string): Promise<
