@@ -752,16 +752,8 @@ export function swapCheck(): Checker {
 export function containerRuntimeCheck(criSocket: string): Checker {
   return check("CRI", `container runtime answering on ${criSocket}`, async (ctx) => {
     const rt = ctx.cri(criSocket);
-    try {
-      await rt.connect();
-    } catch (e) {
-      return {
-        warnings: [],
-        errors: [`could not connect to the container runtime: ${(e as Error).message}`],
-        observed: `no runtime at ${criSocket}`,
-        remediation: criRemediation(criSocket),
-      };
-    }
+    const down = await connectRuntime(rt, criSocket);
+    if (down) return down;
     try {
       await rt.isRunning();
     } catch (e) {
@@ -774,6 +766,24 @@ export function containerRuntimeCheck(criSocket: string): Checker {
     }
     return ok(`runtime ready (${rt.describe()})`);
   });
+}
+
+/** Connects to the runtime; kubeadm's error (with what was seen and a remedy) when it fails. */
+async function connectRuntime(
+  rt: ReturnType<CheckContext["cri"]>,
+  criSocket: string,
+): Promise<CheckResult | undefined> {
+  try {
+    await rt.connect();
+    return undefined;
+  } catch (e) {
+    return {
+      warnings: [],
+      errors: [`could not connect to the container runtime: ${(e as Error).message}`],
+      observed: `no runtime at ${criSocket}`,
+      remediation: criRemediation(criSocket),
+    };
+  }
 }
 
 function criRemediation(criSocket: string): string {
@@ -790,16 +800,8 @@ export function containerRuntimeVersionCheck(criSocket: string): Checker {
     ctx,
   ) => {
     const rt = ctx.cri(criSocket);
-    try {
-      await rt.connect();
-    } catch (e) {
-      return {
-        warnings: [],
-        errors: [`could not connect to the container runtime: ${(e as Error).message}`],
-        observed: `no runtime at ${criSocket}`,
-        remediation: criRemediation(criSocket),
-      };
-    }
+    const down = await connectRuntime(rt, criSocket);
+    if (down) return down;
     let implemented: boolean;
     try {
       implemented = await rt.isRuntimeConfigImplemented();
@@ -969,14 +971,10 @@ export function imagePullCheck(opts: {
 }): Checker {
   return check("ImagePull", `images present: ${opts.images.join(", ")}`, async (ctx) => {
     const rt = ctx.cri(opts.criSocket);
-    try {
-      await rt.connect();
-    } catch (e) {
-      return {
-        warnings: [],
-        errors: [`could not connect to the container runtime: ${(e as Error).message}`],
-        remediation: criRemediation(opts.criSocket),
-      };
+    const down = await connectRuntime(rt, opts.criSocket);
+    if (down) {
+      const { observed: _, ...withoutObserved } = down;
+      return withoutObserved;
     }
     const policy = opts.pullPolicy;
     if (policy === "Never") return ok("pull policy Never, skipped");
