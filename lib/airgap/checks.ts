@@ -9,6 +9,7 @@
 import { KubestrapError } from "../errors.ts";
 import type { Host } from "../host.ts";
 import type { CriRuntime } from "../cri/cri.ts";
+import { connectRuntime } from "../preflight/checks.ts";
 import { defaultCheckContext, runChecks, writeOutput } from "../preflight/runner.ts";
 import type { CheckContext, Checker, CheckResult } from "../preflight/types.ts";
 
@@ -24,17 +25,11 @@ export function sandboxRemediation(expected: string): string {
   ].join("; ");
 }
 
-async function connected(rt: CriRuntime, criSocket: string): Promise<CheckResult | undefined> {
-  try {
-    await rt.connect();
-    return undefined;
-  } catch (e) {
-    return {
-      warnings: [],
-      errors: [`could not connect to the container runtime: ${(e as Error).message}`],
-      remediation: `# start the container runtime serving ${criSocket}`,
-    };
-  }
+function connected(rt: CriRuntime, criSocket: string): Promise<CheckResult | undefined> {
+  return connectRuntime(rt, criSocket, {
+    observed: false,
+    remediation: `# start the container runtime serving ${criSocket}`,
+  });
 }
 
 /** SandboxImage: compares the runtime's sandbox image with `expected`. */

@@ -768,10 +768,14 @@ export function containerRuntimeCheck(criSocket: string): Checker {
   });
 }
 
-/** Connects to the runtime; kubeadm's error (with what was seen and a remedy) when it fails. */
-async function connectRuntime(
+/**
+ * Connects to the runtime; kubeadm's error when it fails, with what was seen (unless
+ * `observed` is false) and a remedy (`remediation`, else how to start the runtime).
+ */
+export async function connectRuntime(
   rt: ReturnType<CheckContext["cri"]>,
   criSocket: string,
+  opts: { observed?: boolean; remediation?: string } = {},
 ): Promise<CheckResult | undefined> {
   try {
     await rt.connect();
@@ -780,8 +784,8 @@ async function connectRuntime(
     return {
       warnings: [],
       errors: [`could not connect to the container runtime: ${(e as Error).message}`],
-      observed: `no runtime at ${criSocket}`,
-      remediation: criRemediation(criSocket),
+      ...(opts.observed === false ? {} : { observed: `no runtime at ${criSocket}` }),
+      remediation: opts.remediation ?? criRemediation(criSocket),
     };
   }
 }
@@ -971,11 +975,8 @@ export function imagePullCheck(opts: {
 }): Checker {
   return check("ImagePull", `images present: ${opts.images.join(", ")}`, async (ctx) => {
     const rt = ctx.cri(opts.criSocket);
-    const down = await connectRuntime(rt, opts.criSocket);
-    if (down) {
-      const { observed: _, ...withoutObserved } = down;
-      return withoutObserved;
-    }
+    const down = await connectRuntime(rt, opts.criSocket, { observed: false });
+    if (down) return down;
     const policy = opts.pullPolicy;
     if (policy === "Never") return ok("pull policy Never, skipped");
     if (policy !== "Always" && policy !== "IfNotPresent") {
