@@ -42,15 +42,12 @@ import { parseDurationMs } from "../util/duration.ts";
 import { goQuote } from "../util/goquote.ts";
 import { klogLine } from "../util/klog.ts";
 import { parseSemantic } from "../util/version.ts";
+import { CONTROL_PLANE, type ControlPlaneComponent } from "./staticpods.ts";
 
 /** The control-plane components `upgrade diff` compares, in the order kubestrap prints them. */
-export const DIFF_COMPONENTS = [
-  "kube-apiserver",
-  "kube-controller-manager",
-  "kube-scheduler",
-] as const;
+export const DIFF_COMPONENTS = CONTROL_PLANE;
 
-export type DiffComponent = typeof DIFF_COMPONENTS[number];
+export type DiffComponent = ControlPlaneComponent;
 
 /** What `upgrade diff` runs with. */
 export interface UpgradeDiffOptions {
