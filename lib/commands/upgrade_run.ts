@@ -122,7 +122,7 @@ export async function newApplyData(ctx: CommandContext): Promise<UpgradeApplyDat
       );
     }
     ctx.out(`[dryrun] Creating a real client from "${path}"\n`);
-    client = dryRunClient({ out: (s) => ctx.out(s), real }).client;
+    client = dryRunClient({ out: (s) => ctx.out(s), real, healthCheckJobReactor: true }).client;
     dryRunKubeletDir = await host.makeTempDir(
       "/etc/kubernetes/tmp",
       "kubeadm-upgrade-apply-dryrun",

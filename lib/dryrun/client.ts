@@ -95,13 +95,13 @@ function containersOf(podSpec: Loose): Loose[] {
  * An object as kubeadm prints it after it went through its Go type: the fields Go's encoding
  * always writes are there (`resources: {}` of a container, the `status` of a Deployment,
  * DaemonSet or Service, with the DaemonSet counters that have no `omitempty`), and the
- * `readOnly: false` of a volume mount (`omitempty`) is not. Only the kinds kubeadm's init and
- * join print are covered; other objects pass unchanged. The input is not modified.
+ * `readOnly: false` of a volume mount (`omitempty`) is not. Only the kinds kubeadm's init, join
+ * and upgrade print are covered; other objects pass unchanged. The input is not modified.
  */
 export function goTypedView(obj: unknown): unknown {
   const o = obj as Loose;
   if (!o || typeof o !== "object") return obj;
-  const podTemplate = o.kind === "Deployment" || o.kind === "DaemonSet";
+  const podTemplate = o.kind === "Deployment" || o.kind === "DaemonSet" || o.kind === "Job";
   if (!podTemplate && o.kind !== "Service") return obj;
   const v = structuredClone(o);
   if (podTemplate) {
@@ -111,6 +111,11 @@ export function goTypedView(obj: unknown): unknown {
     }
   }
   if (o.kind === "Deployment") v.status ??= {};
+  if (o.kind === "Job") {
+    // The upgrade health check's Job: its template's ObjectMeta and status print as {}.
+    if (v.spec?.template) v.spec.template.metadata ??= {};
+    v.status ??= {};
+  }
   if (o.kind === "DaemonSet") {
     v.status ??= {};
     for (const k of DAEMONSET_STATUS_COUNTERS) v.status[k] ??= 0;
@@ -209,6 +214,34 @@ export interface DryRunOptions {
   nodeReactors?: boolean;
   /** Deleting `kube-system/bootstrap-token-*` succeeds (kubeadm's DeleteBootstrapTokenReactor). */
   bootstrapTokenDeleteReactor?: boolean;
+  /**
+   * GET `kube-system/upgrade-health-check*` Jobs answers a completed Job (kubeadm's
+   * HealthCheckJobReactor, which upgrade's dry-run client has: the CreateJob check's Job is
+   * never created, so it would otherwise never complete).
+   */
+  healthCheckJobReactor?: boolean;
+}
+
+/**
+ * kubeadm's getJob as its HealthCheckJobReactor calls it: with name and namespace swapped
+ * (`getJob(a.GetName(), a.GetNamespace())` for `getJob(namespace, name)`), printed with the Go
+ * type's zero values.
+ */
+function completedJob(name: string, namespace: string): KubeObject {
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: namespace, namespace: name },
+    spec: { template: { metadata: {}, spec: { containers: null } } },
+    status: {
+      conditions: [{
+        lastProbeTime: null,
+        lastTransitionTime: null,
+        status: "",
+        type: "Complete",
+      }],
+    },
+  } as unknown as KubeObject;
 }
 
 /** NodeSystemInfo's string fields (no `omitempty`). */
@@ -307,6 +340,12 @@ export class DryRunTransport implements Transport {
     const t = parsePath(req.url);
     const u = new URL(req.url);
     const body = req.body ? JSON.parse(req.body) as KubeObject : undefined;
+    if (req.method === "GET" && u.pathname === "/version" && this.real) {
+      // kubeadm's dry-run client answers ServerVersion from its fake discovery (which holds the
+      // real server's version) without printing anything.
+      const v = await this.realRead("/version");
+      if (v) return ok(v);
+    }
     switch (req.method) {
       case "GET": {
         const verb = t.name ? "get" : "list";
@@ -315,6 +354,14 @@ export class DryRunTransport implements Transport {
           const node = this.stubNode(t.name);
           this.logObject(node);
           return ok(node);
+        }
+        if (
+          verb === "get" && this.opts.healthCheckJobReactor && t.resource === "jobs" &&
+          t.name.startsWith("upgrade-health-check") && t.namespace === "kube-system"
+        ) {
+          const job = completedJob(t.name, t.namespace);
+          this.logObject(job);
+          return ok(job);
         }
         const real = await this.realRead(u.pathname + u.search);
         if (real) {
