@@ -51,19 +51,24 @@ async function runPreflightPhase(d: UpgradeApplyData): Promise<void> {
   const env = envOf(d);
   await runPreflight(env, [isPrivilegedUserCheck()], d.ignorePreflightErrors);
   await runPreflight(env, nodeUpgradeChecks(d.init), d.ignorePreflightErrors);
-  await runPreflight(
-    env,
-    clusterHealthChecks({
-      client: d.client,
-      cluster: d.init.cluster,
-      host: d.host,
-      manifestDir: `${d.kubernetesDir}/manifests`,
-      dryRun: d.dryRun,
-      out: d.out,
-      warn: d.warn,
-    }),
-    d.ignorePreflightErrors,
-  );
+  // CheckClusterHealth.
+  d.out("[upgrade] Running cluster health checks");
+  const health = clusterHealthChecks({
+    client: d.client,
+    cluster: d.init.cluster,
+    host: d.host,
+    manifestDir: `${d.kubernetesDir}/manifests`,
+    dryRun: d.dryRun,
+    out: d.out,
+    warn: d.warn,
+  });
+  if (d.dryRun) {
+    // The dry-run client prints every request as it goes: one check after another (as kubeadm
+    // runs them), or their lines would interleave.
+    for (const c of health) await runPreflight(env, [c], d.ignorePreflightErrors);
+  } else {
+    await runPreflight(env, health, d.ignorePreflightErrors);
+  }
 
   const warnings: string[] = [];
   normalizeKubernetesVersion(d.init.cluster, warnings);
