@@ -480,6 +480,8 @@ Deno.test({
 }, async () => {
   const t0 = performance.now();
   await withCluster("crash", { network: "e2e-uf1", subnet: 61 }, async ({ node, logs }) => {
+    // The mirror Pods appear a few seconds after the node is Ready.
+    await waitSettled(node);
     const before = readManifests(node);
     const hashBefore = await mirrorHash(node, "kube-apiserver");
     assert(hashBefore !== "", "the kube-apiserver mirror Pod has a config hash");
