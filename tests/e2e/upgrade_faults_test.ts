@@ -29,7 +29,10 @@ import { createNode, type E2eNode, initConfig, waitNodeReady } from "./cluster.t
 import { logDir } from "./scenarios.ts";
 import { runTool, toolArgv, toolError, type ToolName } from "./tools.ts";
 
-const wanted = Deno.env.get("KUBESTRAP_E2E") === "1";
+// KUBESTRAP_E2E_UPGRADE_FAULTS=0 leaves these tests out (about 13 minutes): `.ci/run` sets it when
+// the rest of the run leaves too little of CI's 90 minutes for them.
+const wanted = Deno.env.get("KUBESTRAP_E2E") === "1" &&
+  Deno.env.get("KUBESTRAP_E2E_UPGRADE_FAULTS") !== "0";
 if (wanted && !testbedReady) console.warn(`tests/e2e: skipped: ${skipReason}`);
 const ignore = !wanted || !testbedReady || !isRoot;
 
