@@ -382,6 +382,59 @@ Deno.test("loadResetConfig and loadUpgradeConfig", async () => {
   assertEquals(u.upgrade.node.certificateRenewal, true);
 });
 
+Deno.test("upgradeOptions: every upgrade flag lands in the configurations kubeadm sets it in", () => {
+  const o = upgradeOptions({
+    kubernetesVersion: "v1.37.2",
+    allowExperimentalUpgrades: true,
+    allowReleaseCandidateUpgrades: true,
+    certificateRenewal: false,
+    dryRun: true,
+    etcdUpgrade: false,
+    force: true,
+    printConfig: true,
+    patches: "/p",
+    skipPhases: ["addon/coredns"],
+    contextLines: 5,
+    ignorePreflightErrors: ["all"],
+  });
+  assertEquals(o.apply, {
+    kubernetesVersion: "v1.37.2",
+    allowExperimentalUpgrades: true,
+    allowRCUpgrades: true,
+    certificateRenewal: false,
+    etcdUpgrade: false,
+    dryRun: true,
+    forceUpgrade: true,
+    printConfig: true,
+    patches: { directory: "/p" },
+    skipPhases: ["addon/coredns"],
+  });
+  assertEquals(o.node, {
+    certificateRenewal: false,
+    etcdUpgrade: false,
+    dryRun: true,
+    patches: { directory: "/p" },
+    skipPhases: ["addon/coredns"],
+  });
+  assertEquals(o.plan, {
+    kubernetesVersion: "v1.37.2",
+    allowExperimentalUpgrades: true,
+    allowRCUpgrades: true,
+    etcdUpgrade: false,
+    dryRun: true,
+    printConfig: true,
+  });
+  assertEquals(o.diff, { kubernetesVersion: "v1.37.2", contextLines: 5 });
+  assertEquals(o.ignorePreflightErrors, ["all"]);
+  assertEquals(upgradeOptions({}), {
+    apply: {},
+    node: {},
+    plan: {},
+    diff: {},
+    ignorePreflightErrors: undefined,
+  });
+});
+
 Deno.test("errors are KubestrapError with exit code 1", async () => {
   const e = await assertRejects(() =>
     loadInitConfig({ host, configText: "kind: InitConfiguration\n" })
