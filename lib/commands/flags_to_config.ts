@@ -383,56 +383,51 @@ export function resetOptions(set: Partial<ResetFlags> | Record<string, unknown>)
   };
 }
 
+type UpgradeTarget = "apply" | "node" | "plan" | "diff";
+
+/**
+ * Each upgrade flag: the UpgradeConfiguration field it sets, in which of apply/node/plan/diff
+ * (as kubeadm's upgrade commands set them), and how its value becomes the field's.
+ */
+const UPGRADE_FLAG_FIELDS: [
+  keyof UpgradeFlags,
+  string,
+  UpgradeTarget[],
+  ((v: unknown) => unknown)?,
+][] = [
+  ["kubernetesVersion", "kubernetesVersion", ["apply", "plan", "diff"]],
+  ["allowExperimentalUpgrades", "allowExperimentalUpgrades", ["apply", "plan"]],
+  ["allowReleaseCandidateUpgrades", "allowRCUpgrades", ["apply", "plan"]],
+  ["certificateRenewal", "certificateRenewal", ["apply", "node"]],
+  ["etcdUpgrade", "etcdUpgrade", ["apply", "node", "plan"]],
+  ["dryRun", "dryRun", ["apply", "node", "plan"]],
+  ["force", "forceUpgrade", ["apply"]],
+  ["printConfig", "printConfig", ["apply", "plan"]],
+  ["patches", "patches", ["apply", "node"], (v) => ({ directory: v })],
+  ["skipPhases", "skipPhases", ["apply", "node"]],
+  ["contextLines", "contextLines", ["diff"]],
+];
+
 /** `kubeadm upgrade`'s set flags (camelCase) as the UpgradeConfiguration fields they set. */
 export function upgradeOptions(
   set: Partial<UpgradeFlags> | Record<string, unknown>,
 ): UpgradeOptions {
   const flags = defined(set) as Partial<UpgradeFlags>;
   validateMixedArguments(flags);
-  const apply: Partial<UpgradeApplyConfiguration> = {};
-  const node: Partial<UpgradeNodeConfiguration> = {};
-  const plan: Partial<UpgradePlanConfiguration> = {};
-  const diff: Partial<UpgradeDiffConfiguration> = {};
-  if (flags.kubernetesVersion !== undefined) {
-    apply.kubernetesVersion = flags.kubernetesVersion;
-    plan.kubernetesVersion = flags.kubernetesVersion;
-    diff.kubernetesVersion = flags.kubernetesVersion;
+  const out = { apply: {}, node: {}, plan: {}, diff: {} } as Record<
+    UpgradeTarget,
+    Record<string, unknown>
+  >;
+  for (const [flag, field, targets, convert] of UPGRADE_FLAG_FIELDS) {
+    const value = flags[flag];
+    if (value === undefined) continue;
+    for (const t of targets) out[t][field] = convert ? convert(value) : value;
   }
-  if (flags.allowExperimentalUpgrades !== undefined) {
-    apply.allowExperimentalUpgrades = flags.allowExperimentalUpgrades;
-    plan.allowExperimentalUpgrades = flags.allowExperimentalUpgrades;
-  }
-  if (flags.allowReleaseCandidateUpgrades !== undefined) {
-    apply.allowRCUpgrades = flags.allowReleaseCandidateUpgrades;
-    plan.allowRCUpgrades = flags.allowReleaseCandidateUpgrades;
-  }
-  if (flags.certificateRenewal !== undefined) {
-    apply.certificateRenewal = flags.certificateRenewal;
-    node.certificateRenewal = flags.certificateRenewal;
-  }
-  if (flags.etcdUpgrade !== undefined) {
-    apply.etcdUpgrade = flags.etcdUpgrade;
-    node.etcdUpgrade = flags.etcdUpgrade;
-    plan.etcdUpgrade = flags.etcdUpgrade;
-  }
-  if (flags.dryRun !== undefined) {
-    apply.dryRun = flags.dryRun;
-    node.dryRun = flags.dryRun;
-    plan.dryRun = flags.dryRun;
-  }
-  if (flags.force !== undefined) apply.forceUpgrade = flags.force;
-  if (flags.printConfig !== undefined) {
-    apply.printConfig = flags.printConfig;
-    plan.printConfig = flags.printConfig;
-  }
-  if (flags.patches !== undefined) {
-    apply.patches = { directory: flags.patches };
-    node.patches = { directory: flags.patches };
-  }
-  if (flags.skipPhases !== undefined) {
-    apply.skipPhases = flags.skipPhases;
-    node.skipPhases = flags.skipPhases;
-  }
-  if (flags.contextLines !== undefined) diff.contextLines = flags.contextLines;
+  const { apply, node, plan, diff } = out as {
+    apply: Partial<UpgradeApplyConfiguration>;
+    node: Partial<UpgradeNodeConfiguration>;
+    plan: Partial<UpgradePlanConfiguration>;
+    diff: Partial<UpgradeDiffConfiguration>;
+  };
   return { apply, node, plan, diff, ignorePreflightErrors: flags.ignorePreflightErrors };
 }
