@@ -50,7 +50,10 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** The node name kubelet.conf's client certificate is for (getNodeNameFromKubeletConfig). */
-async function nodeNameFromKubeletConf(host: Host, file: string): Promise<string | undefined> {
+export async function nodeNameFromKubeletConf(
+  host: Host,
+  file: string,
+): Promise<string | undefined> {
   const text = await host.readText(file);
   if (text === undefined) return undefined;
   try {

@@ -110,3 +110,20 @@ export async function upgradeDataOf(
     warn: i.warn,
   };
 }
+
+/**
+ * Before a control-plane node's upgrade reads the cluster: when an earlier run on this node did
+ * not finish, wait (up to `timeouts.upgradeManifests`) for its control plane to come back
+ * (lib/upgrade/interrupted.ts; kubestrap only).
+ */
+export async function settleAfterUnfinishedRun(i: UpgradeInputs): Promise<void> {
+  const { parseDurationMs } = await import("../../lib/util/duration.ts");
+  const { settleAfterUnfinishedUpgrade } = await import("../../lib/upgrade/interrupted.ts");
+  await settleAfterUnfinishedUpgrade({
+    host: i.host,
+    client: i.client,
+    kubernetesDir: "/etc/kubernetes",
+    timeoutMs: parseDurationMs(i.upgrade.timeouts?.upgradeManifests ?? "5m0s"),
+    out: i.out,
+  });
+}

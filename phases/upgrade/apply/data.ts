@@ -6,7 +6,12 @@
  */
 import type { UpgradeConfiguration } from "../../../lib/config/types.ts";
 import { KubestrapError } from "../../../lib/errors.ts";
-import { type UpgradeData, upgradeDataOf, type UpgradeInputs } from "../data.ts";
+import {
+  settleAfterUnfinishedRun,
+  type UpgradeData,
+  upgradeDataOf,
+  type UpgradeInputs,
+} from "../data.ts";
 
 export interface UpgradeApplyData extends UpgradeData {
   force: boolean;
@@ -53,6 +58,7 @@ export async function newUpgradeApplyData(i: ApplyInputs): Promise<UpgradeApplyD
   );
   const a = i.upgrade.apply;
   const version = targetVersion(i.upgrade, i.args);
+  await settleAfterUnfinishedRun(i);
   let init;
   try {
     init = await readClusterConfig(i, "upgrade", true);

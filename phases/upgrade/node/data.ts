@@ -5,7 +5,12 @@
  * cluster's kubeadm-config names (which `upgrade apply` wrote).
  */
 import { KubestrapError } from "../../../lib/errors.ts";
-import { type UpgradeData, upgradeDataOf, type UpgradeInputs } from "../data.ts";
+import {
+  settleAfterUnfinishedRun,
+  type UpgradeData,
+  upgradeDataOf,
+  type UpgradeInputs,
+} from "../data.ts";
 
 export type UpgradeNodeData = UpgradeData;
 
@@ -16,6 +21,7 @@ export interface NodeInputs extends UpgradeInputs {
 /** newNodeData. */
 export async function newUpgradeNodeData(i: NodeInputs): Promise<UpgradeNodeData> {
   const { readClusterConfig } = await import("../../../lib/upgrade/requirements.ts");
+  if (i.isControlPlaneNode) await settleAfterUnfinishedRun(i);
   let init;
   try {
     init = await readClusterConfig(i, "upgrade", i.isControlPlaneNode);

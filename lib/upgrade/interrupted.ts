@@ -1,0 +1,102 @@
+/**
+ * After an upgrade that did not finish (kubestrap beyond kubeadm).
+ *
+ * An `upgrade apply` or `upgrade node` killed while etcd or the API server restarts leaves the
+ * control plane restarting for a minute or two: the kubelet brings up the new etcd, the API
+ * server reconnects late, the controller-manager and the scheduler back off. A run started in
+ * that time fails its first API calls, in kubeadm as in kubestrap without this. The run leaves
+ * its temporary manifest directory behind (`/etc/kubernetes/tmp/kubeadm-upgraded-manifests-*`,
+ * removed only when a run finishes), so the next run knows; it then waits, up to
+ * `timeouts.upgradeManifests`, until this node's control-plane Pods are Ready before it reads
+ * the cluster's configuration. When they are Ready at once it prints nothing; when the wait runs
+ * out it goes on, and the usual checks report what is wrong.
+ */
+import * as path from "@std/path";
+import type { Host } from "../host.ts";
+import type { KubeClient, KubeList } from "../kube/client.ts";
+import { formatDurationMs } from "../util/duration.ts";
+import { nodeNameFromKubeletConf } from "../apiobjects/clusterconfig.ts";
+
+/** The temporary directory prefix of an upgrade's new manifests (kubeadm's name). */
+export const UPGRADED_MANIFESTS_PREFIX = "kubeadm-upgraded-manifests";
+
+const POLL_MS = 1000;
+
+interface PodLike {
+  metadata?: { name?: string };
+  spec?: { nodeName?: string };
+  status?: { conditions?: { type?: string; status?: string }[] };
+}
+
+/** The temporary manifest directories of upgrade runs that did not finish, oldest first. */
+export async function unfinishedUpgradeDirs(host: Host, kubernetesDir: string): Promise<string[]> {
+  const tmp = path.join(kubernetesDir, "tmp");
+  let names: string[];
+  try {
+    names = await host.readDir(tmp);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n.startsWith(`${UPGRADED_MANIFESTS_PREFIX}`)).sort()
+    .map((n) => path.join(tmp, n));
+}
+
+/** Whether every control-plane Pod of `node` (all nodes' when unknown) is Ready; why not. */
+async function controlPlaneReady(
+  client: KubeClient,
+  node: string | undefined,
+): Promise<string | undefined> {
+  let pods: KubeList<PodLike>;
+  try {
+    pods = await client.list<PodLike>("pods", {
+      namespace: "kube-system",
+      labelSelector: "tier=control-plane",
+      retry: false,
+    });
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const mine = pods.items.filter((p) => node === undefined || p.spec?.nodeName === node);
+  if (mine.length === 0) return "no control-plane Pods yet";
+  const notReady = mine.filter((p) =>
+    !p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")
+  ).map((p) => p.metadata?.name ?? "?");
+  return notReady.length ? `not Ready: ${notReady.join(", ")}` : undefined;
+}
+
+/**
+ * When an earlier upgrade run on this control-plane node did not finish, waits up to
+ * `timeoutMs` for this node's control-plane Pods to be Ready. Never throws.
+ */
+export async function settleAfterUnfinishedUpgrade(o: {
+  host: Host;
+  client: KubeClient;
+  kubernetesDir: string;
+  timeoutMs: number;
+  out(line: string): void;
+}): Promise<void> {
+  const dirs = await unfinishedUpgradeDirs(o.host, o.kubernetesDir);
+  if (dirs.length === 0) return;
+  const node = await nodeNameFromKubeletConf(o.host, path.join(o.kubernetesDir, "kubelet.conf"));
+  let why = await controlPlaneReady(o.client, node);
+  if (why === undefined) return;
+  o.out(
+    `[upgrade] An earlier upgrade did not finish (${
+      dirs.map((d) => path.basename(d)).join(", ")
+    } is left); waiting up to ${
+      formatDurationMs(o.timeoutMs)
+    } for the control-plane Pods of this node to be Ready`,
+  );
+  const started = Date.now();
+  const deadline = started + o.timeoutMs;
+  while (why !== undefined && Date.now() + POLL_MS <= deadline) {
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    why = await controlPlaneReady(o.client, node);
+  }
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  o.out(
+    why === undefined
+      ? `[upgrade] The control-plane Pods of this node are Ready after ${secs}s`
+      : `[upgrade] The control-plane Pods of this node are still not Ready after ${secs}s (${why}); going on`,
+  );
+}
