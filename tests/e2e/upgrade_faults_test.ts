@@ -11,8 +11,10 @@
  * - SIGKILL and rerun (three scenarios: around the etcd swap; around the kube-apiserver,
  *   controller-manager and scheduler swaps; in the later phases and at timed points):
  *   `upgrade apply` killed at many points (when a line appears on its stdout, or after a time),
- *   each kill followed by the same command again once the control plane has settled; the last
- *   run of every round exits 0 with the patched components on the round's patch. A sampler
+ *   each kill followed by the same command again once the control plane has settled, or at once
+ *   after the kills during the etcd restart and 3 s after the kube-apiserver swap (the run then
+ *   waits for the control plane itself, lib/upgrade/interrupted.ts); the last run of every
+ *   round exits 0 with the patched components on the round's patch. A sampler
  *   reads /etc/kubernetes/manifests every 100 ms the whole time: every component's manifest is
  *   always there, parses as a Pod, and is either the round's old or its new version
  *   (/var/lib/kubelet/config.yaml always parses too); afterwards the node is Ready, the renewed
@@ -556,6 +558,11 @@ interface KillPoint {
   line?: RegExp;
   delayMs?: number;
   afterMs?: number;
+  /**
+   * Start the next run at once, while the control plane still restarts (it then waits for it
+   * itself: lib/upgrade/interrupted.ts), instead of after waitSettled.
+   */
+  immediate?: boolean;
 }
 
 interface KillResult {
@@ -679,7 +686,7 @@ async function killRounds(
         }
         const end = await run.finish(300_000);
         const killedMs = run.killedAt?.ms;
-        const settleMs = killedMs === undefined ? 0 : await waitSettled(node);
+        const settleMs = killedMs === undefined || k.immediate ? 0 : await waitSettled(node);
         const lastLine = killedMs === undefined
           ? run.lines.at(-1)?.line ?? ""
           : run.lines.filter((l) => l.ms <= killedMs).at(-1)?.line ?? "";
@@ -697,6 +704,8 @@ async function killRounds(
           `${round.name} ${k.label}: ${
             killedMs === undefined
               ? `not killed (ended first), exit ${end.code}`
+              : k.immediate
+              ? `SIGKILL at ${secs(killedMs)}, the next run started at once`
               : `SIGKILL at ${secs(killedMs)}, settled ${secs(settleMs)} later`
           }; last line: ${lastLine}`,
         );
@@ -781,6 +790,7 @@ Deno.test({
           label: "1.5 s into the etcd restart wait",
           line: /Waiting for the kubelet to restart the component/,
           delayMs: 1500,
+          immediate: true,
         },
         ...(FULL
           ? [{
@@ -813,6 +823,7 @@ Deno.test({
           label: "3 s after the kube-apiserver swap (API server restarting)",
           line: moving("kube-apiserver"),
           delayMs: 3000,
+          immediate: true,
         },
         { label: 'at "Preparing for kube-scheduler"', line: preparing("kube-scheduler") },
         {
