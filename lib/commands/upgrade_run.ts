@@ -122,7 +122,14 @@ export async function newApplyData(ctx: CommandContext): Promise<UpgradeApplyDat
       );
     }
     ctx.out(`[dryrun] Creating a real client from "${path}"\n`);
-    client = dryRunClient({ out: (s) => ctx.out(s), real, healthCheckJobReactor: true }).client;
+    // kubeadm's getClient (cmd/upgrade/common.go): the health-check Job and Node PATCH
+    // reactors over a real client.
+    client = dryRunClient({
+      out: (s) => ctx.out(s),
+      real,
+      healthCheckJobReactor: true,
+      nodeReactors: "patch",
+    }).client;
     dryRunKubeletDir = await host.makeTempDir(
       "/etc/kubernetes/tmp",
       "kubeadm-upgrade-apply-dryrun",
@@ -184,7 +191,12 @@ export async function newNodeData(ctx: CommandContext): Promise<UpgradeNodeData>
     if (dryRun) {
       const real = await kubeClientConfig({ host, path });
       ctx.out(`[dryrun] Creating a real client from "${path}"\n`);
-      client = dryRunClient({ out: (s) => ctx.out(s), real }).client;
+      client = dryRunClient({
+        out: (s) => ctx.out(s),
+        real,
+        healthCheckJobReactor: true,
+        nodeReactors: "patch",
+      }).client;
     } else {
       client = await clientFromKubeconfig({ host, path });
     }

@@ -202,6 +202,23 @@ function matchesSelectors(obj: KubeObject, q: URLSearchParams): boolean {
   return true;
 }
 
+/**
+ * A list read as kubeadm's dynamic client reads it: UnstructuredList gives every item the
+ * list's apiVersion and its kind without "List" (the API server's JSON leaves them out).
+ */
+function withItemTypes(o: KubeObject): KubeObject {
+  const items = (o as { items?: unknown }).items;
+  if (!Array.isArray(items) || typeof o.kind !== "string" || !o.kind.endsWith("List")) return o;
+  const kind = o.kind.slice(0, -"List".length);
+  for (const it of items as KubeObject[]) {
+    if (it && typeof it === "object") {
+      it.apiVersion ??= o.apiVersion;
+      it.kind ??= kind;
+    }
+  }
+  return o;
+}
+
 /** Options of {@link DryRunTransport}. */
 export interface DryRunOptions {
   /** Where kubeadm's `[dryrun]` lines go (stdout). */
@@ -210,8 +227,12 @@ export interface DryRunOptions {
   real?: KubeClientConfig;
   /** Timeout of one real read (default 2 s). */
   realTimeoutMs?: number;
-  /** Answer Node GET/PATCH with a stub Node (kubeadm's GetNodeReactor/PatchNodeReactor). */
-  nodeReactors?: boolean;
+  /**
+   * Answer Node GET and PATCH with a stub Node (kubeadm's GetNodeReactor and PatchNodeReactor;
+   * the default), only PATCH ("patch": upgrade's client with a real server reads the real Node),
+   * or neither (false).
+   */
+  nodeReactors?: boolean | "patch";
   /** Deleting `kube-system/bootstrap-token-*` succeeds (kubeadm's DeleteBootstrapTokenReactor). */
   bootstrapTokenDeleteReactor?: boolean;
   /**
@@ -324,7 +345,7 @@ export class DryRunTransport implements Transport {
     if (!this.real || this.realBroken) return undefined;
     try {
       const res = await this.real.raw("GET", path, { retry: false });
-      return JSON.parse(res.body);
+      return withItemTypes(JSON.parse(res.body));
     } catch (e) {
       // A server that is not there will not appear during this run: stop asking.
       if (!(e instanceof KubeApiError)) this.realBroken = true;
@@ -350,7 +371,9 @@ export class DryRunTransport implements Transport {
       case "GET": {
         const verb = t.name ? "get" : "list";
         this.logAction(verb, t);
-        if (verb === "get" && t.resource === "nodes" && this.opts.nodeReactors !== false) {
+        if (
+          verb === "get" && t.resource === "nodes" && (this.opts.nodeReactors ?? true) === true
+        ) {
           const node = this.stubNode(t.name);
           this.logObject(node);
           return ok(node);
