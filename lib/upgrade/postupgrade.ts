@@ -14,9 +14,9 @@ import type { Host } from "../host.ts";
 import type { KubeClient, KubeList } from "../kube/client.ts";
 import { currentCluster, parseKubeConfig, serializeKubeConfig } from "../kubeconfig/kubeconfig.ts";
 import {
-  instanceConfigContent,
   KUBELET_CONFIG_FILE_NAME,
   KUBELET_INSTANCE_CONFIG_FILE_NAME,
+  writeInstanceConfig,
   writeKubeletConfig,
 } from "../kubelet/mod.ts";
 import { createTimestampDir } from "./staticpods.ts";
@@ -28,10 +28,11 @@ export interface PostUpgradeIO {
 }
 
 /**
- * WriteKubeletConfigFiles: backs config.yaml up to /etc/kubernetes/tmp/kubeadm-kubelet-config-
+ * WriteKubeletConfigFiles: backs config.yaml up to <kubernetesDir>/tmp/kubeadm-kubelet-config-
  * <time>, creates a missing instance-config.yaml, writes config.yaml from the cluster's
  * KubeletConfiguration with the `--patches` and the instance config applied. In dry-run nothing
- * is backed up and the files go to `kubeletDir` (a temporary directory) and are printed.
+ * is backed up, and `kubernetesDir` and `kubeletDir` are both the run's temporary directory
+ * (kubeadm's KubeConfigDir and KubeletDir), where the files are written and then printed.
  */
 export async function writeKubeletConfigFiles(
   host: Host,
@@ -67,24 +68,24 @@ export async function writeKubeletConfigFiles(
   } else {
     io.out(`[dryrun] Would back up kubelet config file to ${dest}`);
   }
+  // As kubeadm: the instance config is looked for where the kubelet config goes (in dry-run the
+  // temporary directory, where it is then created with the node's CRI socket and printed).
   const instance = path.join(opts.kubeletDir, KUBELET_INSTANCE_CONFIG_FILE_NAME);
-  const realInstance = path.join(realDir, KUBELET_INSTANCE_CONFIG_FILE_NAME);
-  const existing = await host.readFile(realInstance);
-  if (existing === undefined) {
+  if (!(await host.exists(instance))) {
     io.warn(
       "postupgrade.go:122",
-      `The kubelet instance configuration file ${realInstance} was not found. Creating a new one with defaults. Please verify its contents!`,
+      `The kubelet instance configuration file ${instance} was not found. Creating a new one with defaults. Please verify its contents!`,
     );
-    await host.writeFile(
-      instance,
-      instanceConfigContent(cfg.init.nodeRegistration.criSocket ?? ""),
-      {
-        mode: 0o644,
-        dirMode: 0o700,
-      },
-    );
-  } else if (instance !== realInstance) {
-    await host.writeFile(instance, existing, { mode: 0o644, dirMode: 0o700 });
+    try {
+      await writeInstanceConfig(host, cfg.init.nodeRegistration.criSocket ?? "", {
+        kubeletDir: opts.kubeletDir,
+        output: (s) => io.out(s.replace(/\n$/, "")),
+      });
+    } catch (e) {
+      throw new KubestrapError(
+        `error writing kubelet instance configuration: ${(e as Error).message}`,
+      );
+    }
   }
   const printFile = (name: string) =>
     printDryRunFiles(

@@ -66,9 +66,11 @@ async function shouldUpgradeAddons(d: UpgradeData): Promise<boolean> {
   return true;
 }
 
+/** In dry-run kubeadm prints the addons' manifests (EnsureDNSAddon's printManifest = dryRun). */
 function addonOptions(d: UpgradeData) {
   return {
     patchesDir: d.patchesDir,
+    printManifest: d.dryRun,
     out: (s: string) => d.write(s),
     poll: { timeoutMs: d.apiCallTimeoutMs },
   };

@@ -28,7 +28,8 @@ async function runKubeletConfig(d: UpgradeData): Promise<void> {
   await writeKubeletConfigFiles(d.host, d.init, {
     kubeletDir: d.kubeletDir,
     realKubeletDir: "/var/lib/kubelet",
-    kubernetesDir: d.kubernetesDir,
+    // kubeadm's KubeConfigDir(): the dry-run directory in dry-run.
+    kubernetesDir: d.dryRun ? d.kubeletDir : d.kubernetesDir,
     patchesDir: d.patchesDir,
     dryRun: d.dryRun,
     io: { out: d.out, warn: d.warn },
