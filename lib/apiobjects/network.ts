@@ -1,11 +1,11 @@
 /** Address helpers kubeadm's addons need: the DNS Service IP and the control-plane URL. */
 
 import {
-  bigIntToBytes,
-  bytesToBigInt,
+  cidrString,
   formatIPBytes,
+  indexedIP as indexedIPOf,
   joinHostPort,
-  maskBytes,
+  parseCIDR,
   parseIP,
 } from "../util/net.ts";
 
@@ -19,25 +19,21 @@ export function dnsIP(serviceSubnets: string): string {
 
 /** utils/net GetIndexedIP on a CIDR (the network address + index, which must fit). */
 export function indexedIP(cidr: string, index: number): string {
-  const [addr, bitsStr] = cidr.split("/");
-  const bits = Number(bitsStr);
-  const parsed = parseIP(addr);
-  // Go's ParseCIDR: an address written in IPv4 form is a 32-bit network, any other 128-bit.
-  const ip = parsed && !addr.includes(":") ? parsed.subarray(12) : parsed;
-  if (ip === undefined || !/^\d+$/.test(bitsStr ?? "") || bits > 8 * ip.length) {
+  const net = parseCIDR(cidr, true);
+  if (!net) {
     throw new Error(
       `unable to get internal Kubernetes Service IP from the given service CIDR (${cidr}): invalid CIDR address: ${cidr}`,
     );
   }
-  const net = maskBytes(ip, bits);
-  const out = bigIntToBytes(bytesToBigInt(net) + BigInt(index), ip.length);
-  const inNet = maskBytes(out, bits).every((b, i) => b === net[i]);
-  if (bytesToBigInt(out) !== bytesToBigInt(net) + BigInt(index) || !inNet) {
+  const ip = indexedIPOf(net, index);
+  if (!ip) {
     throw new Error(
-      `unable to get internal Kubernetes Service IP from the given service CIDR: can't generate IP with index ${index} from subnet. subnet too small. subnet: "${cidr}"`,
+      `unable to get internal Kubernetes Service IP from the given service CIDR: can't generate IP with index ${index} from subnet. subnet too small. subnet: "${
+        cidrString(net)
+      }"`,
     );
   }
-  return formatIPBytes(out);
+  return formatIPBytes(ip);
 }
 
 /**

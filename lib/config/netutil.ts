@@ -8,6 +8,7 @@ import {
   bytesToBigInt,
   formatIPBytes,
   isV4Mapped,
+  parseCIDR as parseCIDRBytes,
   parseIPSloppy,
 } from "../util/net.ts";
 
@@ -41,26 +42,18 @@ export function formatIP(ip: IP): string {
   return formatIPBytes(bigIntToBytes(ip.value, ip.family === 4 ? 4 : 16));
 }
 
-/** netutils.ParseCIDRSloppy. */
+/**
+ * netutils.ParseCIDRSloppy (lib/util/net.ts's parser) as config's numeric CIDR: an address
+ * written in IPv4 form is a 32-bit network; an IPv4-mapped IPv6 network keeps 128 bits.
+ */
 export function parseCIDR(s: string): CIDR | undefined {
-  const slash = s.indexOf("/");
-  if (slash < 0) return undefined;
-  const ip = parseIPValue(s.slice(0, slash));
-  const pfx = s.slice(slash + 1);
-  if (!ip || !/^[0-9]{1,3}$/.test(pfx)) return undefined;
-  // Go: an IPv4-mapped address in IPv6 notation keeps 128 bits in ParseCIDR.
-  const bits: 32 | 128 = s.slice(0, slash).includes(":") ? 128 : 32;
-  const prefix = Number(pfx);
-  if (prefix > bits) return undefined;
-  let value = ip.value;
-  if (bits === 128 && ip.family === 4) value = (0xffffn << 32n) | value;
-  const mask = bits === 32
-    ? ((1n << 32n) - 1n) ^ ((1n << BigInt(32 - prefix)) - 1n)
-    : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - prefix)) - 1n);
-  value &= mask;
-  const family: 4 | 6 = bits === 32 || value >> 32n === 0xffffn ? 4 : 6;
-  const ipOut: IP = family === 4 ? { family: 4, value: value & 0xffffffffn } : { family, value };
-  return { ip: ipOut, prefix, bits };
+  const n = parseCIDRBytes(s, true);
+  if (!n) return undefined;
+  const bits: 32 | 128 = n.v4 ? 32 : 128;
+  const value = bytesToBigInt(n.ip);
+  const family: 4 | 6 = n.v4 || value >> 32n === 0xffffn ? 4 : 6;
+  const ip: IP = family === 4 ? { family, value: value & 0xffffffffn } : { family, value };
+  return { ip, prefix: n.prefix, bits };
 }
 
 export function formatCIDR(c: CIDR): string {

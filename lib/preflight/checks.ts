@@ -7,9 +7,15 @@ import { goQuote } from "../util/goquote.ts";
 import { klogLine } from "../util/klog.ts";
 import { parseSemantic, Version } from "../util/version.ts";
 import { isDNS1123SubdomainContent, regexError } from "../util/validation.ts";
-import { cidrString, indexedIP, parseCIDR } from "./netutil.ts";
-import { formatIPBytes, joinHostPort, parseIP } from "../util/net.ts";
-import { isV4Mapped } from "../util/net.ts";
+import {
+  cidrString,
+  formatIPBytes,
+  indexedIP,
+  isV4Mapped,
+  joinHostPort,
+  parseCIDR,
+  parseIP,
+} from "../util/net.ts";
 import { proxyFor } from "./proxy.ts";
 import {
   CGROUP_V1_MESSAGE,

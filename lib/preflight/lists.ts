@@ -4,9 +4,7 @@
  */
 import { versionInfo } from "../version.ts";
 import { tryParseSemantic } from "../util/version.ts";
-import { parseCIDR } from "./netutil.ts";
-import { parseIP, splitHostPort } from "../util/net.ts";
-import { isV4Mapped } from "../util/net.ts";
+import { isV4Mapped, parseCIDR, parseIP, splitHostPort } from "../util/net.ts";
 import {
   containerRuntimeCheck,
   containerRuntimeVersionCheck,

@@ -4,8 +4,14 @@
  * HTTPS_PROXY/https_proxy for https URLs, HTTP_PROXY/http_proxy for http, NO_PROXY/no_proxy
  * exceptions (domains, IPs, IP:port, CIDRs, "*"); localhost and loopback IPs never use a proxy.
  */
-import { cidrContains, IPNet, isLoopback, parseCIDR } from "./netutil.ts";
-import { parseIP, splitHostPort } from "../util/net.ts";
+import {
+  cidrContains,
+  type IPNet,
+  isLoopback,
+  parseCIDR,
+  parseIP,
+  splitHostPort,
+} from "../util/net.ts";
 
 export type EnvGetter = (name: string) => string | undefined;
 

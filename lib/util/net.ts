@@ -128,6 +128,72 @@ export function formatIPBytes(ip: Uint8Array): string {
   return `${l}::${r}`;
 }
 
+/**
+ * A network as Go's net.ParseCIDR returns it: the masked address (16 bytes, IPv4 mapped), whether
+ * it was written in IPv4 form (a 32-bit network), and the prefix length as written.
+ */
+export interface IPNet {
+  ip: Uint8Array;
+  v4: boolean;
+  prefix: number;
+}
+
+/** Go's net.dtoi bound (0xFFFFFF): a longer prefix number fails. */
+const DTOI_BIG = 0xffffff;
+
+/**
+ * net.ParseCIDR (sloppy: netutils.ParseCIDRSloppy, IPv4 parts with leading zeros), kubestrap's
+ * one CIDR parser; undefined when `s` is not a CIDR. As in Go, the prefix length is any run of
+ * decimal digits ("/08" and "/0008" are /8) up to the address's bit length.
+ */
+export function parseCIDR(s: string, sloppy = false): IPNet | undefined {
+  const i = s.indexOf("/");
+  if (i < 0) return undefined;
+  const addr = s.slice(0, i), mask = s.slice(i + 1);
+  if (!/^[0-9]+$/.test(mask)) return undefined;
+  let n = 0;
+  for (const ch of mask) {
+    n = n * 10 + (ch.charCodeAt(0) - 48);
+    if (n >= DTOI_BIG) return undefined;
+  }
+  const ip = parseIP(addr, sloppy);
+  if (!ip) return undefined;
+  const v4 = !addr.includes(":");
+  if (n > (v4 ? 32 : 128)) return undefined;
+  return { ip: maskBytes(ip, v4 ? n + 96 : n), v4, prefix: n };
+}
+
+/** Whether the network contains the address (an IPv4 network only IPv4 addresses). */
+export function cidrContains(n: IPNet, ip: Uint8Array): boolean {
+  if (n.v4 && !isV4Mapped(ip)) return false;
+  const m = maskBytes(ip, n.v4 ? n.prefix + 96 : n.prefix);
+  return m.every((x, i) => x === n.ip[i]);
+}
+
+/** k8s.io/utils/net.GetIndexedIP: network address + index, if still inside the subnet. */
+export function indexedIP(n: IPNet, index: number): Uint8Array | undefined {
+  const b = new Uint8Array(n.ip);
+  let carry = index;
+  for (let i = 15; i >= 0 && carry > 0; i--) {
+    const v = b[i] + carry;
+    b[i] = v & 0xff;
+    carry = Math.floor(v / 256);
+  }
+  return carry === 0 && cidrContains(n, b) ? b : undefined;
+}
+
+/** Go's net.IPNet.String() (an IPv4-mapped IPv6 network prints as IPv4: "10.0.0.0/8"). */
+export function cidrString(n: IPNet): string {
+  const p = !n.v4 && isV4Mapped(n.ip) && n.prefix >= 96 ? n.prefix - 96 : n.prefix;
+  return `${formatIPBytes(n.ip)}/${p}`;
+}
+
+/** net.IP.IsLoopback: 127.0.0.0/8 or ::1. */
+export function isLoopback(ip: Uint8Array): boolean {
+  if (isV4Mapped(ip)) return ip[12] === 127;
+  return ip.every((x, i) => (i === 15 ? x === 1 : x === 0));
+}
+
 /** The first `prefix` bits of `b` (IPMask applied), as a new array of the same length. */
 export function maskBytes(b: Uint8Array, prefix: number): Uint8Array {
   const out = new Uint8Array(b.length);

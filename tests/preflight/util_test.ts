@@ -2,8 +2,15 @@
 import { assert, assertEquals, assertThrows } from "../assert.ts";
 import { goQuote } from "../../lib/util/goquote.ts";
 import { parseSemantic } from "../../lib/util/version.ts";
-import { cidrContains, cidrString, indexedIP, parseCIDR } from "../../lib/preflight/netutil.ts";
-import { formatIPBytes, parseIP, splitHostPort } from "../../lib/util/net.ts";
+import {
+  cidrContains,
+  cidrString,
+  formatIPBytes,
+  indexedIP,
+  parseCIDR,
+  parseIP,
+  splitHostPort,
+} from "../../lib/util/net.ts";
 import { proxyFor } from "../../lib/preflight/proxy.ts";
 
 Deno.test("goQuote matches strconv.Quote for the cases kubeadm prints", () => {
@@ -41,6 +48,15 @@ Deno.test("IP and CIDR parsing, Go string forms, indexed IPs", () => {
   assert(cidrContains(n, parseIP("10.111.255.255")!));
   assert(!cidrContains(n, parseIP("10.112.0.0")!));
   assertEquals(parseCIDR("10.0.0.0/33"), undefined);
+  // Go's dtoi: any run of digits below 0xFFFFFF, leading zeros included (checked with go run).
+  assertEquals(cidrString(parseCIDR("10.1.0.0/08")!), "10.0.0.0/8");
+  assertEquals(cidrString(parseCIDR("10.1.0.0/0008")!), "10.0.0.0/8");
+  assertEquals(parseCIDR("10.0.0.0/016777215"), undefined);
+  assertEquals(parseCIDR("10.0.0.0/+8"), undefined);
+  assertEquals(parseCIDR("10.0.0.0/"), undefined);
+  assertEquals(parseCIDR("010.0.0.0/8"), undefined);
+  assertEquals(cidrString(parseCIDR("010.0.0.0/8", true)!), "10.0.0.0/8");
+  assertEquals(cidrString(parseCIDR("::ffff:10.1.0.0/104")!), "10.0.0.0/8");
   assertEquals(splitHostPort("[fd00::1]:6443"), ["fd00::1", "6443"]);
   assertThrows(
     () => splitHostPort("cp.example"),
