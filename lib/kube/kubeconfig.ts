@@ -2,7 +2,9 @@
  * API clients from kubeconfigs (kubeadm's kubeconfigutil.ClientSetFromFile): the one way
  * kubestrap turns a kubeconfig into a {@link KubeClient}. A kubeconfig file, and the files it
  * refers to (`certificate-authority`, `client-certificate`, `client-key`, `tokenFile`), are read
- * through a {@link Host}, so `--rootfs` and the dry-run roots hold.
+ * through a {@link Host}, so `--rootfs` and the dry-run roots hold. Also kubestrap's one kubeconfig
+ * reader: the model as client-go has it (clientcmdapi.Config) and `clientcmd.Load`
+ * ({@link parseKubeConfig}); lib/kubeconfig writes kubeconfigs from that model.
  */
 import { parse as parseYaml } from "yaml";
 import { KubestrapError } from "../errors.ts";
@@ -15,13 +17,46 @@ import {
   type Transport,
 } from "./client.ts";
 
-/** A kubeconfig as parsed YAML (only the fields kubestrap reads). */
-export interface KubeconfigDoc {
-  clusters?: { name: string; cluster: Record<string, unknown> }[] | null;
-  users?: { name: string; user: Record<string, unknown> }[] | null;
-  contexts?: { name: string; context: { cluster?: string; user?: string } }[] | null;
-  "current-context"?: string;
+/** A cluster entry. Known fields are typed; others are kept as parsed (JSON values). */
+export interface Cluster {
+  server: string;
+  "certificate-authority-data"?: Uint8Array;
+  "certificate-authority"?: string;
+  "tls-server-name"?: string;
+  "insecure-skip-tls-verify"?: boolean;
+  "proxy-url"?: string;
+  "disable-compression"?: boolean;
+  extensions?: unknown[];
 }
+
+export interface AuthInfo {
+  "client-certificate-data"?: Uint8Array;
+  "client-key-data"?: Uint8Array;
+  "client-certificate"?: string;
+  "client-key"?: string;
+  token?: string;
+  tokenFile?: string;
+  [k: string]: unknown;
+}
+
+export interface Context {
+  cluster: string;
+  user: string;
+  namespace?: string;
+  extensions?: unknown[];
+}
+
+export interface KubeConfig {
+  clusters: Record<string, Cluster>;
+  users: Record<string, AuthInfo>;
+  contexts: Record<string, Context>;
+  currentContext: string;
+  preferences?: Record<string, unknown>;
+  extensions?: unknown[];
+}
+
+const BYTES_FIELDS_CLUSTER = ["certificate-authority-data"];
+const BYTES_FIELDS_USER = ["client-certificate-data", "client-key-data"];
 
 /**
  * Where a kubeconfig comes from: a file on `host`, or its text, or its parsed (YAML/JSON)
@@ -43,10 +78,6 @@ export interface KubeconfigClientOptions extends Omit<KubeClientOptions, "transp
   caTransport?: (cfg: KubeClientConfig) => Transport;
 }
 
-function b64decode(s: string): string {
-  return new TextDecoder().decode(fromBase64(s.replace(/\s+/g, "")));
-}
-
 /** Reads a file a kubeconfig refers to. */
 async function readReferenced(host: Host, file: string): Promise<string> {
   const text = await host.readText(host.absolute(file));
@@ -56,37 +87,35 @@ async function readReferenced(host: Host, file: string): Promise<string> {
 
 /**
  * The client config of a parsed kubeconfig's current context (cluster + user), with `*-data`
- * fields base64-decoded and file references read through `host`. Without a current context the
- * first cluster is used (kubeadm's GetClusterFromKubeConfig rule) and no user.
+ * fields decoded and file references read through `host`. Without a current context the first
+ * cluster is used (kubeadm's GetClusterFromKubeConfig rule) and no user.
  */
 async function decode(doc: unknown, host: Host): Promise<KubeClientConfig> {
-  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
-    throw new Error("the kubeconfig is not a kubeconfig object");
-  }
-  const d = doc as KubeconfigDoc;
-  const clusters = d.clusters ?? [];
-  const ctx = (d.contexts ?? []).find((c) => c.name === d["current-context"])?.context;
-  const cluster = (ctx ? clusters.find((c) => c.name === ctx.cluster) : clusters[0])?.cluster;
+  const kc = kubeConfigOf(doc);
+  const ctx = kc.contexts[kc.currentContext];
+  const cluster = ctx ? kc.clusters[ctx.cluster] : Object.values(kc.clusters)[0];
   if (!cluster) throw new Error("the kubeconfig has no cluster for its current context");
-  const user = ctx ? (d.users ?? []).find((u) => u.name === ctx.user)?.user : undefined;
-  const str = (o: Record<string, unknown> | undefined, k: string) =>
-    typeof o?.[k] === "string" ? o[k] as string : undefined;
-  const dataOrFile = async (o: Record<string, unknown> | undefined, data: string, file: string) => {
-    const v = str(o, data);
-    if (v) return b64decode(v);
-    const f = str(o, file);
+  const user = ctx ? kc.users[ctx.user] : undefined;
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  const str = (v: unknown) => typeof v === "string" && v ? v : undefined;
+  const dataOrFile = async (data: Uint8Array | undefined, file: unknown) => {
+    if (data?.length) return text(data);
+    const f = str(file);
     return f ? await readReferenced(host, f) : undefined;
   };
-  const cfg: KubeClientConfig = { server: str(cluster, "server") ?? "" };
-  const ca = await dataOrFile(cluster, "certificate-authority-data", "certificate-authority");
+  const cfg: KubeClientConfig = { server: str(cluster.server) ?? "" };
+  const ca = await dataOrFile(
+    cluster["certificate-authority-data"],
+    cluster["certificate-authority"],
+  );
   if (ca) cfg.caData = ca;
   if (cluster["insecure-skip-tls-verify"] === true) cfg.insecureSkipTLSVerify = true;
-  const cert = await dataOrFile(user, "client-certificate-data", "client-certificate");
-  const key = await dataOrFile(user, "client-key-data", "client-key");
+  const cert = await dataOrFile(user?.["client-certificate-data"], user?.["client-certificate"]);
+  const key = await dataOrFile(user?.["client-key-data"], user?.["client-key"]);
   if (cert) cfg.certData = cert;
   if (key) cfg.keyData = key;
-  const tokenFile = str(user, "tokenFile");
-  const token = str(user, "token") ??
+  const tokenFile = str(user?.tokenFile);
+  const token = str(user?.token) ??
     (tokenFile ? (await readReferenced(host, tokenFile)).trim() : undefined);
   if (token) cfg.token = token;
   return cfg;
@@ -135,4 +164,82 @@ export async function clientFromKubeconfig(
     ...options,
     transport: cfg.caData && caTransport ? caTransport(cfg) : undefined,
   });
+}
+
+/** clientcmd.Load: parses YAML or JSON kubeconfig data. */
+export function parseKubeConfig(data: string | Uint8Array): KubeConfig {
+  const text = typeof data === "string" ? data : new TextDecoder().decode(data);
+  let raw: unknown;
+  try {
+    raw = text.trim() === "" ? {} : parseYaml(text);
+  } catch (e) {
+    throw new KubestrapError(`error loading config: ${(e as Error).message}`);
+  }
+  return kubeConfigOf(raw);
+}
+
+/** A parsed (YAML or JSON) kubeconfig document as a {@link KubeConfig}. */
+export function kubeConfigOf(raw: unknown): KubeConfig {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new KubestrapError("error loading config: not a kubeconfig object");
+  }
+  const r = raw as Record<string, unknown>;
+  const list = (v: unknown, key: string): [string, Record<string, unknown>][] => {
+    if (v == null) return [];
+    if (!Array.isArray(v)) throw new KubestrapError(`error loading config: ${key} is not a list`);
+    return v.map((e) => {
+      const item = (e ?? {}) as Record<string, unknown>;
+      return [String(item.name ?? ""), (item[key] ?? {}) as Record<string, unknown>];
+    });
+  };
+  const decodeBytes = (o: Record<string, unknown>, fields: string[]) => {
+    const out: Record<string, unknown> = { ...o };
+    for (const f of fields) {
+      if (typeof o[f] === "string") {
+        try {
+          out[f] = fromBase64((o[f] as string).replace(/\s+/g, ""));
+        } catch {
+          throw new KubestrapError(`error loading config: illegal base64 data in ${f}`);
+        }
+      }
+    }
+    return out;
+  };
+  const c: KubeConfig = {
+    clusters: {},
+    users: {},
+    contexts: {},
+    currentContext: String(r["current-context"] ?? ""),
+  };
+  for (const [n, v] of list(r.clusters, "cluster")) {
+    c.clusters[n] = decodeBytes(v, BYTES_FIELDS_CLUSTER) as unknown as Cluster;
+  }
+  for (const [n, v] of list(r.users, "user")) {
+    c.users[n] = decodeBytes(v, BYTES_FIELDS_USER) as AuthInfo;
+  }
+  for (const [n, v] of list(r.contexts, "context")) c.contexts[n] = v as unknown as Context;
+  if (r.preferences && typeof r.preferences === "object") {
+    c.preferences = r.preferences as Record<string, unknown>;
+  }
+  if (Array.isArray(r.extensions)) c.extensions = r.extensions;
+  return c;
+}
+
+/** GetClusterFromKubeConfig: the current context's cluster (or the unnamed one). */
+export function currentCluster(c: KubeConfig): { name: string; cluster: Cluster } {
+  if (c.clusters[""]) return { name: "", cluster: c.clusters[""] };
+  const ctx = c.contexts[c.currentContext];
+  if (ctx) {
+    const cl = c.clusters[ctx.cluster];
+    if (cl) return { name: ctx.cluster, cluster: cl };
+    throw new KubestrapError(`no matching cluster for the current context: ${c.currentContext}`);
+  }
+  throw new KubestrapError(`the current context is invalid: ${c.currentContext}`);
+}
+
+/** The current context's user entry, if any. */
+export function currentAuthInfo(c: KubeConfig): { name: string; user: AuthInfo } | undefined {
+  const ctx = c.contexts[c.currentContext];
+  if (!ctx || !ctx.user || !c.users[ctx.user]) return undefined;
+  return { name: ctx.user, user: c.users[ctx.user] };
 }
