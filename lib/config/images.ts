@@ -122,3 +122,10 @@ export function ciImageRepositoryFor(
     ? C.DEFAULT_CI_IMAGE_REPOSITORY
     : undefined;
 }
+
+const TAG = /^.*?(?::(\w[\w.-]*))?(?:@sha256:[a-fA-F\d]{64})?$/s;
+
+/** image.TagFromImage: the tag of an image reference, "" without one. */
+export function tagFromImage(image: string): string {
+  return TAG.exec(image)?.[1] ?? "";
+}

@@ -6,7 +6,9 @@
  * without one a label resolves as kubeadm resolves it when the internet does not answer (the
  * lookup fails with a warning and kubeadm's fallbacks apply).
  */
+import { deployedDNSAddon } from "../apiobjects/addons/coredns.ts";
 import { KUBEADM_VERSION } from "../config/constants.ts";
+import { tagFromImage } from "../config/images.ts";
 import type { KubeClient, KubeList } from "../kube/client.ts";
 import { parseSemantic, type Version } from "../util/version.ts";
 
@@ -28,13 +30,6 @@ export interface VersionGetter {
   dnsAddonVersion(): Promise<string>;
 }
 
-const TAG = /^.*?(?::(\w[\w.-]*))?(?:@sha256:[a-fA-F\d]{64})?$/s;
-
-/** image.TagFromImage: the tag of an image reference, "" without one. */
-export function tagFromImage(image: string): string {
-  return TAG.exec(image)?.[1] ?? "";
-}
-
 /** convertImageTagMetadataToSemver: registries spell "+" (build metadata) as "_". */
 export function imageTagToSemver(tag: string): string {
   return tag.replace("_", "+");
@@ -46,10 +41,6 @@ interface PodLike {
 interface NodeLike {
   metadata?: { name?: string };
   status?: { nodeInfo?: { kubeletVersion?: string } };
-}
-interface DeploymentLike {
-  metadata?: { name?: string };
-  spec?: { template?: { spec?: { containers?: { image?: string }[] } } };
 }
 
 function add(m: Map<string, string[]>, key: string, value: string): void {
@@ -135,24 +126,7 @@ export class ClusterVersionGetter implements VersionGetter {
     return m;
   }
 
-  async dnsAddonVersion(): Promise<string> {
-    let list: KubeList<DeploymentLike>;
-    try {
-      list = await this.client.list<DeploymentLike>("deployments", {
-        namespace: "kube-system",
-        labelSelector: "k8s-app=kube-dns",
-      });
-    } catch (e) {
-      throw new Error(`couldn't retrieve DNS addon deployments: ${(e as Error).message}`);
-    }
-    if (list.items.length === 0) return "";
-    if (list.items.length > 1) {
-      throw new Error(
-        `multiple DNS addon deployments found: ${
-          list.items.map((d) => d.metadata?.name).join(", ")
-        }`,
-      );
-    }
-    return tagFromImage(list.items[0].spec?.template?.spec?.containers?.[0]?.image ?? "");
+  dnsAddonVersion(): Promise<string> {
+    return deployedDNSAddon(this.client);
   }
 }

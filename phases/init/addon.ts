@@ -3,6 +3,7 @@
  * disabled, through lib/apiobjects/addons/ensure.ts (which upgrade apply shares).
  */
 import { type FlagSpec, longDesc } from "../../lib/cli.ts";
+import { klogLine } from "../../lib/util/klog.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -72,6 +73,7 @@ function addonOptions(data: InitData) {
     printManifest: data.printManifest,
     out: (s: string) => data.io.stdout(s),
     poll: { timeoutMs: data.timeouts.kubernetesAPICallMs },
+    warn: (at: string, msg: string) => data.io.stderr(klogLine("W", at, msg) + "\n"),
   };
 }
 

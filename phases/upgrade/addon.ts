@@ -73,6 +73,7 @@ function addonOptions(d: UpgradeData) {
     printManifest: d.dryRun,
     out: (s: string) => d.write(s),
     poll: { timeoutMs: d.apiCallTimeoutMs },
+    warn: (at: string, msg: string) => d.warn(at, msg),
   };
 }
 

@@ -12,9 +12,9 @@ import {
   upgradePlanText,
 } from "../../lib/upgrade/plan.ts";
 import { enforceVersionPolicies, skewVerdict } from "../../lib/upgrade/policy.ts";
+import { tagFromImage } from "../../lib/config/images.ts";
 import {
   OfflineLabelError,
-  tagFromImage,
   type Versioned,
   type VersionGetter,
 } from "../../lib/upgrade/versions.ts";

@@ -16,7 +16,15 @@ import {
   LABEL_NODE_ROLE_CONTROL_PLANE,
   NAMESPACE_SYSTEM,
 } from "../constants.ts";
+import { tagFromImage } from "../../config/images.ts";
 import { marshalGoYAML } from "../../util/goyaml.ts";
+import {
+  deprecated,
+  isDefault,
+  migrate,
+  SEV_NEW_DEFAULT,
+  SEV_REMOVED,
+} from "./corefile_migration.ts";
 import { dnsIP } from "../network.ts";
 import { type Log, silent } from "../util.ts";
 
@@ -350,30 +358,6 @@ export function coreDNSObjects(input: CoreDNSInput): CoreDNSObjects {
   };
 }
 
-function normalizeCorefile(s: string): string {
-  return s.split("\n").map((l) => l.trim()).filter((l) => l !== "").join("\n");
-}
-
-/**
- * Whether a Corefile is one kubeadm generated (the current template, or the pre-1.32 one
- * with a plain `cache 30`), compared line by line ignoring indentation. Stands in for
- * corefile-migration's `migration.Default`.
- */
-export function isDefaultCorefile(corefile: string): boolean {
-  const m = /kubernetes (\S*) in-addr\.arpa ip6\.arpa/.exec(corefile);
-  const domain = m?.[1] ?? "";
-  const got = normalizeCorefile(corefile);
-  for (const d of [domain, ""]) {
-    const cm = parse(coreDNSConfigMapTemplate(d)) as { data: { Corefile: string } };
-    let want = cm.data.Corefile;
-    if (d === "" && domain) {
-      want = want.replace("kubernetes  in-addr", `kubernetes ${domain} in-addr`);
-    }
-    if (normalizeCorefile(want) === got) return true;
-  }
-  return false;
-}
-
 /** kubeadm's deployedDNSReplicas: the replicas of the one `k8s-app=kube-dns` Deployment. */
 export async function deployedDNSReplicas(client: KubeClient, fallback = COREDNS_REPLICAS) {
   let list;
@@ -396,44 +380,204 @@ export async function deployedDNSReplicas(client: KubeClient, fallback = COREDNS
   return (list.items[0].spec?.replicas as number | undefined) ?? 1;
 }
 
+/** kubeadm's DeployedDNSAddon: the image tag of the one `k8s-app=kube-dns` Deployment, or "". */
+export async function deployedDNSAddon(client: KubeClient): Promise<string> {
+  let list;
+  try {
+    list = await client.list<DeploymentLike>("deployments", {
+      namespace: NAMESPACE_SYSTEM,
+      labelSelector: "k8s-app=kube-dns",
+    });
+  } catch (e) {
+    throw new Error(`couldn't retrieve DNS addon deployments: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  if (list.items.length === 0) return "";
+  if (list.items.length > 1) {
+    throw new Error(
+      `multiple DNS addon deployments found: ${list.items.map((d) => d.metadata?.name).join(", ")}`,
+    );
+  }
+  return tagFromImage(list.items[0].spec?.template?.spec?.containers?.[0]?.image ?? "");
+}
+
+interface DeploymentLike {
+  metadata?: { name?: string };
+  spec?: { template?: { spec?: { containers?: { image?: string }[] } } };
+}
+
+/** What GetCoreDNSInfo reads: the Corefile and the deployed CoreDNS image tag. */
+export interface CoreDNSInfo {
+  /** The `Corefile` key of ConfigMap kube-system/coredns ("" without the ConfigMap). */
+  corefile: string;
+  /** The deployed image tag as it is (e.g. "v1.14.2"; "" without the ConfigMap or Deployment). */
+  version: string;
+}
+
 /**
- * kubeadm's EnsureDNSAddon: keep the replica count of an existing Deployment; the
- * ConfigMap is created or updated when absent or default, else retained; then the
- * ClusterRole, ClusterRoleBinding, ServiceAccount and Deployment (create-or-update) and
- * the kube-dns Service (create, or update on AlreadyExists/Invalid).
+ * kubeadm's GetCoreDNSInfo: GET ConfigMap kube-system/coredns (absent: both ""), its
+ * `Corefile` key, then the deployed version ({@link deployedDNSAddon}). Other API errors pass
+ * through as they are.
+ */
+export async function coreDNSInfo(client: KubeClient): Promise<CoreDNSInfo> {
+  let cm: KubeObject;
+  try {
+    cm = await client.get("configmaps", COREDNS_CONFIGMAP, NAMESPACE_SYSTEM);
+  } catch (e) {
+    if (isNotFound(e)) return { corefile: "", version: "" };
+    throw e;
+  }
+  const corefile = (cm.data as Record<string, unknown> | undefined)?.Corefile;
+  if (typeof corefile !== "string") throw new Error("unable to find the CoreDNS Corefile data");
+  return { corefile, version: await deployedDNSAddon(client) };
+}
+
+/** constants.CoreDNSVersion without its "v", as kubeadm hands it to corefile-migration. */
+const TARGET_COREDNS_VERSION = trimLeftV(COREDNS_VERSION);
+
+/** strings.TrimLeft(s, "v"): every leading "v" removed. */
+function trimLeftV(s: string): string {
+  return s.replace(/^v+/, "");
+}
+
+/**
+ * kubeadm's isCoreDNSConfigMapMigrationRequired: with a CoreDNS deployed at another version
+ * than kubeadm's, whether a plugin or option of the Corefile is removed, or a new default is
+ * missing, on the way there. An unknown deployed version is an error.
+ */
+export function coreDNSMigrationRequired(corefile: string, version: string): boolean {
+  if (version === "") return false;
+  const from = trimLeftV(version);
+  if (from === TARGET_COREDNS_VERSION) return false;
+  let notices;
+  try {
+    notices = deprecated(from, TARGET_COREDNS_VERSION, corefile);
+  } catch (e) {
+    throw new Error(
+      `unable to get list of changes to the configuration.: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
+  }
+  return notices.some((n) => n.severity === SEV_REMOVED || n.severity === SEV_NEW_DEFAULT);
+}
+
+/**
+ * kubeadm's migrateCoreDNSCorefile: the Corefile migrated to kubeadm's CoreDNS version, the
+ * ConfigMap replaced (unconditional update) with it and the old one as `Corefile-backup`, and
+ * the Deployment's config volume patched to mount the backup (kubeadm's setCorefile; the
+ * Deployment is updated to kubeadm's template right after). kubeadm passes the deployed tag to
+ * Migrate as it is, so a tag with a leading "v" (every kubeadm-deployed one) fails here.
+ */
+export async function migrateCoreDNSCorefile(
+  client: KubeClient,
+  corefile: string,
+  version: string,
+  log: Log,
+): Promise<void> {
+  let updated: string;
+  try {
+    updated = migrate(version, TARGET_COREDNS_VERSION, corefile, false);
+  } catch (e) {
+    throw new Error(`unable to migrate CoreDNS ConfigMap: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    await client.update("configmaps", {
+      metadata: { name: COREDNS_CONFIGMAP, namespace: NAMESPACE_SYSTEM },
+      data: { Corefile: updated, "Corefile-backup": corefile },
+    });
+  } catch (e) {
+    throw new Error(`unable to update the CoreDNS ConfigMap: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  await setCorefile(client, "Corefile-backup");
+  log("[addons] Migrating CoreDNS Corefile");
+  try {
+    deprecated(version, TARGET_COREDNS_VERSION, corefile);
+  } catch (e) {
+    throw new Error(
+      `unable to get list of changes to the configuration.: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
+  }
+}
+
+/** kubeadm's setCorefile: the Deployment's config volume mounts `key` as the Corefile. */
+export async function setCorefile(client: KubeClient, key: string): Promise<void> {
+  const d = await client.get("deployments", COREDNS_DEPLOYMENT, NAMESPACE_SYSTEM);
+  const patch =
+    `{"spec":{"template":{"spec":{"volumes":[{"name": "config-volume", "configMap":{"name": "coredns", "items":[{"key": "${key}", "path": "Corefile"}]}}]}}}}`;
+  try {
+    await client.patch(
+      "deployments",
+      d.metadata?.name ?? COREDNS_DEPLOYMENT,
+      patch,
+      "strategic",
+      d.metadata?.namespace ?? NAMESPACE_SYSTEM,
+    );
+  } catch (e) {
+    throw new Error(`unable to patch the CoreDNS deployment: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+/**
+ * kubeadm's EnsureDNSAddon and createCoreDNSAddon: keep the replica count of an existing
+ * Deployment; then the ConfigMap: absent, empty or a default Corefile ({@link isDefault}) is
+ * replaced by kubeadm's (create or update); a customized one is migrated when the CoreDNS
+ * version step requires it ({@link migrateCoreDNSCorefile}; when that fails, kubeadm's
+ * warning, the ConfigMap and later the Deployment are retained as they are); otherwise it is
+ * retained. Then the ClusterRole, ClusterRoleBinding, ServiceAccount and Deployment
+ * (create-or-update) and the kube-dns Service (create, or update on AlreadyExists/Invalid).
  */
 export async function applyCoreDNS(
   client: KubeClient,
   input: CoreDNSInput,
   log: Log = silent,
-  opts: PollOptions = {},
+  opts: PollOptions & { warn?: (at: string, msg: string) => void } = {},
 ): Promise<void> {
   const replicas = input.replicas ?? await deployedDNSReplicas(client);
   const objs = coreDNSObjects({ ...input, replicas });
-  let corefile = "";
+  let info: CoreDNSInfo;
   try {
-    const cm = await client.get("configmaps", COREDNS_CONFIGMAP, NAMESPACE_SYSTEM);
-    if (typeof cm.data?.Corefile !== "string") {
-      throw new Error("unable to find the CoreDNS Corefile data");
-    }
-    corefile = cm.data.Corefile;
+    info = await coreDNSInfo(client);
   } catch (e) {
-    if (!isNotFound(e)) {
-      throw new Error(
-        `unable to fetch CoreDNS current installed version and ConfigMap.: ${(e as Error).message}`,
-        { cause: e },
-      );
-    }
+    throw new Error(
+      `unable to fetch CoreDNS current installed version and ConfigMap.: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
-  if (corefile === "" || isDefaultCorefile(corefile)) {
+  const migrationRequired = coreDNSMigrationRequired(info.corefile, info.version);
+  let canMigrate = true;
+  if (info.corefile === "" || isDefault(info.corefile)) {
     await createOrUpdate(client, "configmaps", objs.configMap, opts);
+  } else if (migrationRequired) {
+    try {
+      await migrateCoreDNSCorefile(client, info.corefile, info.version, log);
+    } catch (e) {
+      canMigrate = false;
+      opts.warn?.(
+        "dns.go:205",
+        `the CoreDNS Configuration was not migrated: ${
+          (e as Error).message
+        }. The existing CoreDNS Corefile configuration has been retained.`,
+      );
+      await createOrRetain(client, "configmaps", objs.configMap, opts);
+    }
   } else {
     await createOrRetain(client, "configmaps", objs.configMap, opts);
   }
   await createOrUpdate(client, "clusterroles", objs.clusterRole, opts);
   await createOrUpdate(client, "clusterrolebindings", objs.clusterRoleBinding, opts);
   await createOrUpdate(client, "serviceaccounts", objs.serviceAccount, opts);
-  await createOrUpdate(client, "deployments", objs.deployment, opts);
+  if (canMigrate) await createOrUpdate(client, "deployments", objs.deployment, opts);
+  else await createOrRetain(client, "deployments", objs.deployment, opts);
   await applyDNSService(client, objs.service);
   log("[addons] Applied essential addon: CoreDNS");
 }

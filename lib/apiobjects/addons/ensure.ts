@@ -33,6 +33,8 @@ export interface AddonOptions {
   out(s: string): void;
   /** The appliers' budget (timeouts.kubernetesAPICall). */
   poll: PollOptions;
+  /** A klog warning from kubeadm's source position `at` (stderr). */
+  warn?: (at: string, msg: string) => void;
 }
 
 /** The API client, asked for only when the addon is applied. */
@@ -87,7 +89,7 @@ export async function ensureDNSAddon(
     o.out(coreDNSPrintManifest(input));
     return;
   }
-  await applyCoreDNS(await client(), input, logOf(o), o.poll);
+  await applyCoreDNS(await client(), input, logOf(o), { ...o.poll, warn: o.warn });
 }
 
 /** What kube-proxy is made from. */
