@@ -262,6 +262,7 @@ export async function runUpgradePlan(
     apply: false,
     dryRun: false,
     printConfig: u.plan.printConfig ?? false,
+    stdout: env.out,
   });
   const allowRC = u.plan.allowRCUpgrades ?? false;
   const allowExperimental = u.plan.allowExperimentalUpgrades ?? false;

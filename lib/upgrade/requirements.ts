@@ -13,13 +13,14 @@ import type { KubeClient } from "../kube/client.ts";
 import { isPrivilegedUserCheck } from "../preflight/checks.ts";
 import {
   defaultCheckContext,
-  FATAL_HEADER,
+  PREFLIGHT_FAILED,
   runChecks,
   validateIgnorePreflightErrors,
 } from "../preflight/runner.ts";
 import type { Checker } from "../preflight/types.ts";
 import { klogLine } from "../util/klog.ts";
 import { clusterHealthChecks } from "./health.ts";
+import { coreDNSMigrationChecks } from "./preflight.ts";
 import { ClusterVersionGetter } from "./versions.ts";
 
 /** Where an upgrade command runs and reports. */
@@ -40,23 +41,22 @@ export function warnTo(env: UpgradeEnv): (at: string, msg: string) => void {
   return (at, msg) => env.err(klogLine("W", at, msg) + "\n");
 }
 
-/** Runs `checks` as kubeadm's preflight.RunChecks; a failure is kubeadm's preflight error text. */
+/**
+ * Runs `checks` as kubeadm's preflight.RunChecks: every line on its stream (the warnings and
+ * the "Some fatal errors occurred" block on stderr), and a failure is kubeadm's error
+ * "preflight checks failed".
+ */
 export async function runPreflight(
   env: UpgradeEnv,
   checks: Checker[],
   ignore: ReadonlySet<string>,
 ): Promise<void> {
   const res = await runChecks(checks, ignore, defaultCheckContext(env.host));
-  const fatal: string[] = [];
-  let inFatal = false;
   for (const l of res.output) {
-    if (l.text === FATAL_HEADER) inFatal = true;
-    if (inFatal) fatal.push(l.text);
-    else if (l.stream === "stdout") env.out(l.text);
+    if (l.stream === "stdout") env.out(l.text);
     else env.err(l.text + "\n");
   }
-  // kubeadm's preflight.Error: the header, one "\t[ERROR Name]: msg" line each, the footer.
-  if (res.failed) throw new KubestrapError(fatal.join("\n"));
+  if (res.failed) throw new KubestrapError(PREFLIGHT_FAILED);
 }
 
 export interface Requirements {
@@ -116,6 +116,11 @@ export async function enforceRequirements(
     apply: boolean;
     dryRun: boolean;
     printConfig: boolean;
+    /**
+     * Where the CoreDNS check's note goes (kubeadm prints it with fmt.Println, on stdout even
+     * when `-o json|yaml` silences the other lines). Default: env.out.
+     */
+    stdout?: (line: string) => void;
   },
 ): Promise<Requirements> {
   const part = opts.apply ? u.apply : u.plan;
@@ -123,6 +128,11 @@ export async function enforceRequirements(
   const ignore = validateIgnorePreflightErrors([], part.ignorePreflightErrors ?? []);
   env.out("[preflight] Running pre-flight checks.");
   await runPreflight(env, [isPrivilegedUserCheck()], ignore);
+  await runPreflight(
+    { ...env, out: opts.stdout ?? env.out },
+    coreDNSMigrationChecks(env.client),
+    ignore,
+  );
 
   let init: InitConfig;
   try {

@@ -434,10 +434,10 @@ export async function coreDNSInfo(client: KubeClient): Promise<CoreDNSInfo> {
 }
 
 /** constants.CoreDNSVersion without its "v", as kubeadm hands it to corefile-migration. */
-const TARGET_COREDNS_VERSION = trimLeftV(COREDNS_VERSION);
+export const TARGET_COREDNS_VERSION = trimLeftV(COREDNS_VERSION);
 
-/** strings.TrimLeft(s, "v"): every leading "v" removed. */
-function trimLeftV(s: string): string {
+/** strings.TrimLeft(s, "v"): every leading "v" removed (how kubeadm turns a tag into a release). */
+export function trimLeftV(s: string): string {
   return s.replace(/^v+/, "");
 }
 

@@ -1,6 +1,7 @@
 /**
  * `kubeadm upgrade apply phase preflight` (kubeadm's cmd/phases/upgrade/apply/preflight.go):
- * root, the node's system and container runtime, the cluster's health, the target version
+ * root, the node's system and container runtime, the CoreDNS Corefile's migration, the
+ * cluster's health, the target version
  * against the skew policy, the confirmation prompt, and the images pulled.
  */
 import { KubestrapError } from "../../../lib/errors.ts";
@@ -40,7 +41,9 @@ export function envOf(d: UpgradeData): UpgradeEnv {
 async function runPreflightPhase(d: UpgradeApplyData): Promise<void> {
   const { isPrivilegedUserCheck } = await import("../../../lib/preflight/checks.ts");
   const { runPreflight } = await import("../../../lib/upgrade/requirements.ts");
-  const { nodeUpgradeChecks } = await import("../../../lib/upgrade/preflight.ts");
+  const { coreDNSMigrationChecks, nodeUpgradeChecks } = await import(
+    "../../../lib/upgrade/preflight.ts"
+  );
   const { clusterHealthChecks } = await import("../../../lib/upgrade/health.ts");
   const { normalizeKubernetesVersion } = await import("../../../lib/config/defaults.ts");
   const { enforceVersionPolicies, skewVerdict } = await import("../../../lib/upgrade/policy.ts");
@@ -51,6 +54,7 @@ async function runPreflightPhase(d: UpgradeApplyData): Promise<void> {
   const env = envOf(d);
   await runPreflight(env, [isPrivilegedUserCheck()], d.ignorePreflightErrors);
   await runPreflight(env, nodeUpgradeChecks(d.init), d.ignorePreflightErrors);
+  await runPreflight(env, coreDNSMigrationChecks(d.client), d.ignorePreflightErrors);
   // CheckClusterHealth.
   d.out("[upgrade] Running cluster health checks");
   const health = clusterHealthChecks({
