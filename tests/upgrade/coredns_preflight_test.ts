@@ -10,6 +10,7 @@
  */
 import { assert, assertEquals } from "../assert.ts";
 import type { KubeClient } from "../../lib/kube/client.ts";
+import { COREDNS_UNSUPPORTED_NOTE } from "../../lib/upgrade/preflight.ts";
 import { run as runKubestrap } from "../cli/helpers.ts";
 import { run, testbed } from "../harness/mod.ts";
 import { ready, startTestCluster, why } from "../kube/testcluster.ts";
@@ -54,6 +55,8 @@ interface Scenario {
   flags?: string[];
   /** Whether the checks fail (asserted on kubeadm, so that the scenario means what it says). */
   fails: boolean;
+  /** Whether kubeadm prints its note on unsupported plugins (asserted on kubeadm too). */
+  note?: boolean;
 }
 
 const V1_14_2 = "registry.k8s.io/coredns/coredns:v1.14.2";
@@ -65,13 +68,28 @@ const SCENARIOS: Scenario[] = [
     image: V1_14_2,
     fails: false,
   },
-  { name: "unknown plugins and options", corefile: UNKNOWN, image: V1_14_2, fails: true },
+  {
+    name: "unknown plugins and options",
+    corefile: UNKNOWN,
+    image: V1_14_2,
+    fails: true,
+    note: true,
+  },
   {
     name: "unknown plugins, CoreDNSUnsupportedPlugins ignored",
     corefile: UNKNOWN,
     image: V1_14_2,
     flags: ["--ignore-preflight-errors=coredNSunsupportedplugins"],
     fails: false,
+    note: true,
+  },
+  {
+    name: "unknown plugins, ignored, -o json (the note still on stdout)",
+    corefile: UNKNOWN,
+    image: V1_14_2,
+    flags: ["-o", "json", "--ignore-preflight-errors=CoreDNSUnsupportedPlugins"],
+    fails: false,
+    note: true,
   },
   {
     name: "unknown plugins with CoreDNS already at v1.14.6",
@@ -164,6 +182,7 @@ Deno.test({
         const ours = await runKubestrap(...args);
         const kubeadmFailed = k.stderr.includes("[preflight] Some fatal errors occurred:");
         assertEquals(kubeadmFailed, s.fails, k.stdout + k.stderr);
+        assertEquals(k.stdout.includes(COREDNS_UNSUPPORTED_NOTE), s.note ?? false);
         assertEquals(preflightPart(ours.out), preflightPart(k.stdout));
         assertEquals(preflightPart(ours.err), preflightPart(k.stderr));
         assert(k.code !== 0 && ours.code === k.code, `exit codes ${ours.code} / ${k.code}`);
