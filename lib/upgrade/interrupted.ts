@@ -81,9 +81,9 @@ export async function settleAfterUnfinishedUpgrade(o: {
   let why = await controlPlaneReady(o.client, node);
   if (why === undefined) return;
   o.out(
-    `[upgrade] An earlier upgrade did not finish (${
-      dirs.map((d) => path.basename(d)).join(", ")
-    } is left); waiting up to ${
+    `[upgrade] An earlier upgrade did not finish (${dirs.map((d) => path.basename(d)).join(", ")} ${
+      dirs.length === 1 ? "is" : "are"
+    } left); waiting up to ${
       formatDurationMs(o.timeoutMs)
     } for the control-plane Pods of this node to be Ready`,
   );

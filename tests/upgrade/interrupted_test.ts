@@ -113,13 +113,17 @@ Deno.test("interrupted: when the wait runs out it goes on and says what is not R
   const s = scripted([apiserverDown]);
   const out: string[] = [];
   await settleAfterUnfinishedUpgrade({
-    host: await nodeWith(["kubeadm-upgraded-manifests-1"]),
+    host: await nodeWith(["kubeadm-upgraded-manifests-1", "kubeadm-upgraded-manifests-2"]),
     client: s.client,
     kubernetesDir: "/etc/kubernetes",
     timeoutMs: 2500,
     out: (l) => out.push(l),
   });
   assertEquals(out.length, 2);
+  assertMatch(
+    out[0],
+    /^\[upgrade\] An earlier upgrade did not finish \(kubeadm-upgraded-manifests-1, kubeadm-upgraded-manifests-2 are left\); waiting up to 2\.5s /,
+  );
   assertMatch(
     out[1],
     /^\[upgrade\] The control-plane Pods of this node are still not Ready after \d+\.\ds \(not Ready: kube-apiserver-cp\); going on$/,
