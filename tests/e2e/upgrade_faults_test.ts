@@ -5,7 +5,7 @@
  * running ones and the engine really swaps the components:
  *
  * - crash -> rollback: a patch makes the new kube-apiserver exit at once (an unknown flag); with
- *   `timeouts.upgradeManifests: 40s` the apply fails (exit 1) naming kube-apiserver with the
+ *   `timeouts.upgradeManifests: 60s` the apply fails (exit 1) naming kube-apiserver with the
  *   last lines of its log, every manifest is byte for byte the one from before, the backup is
  *   kept, and the API server answers again on its old manifest (node Ready);
  * - SIGKILL and rerun (three scenarios: around the etcd swap; around the kube-apiserver,
@@ -498,7 +498,9 @@ Deno.test({
     });
     const config = await writeUpgradeConfig(node, "upgrade-crash.yaml", {
       patches,
-      upgradeManifests: "40s",
+      // Long enough for the kubelet to stop the old API server (graceful) and start the new one
+      // a few times on a loaded machine, so that its log has lines to show.
+      upgradeManifests: "60s",
     });
     const r = await runTool(node, "kubestrap", applyArgs(config), {
       logTo: `${logs}/apply.log`,
