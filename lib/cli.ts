@@ -1,11 +1,11 @@
 /**
- * The command-line layer: declarative command specs (cobra-like), turned into a commander
- * program for parsing, with help rendered exactly in cobra/pflag's layout so that kubeadm
- * users see the screens they know.
+ * The command-line layer: declarative command specs (cobra-like), parsed as cobra and pflag
+ * parse kubeadm's command line (flags anywhere, shorthands combined or with their value
+ * attached, pflag's error texts), with help rendered exactly in cobra/pflag's layout so that
+ * kubeadm users see the screens they know.
  */
-import { Command, CommanderError, Option } from "commander";
 import { KubestrapError, UsageError } from "./errors.ts";
-import { parseDurationMs } from "./util/duration.ts";
+import { parseDuration } from "./util/duration.ts";
 
 export type FlagType = "string" | "bool" | "strings" | "int" | "int32" | "duration" | "level";
 
@@ -244,81 +244,77 @@ export function renderHelp(n: Node, usageOnly = false): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Parsing with commander
-
-function collectStrings(value: string, previous: string[] | undefined): string[] {
-  const parts = value === "" ? [] : value.split(",");
-  return [...(previous ?? []), ...parts];
-}
+// Parsing: cobra's command lookup (Command.Find) and pflag's flag parsing (FlagSet.Parse)
 
 /** How pflag names a flag in its errors: "--name", or "-s, --name" with a shorthand. */
 function pflagName(f: { name: string; short?: string }): string {
   return f.short ? `-${f.short}, --${f.name}` : `--${f.name}`;
 }
 
-function parseIntFlag(flag: string) {
-  return (value: string): number => {
-    if (!/^[+-]?\d+$/.test(value)) {
-      throw new UsageError(
-        `invalid argument ${JSON.stringify(value)} for "${flag}" flag: strconv.ParseInt: ` +
-          `parsing ${JSON.stringify(value)}: invalid syntax`,
-      );
-    }
-    return Number(value);
-  };
-}
-
-/** Parses a Go duration ("24h0m0s", "1h30m", "90s", "0") to milliseconds; undefined if invalid. */
-function parseDuration(value: string): number | undefined {
-  try {
-    return parseDurationMs(value);
-  } catch {
-    return undefined;
+/** Go's strconv.ParseInt(s, 10, bits) as pflag's int flags and klog's Level use it. */
+function parseIntValue(value: string): number | string {
+  if (!/^[+-]?\d+$/.test(value)) {
+    return `strconv.ParseInt: parsing ${JSON.stringify(value)}: invalid syntax`;
   }
+  return Number(value);
 }
 
-function parseDurationFlag(flag: string) {
-  return (value: string): string => {
-    if (parseDuration(value) === undefined) {
-      throw new UsageError(
-        `invalid argument ${JSON.stringify(value)} for "${flag}" flag: time: invalid duration ` +
-          JSON.stringify(value),
-      );
+/** Go's strconv.ParseBool. */
+function parseBoolValue(value: string): boolean | string {
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
+  return `strconv.ParseBool: parsing ${JSON.stringify(value)}: invalid syntax`;
+}
+
+/** klog's moduleSpec.Set: comma-separated pattern=N. */
+function checkVmodule(value: string): string | undefined {
+  if (value === "") return undefined;
+  for (const pat of value.split(",")) {
+    const kv = pat.split("=");
+    if (kv.length !== 2 || kv[0] === "" || !/^[+-]?\d+$/.test(kv[1])) {
+      return "syntax error: expect comma-separated list of filename=N";
     }
-    return value;
-  };
+  }
+  return undefined;
 }
 
-function optionFor(f: FlagSpec): Option {
-  const long = `--${f.name}`;
-  const flags = f.short ? `-${f.short}, ${long}` : long;
-  let opt: Option;
+/** The error of a flag's Value.Set, or the parsed value. */
+function setValue(
+  f: FlagSpec,
+  value: string,
+  previous: unknown,
+  changed: boolean,
+): { value: unknown } | { error: string } {
   switch (f.type) {
-    case "bool":
-      opt = new Option(flags);
-      break;
+    case "bool": {
+      const b = parseBoolValue(value);
+      return typeof b === "string" ? { error: b } : { value: b };
+    }
     case "strings": {
       // pflag's StringSlice: the first occurrence replaces the default, later ones append.
-      const def = f.default;
-      opt = new Option(`${flags} <value>`).argParser((v: string, prev: string[] | undefined) =>
-        collectStrings(v, prev === def ? undefined : prev)
-      );
-      break;
+      const parts = value === "" ? [] : value.split(",");
+      return { value: changed ? [...(previous as string[] ?? []), ...parts] : parts };
     }
     case "int":
     case "int32":
-    case "level":
-      opt = new Option(`${flags} <value>`).argParser(parseIntFlag(pflagName(f)));
-      break;
+    case "level": {
+      const n = parseIntValue(value);
+      return typeof n === "string" ? { error: n } : { value: n };
+    }
     case "duration":
-      opt = new Option(`${flags} <value>`).argParser(parseDurationFlag(pflagName(f)));
-      break;
+      try {
+        parseDuration(value);
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+      return { value };
     default:
-      opt = new Option(`${flags} <value>`);
+      if (f.name === "vmodule" && f.typeName === "moduleSpec") {
+        const err = checkVmodule(value);
+        if (err) return { error: err };
+      }
+      return { value };
   }
-  opt.attributeName = () => f.name;
-  if (f.default !== undefined) opt.default(f.default);
-  return opt;
 }
 
 function checkArgs(rule: ArgsRule | undefined, args: string[], n: Node): void {
@@ -326,11 +322,6 @@ function checkArgs(rule: ArgsRule | undefined, args: string[], n: Node): void {
   switch (r.kind) {
     case "none":
       if (args.length > 0) {
-        if (n.children.length > 0) {
-          throw new UsageError(
-            `unknown command ${JSON.stringify(args[0])} for ${JSON.stringify(commandPath(n))}`,
-          );
-        }
         throw new UsageError(
           `unknown command ${JSON.stringify(args[0])} for ${JSON.stringify(commandPath(n))}`,
         );
@@ -394,58 +385,6 @@ const defaultIo: Io = {
   err: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)),
 };
 
-function allBoolFlags(n: Node, acc: Set<string>): Set<string> {
-  for (const f of [...(n.spec.flags ?? []), ...(n.spec.persistentFlags ?? [])]) {
-    if (f.type === "bool") acc.add(f.name);
-  }
-  for (const c of n.children) allBoolFlags(c, acc);
-  return acc;
-}
-
-/**
- * pflag accepts `--flag=true|false` for booleans; commander does not. `--x=true` becomes `--x`;
- * `--x=false` is removed from argv and reported in `falses`, to be applied after parsing.
- */
-function normalizeBoolArgs(
-  argv: string[],
-  bools: Set<string>,
-  shortBools: Map<string, string>,
-  shortValued: ReadonlySet<string> = new Set(),
-): { args: string[]; falses: string[] } {
-  const out: string[] = [];
-  const falses: string[] = [];
-  for (const a of argv) {
-    if (a === "--") {
-      out.push(...argv.slice(argv.indexOf(a)));
-      break;
-    }
-    const m = a.match(/^--([^=]+)=(.*)$/) ?? a.match(/^-([^-=])=(.*)$/);
-    if (m && m[1].length === 1 && !a.startsWith("--")) {
-      // A bool shorthand with a value (`-h=false`): resolve it to its long name.
-      const long = shortBools.get(m[1]);
-      if (long) m[1] = long;
-      else if (shortValued.has(m[1])) {
-        // pflag reads `-o=short` and `-v=5` as the shorthand with that value (commander would
-        // take "=short" as the value): pass them as `-o short`.
-        out.push(`-${m[1]}`, m[2]);
-        continue;
-      }
-    }
-    if (m && bools.has(m[1])) {
-      const v = m[2].toLowerCase();
-      if (["true", "t", "1"].includes(v)) out.push(`--${m[1]}`);
-      else if (["false", "f", "0"].includes(v)) falses.push(m[1]);
-      else {
-        throw new UsageError(
-          `invalid argument ${JSON.stringify(m[2])} for "--${m[1]}" flag: strconv.ParseBool: ` +
-            `parsing ${JSON.stringify(m[2])}: invalid syntax`,
-        );
-      }
-    } else out.push(a);
-  }
-  return { args: out, falses };
-}
-
 function buildTree(spec: CommandSpec, parent?: Node): Node {
   const n: Node = { spec, parent, children: [] };
   n.children = (spec.subcommands ?? []).map((s) => buildTree(s, n));
@@ -462,6 +401,172 @@ export function findNode(root: Node, names: string[]): Node | undefined {
   return cur;
 }
 
+/** A command's flag set as cobra's c.Flags() has it: own flags, then the inherited persistent ones. */
+interface FlagSet {
+  all: FlagSpec[];
+  long: Map<string, FlagSpec>;
+  short: Map<string, FlagSpec>;
+}
+
+function flagSet(n: Node, withHelp: boolean): FlagSet {
+  const long = new Map<string, FlagSpec>();
+  const short = new Map<string, FlagSpec>();
+  const all: FlagSpec[] = [];
+  const own = [...(n.spec.flags ?? []), ...(n.spec.persistentFlags ?? [])];
+  // cobra adds the help flag when the command executes, not while it looks the command up.
+  for (const f of [...own, ...inheritedFlags(n), ...(withHelp ? [helpFlag(n)] : [])]) {
+    if (long.has(f.name)) continue;
+    long.set(f.name, f);
+    if (f.short && !short.has(f.short)) short.set(f.short, f);
+    all.push(f);
+  }
+  return { all, long, short };
+}
+
+/**
+ * cobra's check in stripFlags/argsMinusFirstX: does `s` (an argument without "=") take the
+ * next argument as its value? Unknown flags are assumed to, as cobra does.
+ */
+function takesNextArg(s: string, fs: FlagSet): boolean {
+  if (s.includes("=")) return false;
+  if (s.startsWith("--")) return fs.long.get(s.slice(2))?.type !== "bool";
+  if (s.startsWith("-") && s.length === 2) return fs.short.get(s.slice(1))?.type !== "bool";
+  return false;
+}
+
+/** cobra's stripFlags: the words of `args` that are neither flags nor flag values. */
+function stripFlags(args: string[], fs: FlagSet): string[] {
+  const commands: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const s = args[i];
+    if (s === "--") break;
+    if (takesNextArg(s, fs)) {
+      if (args.length - i - 1 <= 1) break;
+      i++;
+      continue;
+    }
+    if (s !== "" && !s.startsWith("-")) commands.push(s);
+  }
+  return commands;
+}
+
+/** cobra's argsMinusFirstX: `args` without the first word `x` that is not a flag value. */
+function argsMinusFirst(args: string[], x: string, fs: FlagSet): string[] {
+  for (let i = 0; i < args.length; i++) {
+    const s = args[i];
+    if (s === "--") break;
+    if (takesNextArg(s, fs)) {
+      i++;
+      continue;
+    }
+    if (!s.startsWith("-") && s === x) return [...args.slice(0, i), ...args.slice(i + 1)];
+  }
+  return args;
+}
+
+/** The `help` command cobra adds to the root. */
+const HELP_COMMAND = "help";
+
+/**
+ * cobra's Command.Find: walks down the tree by the words that are not flags (flags anywhere on
+ * the line, the command's own and its parents' persistent ones alike). Returns the command and
+ * its arguments with the subcommand names removed; `help` for cobra's help command.
+ */
+function findCommand(root: Node, argv: string[]): { node: Node; args: string[]; help: boolean } {
+  let n = root;
+  let args = argv;
+  for (;;) {
+    const fs = flagSet(n, false);
+    const words = stripFlags(args, fs);
+    if (words.length === 0) return { node: n, args, help: false };
+    const next = words[0];
+    if (n === root && next === HELP_COMMAND) {
+      return { node: n, args: argsMinusFirst(args, next, fs), help: true };
+    }
+    const child = findNode(n, [next]);
+    if (!child) return { node: n, args, help: false };
+    args = argsMinusFirst(args, next, fs);
+    n = child;
+  }
+}
+
+interface Parsed {
+  values: Record<string, unknown>;
+  changed: Set<string>;
+  args: string[];
+}
+
+/** pflag's FlagSet.Parse (interspersed): flags anywhere, `--` ends them. */
+function parseFlags(args: string[], fs: FlagSet, io: Io): Parsed {
+  const values: Record<string, unknown> = {};
+  for (const f of fs.all) if (f.default !== undefined) values[f.name] = f.default;
+  const changed = new Set<string>();
+  const positional: string[] = [];
+  const set = (f: FlagSpec, value: string) => {
+    const r = setValue(f, value, values[f.name], changed.has(f.name));
+    if ("error" in r) {
+      throw new UsageError(
+        `invalid argument ${JSON.stringify(value)} for "${pflagName(f)}" flag: ${r.error}`,
+      );
+    }
+    values[f.name] = r.value;
+    changed.add(f.name);
+    if (f.deprecated) io.err(`Flag --${f.name} has been deprecated, ${f.deprecated}\n`);
+  };
+  let rest = args;
+  while (rest.length > 0) {
+    const s = rest[0];
+    rest = rest.slice(1);
+    if (s.length < 2 || s[0] !== "-") {
+      positional.push(s);
+      continue;
+    }
+    if (s[1] === "-") {
+      if (s.length === 2) {
+        positional.push(...rest);
+        break;
+      }
+      // parseLongArg
+      const body = s.slice(2);
+      if (body[0] === "-" || body[0] === "=") throw new UsageError(`bad flag syntax: ${s}`);
+      const eq = body.indexOf("=");
+      const name = eq < 0 ? body : body.slice(0, eq);
+      const f = fs.long.get(name);
+      if (!f) throw new UsageError(`unknown flag: --${name}`);
+      if (eq >= 0) set(f, body.slice(eq + 1));
+      else if (f.type === "bool") set(f, "true");
+      else if (rest.length > 0) {
+        set(f, rest[0]);
+        rest = rest.slice(1);
+      } else throw new UsageError(`flag needs an argument: ${s}`);
+      continue;
+    }
+    // parseShortArg: a series of shorthands ("-abc"), the last one possibly with its value
+    // ("-oyaml", "-o=yaml", "-o yaml").
+    let shorthands = s.slice(1);
+    while (shorthands.length > 0) {
+      const c = shorthands[0];
+      const f = fs.short.get(c);
+      if (!f) throw new UsageError(`unknown shorthand flag: '${c}' in -${shorthands}`);
+      if (shorthands.length > 2 && shorthands[1] === "=") {
+        set(f, shorthands.slice(2));
+        shorthands = "";
+      } else if (f.type === "bool") {
+        set(f, "true");
+        shorthands = shorthands.slice(1);
+      } else if (shorthands.length > 1) {
+        set(f, shorthands.slice(1));
+        shorthands = "";
+      } else if (rest.length > 0) {
+        set(f, rest[0]);
+        rest = rest.slice(1);
+        shorthands = "";
+      } else throw new UsageError(`flag needs an argument: '${c}' in -${shorthands}`);
+    }
+  }
+  return { values, changed, args: positional };
+}
+
 export interface Program {
   root: Node;
   run(argv: string[]): Promise<number>;
@@ -470,97 +575,73 @@ export interface Program {
 
 export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Program {
   const root = buildTree(rootSpec);
-  const bools = allBoolFlags(root, new Set(["help"]));
-  const shortBools = new Map<string, string>([["h", "help"]]);
-  const shortValued = new Set<string>();
-  const collectShort = (n: Node) => {
-    for (const f of [...(n.spec.flags ?? []), ...(n.spec.persistentFlags ?? [])]) {
-      if (f.type === "bool" && f.short) shortBools.set(f.short, f.name);
-      else if (f.short) shortValued.add(f.short);
+
+  /** cobra's help command: `help [command...]` prints that command's help. */
+  function helpCommand(args: string[]): number {
+    // An unknown first word prints "Unknown help topic" and the root usage on stderr.
+    const names = args.filter((a) => !a.startsWith("-"));
+    let n = root;
+    for (const name of names) {
+      const c = findNode(n, [name]);
+      if (!c) {
+        if (n === root) {
+          io.err(`Unknown help topic [${names.map((a) => `\`${a}\``).join(" ")}]\n`);
+          io.err(renderHelp(root, true));
+          return 0;
+        }
+        break;
+      }
+      n = c;
     }
-    n.children.forEach(collectShort);
-  };
-  collectShort(root);
+    io.out(renderHelp(n));
+    return 0;
+  }
 
-  let falses: string[] = [];
-
-  function toCommander(n: Node, result: { action?: () => Promise<void> }): Command {
-    const c = new Command(nameOf(n.spec));
-    c.enablePositionalOptions();
-    c.helpOption(false);
-    c.helpCommand(false);
-    c.exitOverride();
-    c.configureOutput({ writeOut: () => {}, writeErr: () => {} });
-    c.allowExcessArguments(true);
-    c.argument("[args...]");
-    if (n.spec.aliases) c.aliases(n.spec.aliases);
-    const own = [...(n.spec.flags ?? []), ...(n.spec.persistentFlags ?? [])];
-    const all = [...own, ...inheritedFlags(n)];
-    for (const f of all) c.addOption(optionFor(f));
-    c.addOption(new Option("-h, --help"));
-    for (const child of n.children) c.addCommand(toCommander(child, result));
-    c.action((args: string[], _opts: unknown, cmd: Command) => {
-      result.action = async () => {
-        const opts = cmd.opts() as Record<string, unknown>;
-        const boolNames = new Set([
-          "help",
-          ...all.filter((f) => f.type === "bool").map((f) => f.name),
-        ]);
-        for (const f of falses) {
-          if (!boolNames.has(f)) throw new UsageError(`unknown flag: --${f}`);
-          opts[f] = false;
-        }
-        const ctx: CommandContext = {
-          path: commandPath(n),
-          args,
-          flags: opts,
-          changed: new Set(
-            all.map((f) => f.name).filter((k) =>
-              cmd.getOptionValueSource(k) === "cli" || falses.includes(k)
-            ),
-          ),
-          declared: new Set(all.map((f) => f.name)),
-          out: io.out,
-          err: io.err,
-          help: () => io.out(renderHelp(n)),
-        };
-        for (const f of all) {
-          if (f.deprecated && ctx.changed.has(f.name)) {
-            io.err(`Flag --${f.name} has been deprecated, ${f.deprecated}\n`);
-          }
-        }
-        if (opts.help) {
-          ctx.help();
-          return;
-        }
-        if (!runnable(n)) {
-          // cobra's legacyArgs: only the root rejects unknown subcommands; other non-runnable
-          // commands print their help.
-          if (args.length > 0 && !n.parent && n.children.length > 0) {
-            throw new UsageError(
-              `unknown command ${JSON.stringify(args[0])} for ${JSON.stringify(commandPath(n))}` +
-                suggestionsFor(n, args[0]),
-            );
-          }
-          ctx.help();
-          return;
-        }
-        if (n.spec.requireSubcommand || !n.spec.run) {
-          if (args.length > 0) checkArgs({ kind: "none" }, args, n);
-          ctx.help();
-          throw new KubestrapError(SUBCOMMAND_REQUIRED.slice("\nerror: ".length + 0));
-        }
-        checkArgs(n.spec.args, args, n);
-        const missing = all.filter((f) => f.required && !ctx.changed.has(f.name));
-        if (missing.length > 0) {
-          throw new UsageError(
-            `required flag(s) ${missing.map((f) => JSON.stringify(f.name)).join(", ")} not set`,
-          );
-        }
-        await n.spec.run(ctx);
-      };
-    });
-    return c;
+  async function execute(n: Node, argv: string[]): Promise<void> {
+    // cobra's legacyArgs, checked while finding the command (before its flags are parsed):
+    // the root rejects an unknown subcommand.
+    if (!n.parent && n.children.length > 0 && n.spec.args === undefined) {
+      const words = stripFlags(argv, flagSet(n, false));
+      if (words.length > 0) {
+        throw new UsageError(
+          `unknown command ${JSON.stringify(words[0])} for ${JSON.stringify(commandPath(n))}` +
+            suggestionsFor(n, words[0]),
+        );
+      }
+    }
+    const fs = flagSet(n, true);
+    const { values, changed, args } = parseFlags(argv, fs, io);
+    const ctx: CommandContext = {
+      path: commandPath(n),
+      args,
+      flags: values,
+      changed,
+      declared: new Set(fs.all.filter((f) => f.name !== "help").map((f) => f.name)),
+      out: io.out,
+      err: io.err,
+      help: () => io.out(renderHelp(n)),
+    };
+    if (values.help) {
+      ctx.help();
+      return;
+    }
+    if (!runnable(n)) {
+      ctx.help();
+      return;
+    }
+    if (n.spec.requireSubcommand || !n.spec.run) {
+      if (args.length > 0) checkArgs({ kind: "none" }, args, n);
+      ctx.help();
+      throw new KubestrapError(SUBCOMMAND_REQUIRED.slice("\nerror: ".length + 0));
+    }
+    checkArgs(n.spec.args, args, n);
+    const missing = fs.all.filter((f) => f.required && !changed.has(f.name));
+    if (missing.length > 0) {
+      throw new UsageError(
+        `required flag(s) ${missing.map((f) => JSON.stringify(f.name)).join(", ")} not set`,
+      );
+    }
+    await n.spec.run(ctx);
   }
 
   return {
@@ -571,49 +652,23 @@ export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Progra
       return renderHelp(n);
     },
     async run(argv: string[]): Promise<number> {
-      const result: { action?: () => Promise<void> } = {};
       try {
-        const normalized = normalizeBoolArgs(argv, bools, shortBools, shortValued);
-        const args = normalized.args;
-        falses = normalized.falses;
-        // `kubeadm help [command...]` prints that command's help (cobra's help command: an
-        // unknown first word prints "Unknown help topic" and the root usage on stderr).
-        if (args[0] === "help") {
-          const names = args.slice(1).filter((a) => !a.startsWith("-"));
-          let n = root;
-          for (const name of names) {
-            const c = findNode(n, [name]);
-            if (!c) {
-              if (n === root) {
-                io.err(`Unknown help topic [${names.map((a) => `\`${a}\``).join(" ")}]\n`);
-                io.err(renderHelp(root, true));
-                return 0;
-              }
-              break;
-            }
-            n = c;
-          }
-          io.out(renderHelp(n));
-          return 0;
-        }
-        const program = toCommander(root, result);
-        await program.parseAsync(args, { from: "user" });
-        if (result.action) await result.action();
+        const found = findCommand(root, argv);
+        if (found.help) return helpCommand(found.args);
+        await execute(found.node, found.args);
         return 0;
       } catch (e) {
-        return reportError(e, io, argv);
+        return reportError(e, io);
       }
     },
   };
 }
 
 /** Prints an error the way kubeadm's HandleError does and returns the exit code. */
-export function reportError(e: unknown, io: Io, argv: string[] = []): number {
+export function reportError(e: unknown, io: Io): number {
   let msg: string;
   let code = 1;
-  if (e instanceof CommanderError) {
-    msg = commanderMessage(e, argv[argv.length - 1]);
-  } else if (e instanceof KubestrapError) {
+  if (e instanceof KubestrapError) {
     msg = e.message;
     code = e.exitCode;
     if (msg === SUBCOMMAND_REQUIRED.slice("\nerror: ".length)) {
@@ -628,27 +683,6 @@ export function reportError(e: unknown, io: Io, argv: string[] = []): number {
   }
   io.err(`error: ${msg}\nTo see the stack trace of this error execute with --v=5 or higher\n`);
   return code;
-}
-
-function commanderMessage(e: CommanderError, lastArg?: string): string {
-  const m = e.message.replace(/^error: /, "");
-  let r: RegExpMatchArray | null;
-  if (e.code === "commander.unknownOption" && (r = m.match(/unknown option '([^']+)'/))) {
-    const flag = r[1].split("=")[0];
-    return flag.startsWith("--")
-      ? `unknown flag: ${flag}`
-      : `unknown shorthand flag: '${flag.slice(1, 2)}' in ${flag}`;
-  }
-  if (e.code === "commander.optionMissingArgument" && (r = m.match(/option '([^']+)'/))) {
-    const names = r[1].replace(/\s*<value>$/, "").split(",").map((s) => s.trim());
-    const long = names.find((s) => s.startsWith("--")) ?? names[0];
-    const short = names.find((s) => /^-[^-]$/.test(s));
-    if (short && lastArg?.startsWith(short)) {
-      return `flag needs an argument: '${short.slice(1)}' in ${lastArg}`;
-    }
-    return `flag needs an argument: ${long}`;
-  }
-  return m;
 }
 
 // ---------------------------------------------------------------------------------------------
