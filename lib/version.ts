@@ -1,12 +1,14 @@
 /**
- * Versions. kubestrap implements kubeadm v1.37.2's contract, so it reports that version (with
- * kubestrap's own build as semver build metadata, which version comparisons ignore) and
- * defaults `kubernetesVersion` to it, as kubeadm defaults to its own version.
+ * Versions. kubestrap implements kubeadm v1.37.2's contract, so it reports exactly that version
+ * (tools compare `kubeadm version -o short` as a string) and defaults `kubernetesVersion` to it,
+ * as kubeadm defaults to its own version. kubestrap's own build (git describe, commit, tree state)
+ * follows kubeadm's fields under names of its own.
  */
 import { BUILD_INFO } from "./build_info.ts";
 import { KUBEADM_VERSION } from "./config/constants.ts";
 import { parseSemantic } from "./util/version.ts";
 
+/** kubeadm's version.Info fields, in their order, then kubestrap's. */
 export interface VersionInfo {
   major: string;
   minor: string;
@@ -17,6 +19,10 @@ export interface VersionInfo {
   goVersion: string;
   compiler: string;
   platform: string;
+  /** kubestrap's `git describe` ("dev" from source). */
+  kubestrapVersion: string;
+  kubestrapGitCommit: string;
+  kubestrapGitTreeState: string;
 }
 
 export function versionInfo(): VersionInfo {
@@ -25,17 +31,21 @@ export function versionInfo(): VersionInfo {
   return {
     major: String(v.major),
     minor: String(v.minor),
-    gitVersion: `${KUBEADM_VERSION}+kubestrap.${BUILD_INFO.build}`,
-    gitCommit: BUILD_INFO.gitCommit,
-    gitTreeState: BUILD_INFO.gitTreeState,
+    gitVersion: KUBEADM_VERSION,
+    // The Kubernetes source commit of a kubeadm build: kubestrap has none.
+    gitCommit: "",
+    gitTreeState: "",
     buildDate: BUILD_INFO.buildDate,
     goVersion: `deno${Deno.version.deno}`,
     compiler: "deno",
     platform: `${Deno.build.os}/${arch}`,
+    kubestrapVersion: BUILD_INFO.build,
+    kubestrapGitCommit: BUILD_INFO.gitCommit,
+    kubestrapGitTreeState: BUILD_INFO.gitTreeState,
   };
 }
 
-/** Go's %#v rendering of version.Info, as `kubeadm version` prints it. */
+/** Go's %#v rendering of version.Info, as `kubeadm version` prints it, then kubestrap's fields. */
 export function goSyntax(v: VersionInfo): string {
   const q = JSON.stringify;
   return `&version.Info{Major:${q(v.major)}, Minor:${q(v.minor)}, ` +
@@ -44,5 +54,7 @@ export function goSyntax(v: VersionInfo): string {
     `GitTreeState:${q(v.gitTreeState)}, BuildDate:${q(v.buildDate)}, GoVersion:${
       q(v.goVersion)
     }, ` +
-    `Compiler:${q(v.compiler)}, Platform:${q(v.platform)}}`;
+    `Compiler:${q(v.compiler)}, Platform:${q(v.platform)}, ` +
+    `KubestrapVersion:${q(v.kubestrapVersion)}, KubestrapGitCommit:${q(v.kubestrapGitCommit)}, ` +
+    `KubestrapGitTreeState:${q(v.kubestrapGitTreeState)}}`;
 }

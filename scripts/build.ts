@@ -78,7 +78,7 @@ export async function buildInfo() {
     gitCommit: commit,
     gitTreeState: commit ? (dirty ? "dirty" : "clean") : "",
     buildDate: date.toISOString().replace(".000Z", "Z"),
-    // Semver build metadata: dot-separated [0-9A-Za-z-] identifiers.
+    // kubestrapVersion in `kubestrap version` (kept to [0-9A-Za-z-.]).
     build: (describe || "unknown").replace(/[^0-9A-Za-z-.]/g, "-"),
   };
 }

@@ -26,9 +26,13 @@ export const versionCommand: CommandSpec = {
         ctx.out(JSON.stringify({ clientVersion: v }, null, 2) + "\n");
         return;
       case "yaml": {
-        // sigs.k8s.io/yaml.Marshal, then Fprintln.
+        // sigs.k8s.io/yaml.Marshal, then Fprintln. yaml sorts the keys; kubestrap's own are
+        // appended after kubeadm's, as in the json and text forms.
         const { marshalGoYAML } = await import("../util/goyaml.ts");
-        ctx.out(marshalGoYAML({ clientVersion: v }) + "\n");
+        const { kubestrapVersion, kubestrapGitCommit, kubestrapGitTreeState, ...kubeadm } = v;
+        const own = marshalGoYAML({ kubestrapVersion, kubestrapGitCommit, kubestrapGitTreeState })
+          .replace(/^(?=.)/gm, "  ");
+        ctx.out(marshalGoYAML({ clientVersion: kubeadm }) + own + "\n");
         return;
       }
       default:

@@ -4,8 +4,8 @@
 import { parseSemantic } from "../util/version.ts";
 
 /**
- * The kubeadm release whose behaviour kubestrap follows: `kubestrap version` reports it (with
- * kubestrap's build as semver build metadata) and `kubernetesVersion` defaults to it, as kubeadm
+ * The kubeadm release whose behaviour kubestrap follows: `kubestrap version` reports exactly it
+ * (kubestrap's build in fields of its own) and `kubernetesVersion` defaults to it, as kubeadm
  * defaults to its own version.
  */
 export const KUBEADM_VERSION = "v1.37.2";

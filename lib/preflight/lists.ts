@@ -55,7 +55,7 @@ export interface Arg {
 export interface PreflightInputs {
   /** ClusterConfiguration.kubernetesVersion, e.g. "v1.37.2" (join: leave empty). */
   kubernetesVersion: string;
-  /** kubeadm's own version (default: kubestrap's, v1.37.2+kubestrap...). */
+  /** kubeadm's own version (default: kubestrap's, v1.37.2). */
   kubeadmVersion?: string;
   /** nodeRegistration.name. */
   nodeName: string;

@@ -73,7 +73,7 @@ Deno.test("NumCPU and Mem: thresholds and texts", async () => {
 
 Deno.test("KubernetesVersion: warns from the next minor's first pre-release on", async () => {
   const h = new FakeHost("/");
-  const k = (v: string, kadm = "v1.37.2+kubestrap.dev") => run(kubernetesVersionCheck(v, kadm), h);
+  const k = (v: string, kadm = "v1.37.2") => run(kubernetesVersionCheck(v, kadm), h);
   assertEquals(msgs(await k("v1.37.9")), NONE);
   assertEquals(msgs(await k("v1.36.0")), NONE);
   assertEquals(msgs(await k("v1.38.0-alpha.0")), {
