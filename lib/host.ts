@@ -688,3 +688,48 @@ export function goErrno(e: unknown): string {
   const bare = msg.replace(/\s*\(os error \d+\)\s*$/, "");
   return bare.charAt(0).toLowerCase() + bare.slice(1);
 }
+
+/** The environment variable the self-extracting launcher (scripts/build.ts) passes its $0 in. */
+export const ARGV0_ENV = "KUBESTRAP_ARGV0";
+
+let invocation: string[] | undefined;
+
+/**
+ * The file names kubestrap was started under: the self-extracting launcher's `$0` (passed in
+ * KUBESTRAP_ARGV0, removed from the environment here so that child processes do not inherit
+ * it); else the main module (the bundle run through its shebang keeps the name it was called by,
+ * a symlink's name included) and argv[0] (a compiled binary).
+ */
+export function invocationNames(): string[] {
+  if (invocation) return invocation;
+  const fromLauncher = Deno.env.get(ARGV0_ENV);
+  if (fromLauncher !== undefined) {
+    Deno.env.delete(ARGV0_ENV);
+    return invocation = [path.basename(fromLauncher)];
+  }
+  const names: string[] = [];
+  try {
+    const main = new URL(Deno.mainModule);
+    // (not path.fromFileUrl: the bundle maps @std/path to node:path, which lacks it)
+    if (main.protocol === "file:") names.push(path.basename(decodeURIComponent(main.pathname)));
+  } catch {
+    // no main module (embedded): argv[0] below
+  }
+  try {
+    const argv0 = Deno.readTextFileSync("/proc/self/cmdline").split("\0")[0];
+    if (argv0) names.push(path.basename(argv0));
+  } catch {
+    // not Linux
+  }
+  return invocation = names;
+}
+
+/**
+ * The name to print in command lines for the operator to run (the join command above all):
+ * "kubeadm" when kubestrap was started as `kubeadm` (installed or symlinked under that name,
+ * so that tools which run the printed line on workers where only `kubeadm` exists work),
+ * "kubestrap" otherwise.
+ */
+export function programName(): "kubeadm" | "kubestrap" {
+  return invocationNames().includes("kubeadm") ? "kubeadm" : "kubestrap";
+}

@@ -17,6 +17,7 @@
  */
 import * as path from "@std/path";
 import { RUNTIME_V8_ARG } from "./runtime_flags.ts";
+import { ARGV0_ENV } from "../lib/host.ts";
 
 const root = path.resolve(import.meta.dirname!, "..");
 const TARGETS: Record<string, { triple: string; suffix: string; npm: string }> = {
@@ -222,7 +223,8 @@ async function denoBinaryFor(arch: string, work: string): Promise<string> {
  * A single self-extracting executable: a POSIX sh header and a tar.gz of the pinned deno
  * runtime plus the stamped bundle. On first run it unpacks into
  * $KUBESTRAP_RUNTIME_DIR (default ~/.cache/kubestrap/runtime/<sha256>) and then always execs
- * `deno run -A --cached-only` on the bundle: no network, no source tree. This is what operators
+ * `deno run -A --cached-only` on the bundle: no network, no source tree. Its `$0` goes to the
+ * bundle in KUBESTRAP_ARGV0, so that a launcher installed as `kubeadm` prints `kubeadm join ...`. This is what operators
  * get when no denort is available for `deno compile`.
  */
 export async function selfExtracting(bundlePath: string, outDir: string, arch: string) {
@@ -253,7 +255,7 @@ if [ ! -x "$d/deno" ] || [ ! -f "$d/kubestrap.js" ]; then
   tail -c +${offset} "$0" | tar xzf - -C "$t"
   rm -rf "$d" && mv "$t" "$d"
 fi
-DENO_NO_UPDATE_CHECK=1 exec "$d/deno" run -A --no-config --cached-only ${RUNTIME_V8_ARG} "$d/kubestrap.js" "$@"
+DENO_NO_UPDATE_CHECK=1 ${ARGV0_ENV}="$0" exec "$d/deno" run -A --no-config --cached-only ${RUNTIME_V8_ARG} "$d/kubestrap.js" "$@"
 exit 1
 `;
     // The offset field has a fixed width so that the header length does not depend on it.

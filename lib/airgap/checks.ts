@@ -7,7 +7,7 @@
  *     present is fatal (the runtime would try to pull it for the first pod).
  */
 import { KubestrapError } from "../errors.ts";
-import type { Host } from "../host.ts";
+import { type Host, programName } from "../host.ts";
 import type { CriRuntime } from "../cri/cri.ts";
 import { connectRuntime } from "../preflight/checks.ts";
 import { defaultCheckContext, runChecks, writeOutput } from "../preflight/runner.ts";
@@ -105,8 +105,8 @@ export function imageCoverageCheck(opts: { criSocket: string; images: string[] }
           `container runtime and will not be pulled: ${missing.join(", ")}`,
         ],
         observed: `missing: ${missing.join(", ")}`,
-        remediation: "kubestrap bundle import <bundle.tar> (a bundle made by " +
-          "`kubestrap bundle create` from the same config)",
+        remediation: `${programName()} bundle import <bundle.tar> (a bundle made by ` +
+          `\`${programName()} bundle create\` from the same config)`,
       };
     },
   };

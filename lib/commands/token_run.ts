@@ -4,7 +4,7 @@
  */
 import type { CommandContext } from "../cli.ts";
 import { KubestrapError } from "../errors.ts";
-import { Host } from "../host.ts";
+import { Host, programName } from "../host.ts";
 import { KubeClient, type KubeClientConfig } from "../kube/client.ts";
 import { kubeClientConfig } from "../kube/kubeconfig.ts";
 import { dryRunClient } from "../dryrun/client.ts";
@@ -140,7 +140,7 @@ export async function runCreateToken(ctx: CommandContext): Promise<void> {
     throw new KubestrapError(`failed to get join command: ${(e as Error).message}`);
   }
   const line = joinCommandOneLine({
-    program: "kubestrap",
+    program: programName(),
     controlPlaneHostPort: hostPortOfServer(cfg.server),
     token,
     caCertHashes: caCertHashes(cfg.caData ?? ""),

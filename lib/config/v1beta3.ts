@@ -26,6 +26,7 @@
  *    copied as is; `dns.type` (removed in v1beta3) is an unknown field.
  */
 import { KubestrapError } from "../errors.ts";
+import { programName } from "../host.ts";
 import * as C from "./constants.ts";
 import {
   ConfigDecodeError,
@@ -48,7 +49,7 @@ export const V1BETA3_MIGRATE_NOTICE =
 
 /** The hint appended to kubeadm's "old API spec" error for v1beta3 (all commands but migrate). */
 export function v1beta3Hint(file: string): string {
-  return ` (kubestrap can convert it: kubestrap config migrate --old-config ${file} ` +
+  return ` (kubestrap can convert it: ${programName()} config migrate --old-config ${file} ` +
     `--new-config <new-file>)`;
 }
 

@@ -2,7 +2,7 @@
  * kubeadm v1.37.2's preflight checks (cmd/kubeadm/app/preflight), one factory per Checker type.
  * Names and messages are kubeadm's; `observed`/`expected`/`remediation` feed the JSON report.
  */
-import { goErrno } from "../host.ts";
+import { goErrno, programName } from "../host.ts";
 import { goQuote } from "../util/goquote.ts";
 import { klogLine } from "../util/klog.ts";
 import { parseSemantic, Version } from "../util/version.ts";
@@ -70,7 +70,7 @@ export function isPrivilegedUserCheck(): Checker {
         warnings: [],
         errors: ["user is not running as root"],
         observed: `uid ${uid}`,
-        remediation: "sudo -E kubestrap ...  # re-run the same command as root",
+        remediation: `sudo -E ${programName()} ...  # re-run the same command as root`,
       };
     }
     return ok("uid 0");
@@ -336,7 +336,7 @@ export function dirAvailableCheck(path: string, label = ""): Checker {
         warnings: [],
         errors: [`${path} is not empty`],
         observed: `${path} is not empty`,
-        remediation: `mv ${path} ${path}.bak-$(date +%s)  # or run 'kubestrap reset' first`,
+        remediation: `mv ${path} ${path}.bak-$(date +%s)  # or run '${programName()} reset' first`,
       };
     }
     return ok(`${path} is empty`);
@@ -357,7 +357,7 @@ export function fileAvailableCheck(path: string, label = ""): Checker {
         warnings: [],
         errors: [`${path} already exists`],
         observed: `${path} exists`,
-        remediation: `kubestrap reset  # or remove ${path} if it is a leftover`,
+        remediation: `${programName()} reset  # or remove ${path} if it is a leftover`,
       };
     }
     return ok(`${path} absent`);

@@ -4,6 +4,7 @@
  * only) the same facts as an InitResult instead.
  */
 import { KubestrapError } from "../../lib/errors.ts";
+import { programName } from "../../lib/host.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { InitData } from "./data.ts";
 
@@ -51,7 +52,7 @@ export async function initResult(data: InitData): Promise<InitResult> {
   const hp = hostPortOfServer(cfg.server);
   const key = data.uploadCerts && data.certificateKey ? data.certificateKey : undefined;
   const base = {
-    program: "kubestrap",
+    program: programName(),
     controlPlaneHostPort: hp,
     token: tokens[0] ?? "",
     caCertHashes: hashes,
@@ -96,7 +97,7 @@ async function showJoinCommand(data: InitData): Promise<void> {
   }
   const hashes = caCertHashes(cfg.caData ?? "");
   data.io.stdout(showJoinCommandText({
-    program: "kubestrap",
+    program: programName(),
     kubeConfigPath: shownKubeconfigPath(data),
     server: cfg.server,
     caCertHashes: hashes,
