@@ -10,6 +10,7 @@ import { parseCertsPEM } from "../pki/x509.ts";
 import { checkCAPins, validatePin } from "../tokens/cahash.ts";
 import { detachedTokenIsValid } from "../tokens/jws.ts";
 import { parseToken } from "../tokens/token.ts";
+import { DRY_RUN_DISCOVERY } from "../dryrun/reactors.ts";
 import {
   CLUSTER_INFO,
   type ConfigMapData,
@@ -31,6 +32,13 @@ export interface DiscoveryOptions {
   log?: (line: string) => void;
   /** klog warnings (stderr). */
   warn?: (line: string) => void;
+  /**
+   * join --dry-run (kubeadm's getClusterInfo with a dry-run client): cluster-info is read
+   * through the dry-run client, which answers kubeadm's fake one when the cluster has none;
+   * when it has no signature for the token, the discovery switches to kubeadm's dry-run
+   * identity (mutateTokenDiscoveryForDryRun).
+   */
+  dryRunClusterInfo?: () => Promise<ConfigMapData>;
 }
 
 export class DiscoveryError extends Error {
@@ -50,9 +58,10 @@ function msg(e: unknown): string {
  */
 async function pollClusterInfo(
   server: string,
-  tokenID: string,
+  token: { id: string },
   policy: FetchPolicy,
   opts: DiscoveryOptions,
+  onMissingJWS?: () => void,
 ): Promise<ConfigMapData> {
   const interval = Math.min(opts.intervalMs ?? DISCOVERY_POLL_MS, opts.timeoutMs);
   let cm: ConfigMapData | undefined;
@@ -61,6 +70,7 @@ async function pollClusterInfo(
   let loggedAt = -Infinity;
   const ok = await poll(interval, opts.timeoutMs, async () => {
     const log = Date.now() - loggedAt >= Math.max(interval, DISCOVERY_RETRY_INTERVAL_MS);
+    const tokenID = token.id;
     if (log) {
       loggedAt = Date.now();
       opts.log?.(
@@ -68,7 +78,7 @@ async function pollClusterInfo(
       );
     }
     try {
-      cm = await getClusterInfo(server, {
+      cm = opts.dryRunClusterInfo ? await opts.dryRunClusterInfo() : await getClusterInfo(server, {
         ...policy,
         timeoutMs: Math.min(policy.timeoutMs ?? 10_000, Math.max(opts.timeoutMs, 1000)),
       });
@@ -83,6 +93,10 @@ async function pollClusterInfo(
       lastError = new DiscoveryError(
         `could not find a JWS signature in the cluster-info ConfigMap for token ID "${tokenID}"`,
       );
+      if (onMissingJWS) {
+        onMissingJWS();
+        return false;
+      }
       if (log) opts.log?.(`[discovery] Retrying due to error: ${lastError.message}`);
       return false;
     }
@@ -173,7 +187,34 @@ export async function retrieveTokenConfigInfo(
   opts.log?.(
     `[discovery] Created cluster-info discovery client, requesting info from "${endpoint}"`,
   );
-  const insecureCM = await pollClusterInfo(server, token.id, { insecure: true }, opts);
+  // Dry run without a cluster-info signed for the token: kubeadm's dry-run identity, which its
+  // fake cluster-info is signed for.
+  let mutated = false;
+  const mutateForDryRun = opts.dryRunClusterInfo && (() => {
+    if (!mutated) {
+      const dry = DRY_RUN_DISCOVERY;
+      opts.warn?.(
+        "[dryrun] Mutating the JoinConfiguration.Discovery.BootstrapToken to satisfy the dry-run " +
+          "without a real cluster-info ConfigMap:\n" +
+          `  Token: ${dry.token}\n  CACertHash: ${dry.caCertHash}\n  APIServerEndpoint: ${dry.apiServerEndpoint}\n`,
+      );
+    }
+    mutated = true;
+    Object.assign(token, parseToken(DRY_RUN_DISCOVERY.token));
+    if (!pins.includes(validatePin(DRY_RUN_DISCOVERY.caCertHash))) {
+      pins.push(validatePin(DRY_RUN_DISCOVERY.caCertHash));
+    }
+    d.token = DRY_RUN_DISCOVERY.token;
+    d.caCertHashes = [...(d.caCertHashes ?? []), DRY_RUN_DISCOVERY.caCertHash];
+    d.apiServerEndpoint = DRY_RUN_DISCOVERY.apiServerEndpoint;
+  });
+  const insecureCM = await pollClusterInfo(
+    server,
+    token,
+    { insecure: true },
+    opts,
+    mutateForDryRun || undefined,
+  );
   const insecureKubeconfig = validateClusterInfoToken(insecureCM, token.id, token.secret);
   const insecureConfig = loadClusterInfoKubeconfig(insecureKubeconfig);
 
@@ -206,7 +247,7 @@ export async function retrieveTokenConfigInfo(
   opts.log?.(
     `[discovery] Requesting info from "${endpoint}" again to validate TLS against the pinned public key`,
   );
-  const secureCM = await pollClusterInfo(server, token.id, { roots }, opts);
+  const secureCM = await pollClusterInfo(server, token, { roots }, opts);
   const secureKubeconfig = secureCM.data[KUBECONFIG_KEY] ?? "";
   if (secureKubeconfig !== insecureKubeconfig) {
     throw new DiscoveryError(

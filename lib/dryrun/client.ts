@@ -17,6 +17,7 @@ import {
   type TransportResponse,
 } from "../kube/client.ts";
 import { KubeApiError } from "../kube/errors.ts";
+import { dryRunReactorObject } from "./reactors.ts";
 
 /** One API call the dry-run client intercepted. */
 export interface DryRunAction {
@@ -241,6 +242,13 @@ export interface DryRunOptions {
    * never created, so it would otherwise never complete).
    */
   healthCheckJobReactor?: boolean;
+  /**
+   * join's dry-run client (cmd/join.go Client()): GETs the real server could not answer are
+   * answered by kubeadm's fake cluster-info, kubeadm-config, kubeadm-certs, kube-proxy,
+   * kubelet-config and Node objects (lib/dryrun/reactors.ts), after the real read, as kubeadm's
+   * appended reactors are.
+   */
+  joinReactors?: boolean;
 }
 
 /**
@@ -372,7 +380,8 @@ export class DryRunTransport implements Transport {
         const verb = t.name ? "get" : "list";
         this.logAction(verb, t);
         if (
-          verb === "get" && t.resource === "nodes" && (this.opts.nodeReactors ?? true) === true
+          verb === "get" && t.resource === "nodes" && (this.opts.nodeReactors ?? true) === true &&
+          !this.opts.joinReactors
         ) {
           const node = this.stubNode(t.name);
           this.logObject(node);
@@ -394,6 +403,15 @@ export class DryRunTransport implements Transport {
         this.line(
           `[dryrun] Real object does not exist. Attempting to ${verb.toUpperCase()} from followup reactors or from the fake client tracker`,
         );
+        if (this.opts.joinReactors && verb === "get") {
+          const obj = t.resource === "nodes" && t.namespace === ""
+            ? this.stubNode(t.name)
+            : dryRunReactorObject(t.resource, t.namespace, t.name);
+          if (obj) {
+            this.logObject(obj);
+            return ok(obj);
+          }
+        }
         if (verb === "get") {
           const o = this.store.get(t.key);
           return o ? ok(o) : notFound(t);

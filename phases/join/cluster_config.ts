@@ -11,6 +11,7 @@ import { isNotFound } from "../../lib/kube/errors.ts";
 import { currentCluster, type KubeConfig, toV1 } from "../../lib/kubeconfig/kubeconfig.ts";
 import { pinnedTransport } from "../../lib/discovery/transport.ts";
 import type { Host } from "../../lib/host.ts";
+import type { KubeClient } from "../../lib/kube/client.ts";
 
 /** What the read needs of join's data (JoinData has it). */
 export interface JoinClusterConfigSource {
@@ -23,6 +24,9 @@ export interface JoinClusterConfigSource {
   join: JoinConfiguration;
   out(s: string): void;
   warn(s: string): void;
+  /** Dry run: reads go through kubeadm's dry-run client (bootstrapClient gives it then). */
+  dryRun?: boolean;
+  bootstrapClient?(): Promise<KubeClient>;
 }
 
 interface ConfigMap {
@@ -34,10 +38,12 @@ export async function fetchInitConfigurationFromJoin(
   data: JoinClusterConfigSource,
 ): Promise<InitConfig> {
   const tls = await data.tlsBootstrapCfg();
-  const client = await clientFromKubeconfig({ doc: toV1(tls) }, {
-    retryTimeoutMs: data.timeouts.kubernetesAPICallMs,
-    caTransport: pinnedTransport,
-  });
+  const client = data.dryRun && data.bootstrapClient
+    ? await data.bootstrapClient()
+    : await clientFromKubeconfig({ doc: toV1(tls) }, {
+      retryTimeoutMs: data.timeouts.kubernetesAPICallMs,
+      caTransport: pinnedTransport,
+    });
   try {
     data.out(
       `[preflight] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"...`,
@@ -70,8 +76,9 @@ export async function fetchInitConfigurationFromJoin(
         if (!isNotFound(e)) throw e;
       }
     };
-    await optional("kubelet-config", "kubelet");
+    // kubeadm's order (componentconfigs.FetchFromCluster), visible in dry-run's reads.
     await optional("kube-proxy", "config.conf");
+    await optional("kubelet-config", "kubelet");
     const text = docs.map((d) => d.replace(/\n?$/, "\n")).join("---\n");
     const cfg = await documentsToInitConfig(
       parseConfigText(text, "kubeadm-config"),

@@ -9,7 +9,7 @@ import type { InitConfig, JoinConfiguration } from "../../lib/config/types.ts";
 import { KubestrapError } from "../../lib/errors.ts";
 import { Host } from "../../lib/host.ts";
 import type { KubeConfig } from "../../lib/kubeconfig/kubeconfig.ts";
-import type { KubeClient } from "../../lib/kube/client.ts";
+import type { KubeClient, KubeClientConfig } from "../../lib/kube/client.ts";
 import type { EtcdClient } from "../../lib/etcdclient/mod.ts";
 import type { PkiFS } from "../../lib/pki/fs.ts";
 import { parseDurationMs } from "../../lib/util/duration.ts";
@@ -66,7 +66,7 @@ export interface JoinData {
   tlsBootstrapCfg(): Promise<KubeConfig>;
   /** The cluster's configuration with this node's registration (once). */
   initCfg(): Promise<InitConfig>;
-  /** A client with the bootstrap token identity. */
+  /** A client with the bootstrap token identity; in dry-run, kubeadm's dry-run client. */
   bootstrapClient(): Promise<KubeClient>;
   /** A client with admin.conf (after control-plane-prepare kubeconfig). */
   adminClient(): Promise<KubeClient>;
@@ -141,6 +141,11 @@ export async function newJoinData(ctx: CommandContext, options: JoinOptions): Pr
   };
 
   let tlsCfg: Promise<KubeConfig> | undefined;
+  /** kubeadm's dry-run client for join: its reactors answer what the cluster does not have. */
+  const dryRunClient = async (real?: KubeClientConfig) => {
+    const { dryRunClient } = await import("../../lib/dryrun/client.ts");
+    return dryRunClient({ out, real, joinReactors: true }).client;
+  };
   let initCfg: Promise<InitConfig> | undefined;
   const data: JoinData = {
     cfg,
@@ -171,10 +176,25 @@ export async function newJoinData(ctx: CommandContext, options: JoinOptions): Pr
         }
         const { discoveryFor } = await import("../../lib/discovery/mod.ts");
         debug("[preflight] Discovering cluster-info");
+        // Dry run: cluster-info through the dry-run client (real reads against the endpoint
+        // first, else kubeadm's fake cluster-info), as join.go's TLSBootstrapCfg does.
+        const endpoint = j.discovery.bootstrapToken?.apiServerEndpoint;
+        const dry = data.dryRun && j.discovery.bootstrapToken && !j.discovery.file
+          ? await dryRunClient(
+            endpoint ? { server: `https://${endpoint}`, insecureSkipTLSVerify: true } : undefined,
+          )
+          : undefined;
         return await discoveryFor(j, {
           timeoutMs: timeouts.discoveryMs,
           log: debug,
           warn,
+          dryRunClusterInfo: dry &&
+            (() =>
+              dry.get<{ data: Record<string, string> }>(
+                "configmaps",
+                "cluster-info",
+                "kube-public",
+              )),
         }, realHost);
       })();
       return tlsCfg;
@@ -187,6 +207,16 @@ export async function newJoinData(ctx: CommandContext, options: JoinOptions): Pr
       return initCfg;
     },
     async bootstrapClient() {
+      if (data.dryRun) {
+        // join.go Client() in dry-run: the TLS bootstrap kubeconfig's server for real reads.
+        const { toV1 } = await import("../../lib/kubeconfig/kubeconfig.ts");
+        const { kubeClientConfig } = await import("../../lib/kube/kubeconfig.ts");
+        return await dryRunClient(
+          await kubeClientConfig({ doc: toV1(await data.tlsBootstrapCfg()) }).catch(() =>
+            undefined
+          ),
+        );
+      }
       const { toV1 } = await import("../../lib/kubeconfig/kubeconfig.ts");
       const { clientFromKubeconfig } = await import("../../lib/kube/kubeconfig.ts");
       const { pinnedTransport } = await import("../../lib/discovery/transport.ts");
