@@ -1,5 +1,6 @@
 /** The root command and the global flags every command inherits. */
 import type { CommandSpec, FlagSpec } from "../cli.ts";
+import { programName } from "../host.ts";
 
 export const globalFlags: FlagSpec[] = [
   {
@@ -56,7 +57,8 @@ Example usage:
 
 export function rootCommand(subcommands: CommandSpec[]): CommandSpec {
   return {
-    use: "kubestrap",
+    // Usage lines name the program as it was invoked (`kubeadm` when installed as kubeadm).
+    use: programName(),
     short: "kubestrap: easily bootstrap a secure Kubernetes cluster",
     long,
     persistentFlags: globalFlags,
