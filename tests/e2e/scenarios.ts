@@ -215,6 +215,11 @@ export interface JoinSpec {
   name: string;
   tool: ToolName;
   controlPlane?: boolean;
+  /**
+   * Joins the node its own way instead of `join --config` (e.g. through the line the control
+   * plane printed); its kubelet is the tool's as for a config join.
+   */
+  run?: (cp: E2eNode, node: E2eNode, logs: string) => Promise<ToolRun>;
 }
 
 export interface ClusterResult {
@@ -345,10 +350,12 @@ export async function cluster(o: {
         }),
       );
       if (j.tool === "kubeadm" || o.superviseKubelets) node.startKubelet(other);
-      const join = await runTool(node, j.tool, ["join", "--config", joinFile, "--v=5"], {
-        logTo: `${logs}/${j.name}-join.log`,
-        ...toolOpts,
-      });
+      const join = j.run
+        ? await j.run(cp, node, logs)
+        : await runTool(node, j.tool, ["join", "--config", joinFile, "--v=5"], {
+          logTo: `${logs}/${j.name}-join.log`,
+          ...toolOpts,
+        });
       runs.push(join);
       timings[`${j.name}JoinMs`] = join.ms;
       timings[`${j.name}JoinMaxRssKiB`] = join.maxRssKiB;

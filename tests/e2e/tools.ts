@@ -98,9 +98,17 @@ export async function runTool(
     kubeadmVersion?: string;
     /** Whose kubelet, kubectl, ... are on PATH (default: the pinned release's). */
     pathRelease?: string;
+    /**
+     * Run `args[0]` as a shell command line (`sh -c`) with the tool installed as `kubeadm` first
+     * on PATH, as the tools that drive kubeadm run it (tests/e2e/dropin_test.ts).
+     */
+    asKubeadmShell?: boolean;
   } = {},
 ): Promise<ToolRun> {
-  const argv = [...(opts.prefix ?? []), ...await toolArgv(tool, args, opts.kubeadmVersion)];
+  const argv = opts.asKubeadmShell
+    ? ["sh", "-c", args[0]]
+    : [...(opts.prefix ?? []), ...await toolArgv(tool, args, opts.kubeadmVersion)];
+  const kubeadmDir = opts.asKubeadmShell ? [await installedAsKubeadm(tool)] : [];
   const rssFile = `${node.host.root}/.time-${crypto.randomUUID().slice(0, 8)}`;
   const w = node.host.wrap(["/usr/bin/time", "-f", "%M %U %S", "-o", rssFile, ...argv]);
   const startedAt = performance.now();
@@ -112,6 +120,7 @@ export async function runTool(
       // As installed from packages: kubelet, kubeadm, kubectl on PATH
       // (the kubeadm package depends on cri-tools: crictl too).
       PATH: [
+        ...kubeadmDir,
         testbed.binDir(opts.pathRelease ?? testbed.kubernetesVersion),
         path.dirname(testbed.path("crictl")),
         "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -172,6 +181,39 @@ export async function runTool(
     cpuMs,
     startedAt,
   };
+}
+
+const kubeadmDirs = new Map<ToolName, Promise<string>>();
+
+/**
+ * A directory with the tool under the name `kubeadm`: kubestrap's bundle by a symlink (its main
+ * module keeps the name, so it prints `kubeadm join ...`), the pinned deno beside it for the
+ * bundle's `#!/usr/bin/env -S deno run -A`; the real kubeadm by a symlink.
+ */
+export function installedAsKubeadm(tool: ToolName): Promise<string> {
+  let dir = kubeadmDirs.get(tool);
+  if (!dir) {
+    dir = (async () => {
+      const d = await Deno.makeTempDir({ prefix: `kubestrap-e2e-as-kubeadm-${tool}-` });
+      globalThis.addEventListener("unload", () => {
+        try {
+          Deno.removeSync(d, { recursive: true });
+        } catch {
+          // gone
+        }
+      });
+      if (tool === "kubeadm") await Deno.symlink(testbed.path("kubeadm"), `${d}/kubeadm`);
+      else {
+        const bundle = await kubestrapBundle();
+        await Deno.chmod(bundle, 0o755);
+        await Deno.symlink(bundle, `${d}/kubeadm`);
+        await Deno.symlink(Deno.execPath(), `${d}/deno`);
+      }
+      return d;
+    })();
+    kubeadmDirs.set(tool, dir);
+  }
+  return dir;
 }
 
 /** A failed tool run as an error with its output (the tail, for long logs). */
