@@ -144,6 +144,14 @@ const FULL: { source: string; line: string }[] = [
     line: "kubeadm --kubeconfig={DIR}/missing.conf token list",
   },
   {
+    source: "`-o=json` (issue 19 item 2) on another structured output: the image list tools pull",
+    line: "kubeadm config images list -o=json --kubernetes-version v1.37.2",
+  },
+  {
+    source: "`-oyaml` attached, `--kubernetes-version=` with =",
+    line: "kubeadm config images list -oyaml --kubernetes-version=v1.37.2",
+  },
+  {
     source: "an unknown flag before the subcommand takes the next word as its value (cobra)",
     line: "kubeadm --bogus token list",
   },
