@@ -6,9 +6,14 @@
  * joins by running the printed line as those tools do, with the flags they append
  * (minikube: --ignore-preflight-errors, --cri-socket, --node-name; the harness's kubelet cgroup
  * root through --patches, as geerlingguy's kubernetes_join_command_extra_opts would carry it).
+ * Then kubespray's control-plane join: `kubeadm init phase --config F upload-certs --upload-certs`
+ * on the first control plane (the certificate key is `stdout_lines[-1] | trim`), and
+ * `kubeadm join --config F --ignore-preflight-errors=... --skip-phases=` on the second, with the
+ * token from its token task and the CA hash computed as kubespray does.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { isRoot, skipReason, testbedReady } from "../harness/mod.ts";
+import { caCertHash, joinConfig } from "./cluster.ts";
 import { cluster } from "./scenarios.ts";
 import { runTool, toolError } from "./tools.ts";
 
@@ -19,11 +24,12 @@ const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
 
 Deno.test({
   name: "e2e: drop-in: kubestrap as kubeadm; kubespray's token task, a worker joins through the " +
-    "printed join line",
+    "printed join line, kubespray's upload-certs and control-plane join",
   ...opts,
 }, async () => {
   let token = "";
   let printed = "";
+  let certificateKey = "";
   const r = await cluster({
     network: "e2e-di1",
     subnet: 8,
@@ -59,6 +65,34 @@ Deno.test({
           logTo: `${logs}/w1-join.log`,
         });
       },
+    }, {
+      name: "cp2",
+      tool: "kubestrap",
+      controlPlane: true,
+      run: async (cp, node, logs) => {
+        // kubespray roles/kubernetes/control-plane/tasks/kubeadm-secondary.yml.
+        const u = await runTool(cp, "kubestrap", [
+          `kubeadm init phase --config ${cp.host.root}/e2e.yaml upload-certs --upload-certs`,
+        ], { asKubeadmShell: true, logTo: `${logs}/cp1-upload-certs.log` });
+        if (u.code !== 0) throw toolError(u);
+        const lines = u.stdout.split("\n");
+        if (lines[lines.length - 1] === "") lines.pop();
+        certificateKey = lines[lines.length - 1].trim();
+        const file = `${node.host.root}/kubeadm-controlplane.yaml`;
+        await Deno.writeTextFile(
+          file,
+          joinConfig(node, {
+            apiServer: `${cp.ip}:6443`,
+            token: token.trim(),
+            caCertHash: await caCertHash(cp),
+            certificateKey,
+          }),
+        );
+        const j = await runTool(node, "kubestrap", [
+          `kubeadm join --config ${file} --ignore-preflight-errors=SystemVerification --skip-phases=`,
+        ], { asKubeadmShell: true, logTo: `${logs}/cp2-join.log` });
+        return j;
+      },
     }],
   });
   console.log(r.timings, `\n${r.nodes}`);
@@ -72,6 +106,11 @@ Deno.test({
   const ready = r.nodes.split("\n").slice(1).filter((l) => / Ready /.test(l)).map((l) =>
     l.split(" ")[0]
   ).sort();
-  assertEquals(ready, ["cp1", "w1"]);
-  assert(r.runs.length === 2, "init and the join");
+  assertEquals(ready, ["cp1", "cp2", "w1"]);
+  assert(r.runs.length === 3, "init and the joins");
+  // kubespray: kubeadm_certificate_key = stdout_lines[-1] | trim.
+  assertMatch(certificateKey, /^[0-9a-f]{64}$/);
+  // Two stacked etcd members (cluster() lists them when a control plane joins).
+  const members = r.etcdMembers ?? "";
+  assertEquals(members.split("\n").filter((l) => l.includes(", started, ")).length, 2, members);
 });
