@@ -6,7 +6,7 @@
  */
 import { marshalGoYAML } from "../util/goyaml.ts";
 import { toBase64 } from "../util/bytes.ts";
-import type { AuthInfo, Cluster, Context, KubeConfig } from "../kube/kubeconfig.ts";
+import type { AuthInfo, KubeConfig } from "../kube/kubeconfig.ts";
 
 // The model and its parser live with the API client (lib/kube), which reads kubeconfigs too.
 export type { AuthInfo, Cluster, Context, KubeConfig } from "../kube/kubeconfig.ts";
