@@ -1,5 +1,5 @@
 import { KubestrapError } from "../../lib/errors.ts";
-import { BOOTSTRAP_KUBELET_CONF, DISCOVERY_FLAGS, KUBELET_DIR } from "./data.ts";
+import { BOOTSTRAP_KUBELET_CONF, DISCOVERY_FLAGS, KUBELET_DIR, MANIFEST_DIR } from "./data.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { JoinData } from "./data.ts";
 import { joinHostPort } from "../../lib/util/net.ts";
@@ -93,6 +93,7 @@ async function runKubeletStart(data: JoinData): Promise<void> {
   const args = await kubelet.writeKubeletFlagsEnv(data.host, j.nodeRegistration, opts);
   if (data.dryRun) {
     data.out("[kubelet-start] Would start the kubelet");
+    await printFilesIfDryRunning(data);
     return;
   }
   data.out("[kubelet-start] Starting the kubelet");
@@ -133,4 +134,36 @@ async function startOwnKubelet(data: JoinData, args: string[]): Promise<void> {
   data.out(
     `[kubelet-start] No supported init system detected: started the kubelet (pid ${child.pid}, log ${log})`,
   );
+}
+
+/**
+ * kubeadm's dryrunutil.PrintFilesIfDryRunning after a dry-run kubelet-start: where the files went,
+ * then the kubelet's config and flags files (and a control plane's static Pod manifests) under
+ * the paths they would have had.
+ */
+async function printFilesIfDryRunning(data: JoinData): Promise<void> {
+  const { printDryRunFiles } = await import("../../lib/dryrun/files.ts");
+  const dir = data.dryRunDir ?? "";
+  const manifests = data.controlPlane
+    ? ["kube-apiserver", "kube-controller-manager", "kube-scheduler"].map((c) =>
+      `${MANIFEST_DIR}/${c}.yaml`
+    )
+    : [];
+  data.out(
+    data.controlPlane
+      ? `[dryrun] Wrote certificates, kubeconfig files and control plane manifests to the "${dir}" directory`
+      : `[dryrun] Wrote certificates and kubeconfig files to the "${dir}" directory`,
+  );
+  data.out(
+    "[dryrun] The certificates or kubeconfig files would not be printed due to their sensitive nature",
+  );
+  data.out(
+    `[dryrun] Please examine the "${dir}" directory for details about what would be written`,
+  );
+  const files = [...manifests, `${KUBELET_DIR}/config.yaml`, `${KUBELET_DIR}/kubeadm-flags.env`];
+  try {
+    await printDryRunFiles(data.host, files.map((real) => ({ real })), (s) => data.out(s));
+  } catch (e) {
+    throw new KubestrapError(`error printing files on dryrun: ${(e as Error).message}`);
+  }
 }

@@ -5,7 +5,8 @@
  * to kubeadm's dry-run identity (token abcdef.abcdef0123456789, its CA hash, 192.168.0.101:6443),
  * and the cluster's configuration comes from kubeadm's fake ConfigMaps. The `[dryrun]` lines of
  * discovery and configuration, the mutation warning and the exit code are compared with the real
- * kubeadm's, run the same way (endpoint 127.0.0.1:1: nothing listens there).
+ * kubeadm's, run the same way (endpoint 127.0.0.1:1: nothing listens there), and so is everything
+ * from the kubelet start on (the kubelet files printed under the paths they would have had).
  */
 import { assert, assertEquals } from "../assert.ts";
 
@@ -31,7 +32,12 @@ async function runJoin(cmd: string, pre: string[], args: string[]) {
       stderr: "piped",
     }).output();
     const d = new TextDecoder();
-    return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
+    const norm = (s: string) => s.replaceAll(dir, "<dry-run dir>");
+    return {
+      code: out.code,
+      stdout: norm(d.decode(out.stdout)),
+      stderr: norm(d.decode(out.stderr)),
+    };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -82,6 +88,10 @@ for (
       assertEquals(ours.code, 0, ours.stderr);
       assertEquals(apiSection(ours.stdout), apiSection(theirs.stdout));
       assertEquals(mutationWarning(ours.stderr), mutationWarning(theirs.stderr));
+      // From the kubelet start on: the dry-run directory and the kubelet files as they would be
+      // written (kubeadm's PrintFilesIfDryRunning), and the final message.
+      const tail = (s: string) => s.slice(s.indexOf("[kubelet-start] Would start the kubelet"));
+      assertEquals(tail(ours.stdout), tail(theirs.stdout));
       assert(ours.stdout.includes("This node has joined the cluster:"), ours.stdout);
     },
   });
