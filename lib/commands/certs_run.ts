@@ -25,9 +25,7 @@ import {
   type CsrInputs,
   type ExpirationEntry,
   fetchCertificateExpirationInfo,
-  fileExists,
   generateCSRs,
-  isExternallyManaged,
   RENEW_ALL_DONE,
   type RenewalInputs,
   renewCertificate,
@@ -423,20 +421,12 @@ export async function runCheckExpiration(ctx: CommandContext): Promise<void> {
 
 /** cmd/certs.go renewCert for one certificate; returns the console line. */
 async function renewOne(inputs: RenewalInputs, fs: PkiFS, name: string): Promise<string> {
-  const item = renewableCerts(inputs.externalEtcd).find((c) => c.name === name);
-  if (!item) {
+  if (!renewableCerts(inputs.externalEtcd).some((c) => c.name === name)) {
     // Not in this cluster's renewal manager (etcd certificates with external etcd).
     const all = renewableCerts(false).find((c) => c.name === name);
     return `MISSING! ${all?.longName ?? name}`;
   }
-  const exists = item.kind === "pki"
-    ? await fileExists(fs, path.join(inputs.certificatesDir, `${item.fileName}.crt`))
-    : await fileExists(fs, path.join(inputs.kubeconfigDir, item.fileName));
-  if (!exists) return `MISSING! ${item.longName}`;
-  // The renewal manager checks the CA first, with these errors.
-  await isExternallyManaged(fs, inputs.certificatesDir, item.caBaseName, new Date());
-  const r = await renewCertificate(inputs, fs, name);
-  return r.line;
+  return (await renewCertificate(inputs, fs, name)).line;
 }
 
 /** `kubeadm certs renew <name>` and `kubeadm certs renew all` (name "all"). */

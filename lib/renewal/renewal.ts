@@ -19,12 +19,7 @@ import {
   parseCertsPEM,
   publicKeyPin,
 } from "../pki/x509.ts";
-import {
-  EXTERNAL_CA_SPECS,
-  newSignedCert,
-  usingExternalCA,
-  validateSignedCertWithCA,
-} from "../pki/certs.ts";
+import { EXTERNAL_CA_SPECS, newSignedCert, validateSignedCertWithCA } from "../pki/certs.ts";
 import {
   certConfigFor,
   CERTIFICATE_BACKDATE,
@@ -127,33 +122,6 @@ export async function readRenewableCert(
   return parseCertsPEM(data2)[0];
 }
 
-async function renewableExists(
-  inputs: RenewalInputs,
-  fs: PkiFS,
-  item: RenewableCert,
-): Promise<boolean> {
-  return item.kind === "pki"
-    ? await fs.exists(path.join(inputs.certificatesDir, `${item.fileName}.crt`))
-    : await fs.exists(path.join(inputs.kubeconfigDir, item.fileName));
-}
-
-async function externallyManaged(
-  fs: PkiFS,
-  dir: string,
-  caName: string,
-  now: Date,
-): Promise<boolean> {
-  try {
-    return await usingExternalCA(fs, dir, caName as "ca" | "front-proxy-ca" | "etcd-ca", now);
-  } catch (e) {
-    throw new KubestrapError(
-      `Error checking external CA condition for ${
-        caName === "etcd-ca" ? "etcd/ca" : caName
-      } certificate authority: ${(e as Error).message}`,
-    );
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // certs check-expiration
 
@@ -223,10 +191,7 @@ export async function fetchCertificateExpirationInfo(
   const residual = (d: Date) => Math.trunc((d.getTime() - now.getTime()) / 1000);
   const info: CertificateExpirationInfo = { certificates: [], certificateAuthorities: [] };
   for (const item of renewableCerts(inputs.externalEtcd)) {
-    const exists = item.kind === "pki"
-      ? await fileExists(fs, path.join(inputs.certificatesDir, `${item.fileName}.crt`))
-      : await fileExists(fs, path.join(inputs.kubeconfigDir, item.fileName));
-    if (!exists) {
+    if (!(await certificateExists(inputs, fs, item))) {
       info.certificates.push({
         name: item.name,
         residualTime: 0,
@@ -281,6 +246,17 @@ export async function fetchCertificateExpirationInfo(
   return info;
 }
 
+/** Manager.CertificateExists: the inventory entry's certificate or kubeconfig file exists. */
+export async function certificateExists(
+  inputs: RenewalInputs,
+  fs: PkiFS,
+  item: RenewableCert,
+): Promise<boolean> {
+  return item.kind === "pki"
+    ? await fileExists(fs, path.join(inputs.certificatesDir, `${item.fileName}.crt`))
+    : await fileExists(fs, path.join(inputs.kubeconfigDir, item.fileName));
+}
+
 /** The renewal readwriters' fileExists: a regular (non-directory) file. */
 export async function fileExists(fs: PkiFS, p: string): Promise<boolean> {
   if (!(await fs.exists(p))) return false;
@@ -312,11 +288,11 @@ export async function renewCertificate(
 ): Promise<RenewResult> {
   const item = renewableCerts(inputs.externalEtcd).find((c) => c.name === name);
   if (!item) throw new KubestrapError(`${name} is not a valid certificate for this cluster`);
-  if (!(await renewableExists(inputs, fs, item))) {
+  if (!(await certificateExists(inputs, fs, item))) {
     return { status: "missing", line: `MISSING! ${item.longName}`, written: [] };
   }
   const start = (inputs.clock ?? defaultClock)();
-  if (await externallyManaged(fs, inputs.certificatesDir, item.caName, start)) {
+  if (await isExternallyManaged(fs, inputs.certificatesDir, item.caBaseName, start)) {
     return {
       status: "external",
       line: `Detected external ${item.caBaseName}, ${item.longName} can't be renewed`,
