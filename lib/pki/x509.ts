@@ -17,7 +17,7 @@ import { decodePemBlocks, encodePem, type PrivateKey, type PublicKey, spkiDer } 
 import { formatIPBytes, to4 } from "../util/net.ts";
 import { parseIPSloppy } from "../util/net.ts";
 import { KubestrapError } from "../errors.ts";
-import { sha256, sha256Hex } from "../util/sha256.ts";
+import { sha256 } from "../util/sha256.ts";
 
 export const OID = {
   commonName: "2.5.4.3",
@@ -516,11 +516,6 @@ export function parseCertsPEM(data: string | Uint8Array): Certificate[] {
     throw new KubestrapError("data does not contain any valid RSA or ECDSA certificates");
   }
   return certs;
-}
-
-/** `sha256:<hex>` of the certificate's SubjectPublicKeyInfo (kubeadm's CA public key pin). */
-export function publicKeyPin(cert: Certificate): string {
-  return "sha256:" + sha256Hex(cert.spki);
 }
 
 export { encodePem };

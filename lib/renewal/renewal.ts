@@ -13,12 +13,7 @@ import {
   type EncryptionAlgorithm,
   generatePrivateKey,
 } from "../pki/keys.ts";
-import {
-  type Certificate,
-  createCertificateRequest,
-  parseCertsPEM,
-  publicKeyPin,
-} from "../pki/x509.ts";
+import { type Certificate, createCertificateRequest, parseCertsPEM } from "../pki/x509.ts";
 import { EXTERNAL_CA_SPECS, newSignedCert, validateSignedCertWithCA } from "../pki/certs.ts";
 import {
   certConfigFor,
@@ -46,12 +41,6 @@ import { parseDurationMs } from "../util/duration.ts";
 /** `kubeadm certs certificate-key`: 32 random bytes as 64 lowercase hex characters. */
 export function certificateKey(): string {
   return nodeCrypto.randomBytes(32).toString("hex");
-}
-
-/** `sha256:<hex>` pin of a CA certificate's SubjectPublicKeyInfo (discovery-token-ca-cert-hash). */
-export function caCertHash(cert: Certificate | string | Uint8Array): string {
-  const c = typeof cert === "string" || cert instanceof Uint8Array ? parseCertsPEM(cert)[0] : cert;
-  return publicKeyPin(c);
 }
 
 export interface RenewalInputs {

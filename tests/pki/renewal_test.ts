@@ -1,7 +1,6 @@
 import { assert, assertEquals, assertMatch, assertNotEquals, assertRejects } from "../assert.ts";
 import { createCerts } from "../../lib/pki/certs.ts";
 import {
-  caCertHash,
   certificateKey,
   fetchCertificateExpirationInfo,
   generateCSRs,
@@ -10,6 +9,7 @@ import {
 import { createKubeconfigFiles } from "../../lib/kubeconfig/files.ts";
 import { parseKubeConfig } from "../../lib/kubeconfig/kubeconfig.ts";
 import { parseCertsPEM } from "../../lib/pki/x509.ts";
+import { caCertHashes } from "../../lib/tokens/cahash.ts";
 import { baseInputs, openssl, PKI, run, tempRoot } from "./helpers.ts";
 
 Deno.test("certificateKey: 64 lowercase hex chars, random", () => {
@@ -18,7 +18,7 @@ Deno.test("certificateKey: 64 lowercase hex chars, random", () => {
   assertNotEquals(a, certificateKey());
 });
 
-Deno.test("caCertHash equals openssl's SPKI sha256", async () => {
+Deno.test("caCertHashes (tokens/cahash.ts) equals openssl's SPKI sha256", async () => {
   for (const alg of ["RSA-2048", "ECDSA-P256"] as const) {
     const { host, fs } = await tempRoot();
     await createCerts(baseInputs({ encryptionAlgorithm: alg }), fs, { only: ["ca"] });
@@ -26,7 +26,7 @@ Deno.test("caCertHash equals openssl's SPKI sha256", async () => {
     const pub = await openssl(["x509", "-pubkey", "-noout", "-in", host(`${PKI}/ca.crt`)]);
     const derPub = (await run("openssl", ["pkey", "-pubin", "-outform", "der"], pub)).raw;
     const dg = await openssl(["dgst", "-sha256", "-r"], derPub);
-    assertEquals(caCertHash(pem), `sha256:${dg.split(" ")[0]}`);
+    assertEquals(caCertHashes(pem), [`sha256:${dg.split(" ")[0]}`]);
   }
 });
 
