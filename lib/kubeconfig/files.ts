@@ -472,6 +472,11 @@ export async function validateKubeconfigsForExternalCA(
     throw new KubestrapError(`the CA file couldn't be loaded: ${(e as Error).message}`);
   }
   const cas = [chain.cert, ...chain.intermediates];
+  const now = (inputs.clock ?? defaultClock)();
+  for (const c of cas) {
+    const w = periodWarning("ca", c, now);
+    if (w) warnings.push(w);
+  }
   const bindPort = inputs.bindPort ?? 6443;
   const local = localAPIEndpoint(inputs.advertiseAddress, bindPort);
   const cpe = controlPlaneEndpointURL(

@@ -378,8 +378,16 @@ export interface ExternalCAStatus {
   externalFrontProxyCA: boolean;
 }
 
-/** newInitData's checks: errors "invalid or incomplete external (front-proxy) CA: ...". */
-export async function checkExternalCAs(inputs: PkiInputs, fs: PkiFS): Promise<ExternalCAStatus> {
+/**
+ * newInitData's checks: errors "invalid or incomplete external (front-proxy) CA: ...". With an
+ * external CA, `onExternalCA` runs before the front-proxy CA is looked at (init passes
+ * kubeconfigphase.ValidateKubeconfigsForExternalCA there, as kubeadm does).
+ */
+export async function checkExternalCAs(
+  inputs: PkiInputs,
+  fs: PkiFS,
+  onExternalCA?: () => Promise<void>,
+): Promise<ExternalCAStatus> {
   const now = (inputs.clock ?? defaultClock)();
   let externalCA = false;
   let externalFrontProxyCA = false;
@@ -388,6 +396,7 @@ export async function checkExternalCAs(inputs: PkiInputs, fs: PkiFS): Promise<Ex
   } catch (e) {
     throw new KubestrapError(`invalid or incomplete external CA: ${errMsg(e)}`);
   }
+  if (externalCA) await onExternalCA?.();
   try {
     externalFrontProxyCA = await usingExternalCA(fs, inputs.certificatesDir, "front-proxy-ca", now);
   } catch (e) {

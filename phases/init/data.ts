@@ -139,7 +139,13 @@ export async function newInitData(
   let externalCA = false;
   {
     const { checkExternalCAs } = await import("../../lib/pki/certs.ts");
-    const status = await checkExternalCAs(pkiInputs(), fs);
+    // With an external CA, the kubeconfig files must exist and trust ca.crt: kubeadm cannot
+    // write them without ca.key (newInitData's ValidateKubeconfigsForExternalCA).
+    const status = await checkExternalCAs(pkiInputs(), fs, async () => {
+      const { validateKubeconfigsForExternalCA } = await import("../../lib/kubeconfig/files.ts");
+      const inputs = kubeconfigInputsFromConfig(cfg, kubeconfigDir);
+      for (const w of await validateKubeconfigsForExternalCA(inputs, fs)) ctx.err(`W ${w}\n`);
+    });
     externalCA = status.externalCA;
     if (externalCA && cfg.uploadCerts) {
       throw new KubestrapError(
