@@ -24,19 +24,13 @@ import {
   type PkiInputs,
   removeDuplicateAltNames,
 } from "../pki/certlist.ts";
-import {
-  KEY_MODE,
-  loadCert,
-  loadKey,
-  pathForCSR,
-  pathForKey,
-  writeCertAndKey,
-} from "../pki/store.ts";
+import { KEY_MODE, loadCert, loadKey, pathForCSR, pathForKey } from "../pki/store.ts";
 import { currentAuthInfo, parseKubeConfig, serializeKubeConfig } from "../kubeconfig/kubeconfig.ts";
 import { createWithCerts } from "../kubeconfig/kubeconfig.ts";
 import { KubestrapError } from "../errors.ts";
 import { certificateAuthorities, type RenewableCert, renewableCerts } from "./inventory.ts";
 import { parseDurationMs } from "../util/duration.ts";
+import { type RenewalFS, replaceCertAndKey } from "./staged.ts";
 
 /** `kubeadm certs certificate-key`: 32 random bytes as 64 lowercase hex characters. */
 export function certificateKey(): string {
@@ -272,7 +266,7 @@ export interface RenewResult {
  */
 export async function renewCertificate(
   inputs: RenewalInputs,
-  fs: PkiFS,
+  fs: RenewalFS,
   name: string,
 ): Promise<RenewResult> {
   const item = renewableCerts(inputs.externalEtcd).find((c) => c.name === name);
@@ -327,7 +321,9 @@ export async function renewCertificate(
   );
   let written: string[];
   if (item.kind === "pki") {
-    written = await writeCertAndKey(fs, inputs.certificatesDir, item.fileName, cert, key);
+    // Staged and renamed so that a kill never leaves the new key beside the old certificate
+    // (kubeadm writes the key, then the certificate).
+    written = await replaceCertAndKey(fs, inputs.certificatesDir, item.fileName, cert, key);
   } else {
     const p = path.join(inputs.kubeconfigDir, item.fileName);
     const kc = parseKubeConfig((await fs.readFile(p))!);

@@ -8,14 +8,13 @@ import type { InitConfig } from "../config/types.ts";
 import { printDryRunFiles } from "../dryrun/files.ts";
 import { etcdClientFromCluster } from "../etcdclient/cluster.ts";
 import type { EtcdClient } from "../etcdclient/mod.ts";
-import { CrictlRuntime } from "../cri/cri.ts";
 import { KubestrapError } from "../errors.ts";
 import type { Host } from "../host.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { createControlPlaneManifest, createLocalEtcdManifest } from "../manifests/mod.ts";
 import { staticPodOptions } from "../manifests/options.ts";
-import { hostPkiFS } from "../pki/fs.ts";
 import { renewalInputsFromConfig, renewCertificate } from "../renewal/renewal.ts";
+import { renewalFS } from "../renewal/staged.ts";
 import {
   CONTROL_PLANE,
   pathManagerForUpgrade,
@@ -23,6 +22,7 @@ import {
   upgradeStaticPodControlPlane,
 } from "./staticpods.ts";
 import { StaticPodWaiter } from "./waiter.ts";
+import { restartStaticPodContainers } from "./restart.ts";
 
 export interface ControlPlaneUpgradeInput {
   host: Host;
@@ -83,30 +83,6 @@ function etcdInterrogator(get: () => Promise<EtcdClient>) {
   };
 }
 
-/**
- * Restarts the containers of `<component>-<node>` through the CRI and waits until a new one
- * runs (the kubelet brings it up with the same manifest and the renewed certificates).
- */
-async function restartStaticPodContainers(
-  host: Host,
-  criSocket: string,
-  component: string,
-  node: string,
-  timeoutMs: number,
-): Promise<void> {
-  const cri = new CrictlRuntime(host, criSocket, 10_000);
-  const pod = `${component}-${node}`;
-  const before = await cri.runningContainers(pod, component);
-  for (const id of before) await cri.stopContainer(id);
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const now = await cri.runningContainers(pod, component).catch(() => []);
-    if (now.some((id) => !before.includes(id))) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the ${component} container did not restart within ${timeoutMs / 1000}s`);
-}
-
 /** PerformStaticPodUpgrade. */
 export async function performStaticPodUpgrade(i: ControlPlaneUpgradeInput): Promise<void> {
   const k8sDir = i.kubernetesDir ?? "/etc/kubernetes";
@@ -132,7 +108,7 @@ export async function performStaticPodUpgrade(i: ControlPlaneUpgradeInput): Prom
     });
     return etcd;
   };
-  const fs = hostPkiFS(i.host);
+  const fs = renewalFS(i.host);
   const inputs = renewalInputsFromConfig(cluster, k8sDir);
   const deps: StaticPodUpgradeDeps = {
     host: i.host,
@@ -161,8 +137,8 @@ export async function performStaticPodUpgrade(i: ControlPlaneUpgradeInput): Prom
         announce: false,
       });
     },
-    restartComponent: (component) =>
-      restartStaticPodContainers(
+    restartComponent: async (component) =>
+      void await restartStaticPodContainers(
         i.host,
         i.init.init.nodeRegistration.criSocket ?? "",
         component,

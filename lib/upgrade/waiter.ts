@@ -15,7 +15,10 @@ export const CONFIG_HASH_ANNOTATION = "kubernetes.io/config.hash";
 
 interface PodLike {
   metadata?: { annotations?: Record<string, string> };
-  status?: { phase?: string };
+  status?: {
+    phase?: string;
+    containerStatuses?: { name?: string; containerID?: string; ready?: boolean }[];
+  };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -102,6 +105,40 @@ export class StaticPodWaiter implements PodWaiter {
         `static Pod hash for component ${component} on Node ${node} did not change after ${
           formatDurationMs(this.timeoutMs)
         }${why}`,
+      );
+    }
+  }
+
+  /**
+   * Beyond kubeadm: the mirror Pod `<component>-<node>` reports one of the containers `ids` (as
+   * the CRI lists them) as its `component` container, and ready (the kubelet's readiness probe
+   * passed, or the container started when it has none). After a restart through the CRI this
+   * is the new container serving, not the old one's last status.
+   */
+  async containerReady(node: string, component: string, ids: string[]): Promise<void> {
+    let last = "";
+    const ok = await this.poll(async () => {
+      try {
+        const pod = await this.client.get<PodLike>("pods", `${component}-${node}`, "kube-system", {
+          retry: false,
+        });
+        const st = pod.status?.containerStatuses?.find((c) => c.name === component);
+        const id = (st?.containerID ?? "").replace(/^[a-z]+:\/\//, "");
+        const current = id !== "" && ids.some((i) => id.startsWith(i) || i.startsWith(id));
+        last = current
+          ? (st?.ready ? "" : `container ${id.slice(0, 13)} is not ready`)
+          : `the mirror Pod does not show the new container yet (${id.slice(0, 13) || "none"})`;
+        return current && st?.ready === true;
+      } catch (e) {
+        last = (e as Error).message;
+        return false;
+      }
+    });
+    if (!ok) {
+      throw new WaitTimeoutError(
+        `${component} on Node ${node} was not ready after ${
+          formatDurationMs(this.timeoutMs)
+        }: ${last}`,
       );
     }
   }

@@ -1,6 +1,6 @@
 /** Shared test helpers: temp roots, the real openssl CLI, file modes. */
 import { Host } from "../../lib/host.ts";
-import { hostPkiFS, type PkiFS } from "../../lib/pki/fs.ts";
+import { type RenewalFS, renewalFS } from "../../lib/renewal/staged.ts";
 import type { PkiInputs } from "../../lib/pki/certlist.ts";
 
 export const PKI = "/etc/kubernetes/pki";
@@ -21,11 +21,11 @@ export function baseInputs(over: Partial<PkiInputs> = {}): PkiInputs {
 
 /** A temporary root with the PKI file access over a Host rooted there. */
 export async function tempRoot(): Promise<
-  { root: string; fs: PkiFS; host: (p: string) => string }
+  { root: string; fs: RenewalFS; host: (p: string) => string }
 > {
   const root = await Deno.makeTempDir({ prefix: "kubestrap-pki-" });
   const h = new Host(root);
-  return { root, fs: hostPkiFS(h), host: (p: string) => h.resolve(p) };
+  return { root, fs: renewalFS(h), host: (p: string) => h.resolve(p) };
 }
 
 export async function run(cmd: string, args: string[], stdin?: Uint8Array | string): Promise<
