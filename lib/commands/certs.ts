@@ -15,6 +15,14 @@ async function runRenew(ctx: CommandContext, name: string): Promise<void> {
   return (await import("./certs_run.ts")).runRenew(ctx, name);
 }
 
+async function runRenewGroup(ctx: CommandContext): Promise<void> {
+  return (await import("./certs_run.ts")).runRenewGroup(ctx);
+}
+
+async function runCheck(ctx: CommandContext): Promise<void> {
+  return (await import("./certs_run.ts")).runCheck(ctx);
+}
+
 async function runCheckExpiration(ctx: CommandContext): Promise<void> {
   return (await import("./certs_run.ts")).runCheckExpiration(ctx);
 }
@@ -53,13 +61,33 @@ function renewFlags(): FlagSpec[] {
   ];
 }
 
+/** kubestrap only: the flags of `certs renew <name>` and `certs renew all` beyond kubeadm's. */
+function renewExtraFlags(): FlagSpec[] {
+  return [
+    {
+      name: "if-expiring-within",
+      type: "duration",
+      usage: "kubestrap only: renew only the certificates that expire within this duration " +
+        "(e.g. 720h); the others are listed as left",
+    },
+    {
+      name: "restart-components",
+      type: "bool",
+      default: true,
+      usage: "kubestrap only: after a renewal, restart the static Pods that load the renewed " +
+        "certificates (etcd, kube-apiserver, kube-controller-manager, kube-scheduler), one at a " +
+        "time, each healthy before the next",
+    },
+  ];
+}
+
 /** `kubeadm certs renew <name>` for one certificate of the renewal manager. */
 function renewCommand(t: RenewableCert): CommandSpec {
   return {
     use: t.name,
     short: `Renew the ${t.longName}`,
     long: genericCertRenewLongDesc.replace("%s", t.longName),
-    flags: renewFlags(),
+    flags: [...renewFlags(), ...renewExtraFlags()],
     args: { kind: "none" },
     run: (ctx) => runRenew(ctx, t.name),
   };
@@ -72,7 +100,7 @@ const renewAllCommand: CommandSpec = {
     Renew all known certificates necessary to run the control plane. Renewals are run unconditionally, regardless
     of expiration date. Renewals can also be run individually for more control.
 `),
-  flags: renewFlags(),
+  flags: [...renewFlags(), ...renewExtraFlags()],
   args: { kind: "none" },
   run: (ctx) => runRenew(ctx, "all"),
 };
@@ -80,9 +108,49 @@ const renewAllCommand: CommandSpec = {
 const renewGroup: CommandSpec = {
   use: "renew",
   short: "Renew certificates for a Kubernetes cluster",
-  requireSubcommand: true,
+  // Without --install-timer/--uninstall-timer (kubestrap only) it fails as kubeadm's does:
+  // its help and "subcommand is required".
+  flags: [
+    {
+      name: "install-timer",
+      type: "bool",
+      usage: "kubestrap only: install a systemd timer (a cron entry without systemd) that runs " +
+        "'certs renew all --if-expiring-within' daily",
+    },
+    {
+      name: "uninstall-timer",
+      type: "bool",
+      usage: "kubestrap only: remove what --install-timer installed",
+    },
+    {
+      name: "if-expiring-within",
+      type: "duration",
+      usage: "kubestrap only: with --install-timer, the window of the daily renewal " +
+        "(default 720h)",
+    },
+  ],
   args: { kind: "none" },
+  run: runRenewGroup,
   subcommands: [...renewableCerts().map(renewCommand), renewAllCommand],
+};
+
+/** kubestrap only: `certs check`. */
+const checkCommand: CommandSpec = {
+  use: "check",
+  short: "Check the node's certificates, keys and kubeconfig files (kubestrap only)",
+  long: longDesc(`
+	Checks the PKI and kubeconfig files of this node (kubestrap only): every key matches its
+	certificate; every certificate verifies against its CA on disk and is within its validity
+	period; the apiserver certificate covers the control-plane endpoint, the advertise address,
+	the Service IP and the API server names; sa.key and sa.pub are one key pair; each kubeconfig
+	file trusts ca.crt and holds a client certificate signed by it, matching its client key; and
+	the expiration of each certificate, as "certs check-expiration" reports it.
+
+	Exits non-zero when something is wrong, naming each file and the command that repairs it.
+`),
+  args: { kind: "none" },
+  flags: [...renewFlags(), ...outputFlags()],
+  run: runCheck,
 };
 
 const checkExpirationCommand: CommandSpec = {
@@ -144,5 +212,11 @@ export const certsCommand: CommandSpec = {
   short: "Commands related to handling Kubernetes certificates",
   requireSubcommand: true,
   args: { kind: "none" },
-  subcommands: [renewGroup, checkExpirationCommand, certificateKeyCommand, generateCSRCommand],
+  subcommands: [
+    renewGroup,
+    checkExpirationCommand,
+    certificateKeyCommand,
+    generateCSRCommand,
+    checkCommand,
+  ],
 };

@@ -8,29 +8,35 @@
  * cluster to read the kubeadm-config ConfigMap from.
  */
 import * as path from "@std/path";
-import type { CommandContext } from "../cli.ts";
+import { type CommandContext, SUBCOMMAND_REQUIRED } from "../cli.ts";
 import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
 import { hostFacts } from "../config/host_facts.ts";
 import type { LoadedInit } from "../config/load.ts";
 import { type ClusterConfiguration, OUTPUT_API } from "../config/types.ts";
-import { CURRENT_KUBERNETES_VERSION } from "../config/constants.ts";
-import { parseDurationMs } from "../util/duration.ts";
+import { CURRENT_KUBERNETES_VERSION, DEFAULT_CRI_SOCKET } from "../config/constants.ts";
+import { formatDurationMs, parseDurationMs } from "../util/duration.ts";
 import { hostPkiFS, type PkiFS } from "../pki/fs.ts";
 import { pkiInputsFromConfig } from "../pki/certlist.ts";
 import type { EncryptionAlgorithm } from "../pki/keys.ts";
 import {
+  certificateExists,
   type CertificateExpirationInfo,
   certificateKey,
   type CsrInputs,
   type ExpirationEntry,
   fetchCertificateExpirationInfo,
   generateCSRs,
+  readRenewableCert,
   RENEW_ALL_DONE,
   type RenewalInputs,
   renewCertificate,
+  type RenewResult,
 } from "../renewal/renewal.ts";
+import { completePendingRenewals, type RenewalFS, renewalFS } from "../renewal/staged.ts";
 import { renewableCerts } from "../renewal/inventory.ts";
+import type { CheckProblem, CheckResult } from "../renewal/check.ts";
+import type { UpgradeComponent } from "../upgrade/staticpods.ts";
 import { tabwrite } from "../tokens/output.ts";
 import { marshalGoYAML } from "../util/goyaml.ts";
 import { klogLine } from "../util/klog.ts";
@@ -419,25 +425,252 @@ export async function runCheckExpiration(ctx: CommandContext): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // certs renew
 
-/** cmd/certs.go renewCert for one certificate; returns the console line. */
-async function renewOne(inputs: RenewalInputs, fs: PkiFS, name: string): Promise<string> {
+/** cmd/certs.go renewCert for one certificate: its status and console line. */
+async function renewOne(
+  inputs: RenewalInputs,
+  fs: RenewalFS,
+  name: string,
+): Promise<{ status: RenewResult["status"]; line: string }> {
   if (!renewableCerts(inputs.externalEtcd).some((c) => c.name === name)) {
     // Not in this cluster's renewal manager (etcd certificates with external etcd).
     const all = renewableCerts(false).find((c) => c.name === name);
-    return `MISSING! ${all?.longName ?? name}`;
+    return { status: "missing", line: `MISSING! ${all?.longName ?? name}` };
   }
-  return (await renewCertificate(inputs, fs, name)).line;
+  return await renewCertificate(inputs, fs, name);
 }
 
-/** `kubeadm certs renew <name>` and `kubeadm certs renew all` (name "all"). */
+/**
+ * `kubeadm certs renew <name>` and `kubeadm certs renew all` (name "all"). Beyond kubeadm:
+ * a renewal a kill left half done is completed first (lib/renewal/staged.ts);
+ * `--if-expiring-within` renews only what expires within the window and lists what it left; the
+ * components that load a renewed certificate are restarted one at a time unless
+ * `--restart-components=false` (lib/upgrade/restart.ts).
+ */
 export async function runRenew(ctx: CommandContext, name: string): Promise<void> {
   const host = commandHost(ctx);
-  const fs = hostPkiFS(host);
+  const fs = renewalFS(host);
   const cfg = await internalConfig(ctx, host, "renew", ctx.out);
   const inputs = renewalInputs(ctx, cfg);
+  for (const l of await completePendingRenewals(fs, inputs)) ctx.out(l + "\n");
   const names = name === "all" ? renewableCerts(inputs.externalEtcd).map((c) => c.name) : [name];
-  for (const n of names) ctx.out((await renewOne(inputs, fs, n)) + "\n");
-  if (name === "all") ctx.out(`\n${RENEW_ALL_DONE}\n`);
+  const window = ctx.changed.has("if-expiring-within")
+    ? parseDurationMs(ctx.flags["if-expiring-within"] as string)
+    : undefined;
+  const renewed: string[] = [];
+  let left = 0;
+  if (window !== undefined) {
+    ctx.out(
+      `[renew] Renewing the certificates that expire within ${formatDurationMs(window)}\n`,
+    );
+  }
+  for (const n of names) {
+    if (window !== undefined) {
+      const expiry = await expiryOf(inputs, fs, n);
+      if (expiry && expiry.getTime() - Date.now() > window) {
+        const item = renewableCerts(inputs.externalEtcd).find((c) => c.name === n)!;
+        ctx.out(
+          `[renew] Left the ${item.longName}: valid until ${formatExpiry(expiry)} (${
+            humanDuration(Math.trunc((expiry.getTime() - Date.now()) / 1000))
+          } left)\n`,
+        );
+        left++;
+        continue;
+      }
+    }
+    const r = await renewOne(inputs, fs, n);
+    if (r.status === "renewed") renewed.push(n);
+    ctx.out(r.line + "\n");
+  }
+  if (window !== undefined) {
+    ctx.out(`[renew] Renewed ${renewed.length}, left ${left} (valid beyond the window)\n`);
+  }
+  const restart = ctx.flags["restart-components"] !== false;
+  const toRestart = restart ? await restartable(host, cfg, renewed) : [];
+  if (toRestart.length === 0) {
+    if (name === "all" && (window === undefined || renewed.length > 0)) {
+      ctx.out(`\n${RENEW_ALL_DONE}\n`);
+    }
+    return;
+  }
+  ctx.out(
+    `\nDone renewing certificates. Restarting the components that load them, one at a time ` +
+      `(--restart-components=false leaves this to you): ${toRestart.join(", ")}\n`,
+  );
+  await restartAfterRenewal(host, cfg, toRestart, (l) => ctx.out(l + "\n"));
+}
+
+/** The notAfter of a renewable certificate, or undefined when it is missing or unreadable. */
+async function expiryOf(
+  inputs: RenewalInputs,
+  fs: PkiFS,
+  name: string,
+): Promise<Date | undefined> {
+  const item = renewableCerts(inputs.externalEtcd).find((c) => c.name === name);
+  if (!item || !(await certificateExists(inputs, fs, item))) return undefined;
+  try {
+    return (await readRenewableCert(inputs, fs, item)).notAfter;
+  } catch {
+    return undefined; // renewOne reports it with kubeadm's error
+  }
+}
+
+/** The components loading one of `renewed` whose static Pod manifest exists on this host. */
+async function restartable(host: Host, cfg: LoadedInit, renewed: string[]) {
+  const { componentsUsing } = await import("../upgrade/restart.ts");
+  const localEtcd = cfg.cluster.etcd?.external === undefined;
+  const out: UpgradeComponent[] = [];
+  for (const c of componentsUsing(renewed, localEtcd)) {
+    if (await host.exists(path.join(KUBERNETES_DIR, "manifests", `${c}.yaml`))) out.push(c);
+  }
+  return out;
+}
+
+/** Restarts `components` one at a time through the CRI, each ready before the next. */
+async function restartAfterRenewal(
+  host: Host,
+  cfg: LoadedInit,
+  components: UpgradeComponent[],
+  out: (line: string) => void,
+): Promise<void> {
+  const { restartComponents, restartStaticPodContainers } = await import(
+    "../upgrade/restart.ts"
+  );
+  const { StaticPodWaiter } = await import("../upgrade/waiter.ts");
+  const { KubeClient } = await import("../kube/client.ts");
+  const { kubeClientConfig } = await import("../kube/kubeconfig.ts");
+  const { detectCRISocket } = await import("../config/defaults.ts");
+  const node = cfg.init.nodeRegistration.name ?? host.hostname();
+  // The configuration loaded without CRI detection holds the default socket: detect it then.
+  const configured = cfg.init.nodeRegistration.criSocket ?? DEFAULT_CRI_SOCKET;
+  const criSocket = configured !== DEFAULT_CRI_SOCKET
+    ? configured
+    : await detectCRISocket(hostFacts(host)).catch(() => configured);
+  const timeoutMs = 300_000;
+  const client = new KubeClient(
+    await kubeClientConfig({ host, path: path.join(KUBERNETES_DIR, "admin.conf") }),
+    { requestTimeoutMs: 10_000 },
+  );
+  try {
+    const waiter = new StaticPodWaiter(client, timeoutMs, out);
+    await restartComponents(components, {
+      hasManifest: (c) => host.exists(path.join(KUBERNETES_DIR, "manifests", `${c}.yaml`)),
+      restart: (c) => restartStaticPodContainers(host, criSocket, c, node, timeoutMs),
+      ready: (c, ids) => waiter.containerReady(node, c, ids),
+      out,
+    });
+  } finally {
+    client.close();
+  }
+}
+
+/** `kubestrap certs renew --install-timer | --uninstall-timer` (the group's own run). */
+export async function runRenewGroup(ctx: CommandContext): Promise<void> {
+  const install = ctx.flags["install-timer"] === true;
+  const uninstall = ctx.flags["uninstall-timer"] === true;
+  if (!install && !uninstall) {
+    ctx.help();
+    throw new KubestrapError(SUBCOMMAND_REQUIRED.slice("\nerror: ".length));
+  }
+  if (install && uninstall) {
+    throw new KubestrapError(
+      "--install-timer and --uninstall-timer cannot be used together: pick one",
+    );
+  }
+  const host = commandHost(ctx);
+  const { installRenewalTimer, uninstallRenewalTimer } = await import("../renewal/timer.ts");
+  if (uninstall) {
+    for (const l of await uninstallRenewalTimer(host)) ctx.out(l + "\n");
+    return;
+  }
+  const window = (ctx.flags["if-expiring-within"] as string | undefined) || "720h";
+  const exe = await host.lookPath("kubestrap") ??
+    (path.basename(Deno.execPath()) === "deno" ? "/usr/local/bin/kubestrap" : Deno.execPath());
+  for (const l of await installRenewalTimer(host, { program: exe, window })) ctx.out(l + "\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// certs check (beyond kubeadm)
+
+/**
+ * The result of `certs check -o json|yaml`: kubestrap.io/v1alpha1 CertificateCheck. Its
+ * `expiration` is `certs check-expiration`'s CertificateExpirationInfo for the same tree.
+ */
+export function checkObject(r: CheckResult) {
+  const problems = (ps: CheckProblem[]) => ps.map((p) => ({ message: p.message, fix: p.fix }));
+  return {
+    kind: "CertificateCheck",
+    apiVersion: "kubestrap.io/v1alpha1",
+    ok: r.ok,
+    items: r.items.map((i) => ({
+      name: i.name,
+      kind: i.kind,
+      status: i.status,
+      files: i.files,
+      notAfter: i.notAfter ? rfc3339(i.notAfter) : null,
+      externallyManaged: i.externallyManaged,
+      problems: problems(i.problems),
+    })),
+    problems: problems(r.problems),
+    expiration: r.expiration ? expirationObject(r.expiration) : null,
+  };
+}
+
+/** The text of `certs check`: one line per item (a tabwriter table, as check-expiration's). */
+export function checkText(r: CheckResult, now = new Date()): string {
+  const yesNo = (b: boolean) => (b ? "yes" : "no");
+  let s = "ITEM\tKIND\tSTATUS\tEXPIRES\tRESIDUAL TIME\tEXTERNALLY MANAGED\n";
+  for (const i of r.items) {
+    const status = i.status === "failed" ? "FAILED" : i.status === "missing" ? "missing" : "ok";
+    const exp = i.notAfter
+      ? `${formatExpiry(i.notAfter)}\t${
+        humanDuration(Math.trunc((i.notAfter.getTime() - now.getTime()) / 1000))
+      }`
+      : "\t";
+    s += `${i.name}\t${i.kind}\t${status}\t${exp}\t${
+      i.status === "missing" ? "" : yesNo(i.externallyManaged)
+    }\n`;
+  }
+  return tabwrite(s);
+}
+
+/** `kubestrap certs check`: the node's PKI and kubeconfig files (lib/renewal/check.ts). */
+export async function runCheck(ctx: CommandContext): Promise<void> {
+  const format = checkOutputFormat((ctx.flags.output as string | undefined) ?? "text");
+  const print = format === "text" ? ctx.out : () => {};
+  const host = commandHost(ctx);
+  const fs = hostPkiFS(host);
+  const cfg = await internalConfig(ctx, host, "check", print);
+  const { checkPKI } = await import("../renewal/check.ts");
+  const pki = pkiInputsFromConfig(cfg);
+  const result = await checkPKI(
+    {
+      ...renewalInputs(ctx, cfg),
+      pki: { ...pki, certificatesDir: absPath(ctx, pki.certificatesDir) },
+    },
+    fs,
+  );
+  switch (format) {
+    case "json":
+      ctx.out(JSON.stringify(checkObject(result), null, 4) + "\n");
+      break;
+    case "yaml":
+    case "kyaml":
+      ctx.out(marshalGoYAML(checkObject(result)));
+      break;
+    default:
+      ctx.out(checkText(result));
+  }
+  if (!result.ok) {
+    const n = result.problems.length +
+      result.items.reduce((a, i) => a + i.problems.length, 0);
+    throw new KubestrapError(
+      `${n} problem(s) found in the node's PKI and kubeconfig files:\n` +
+        [
+          ...result.items.flatMap((i) => i.problems),
+          ...result.problems,
+        ].map((p) => `  - ${p.message}\n    fix: ${p.fix}`).join("\n"),
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
