@@ -538,13 +538,15 @@ async function restartAfterRenewal(
   const { StaticPodWaiter } = await import("../upgrade/waiter.ts");
   const { KubeClient } = await import("../kube/client.ts");
   const { kubeClientConfig } = await import("../kube/kubeconfig.ts");
-  const { detectCRISocket } = await import("../config/defaults.ts");
+  const { resetCRISocket } = await import("../../phases/reset/data.ts");
   const node = cfg.init.nodeRegistration.name ?? host.hostname();
-  // The configuration loaded without CRI detection holds the default socket: detect it then.
+  // The configuration loaded without CRI detection holds the default socket: then the one the
+  // kubelet uses (its instance config), else kubeadm's detection, as reset finds it.
   const configured = cfg.init.nodeRegistration.criSocket ?? DEFAULT_CRI_SOCKET;
-  const criSocket = configured !== DEFAULT_CRI_SOCKET
-    ? configured
-    : await detectCRISocket(hostFacts(host)).catch(() => configured);
+  const criSocket = configured !== DEFAULT_CRI_SOCKET ? configured : await resetCRISocket(
+    () => host.readText("/var/lib/kubelet/instance-config.yaml"),
+    hostFacts(host),
+  ).catch(() => configured);
   const timeoutMs = 300_000;
   const client = new KubeClient(
     await kubeClientConfig({ host, path: path.join(KUBERNETES_DIR, "admin.conf") }),

@@ -7,8 +7,9 @@
  *   X509_verify_cert, any key usage, as pkiutil.VerifyCertChain), and is inside its validity
  *   period;
  * - the apiserver certificate is valid for every name and IP kubeadm puts in it (the control-plane
- *   endpoint, the advertise address, the Service IP, the kubernetes.default names, the node name
- *   and apiServer.certSANs), checked by OpenSSL's X509_check_host / X509_check_ip_asc;
+ *   endpoint, the advertise address, the Service IP, the kubernetes.default names and
+ *   apiServer.certSANs; not the node name, a guess without --config), checked by OpenSSL's
+ *   X509_check_host / X509_check_ip_asc;
  * - sa.key and sa.pub are one key pair;
  * - each kubeconfig's CA is ca.crt, its client certificate is signed by ca.crt and matches its
  *   client key;
@@ -289,7 +290,8 @@ function checkAPIServerSANs(
 ): void {
   let want;
   try {
-    want = apiServerAltNames(inputs.pki);
+    // The node name is left out: without --config it is this host's name, a guess.
+    want = apiServerAltNames({ ...inputs.pki, nodeName: "" });
   } catch (e) {
     fail(item, `the apiserver SANs cannot be computed: ${errMsg(e)}`, "fix the configuration");
     return;

@@ -314,6 +314,8 @@ export function initConfig(node: E2eNode, o: {
   kubernetesVersion?: string;
   /** ClusterConfiguration.imageRepository (default: kubeadm's, registry.k8s.io). */
   imageRepository?: string;
+  /** ClusterConfiguration.certificateValidityPeriod (default: kubeadm's, 8760h). */
+  certificateValidityPeriod?: string;
 }): string {
   const docs: unknown[] = [
     {
@@ -339,6 +341,9 @@ export function initConfig(node: E2eNode, o: {
       kubernetesVersion: o.kubernetesVersion ?? testbed.kubernetesVersion,
       ...(o.controlPlaneEndpoint ? { controlPlaneEndpoint: o.controlPlaneEndpoint } : {}),
       ...(o.imageRepository ? { imageRepository: o.imageRepository } : {}),
+      ...(o.certificateValidityPeriod
+        ? { certificateValidityPeriod: o.certificateValidityPeriod }
+        : {}),
       networking: { serviceSubnet: SERVICE_CIDR, dnsDomain: "cluster.local" },
     },
     {
