@@ -45,7 +45,7 @@ Deno.test({
     await Deno.writeTextFile(config, initConfig(node, { certificateValidityPeriod: "2h0m0s" }));
     await Deno.copyFile(config, `${logs}/e2e.yaml`);
     const kubelet = node.startKubelet();
-    const init = await runTool(node, "kubestrap", ["init", "--config", "/e2e.yaml"], {
+    const init = await runTool(node, "kubestrap", ["init", "--config", config], {
       logTo: `${logs}/init.log`,
     });
     if (init.code !== 0) {
@@ -97,7 +97,7 @@ Deno.test({
         "renew",
         "all",
         "--config",
-        "/e2e.yaml",
+        config,
         "--if-expiring-within",
         "3h",
         "--v=5",
