@@ -13,7 +13,7 @@ import { initCommand } from "./lib/commands/init.ts";
 import { joinCommand } from "./lib/commands/join.ts";
 import { kubeconfigCommand } from "./lib/commands/kubeconfig.ts";
 import { resetCommand } from "./lib/commands/reset.ts";
-import { rootCommand } from "./lib/commands/root.ts";
+import { installCATransport, rootCommand } from "./lib/commands/root.ts";
 import { tokenCommand } from "./lib/commands/token.ts";
 import { upgradeCommand } from "./lib/commands/upgrade.ts";
 import { versionCommand } from "./lib/commands/version.ts";
@@ -38,6 +38,7 @@ export function rootSpec(): CommandSpec {
 }
 
 export function program(io?: Io) {
+  installCATransport();
   return createProgram(rootSpec(), io);
 }
 

@@ -45,6 +45,12 @@ export const HOST_EFFECT_ALLOWLIST: Readonly<Record<string, HostEffectAllowance>
     reason: "join discovery's one HTTPS GET over node:tls, its chain verified by OpenSSL " +
       "against the pinned roots before any request is written; node:net only for isIP (SNI)",
   },
+  "lib/discovery/transport.ts": {
+    calls: ["node:tls", "node:net"],
+    reason: "the API client's transport for a kubeconfig with a CA: one kept-alive node:tls " +
+      "connection whose chain OpenSSL verified against that CA only before any request is " +
+      "written; node:net only for isIP (SNI)",
+  },
   "lib/discovery/clusterinfo.ts": {
     calls: ["createHttpClient", "fetch"],
     reason: "cluster-info through the system roots when no CA is pinned (fetch, with the " +

@@ -1,6 +1,7 @@
 /** The root command and the global flags every command inherits. */
 import type { CommandSpec, FlagSpec } from "../cli.ts";
 import { programName } from "../host.ts";
+import { type KubeClientConfig, setCATransport, type Transport } from "../kube/client.ts";
 
 export const globalFlags: FlagSpec[] = [
   {
@@ -64,4 +65,19 @@ export function rootCommand(subcommands: CommandSpec[]): CommandSpec {
     persistentFlags: globalFlags,
     subcommands,
   };
+}
+
+/**
+ * Every API client whose kubeconfig carries a CA trusts that CA only, as client-go does:
+ * lib/discovery's pinnedTransport (OpenSSL's verifier), loaded when a client first sends.
+ */
+export function installCATransport(): void {
+  setCATransport((cfg: KubeClientConfig): Transport => {
+    let t: Promise<Transport> | undefined;
+    const get = () => t ??= import("../discovery/transport.ts").then((m) => m.pinnedTransport(cfg));
+    return {
+      send: async (req) => await (await get()).send(req),
+      close: () => void t?.then((x) => x.close(), () => {}),
+    };
+  });
 }

@@ -55,7 +55,7 @@ interface PeerCert {
 }
 
 /** The presented chain, leaf first, as kubestrap Certificates. */
-function peerChain(sock: tls.TLSSocket): Certificate[] {
+export function peerChain(sock: tls.TLSSocket): Certificate[] {
   const out: Certificate[] = [];
   let c = sock.getPeerCertificate(true) as unknown as PeerCert | undefined;
   const seen = new Set<string>();
@@ -90,7 +90,8 @@ export function verifyServerChain(
   }
 }
 
-function parseResponse(buf: Uint8Array): TLSGetResponse {
+/** One whole HTTP/1.1 response (status, headers, de-chunked body). */
+export function parseResponse(buf: Uint8Array): TLSGetResponse {
   let end = -1;
   for (let i = 0; i + 3 < buf.length; i++) {
     if (buf[i] === 13 && buf[i + 1] === 10 && buf[i + 2] === 13 && buf[i + 3] === 10) {

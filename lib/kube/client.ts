@@ -32,7 +32,7 @@ const machine = new Host();
 export interface KubeClientConfig {
   /** e.g. "https://10.0.0.1:6443" (no trailing slash needed). */
   server: string;
-  /** PEM CA bundle to verify the server with; system roots when absent. */
+  /** PEM CA bundle to verify the server with (that CA only); system roots when absent. */
   caData?: string;
   /** PEM client certificate (chain). */
   certData?: string;
@@ -191,7 +191,7 @@ export function fetchTransport(cfg: KubeClientConfig): Transport {
  * native memory per refused connection; the health waits probe components that do not listen
  * yet every 200 ms, which grew init's heap by 10 MiB.
  */
-async function failLikeNodeIfRefused(hostname: string, port: number): Promise<void> {
+export async function failLikeNodeIfRefused(hostname: string, port: number): Promise<void> {
   if (!await machine.tcpRefused(hostname, port)) return; // node:http(s) reports the rest
   throw Object.assign(new Error(`connect ECONNREFUSED ${hostname}:${port}`), {
     code: "ECONNREFUSED",
@@ -255,6 +255,20 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/**
+ * The transport of a client whose configuration carries a CA: that CA only, as client-go's
+ * tls.Config{RootCAs}. fetchTransport cannot give that (Deno.createHttpClient adds its caCerts
+ * to the Mozilla roots). The verifying transport (lib/discovery/transport.ts, OpenSSL's
+ * verifier) sits above lib/kube: main.ts installs it here. Unset (unit tests of lib/kube), the
+ * fetch transport is used.
+ */
+let caTransport: ((cfg: KubeClientConfig) => Transport) | undefined;
+
+/** Installs the transport of every client whose configuration carries a CA (main.ts). */
+export function setCATransport(f: ((cfg: KubeClientConfig) => Transport) | undefined): void {
+  caTransport = f;
+}
+
 /** The REST client. Close it (or `using`) to release its HTTP client. */
 export class KubeClient implements Disposable {
   readonly server: string;
@@ -267,7 +281,11 @@ export class KubeClient implements Disposable {
     this.server = cfg.server.replace(/\/+$/, "");
     this.token = cfg.token;
     this.transport = options.transport ??
-      (cfg.insecureSkipTLSVerify ? insecureTransport(cfg) : fetchTransport(cfg));
+      (cfg.insecureSkipTLSVerify
+        ? insecureTransport(cfg)
+        : cfg.caData && caTransport
+        ? caTransport(cfg)
+        : fetchTransport(cfg));
     this.opts = {
       retryTimeoutMs: options.retryTimeoutMs ?? 60_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,

@@ -72,8 +72,8 @@ export type KubeconfigSource =
 export interface KubeconfigClientOptions extends Omit<KubeClientOptions, "transport"> {
   /**
    * The HTTP layer when the kubeconfig carries a CA, e.g. lib/discovery's `pinnedTransport`
-   * (that CA only). By default the client's own transports (`fetchTransport` also trusts the
-   * system roots).
+   * (that CA only). By default the client's own (the one main.ts installed with
+   * setCATransport: the same pinned transport).
    */
   caTransport?: (cfg: KubeClientConfig) => Transport;
 }
