@@ -556,7 +556,7 @@ async function restartAfterRenewal(
     const waiter = new StaticPodWaiter(client, timeoutMs, out);
     await restartComponents(components, {
       hasManifest: (c) => host.exists(path.join(KUBERNETES_DIR, "manifests", `${c}.yaml`)),
-      restart: (c) => restartStaticPodContainers(host, criSocket, c, node, timeoutMs),
+      restart: (c) => restartStaticPodContainers(host, criSocket, c, node, timeoutMs, true),
       ready: (c, ids) => waiter.containerReady(node, c, ids),
       out,
     });

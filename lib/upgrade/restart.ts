@@ -46,10 +46,18 @@ export async function restartStaticPodContainers(
   component: string,
   node: string,
   timeoutMs: number,
+  /** Fail at once when none runs (renewal; the upgrade waits for one, as before). */
+  requireRunning = false,
 ): Promise<string[]> {
   const cri = new CrictlRuntime(host, criSocket, 10_000);
   const pod = `${component}-${node}`;
   const before = await cri.runningContainers(pod, component);
+  if (requireRunning && before.length === 0) {
+    throw new Error(
+      `no running ${component} container of Pod ${pod} found through ${criSocket} ` +
+        `(is the node name ${JSON.stringify(node)} right? --config sets nodeRegistration.name)`,
+    );
+  }
   for (const id of before) await cri.stopContainer(id);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
