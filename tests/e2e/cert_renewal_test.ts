@@ -72,7 +72,13 @@ Deno.test({
     const before = await served();
     assertEquals(before, await onDisk());
     // Two hours: the certificate ends within the 3h window.
-    const check0 = await runTool(node, "kubestrap", ["certs", "check-expiration"]);
+    const check0 = await runTool(node, "kubestrap", [
+      "certs",
+      "check-expiration",
+      "--config",
+      config,
+    ], { logTo: `${logs}/check-expiration.log` });
+    assertEquals(check0.code, 0, check0.stdout + check0.stderr);
     assertStringIncludes(check0.stdout, "apiserver ");
     assert(/apiserver\s+\S+ \d\d, \d{4} \d\d:\d\d UTC\s+1h5\dm/.test(check0.stdout), check0.stdout);
 
@@ -147,7 +153,7 @@ Deno.test({
     }
 
     for (const c of COMPONENTS) await waitPodsReady(node, `component=${c}`, 1, 60_000);
-    const check = await runTool(node, "kubestrap", ["certs", "check"], {
+    const check = await runTool(node, "kubestrap", ["certs", "check", "--config", config], {
       logTo: `${logs}/check.log`,
     });
     assertEquals(check.code, 0, check.stdout + check.stderr);
