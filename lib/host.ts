@@ -156,15 +156,34 @@ export class Host {
   }
 
   /**
-   * readText for the synchronous configuration loaders (`--config`); undefined when `p` does
-   * not exist.
+   * The bytes of `p` for the synchronous configuration loaders (`--config`), at most `maxBytes`
+   * of them: a longer file (or a device that never ends, like /dev/zero) throws a KubestrapError
+   * naming it. Undefined when `p` does not exist.
    */
-  readTextSync(p: string): string | undefined {
+  readFileSyncBounded(p: string, maxBytes: number): Uint8Array | undefined {
+    let f: Deno.FsFile;
     try {
-      return Deno.readTextFileSync(this.resolve(p));
+      f = Deno.openSync(this.resolve(p), { read: true });
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) return undefined;
       throw e;
+    }
+    try {
+      const buf = new Uint8Array(maxBytes + 1);
+      let n = 0;
+      while (n < buf.length) {
+        const r = f.readSync(buf.subarray(n));
+        if (r === null) break;
+        n += r;
+      }
+      if (n > maxBytes) {
+        throw new KubestrapError(
+          `${p} is larger than ${maxBytes} bytes (kubestrap's limit for configuration files)`,
+        );
+      }
+      return buf.slice(0, n);
+    } finally {
+      f.close();
     }
   }
 

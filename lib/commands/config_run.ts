@@ -6,7 +6,7 @@
 import { KubestrapError, UsageError } from "../errors.ts";
 import { Host } from "../host.ts";
 import * as C from "../config/constants.ts";
-import { splitDocuments } from "../config/decode.ts";
+import { decodeConfigBytes, splitDocuments } from "../config/decode.ts";
 import {
   defaultClusterConfiguration,
   defaultComponentConfigs,
@@ -25,6 +25,7 @@ import {
   documentsToUpgradeConfig,
   osErr,
   parseFeatureGates,
+  readConfigBytes,
   readConfigFile,
   validateKnownGVKs,
 } from "../config/load.ts";
@@ -163,12 +164,7 @@ export async function validateConfig(
   opts: { allowExperimentalApi?: boolean; allowDeprecatedApi?: boolean; host?: HostFacts } = {},
 ): Promise<CommandOutput> {
   if (!path) throw new UsageError("the --config flag is mandatory");
-  let text: string;
-  try {
-    text = machineText(path);
-  } catch (e) {
-    throw new KubestrapError(osErr(e, path));
-  }
+  const text = machineText(path);
   const host = opts.host ?? systemHostFacts();
   const docs = splitDocuments(text, path);
   validateKnownGVKs(docs);
@@ -196,10 +192,13 @@ export async function validateConfig(
 
 /** A file of the machine kubestrap runs on, where the `config` commands read their files. */
 function machineText(path: string): string {
-  const machine = new Host();
-  const text = machine.readTextSync(machine.absolute(path));
-  if (text === undefined) throw new Deno.errors.NotFound();
-  return text;
+  let bytes: Uint8Array;
+  try {
+    bytes = readConfigBytes(path);
+  } catch (e) {
+    throw new KubestrapError(osErr(e, path));
+  }
+  return decodeConfigBytes(bytes, path);
 }
 
 /**
@@ -231,12 +230,7 @@ export async function migrateConfig(opts: {
   host?: HostFacts;
 }): Promise<CommandOutput> {
   if (!opts.oldConfigPath) throw new UsageError("the --old-config flag is mandatory");
-  let text: string;
-  try {
-    text = machineText(opts.oldConfigPath);
-  } catch (e) {
-    throw new KubestrapError(osErr(e, opts.oldConfigPath));
-  }
+  const text = machineText(opts.oldConfigPath);
   const host = opts.host ?? systemHostFacts();
   const file = opts.oldConfigPath;
   let docs = splitDocuments(text, file);

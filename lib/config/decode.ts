@@ -30,6 +30,15 @@ import { canonicalDuration } from "../util/duration.ts";
 import type { SchemaField, SchemaNode } from "./schema.ts";
 import { resolveScalar } from "../util/yamlscalar.ts";
 
+/**
+ * kubestrap's limit on a configuration file's size (kubeadm has none): a kubeadm configuration
+ * is a few kilobytes, and the ClusterConfiguration it uploads must fit in a ConfigMap (1 MiB).
+ */
+export const MAX_CONFIG_BYTES = 2 * 1024 * 1024;
+
+/** At most this many problems are printed; a last line counts the rest. */
+export const MAX_REPORTED_PROBLEMS = 50;
+
 /** A position in the configuration file (1-based). */
 export interface Pos {
   line: number;
@@ -53,10 +62,24 @@ export interface DecodeProblem {
   severity: "fatal" | "strict";
 }
 
+/**
+ * The first MAX_REPORTED_PROBLEMS of `lines`, and a last line counting the rest (a file of
+ * 100,000 unknown fields would otherwise print megabytes).
+ */
+export function boundProblems(lines: string[]): string[] {
+  if (lines.length <= MAX_REPORTED_PROBLEMS) return lines;
+  return [
+    ...lines.slice(0, MAX_REPORTED_PROBLEMS),
+    `... and ${
+      lines.length - MAX_REPORTED_PROBLEMS
+    } more problems (kubestrap prints the first ${MAX_REPORTED_PROBLEMS})`,
+  ];
+}
+
 export class ConfigDecodeError extends KubestrapError {
   readonly problems: string[];
   constructor(problems: string[]) {
-    super(problems.join("\n"));
+    super(boundProblems(problems).join("\n"));
     this.name = "ConfigDecodeError";
     this.problems = problems;
   }
@@ -94,6 +117,94 @@ export interface RawDocument {
   node: JNode;
   /** Duplicate-key problems found while converting YAML to JSON. */
   yamlProblems: DecodeProblem[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// go-yaml's reader checks (readerc.go): UTF-8 and the characters YAML allows
+
+/** Line and column (1-based, UTF-16 units as the yaml parser counts them) of `offset` in `text`. */
+function textPos(text: string, offset: number): Pos {
+  const before = text.lastIndexOf("\n", offset - 1);
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+  return { line, col: offset - before };
+}
+
+/**
+ * A configuration file's bytes as text, checked as go-yaml v2's reader checks them
+ * (yaml_parser_update_buffer): a malformed UTF-8 sequence is an error with go-yaml's text and
+ * the FILE:LINE:COL where it starts (kubeadm reports it without a position). A UTF-8 byte
+ * order mark at the start is dropped, as go-yaml drops it.
+ */
+export function decodeConfigBytes(bytes: Uint8Array, file: string): string {
+  let start = 0;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
+  const fail = (at: number, problem: string): never => {
+    const before = new TextDecoder().decode(bytes.subarray(start, at));
+    const p = textPos(before, before.length);
+    throw new ConfigDecodeError([`${file}:${p.line}:${p.col}: yaml: ${problem}`]);
+  };
+  for (let i = start; i < bytes.length;) {
+    const octet = bytes[i];
+    if (octet < 0x80) {
+      i++;
+      continue;
+    }
+    const width = (octet & 0xe0) === 0xc0
+      ? 2
+      : (octet & 0xf0) === 0xe0
+      ? 3
+      : (octet & 0xf8) === 0xf0
+      ? 4
+      : 0;
+    if (width === 0) fail(i, "invalid leading UTF-8 octet");
+    // apimachinery's YAMLReader ends the last line with "\n": a sequence cut by the end of the
+    // file meets that newline, an invalid trailing octet.
+    if (i + width > bytes.length) fail(i, "invalid trailing UTF-8 octet");
+    let value = octet & (width === 2 ? 0x1f : width === 3 ? 0x0f : 0x07);
+    for (let k = 1; k < width; k++) {
+      const t = bytes[i + k];
+      if ((t & 0xc0) !== 0x80) fail(i, "invalid trailing UTF-8 octet");
+      value = (value << 6) + (t & 0x3f);
+    }
+    if (
+      (width === 2 && value < 0x80) || (width === 3 && value < 0x800) ||
+      (width === 4 && value < 0x10000)
+    ) {
+      fail(i, "invalid length of a UTF-8 sequence");
+    }
+    if ((value >= 0xd800 && value <= 0xdfff) || value > 0x10ffff) {
+      fail(i, "invalid Unicode character");
+    }
+    i += width;
+  }
+  return new TextDecoder().decode(bytes.subarray(start));
+}
+
+/** Whether go-yaml's reader allows the code point (YAML 1.1's printable characters). */
+function yamlPrintable(c: number): boolean {
+  return c === 0x09 || c === 0x0a || c === 0x0d || (c >= 0x20 && c <= 0x7e) || c === 0x85 ||
+    (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+}
+
+/**
+ * Rejects what go-yaml's reader rejects in decoded text: control characters (NUL, ESC, DEL, C1
+ * controls, U+FFFE/U+FFFF) anywhere in the file, comments included, and lone surrogates.
+ */
+function checkCharacters(text: string, file: string): void {
+  for (let i = 0; i < text.length; i++) {
+    const u = text.charCodeAt(i);
+    if (u >= 0x20 && u <= 0x7e) continue;
+    const c = text.codePointAt(i)!;
+    if (!yamlPrintable(c)) {
+      const p = textPos(text, i);
+      const problem = c >= 0xd800 && c <= 0xdfff
+        ? "invalid Unicode character"
+        : "control characters are not allowed";
+      throw new ConfigDecodeError([`${file}:${p.line}:${p.col}: yaml: ${problem}`]);
+    }
+    if (c > 0xffff) i++;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -173,28 +284,112 @@ function formatGoFloatKey(f: number): string {
   return s;
 }
 
+// go-yaml v2's alias limit (decode.go): once more than 100 nodes came from alias expansion and
+// more than 1000 were decoded, alias-driven decodes may be at most 99% of all decodes (up to
+// 400,000 decodes), scaled down to 10% at 4,000,000.
+const ALIAS_RATIO_RANGE_LOW = 400_000;
+const ALIAS_RATIO_RANGE_HIGH = 4_000_000;
+
+function allowedAliasRatio(decodeCount: number): number {
+  if (decodeCount <= ALIAS_RATIO_RANGE_LOW) return 0.99;
+  if (decodeCount >= ALIAS_RATIO_RANGE_HIGH) return 0.10;
+  return 0.99 -
+    0.89 *
+      ((decodeCount - ALIAS_RATIO_RANGE_LOW) / (ALIAS_RATIO_RANGE_HIGH - ALIAS_RATIO_RANGE_LOW));
+}
+
+/**
+ * kubestrap's nesting limit (go-yaml's is 10000 flow levels or indents; the yaml parser kubestrap
+ * uses recurses per level, so kubestrap stops far earlier: a kubeadm configuration nests < 10).
+ */
+export const MAX_DEPTH = 200;
+
+const depthError =
+  `yaml: exceeded max depth of ${MAX_DEPTH} (kubestrap's limit; kubeadm's is 10000)`;
+
+/** State of one document's YAML → JNode conversion. */
+interface Walk {
+  doc: Document;
+  file: string;
+  at: (offset: number) => Pos;
+  problems: DecodeProblem[];
+  /** Each alias's anchored node, as go-yaml's parser resolves it (the last anchor before it). */
+  targets: Map<YamlNode, YamlNode>;
+  decodeCount: number;
+  aliasCount: number;
+  aliasDepth: number;
+  /** Aliases being expanded (an anchor whose value contains its own alias). */
+  expanding: Set<YamlNode>;
+  /** Where the outermost alias being expanded is. */
+  aliasPos: Pos;
+}
+
+function walkFail(w: Walk, pos: Pos, message: string): never {
+  throw new ConfigDecodeError([`${w.file}:${pos.line}:${pos.col}: ${message}`]);
+}
+
+/**
+ * Resolves aliases in document order as go-yaml's parser does (an anchor is known from where it
+ * starts: an alias inside its own anchored node refers to it; an alias before its anchor, or to
+ * an anchor that does not exist, is `unknown anchor`).
+ */
+function resolveAnchors(w: Walk, root: YamlNode | null | undefined): void {
+  const anchors = new Map<string, YamlNode>();
+  const visit = (node: unknown, depth: number) => {
+    if (node === null || node === undefined) return;
+    const n = node as YamlNode;
+    const pos = n.range ? w.at(n.range[0]) : { line: 1, col: 1 };
+    if (depth > MAX_DEPTH) walkFail(w, pos, depthError);
+    if (isAlias(n)) {
+      const target = anchors.get(n.source);
+      if (!target) walkFail(w, pos, `yaml: unknown anchor '${n.source}' referenced`);
+      w.targets.set(n, target);
+      return;
+    }
+    if (n.anchor) anchors.set(n.anchor, n);
+    if (isSeq(n)) { for (const it of n.items) visit(it, depth + 1); }
+    else if (isMap(n)) {
+      for (const pair of n.items) {
+        visit(pair.key, depth + 1);
+        visit(pair.value, depth + 1);
+      }
+    }
+  };
+  visit(root, 0);
+}
+
 function toJNode(
   node: YamlNode | null | undefined,
-  doc: Document,
-  at: (offset: number) => Pos,
+  w: Walk,
   fallback: Pos,
-  problems: DecodeProblem[],
   path: string,
   depth = 0,
 ): JNode {
-  if (depth > 200) throw new Error("document nesting too deep");
+  const { at, problems } = w;
+  const here = node && node.range ? at(node.range[0]) : fallback;
+  if (depth > MAX_DEPTH) walkFail(w, here, depthError);
+  w.decodeCount++;
+  if (w.aliasDepth > 0) w.aliasCount++;
+  if (
+    w.aliasCount > 100 && w.decodeCount > 1000 &&
+    w.aliasCount / w.decodeCount > allowedAliasRatio(w.decodeCount)
+  ) {
+    walkFail(w, w.aliasPos, "yaml: document contains excessive aliasing");
+  }
   if (node === null || node === undefined) return { k: "null", pos: fallback };
   if (isAlias(node)) {
-    const target = node.resolve(doc);
-    return toJNode(
-      target as YamlNode,
-      doc,
-      at,
-      at(node.range?.[0] ?? 0),
-      problems,
-      path,
-      depth + 1,
-    );
+    if (w.expanding.has(node)) {
+      walkFail(w, here, `yaml: anchor '${node.source}' value contains itself`);
+    }
+    const target = w.targets.get(node);
+    if (!target) walkFail(w, here, `yaml: unknown anchor '${node.source}' referenced`);
+    if (w.aliasDepth === 0) w.aliasPos = here;
+    w.expanding.add(node);
+    w.aliasDepth++;
+    const out = toJNode(target, w, here, path, depth + 1);
+    w.aliasDepth--;
+    w.expanding.delete(node);
+    return out;
   }
   const pos = node.range ? at(node.range[0]) : fallback;
   if (isScalar(node)) {
@@ -227,9 +422,7 @@ function toJNode(
     return {
       k: "seq",
       pos,
-      items: node.items.map((it, i) =>
-        toJNode(it as YamlNode, doc, at, pos, problems, `${path}[${i}]`, depth + 1)
-      ),
+      items: node.items.map((it, i) => toJNode(it as YamlNode, w, pos, `${path}[${i}]`, depth + 1)),
     };
   }
   if (isMap(node)) {
@@ -255,7 +448,7 @@ function toJNode(
     for (const pair of node.items) {
       const keyNode = pair.key as YamlNode | null;
       const keyPos = keyNode && keyNode.range ? at(keyNode.range[0]) : pos;
-      const kj = toJNode(keyNode, doc, at, keyPos, problems, path, depth + 1);
+      const kj = toJNode(keyNode, w, keyPos, path, depth + 1);
       let key: string;
       if (kj.k === "str") key = kj.v;
       else if (kj.k === "num") key = kj.float ? formatGoFloatKey(Number(kj.v)) : String(kj.v);
@@ -272,15 +465,7 @@ function toJNode(
         continue;
       }
       const childPath = path ? `${path}.${key}` : key;
-      const value = toJNode(
-        pair.value as YamlNode | null,
-        doc,
-        at,
-        keyPos,
-        problems,
-        childPath,
-        depth + 1,
-      );
+      const value = toJNode(pair.value as YamlNode | null, w, keyPos, childPath, depth + 1);
       if (key === "<<" && isScalar(keyNode) && keyNode.type === "PLAIN") {
         merges.push(value);
         continue;
@@ -309,34 +494,49 @@ function toJNode(
 
 function parseChunk(chunk: Chunk, file: string, problems: DecodeProblem[]): JNode {
   const lc = new LineCounter();
-  const doc = parseDocument(chunk.text, {
-    schema: "failsafe",
-    lineCounter: lc,
-    uniqueKeys: false,
-    strict: false,
-    prettyErrors: false,
-    merge: false,
-  });
   const at = (offset: number): Pos => {
     const lp = lc.linePos(offset);
     return { line: lp.line + chunk.startLine - 1, col: lp.col };
   };
+  let doc: Document;
+  try {
+    doc = parseDocument(chunk.text, {
+      schema: "failsafe",
+      lineCounter: lc,
+      uniqueKeys: false,
+      strict: false,
+      prettyErrors: false,
+      merge: false,
+    });
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new ConfigDecodeError([`${file}:${chunk.startLine}:1: ${depthError}`]);
+  }
   if (doc.errors.length > 0) {
     const msgs = doc.errors.map((e) => {
       const p = at(e.pos[0]);
       const msg = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-      return `${file}:${p.line}:${p.col}: yaml: ${msg}`;
+      // The parser recurses per nesting level and reports its own stack overflow.
+      const text = /Maximum call stack size exceeded/.test(msg) ? depthError : `yaml: ${msg}`;
+      return `${file}:${p.line}:${p.col}: ${text}`;
     });
     throw new ConfigDecodeError(msgs);
   }
-  return toJNode(
-    doc.contents as YamlNode,
+  const start = { line: chunk.startLine, col: 1 };
+  const w: Walk = {
     doc,
+    file,
     at,
-    { line: chunk.startLine, col: 1 },
     problems,
-    "",
-  );
+    targets: new Map(),
+    decodeCount: 1, // the document node
+    aliasCount: 0,
+    aliasDepth: 0,
+    expanding: new Set(),
+    aliasPos: start,
+  };
+  resolveAnchors(w, doc.contents as YamlNode);
+  return toJNode(doc.contents as YamlNode, w, start, "");
 }
 
 /** Parses GroupVersion like apimachinery's schema.ParseGroupVersion. */
@@ -376,6 +576,12 @@ export function splitDocuments(text: string, file: string): RawDocument[] {
   const docs: RawDocument[] = [];
   const errs: string[] = [];
   const seenKinds = new Set<string>();
+  if (text.length > MAX_CONFIG_BYTES) {
+    throw new ConfigDecodeError([
+      `${file} is larger than ${MAX_CONFIG_BYTES} bytes (kubestrap's limit for configuration files)`,
+    ]);
+  }
+  checkCharacters(text, file);
   for (const chunk of splitChunks(text, file)) {
     const problems: DecodeProblem[] = [];
     const node = parseChunk(chunk, file, problems);

@@ -8,11 +8,14 @@ import { KubestrapError, UsageError } from "../errors.ts";
 import { Host } from "../host.ts";
 import * as C from "./constants.ts";
 import {
+  boundProblems,
   ConfigDecodeError,
+  decodeConfigBytes,
   decodeDocument,
   gvkGoSyntax,
   gvkString,
   gvString,
+  MAX_CONFIG_BYTES,
   type RawDocument,
   splitDocuments,
 } from "./decode.ts";
@@ -83,23 +86,35 @@ export interface DecodeOptions {
 }
 
 /**
- * Reads the file like kubeadm's Load*ConfigurationFromFile, from `host` (default: the machine
- * kubestrap runs on; relative paths as Host.absolute makes them).
+ * The bytes of a `--config` file, at most MAX_CONFIG_BYTES of them, from `host` (default: the
+ * machine kubestrap runs on; relative paths as Host.absolute makes them). Throws the file
+ * system's error (or the size limit's KubestrapError) for the caller to word.
+ */
+export function readConfigBytes(path: string, host = new Host()): Uint8Array {
+  const bytes = host.readFileSyncBounded(host.absolute(path), MAX_CONFIG_BYTES);
+  if (bytes === undefined) throw new Deno.errors.NotFound();
+  return bytes;
+}
+
+/**
+ * Reads the file like kubeadm's Load*ConfigurationFromFile, and decodes it with go-yaml's reader
+ * checks (decodeConfigBytes: invalid UTF-8 is a FILE:LINE:COL error).
  */
 export function readConfigFile(path: string, host = new Host()): string {
+  let bytes: Uint8Array;
   try {
-    const text = host.readTextSync(host.absolute(path));
-    if (text === undefined) throw new Deno.errors.NotFound();
-    return text;
+    bytes = readConfigBytes(path, host);
   } catch (e) {
     throw new KubestrapError(
       `unable to read config from ${JSON.stringify(path)} : ${osErr(e, path)}`,
     );
   }
+  return decodeConfigBytes(bytes, path);
 }
 
-/** Go-style `open PATH: reason` text for a file-system error. */
+/** Go-style `open PATH: reason` text for a file-system error (kubestrap's own errors as they are). */
 export function osErr(e: unknown, path: string): string {
+  if (e instanceof KubestrapError) return e.message;
   if (e instanceof Deno.errors.NotFound) return `open ${path}: no such file or directory`;
   if (e instanceof Deno.errors.PermissionDenied) return `open ${path}: permission denied`;
   if (e instanceof Deno.errors.IsADirectory) return `read ${path}: is a directory`;
@@ -184,7 +199,7 @@ function verifyAndDecode<T>(
   }
   const d = decodeDocument<T>(doc, schema, file);
   if (d.strictProblems.length > 0) {
-    const msg = d.strictProblems.join("\n");
+    const msg = boundProblems(d.strictProblems).join("\n");
     if (strictErrors) throw new ConfigDecodeError(d.strictProblems);
     warnings.push(
       `strict decoding error (ignored, as kubeadm does outside 'config validate'):\n${msg}`,
@@ -268,7 +283,7 @@ function componentConfigsFromDocs(
       );
     }
     const d = decodeDocument<Record<string, unknown>>(doc, cc.schema, file);
-    if (d.strictProblems.length > 0) warnings.push(...d.strictProblems);
+    if (d.strictProblems.length > 0) warnings.push(...boundProblems(d.strictProblems));
     if (group === "kubelet.config.k8s.io") out.kubelet = d.value;
     else out.kubeProxy = d.value;
   }

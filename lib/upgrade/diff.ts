@@ -18,7 +18,8 @@
 import { fetchInitConfigurationFromCluster } from "../apiobjects/clusterconfig.ts";
 import { ADMIN_KUBECONFIG_PATH, DEFAULT_MANIFESTS_DIR } from "../config/constants.ts";
 import { imageContextOf, imagesFor } from "../config/images.ts";
-import { loadUpgradeConfig, osErr } from "../config/load.ts";
+import { decodeConfigBytes } from "../config/decode.ts";
+import { loadUpgradeConfig, osErr, readConfigBytes } from "../config/load.ts";
 import type { InitConfig, UpgradeConfiguration } from "../config/types.ts";
 import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
@@ -129,15 +130,15 @@ function validateExactArgNumber(args: string[], supported: string[]): void {
 function loadConfig(o: UpgradeDiffOptions): UpgradeConfiguration {
   let configText: string | undefined;
   if (o.configPath) {
+    let bytes: Uint8Array;
     try {
-      const machine = new Host(); // --config is read from the machine
-      configText = machine.readTextSync(machine.absolute(o.configPath));
-      if (configText === undefined) throw new Deno.errors.NotFound();
+      bytes = readConfigBytes(o.configPath); // --config is read from the machine
     } catch (e) {
       throw new KubestrapError(
         `unable to load config from file ${goQuote(o.configPath)}: ${osErr(e, o.configPath)}`,
       );
     }
+    configText = decodeConfigBytes(bytes, o.configPath);
   }
   const loaded = loadUpgradeConfig({ configPath: o.configPath || undefined, configText });
   for (const w of loaded.warnings) {

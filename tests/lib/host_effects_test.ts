@@ -95,15 +95,25 @@ Deno.test("signal: false for a process that does not exist", () => {
   assertEquals(new Host("/").signal(2 ** 22 + 1, "SIGTERM"), false);
 });
 
-Deno.test("existsSync and readTextSync, for the synchronous config loaders", async () => {
+Deno.test("existsSync and readFileSyncBounded, for the synchronous config loaders", async () => {
   const root = await Host.tempDir("kubestrap-host-sync-");
   try {
     const h = new Host(root);
     await h.writeFile("/etc/cfg.yaml", "kind: X\n");
     assertEquals(h.existsSync("/etc/cfg.yaml"), true);
     assertEquals(h.existsSync("/etc/missing.yaml"), false);
-    assertEquals(h.readTextSync("/etc/cfg.yaml"), "kind: X\n");
-    assertEquals(h.readTextSync("/etc/missing.yaml"), undefined);
+    assertEquals(h.readFileSyncBounded("/etc/cfg.yaml", 8), new TextEncoder().encode("kind: X\n"));
+    assertEquals(h.readFileSyncBounded("/etc/missing.yaml", 8), undefined);
+    let err = "";
+    try {
+      h.readFileSyncBounded("/etc/cfg.yaml", 7);
+    } catch (e) {
+      err = (e as Error).message;
+    }
+    assertEquals(
+      err,
+      "/etc/cfg.yaml is larger than 7 bytes (kubestrap's limit for configuration files)",
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -1,0 +1,249 @@
+/**
+ * Hostile configuration files (issue 16): every command reads `--config` through one decoder
+ * (lib/config/decode.ts) that is as strict and as bounded as kubeadm's (sigs.k8s.io/yaml →
+ * go.yaml.in/yaml/v2 v2.4.4): excessive aliasing, unknown and self-containing anchors, control
+ * characters and invalid UTF-8 are rejected at once with `FILE:LINE:COL:` and go-yaml's own text;
+ * files larger than MAX_CONFIG_BYTES are refused before they are parsed; at most
+ * MAX_REPORTED_PROBLEMS problems are printed, with a count of the rest. Where the real kubeadm
+ * v1.37.2 binary is cached, its verdict and its yaml error text are compared with ours.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
+import { ks } from "../commands/helpers.ts";
+import { MAX_CONFIG_BYTES, MAX_REPORTED_PROBLEMS } from "../../lib/config/decode.ts";
+
+const cache = Deno.env.get("KUBESTRAP_CACHE") ?? `${Deno.env.get("HOME")}/.cache/kubestrap`;
+const kubeadm = `${cache}/k8s/v1.37.2/bin/kubeadm`;
+let present = false;
+try {
+  present = Deno.statSync(kubeadm).isFile;
+} catch { /* absent */ }
+
+function realKubeadm(args: string[]): { code: number; stderr: string } {
+  const out = new Deno.Command(kubeadm, { args, stdout: "piped", stderr: "piped" }).outputSync();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+const HEAD = "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n";
+const enc = (s: string) => new TextEncoder().encode(s);
+const cat = (...parts: (string | number[])[]) =>
+  new Uint8Array(parts.flatMap((p) => typeof p === "string" ? [...enc(p)] : p));
+
+/** The issue's 504-byte alias bomb (9^10 nodes when expanded). */
+function aliasBomb(): string {
+  let s = HEAD + "x0: &a0 [l,l,l,l,l,l,l,l,l]\n";
+  for (let i = 1; i < 10; i++) s += `x${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(",")}]\n`;
+  return s;
+}
+
+async function files(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string) => {
+    for await (const e of Deno.readDir(d)) {
+      if (e.isDirectory) await walk(`${d}/${e.name}`);
+      else out.push(`${d}/${e.name}`);
+    }
+  };
+  await walk(root);
+  return out;
+}
+
+/**
+ * Runs `config validate` and `init phase certs all --rootfs` on `content`: both exit 1, name
+ * the file with `expect` (`LINE:COL: message`), and nothing is written.
+ */
+async function rejectedEverywhere(content: string | Uint8Array, expect: string) {
+  const dir = await Deno.makeTempDir({ prefix: "kubestrap-hostile-" });
+  const file = `${dir}/c.yaml`;
+  await Deno.writeFile(file, typeof content === "string" ? enc(content) : content);
+  const root = `${dir}/root`;
+  await Deno.mkdir(root);
+  for (
+    const args of [
+      ["config", "validate", "--config", file],
+      ["init", "phase", "certs", "all", "--config", file, "--rootfs", root],
+      ["init", "phase", "kubeconfig", "all", "--config", file, "--rootfs", root],
+    ]
+  ) {
+    const r = await ks(...args);
+    assertEquals(r.code, 1, `${args.join(" ")}: ${r.out}${r.err}`);
+    assertStringIncludes(r.err, `error: ${file}:${expect}`, args.join(" "));
+    assert(!r.err.includes("Maximum call stack"), r.err);
+  }
+  assertEquals(await files(root), [], "nothing is written");
+  await Deno.remove(dir, { recursive: true });
+  return file;
+}
+
+/** kubeadm rejects the same bytes, with the same go-yaml text. */
+function kubeadmRejects(content: string | Uint8Array, yamlText: string) {
+  if (!present) return;
+  const f = Deno.makeTempFileSync({ suffix: ".yaml" });
+  Deno.writeFileSync(f, typeof content === "string" ? enc(content) : content);
+  const r = realKubeadm(["config", "validate", "--config", f]);
+  Deno.removeSync(f);
+  assertEquals(r.code, 1, r.stderr);
+  assertStringIncludes(r.stderr, yamlText);
+}
+
+Deno.test("the issue's alias bomb is rejected at once with go-yaml's 'excessive aliasing'", async () => {
+  const bomb = aliasBomb();
+  assertEquals(bomb.length, 504);
+  await rejectedEverywhere(bomb, "6:22: yaml: document contains excessive aliasing");
+  kubeadmRejects(bomb, "yaml: document contains excessive aliasing");
+});
+
+Deno.test("aliases within go-yaml's ratio are accepted (certSANs shared through an anchor)", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/ok.yaml`;
+  // 2000 plain nodes and a few hundred alias-driven ones: well under the 99% ratio.
+  const sans = Array.from({ length: 1000 }, (_, i) => `"san${i}.example"`).join(",");
+  await Deno.writeTextFile(
+    file,
+    `${HEAD}apiServer:\n  certSANs: &s [${sans}]\n  extraArgs: &e\n  - {name: a, value: b}\n` +
+      `controllerManager:\n  extraArgs: *e\nscheduler:\n  extraArgs: *e\n`,
+  );
+  const r = await ks("config", "validate", "--config", file);
+  assertEquals(r.code, 0, r.err);
+  if (present) assertEquals(realKubeadm(["config", "validate", "--config", file]).code, 0);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("an alias to a missing anchor is rejected by every command", async () => {
+  const text = `${HEAD}apiServer:\n  certSANs: *nope\n`;
+  await rejectedEverywhere(text, "4:13: yaml: unknown anchor 'nope' referenced");
+  kubeadmRejects(text, "yaml: unknown anchor 'nope' referenced");
+  // An anchor defined after its alias is unknown at the alias, as go-yaml's parser sees it.
+  const later = `${HEAD}apiServer:\n  certSANs: *s\nx: &s [a]\n`;
+  await rejectedEverywhere(later, "4:13: yaml: unknown anchor 's' referenced");
+  kubeadmRejects(later, "yaml: unknown anchor 's' referenced");
+});
+
+Deno.test("an anchor that contains its own alias is rejected", async () => {
+  const text = `${HEAD}apiServer:\n  certSANs: &a [x, *a]\n`;
+  await rejectedEverywhere(text, "4:20: yaml: anchor 'a' value contains itself");
+  kubeadmRejects(text, "yaml: anchor 'a' value contains itself");
+});
+
+for (
+  const [name, bytes, where, text] of [
+    ["a NUL byte in a comment", cat(HEAD, "# a", [0], "b\n"), "3:4", "control characters"],
+    ["a NUL byte in a key", cat(HEAD, "cluster", [0], "Name: x\n"), "3:8", "control characters"],
+    ["a raw ESC", cat(HEAD, "clusterName: a", [0x1b], "b\n"), "3:15", "control characters"],
+    ["a DEL", cat(HEAD, "clusterName: a", [0x7f], "b\n"), "3:15", "control characters"],
+    [
+      "a C1 control",
+      cat(HEAD, "clusterName: a", [0xc2, 0x9b], "b\n"),
+      "3:15",
+      "control characters",
+    ],
+    ["U+FFFE", cat(HEAD, "clusterName: a", [0xef, 0xbf, 0xbe], "\n"), "3:15", "control characters"],
+    [
+      "an invalid leading octet",
+      cat(HEAD, "clusterName: a", [0xff], "b\n"),
+      "3:15",
+      "invalid leading UTF-8 octet",
+    ],
+    [
+      "a bad trailing octet",
+      cat(HEAD, "clusterName: a", [0xc3, 0x41], "\n"),
+      "3:15",
+      "invalid trailing UTF-8 octet",
+    ],
+    [
+      "an overlong sequence",
+      cat(HEAD, "clusterName: a", [0xc0, 0x80], "\n"),
+      "3:15",
+      "invalid length of a UTF-8 sequence",
+    ],
+    [
+      "a UTF-16 surrogate",
+      cat(HEAD, "clusterName: a", [0xed, 0xa0, 0x80], "\n"),
+      "3:15",
+      "invalid Unicode character",
+    ],
+    [
+      "a truncated sequence at the end (a newline follows, as in kubeadm's reader)",
+      cat(HEAD, "clusterName: a", [0xe2, 0x82]),
+      "3:15",
+      "invalid trailing UTF-8 octet",
+    ],
+  ] as const
+) {
+  Deno.test(`${name} is rejected with FILE:LINE:COL and go-yaml's text`, async () => {
+    const msg = text === "control characters" ? "control characters are not allowed" : text;
+    await rejectedEverywhere(bytes, `${where}: yaml: ${msg}`);
+    kubeadmRejects(bytes, `yaml: ${msg}`);
+  });
+}
+
+Deno.test("a UTF-8 byte order mark and non-ASCII text are accepted, as by kubeadm", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/ok.yaml`;
+  await Deno.writeFile(file, cat([0xef, 0xbb, 0xbf], HEAD, "clusterName: grüße-𝔘\n"));
+  const r = await ks("config", "validate", "--config", file);
+  assertEquals(r.code, 0, r.err);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a configuration file larger than the limit is refused before it is parsed", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/big.yaml`;
+  await Deno.writeTextFile(file, HEAD + "#".repeat(MAX_CONFIG_BYTES) + "\n");
+  for (
+    const args of [
+      ["config", "validate", "--config", file],
+      ["init", "phase", "certs", "all", "--config", file, "--rootfs", dir],
+    ]
+  ) {
+    const r = await ks(...args);
+    assertEquals(r.code, 1);
+    assertStringIncludes(
+      r.err,
+      `${file} is larger than ${MAX_CONFIG_BYTES} bytes (kubestrap's limit for configuration files)`,
+    );
+  }
+  // A device that never ends is refused too (it is read at most up to the limit).
+  const z = await ks("config", "validate", "--config", "/dev/zero");
+  assertEquals(z.code, 1);
+  assertStringIncludes(z.err, "/dev/zero is larger than");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("100,000 unknown fields: the first problems are printed with a count of the rest", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/many.yaml`;
+  const n = 100_000;
+  await Deno.writeTextFile(
+    file,
+    HEAD + Array.from({ length: n }, (_, i) => `f${i}: 1\n`).join(""),
+  );
+  const r = await ks("config", "validate", "--config", file);
+  assertEquals(r.code, 1);
+  const lines = r.err.trimEnd().split("\n");
+  assertStringIncludes(lines[0], `error: ${file}:3:1: unknown field "f0"`);
+  assert(lines.length <= MAX_REPORTED_PROBLEMS + 3, `${lines.length} lines`);
+  assertStringIncludes(
+    r.err,
+    `... and ${
+      n - MAX_REPORTED_PROBLEMS
+    } more problems (kubestrap prints the first ${MAX_REPORTED_PROBLEMS})`,
+  );
+  // Outside `config validate` they are warnings, bounded the same way.
+  const w = await ks("init", "phase", "certs", "all", "--config", file, "--rootfs", dir);
+  assertEquals(w.code, 0, w.err.slice(0, 2000));
+  assert(w.err.length < 20_000, `${w.err.length} bytes of warnings`);
+  assertStringIncludes(w.err, `... and ${n - MAX_REPORTED_PROBLEMS} more problems`);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("deep nesting is a clear error with the position, never a stack overflow", async () => {
+  for (const depth of [300, 5000, 20000]) {
+    const text = `${HEAD}x: ${"[".repeat(depth)}${"]".repeat(depth)}\n`;
+    await rejectedEverywhere(text, "3:");
+    const dir = await Deno.makeTempDir();
+    await Deno.writeTextFile(`${dir}/d.yaml`, text);
+    const r = await ks("config", "validate", "--config", `${dir}/d.yaml`);
+    assertStringIncludes(r.err, "yaml: exceeded max depth of");
+    await Deno.remove(dir, { recursive: true });
+  }
+});
