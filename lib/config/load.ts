@@ -208,6 +208,27 @@ function verifyAndDecode<T>(
   return d.value;
 }
 
+/**
+ * runtime.DecodeInto for a document of a kind the command reads (kubeadm decides by the kind
+ * alone): a version kubeadm's scheme does not know (`kubeadm.k8s.io/v1beta5`, or the group in
+ * upper case) fails, with kubeadm's text after the document's position.
+ */
+function decodeKind<T>(
+  doc: RawDocument,
+  file: string,
+  strictErrors: boolean,
+  warnings: string[],
+): T {
+  const value = verifyAndDecode<T>(doc, file, strictErrors, warnings);
+  if (value === undefined && !schemaFor(doc)) {
+    throw new KubestrapError(
+      `${file}:${doc.startLine}:1: no kind ${JSON.stringify(doc.gvk.kind)} is registered for ` +
+        `version ${JSON.stringify(gvString(doc.gvk))} in scheme "pkg/runtime/scheme.go:111"`,
+    );
+  }
+  return value ?? ({} as T);
+}
+
 function ignoredWarning(doc: RawDocument): string {
   return `[config] WARNING: Ignored configuration document with GroupVersionKind ${
     gvkString(doc.gvk)
@@ -232,20 +253,20 @@ export async function documentsToInitConfig(
   let cluster: Partial<ClusterConfiguration> | undefined;
   for (const doc of sortedByGVK(docs)) {
     checkSupportedVersion(doc, !!opts.allowExperimentalApi, opts.file);
-    const value = verifyAndDecode<Record<string, unknown>>(
-      doc,
-      opts.file,
-      !!opts.strictErrors,
-      warnings,
-    );
+    const strict = !!opts.strictErrors;
     if (doc.gvk.kind === "InitConfiguration") {
-      init = stripTypeMeta(value ?? {}) as Partial<InitConfiguration>;
+      init = stripTypeMeta(
+        decodeKind<Partial<InitConfiguration>>(doc, opts.file, strict, warnings),
+      );
       continue;
     }
     if (doc.gvk.kind === "ClusterConfiguration") {
-      cluster = stripTypeMeta(value ?? {}) as Partial<ClusterConfiguration>;
+      cluster = stripTypeMeta(
+        decodeKind<Partial<ClusterConfiguration>>(doc, opts.file, strict, warnings),
+      );
       continue;
     }
+    verifyAndDecode(doc, opts.file, strict, warnings);
     if (!COMPONENT_GROUPS[doc.gvk.group]) warnings.push(ignoredWarning(doc));
   }
   if (!init && !cluster) {
@@ -305,8 +326,7 @@ export async function documentsToJoinConfig(
     }
     checkSupportedVersion(doc, !!opts.allowExperimentalApi, opts.file);
     join = stripTypeMeta(
-      verifyAndDecode<Partial<JoinConfiguration>>(doc, opts.file, !!opts.strictErrors, warnings) ??
-        {},
+      decodeKind<Partial<JoinConfiguration>>(doc, opts.file, !!opts.strictErrors, warnings),
     );
   }
   if (!join) throw new KubestrapError("no JoinConfiguration found in the supplied config");
@@ -331,8 +351,7 @@ export async function documentsToResetConfig(
     }
     checkSupportedVersion(doc, !!opts.allowExperimentalApi, opts.file);
     reset = stripTypeMeta(
-      verifyAndDecode<Partial<ResetConfiguration>>(doc, opts.file, !!opts.strictErrors, warnings) ??
-        {},
+      decodeKind<Partial<ResetConfiguration>>(doc, opts.file, !!opts.strictErrors, warnings),
     );
   }
   if (!reset) throw new KubestrapError("no ResetConfiguration found in the supplied config");
@@ -357,12 +376,7 @@ export function documentsToUpgradeConfig(
     }
     checkSupportedVersion(doc, !!opts.allowExperimentalApi, opts.file);
     upgrade = stripTypeMeta(
-      verifyAndDecode<Partial<UpgradeConfiguration>>(
-        doc,
-        opts.file,
-        !!opts.strictErrors,
-        warnings,
-      ) ?? {},
+      decodeKind<Partial<UpgradeConfiguration>>(doc, opts.file, !!opts.strictErrors, warnings),
     );
   }
   if (!upgrade) throw new KubestrapError("no UpgradeConfiguration found in the supplied config");

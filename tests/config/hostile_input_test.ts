@@ -247,3 +247,144 @@ Deno.test("deep nesting is a clear error with the position, never a stack overfl
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// Documents whose apiVersion is unknown: kubeadm decodes each document of a kind the command
+// reads (InitConfiguration, ClusterConfiguration, JoinConfiguration, ...) into its scheme, which
+// fails for a version it does not know. Only documents of other kinds are ignored with a warning.
+
+const UNKNOWN_GV = [
+  ["kubeadm.k8s.io/v1beta5", "ClusterConfiguration"],
+  ["KUBEADM.K8S.IO/V1BETA4", "ClusterConfiguration"],
+  ["kubeadm.k8s.io/v1beta5", "InitConfiguration"],
+] as const;
+
+for (const [gv, kind] of UNKNOWN_GV) {
+  Deno.test(`init and its phases fail on ${kind} at ${gv}, as kubeadm does`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "kubestrap-unknown-gv-" });
+    const file = `${dir}/c.yaml`;
+    // certificatesDir keeps kubeadm (run without --rootfs) inside the temporary directory.
+    const other = kind === "ClusterConfiguration"
+      ? ""
+      : "---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n";
+    await Deno.writeTextFile(
+      file,
+      `apiVersion: ${gv}\nkind: ${kind}\n` +
+        (kind === "ClusterConfiguration"
+          ? `apiServer:\n  certSANs: [san.example]\ncertificatesDir: ${dir}/pki\n`
+          : "") +
+        other,
+    );
+    const want = `no kind ${JSON.stringify(kind)} is registered for version ${
+      JSON.stringify(gv)
+    } in scheme "pkg/runtime/scheme.go:111"`;
+    const root = `${dir}/root`;
+    await Deno.mkdir(root);
+    for (const phase of [["certs", "all"], ["kubeconfig", "all"], ["control-plane", "all"]]) {
+      const r = await ks("init", "phase", ...phase, "--config", file, "--rootfs", root);
+      assertEquals(r.code, 1, `${phase.join(" ")}: ${r.err}`);
+      assertStringIncludes(r.err, `error: ${file}:1:1: ${want}`);
+    }
+    assertEquals(await files(root), [], "nothing is written");
+    if (present) {
+      const k = realKubeadm(["init", "phase", "certs", "all", "--config", file]);
+      assertEquals(k.code, 1, k.stderr);
+      assertStringIncludes(k.stderr, `error: ${want}\n`);
+      assertEquals(await files(dir), [file], "kubeadm wrote nothing either");
+    }
+    await Deno.remove(dir, { recursive: true });
+  });
+}
+
+Deno.test("join, reset and upgrade configurations at an unknown apiVersion fail, as in kubeadm", async () => {
+  const { loadJoinConfig, loadResetConfig, loadUpgradeConfig } = await import(
+    "../../lib/config/load.ts"
+  );
+  const { systemHostFacts } = await import("../../lib/config/host_facts.ts");
+  for (
+    const [kind, load] of [
+      ["JoinConfiguration", (t: string) =>
+        loadJoinConfig({
+          configText: t,
+          configPath: "j.yaml",
+          host: systemHostFacts(),
+          skipCRIDetect: true,
+        })],
+      ["ResetConfiguration", (t: string) =>
+        loadResetConfig({
+          configText: t,
+          configPath: "j.yaml",
+          host: systemHostFacts(),
+          skipCRIDetect: true,
+        })],
+      [
+        "UpgradeConfiguration",
+        (t: string) => Promise.resolve(loadUpgradeConfig({ configText: t, configPath: "j.yaml" })),
+      ],
+    ] as const
+  ) {
+    let err = "";
+    try {
+      await load(`apiVersion: kubeadm.k8s.io/v1beta5\nkind: ${kind}\n`);
+    } catch (e) {
+      err = (e as Error).message;
+    }
+    assertStringIncludes(
+      err,
+      `j.yaml:1:1: no kind "${kind}" is registered for version "kubeadm.k8s.io/v1beta5" in scheme "pkg/runtime/scheme.go:111"`,
+    );
+  }
+  if (present) {
+    const f = Deno.makeTempFileSync({ suffix: ".yaml" });
+    Deno.writeTextFileSync(f, "apiVersion: kubeadm.k8s.io/v1beta5\nkind: ResetConfiguration\n");
+    const k = realKubeadm(["reset", "--config", f, "--dry-run"]);
+    assertEquals(k.code, 1);
+    assertStringIncludes(
+      k.stderr,
+      `no kind "ResetConfiguration" is registered for version "kubeadm.k8s.io/v1beta5"`,
+    );
+    Deno.removeSync(f);
+  }
+});
+
+Deno.test("a document of another kind at an unknown apiVersion is ignored with kubeadm's warning", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/c.yaml`;
+  await Deno.writeTextFile(
+    file,
+    `apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n---\napiVersion: foo.io/v1\nkind: Bar\n`,
+  );
+  const r = await ks("init", "phase", "certs", "ca", "--config", file, "--rootfs", dir);
+  assertEquals(r.code, 0, r.err);
+  assertStringIncludes(
+    r.err,
+    "[config] WARNING: Ignored configuration document with GroupVersionKind foo.io/v1, Kind=Bar",
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("versions are parsed with kubeadm's range checks in every command", async () => {
+  const v = "v99999999999999999999.0.0";
+  const want = `couldn't parse Kubernetes version "${v}": illegal non-numeric version component ` +
+    `"99999999999999999999" in "${v}": strconv.ParseUint: parsing "99999999999999999999": value out of range`;
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/c.yaml`;
+  await Deno.writeTextFile(file, `${HEAD}kubernetesVersion: ${v}\n`);
+  for (
+    const args of [
+      ["config", "validate", "--config", file],
+      ["init", "phase", "certs", "all", "--config", file, "--rootfs", dir],
+      ["init", "phase", "certs", "all", "--kubernetes-version", v, "--rootfs", dir],
+      ["config", "images", "list", "--kubernetes-version", v],
+    ]
+  ) {
+    const r = await ks(...args);
+    assertEquals(r.code, 1, args.join(" "));
+    assertStringIncludes(r.err, want, args.join(" "));
+    if (present && !args.includes("--rootfs")) {
+      assertStringIncludes(realKubeadm(args).stderr, want);
+    }
+  }
+  assertEquals(await files(dir), [file]);
+  await Deno.remove(dir, { recursive: true });
+});
