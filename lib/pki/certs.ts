@@ -11,12 +11,18 @@
  *
  * Unlike kubeadm, every decision (and every possible validation error) is made before anything
  * is written, so a failing run leaves the directory untouched.
+ *
+ * Also unlike kubeadm, a rerun repairs what a killed run left (keys are written before their
+ * certificates, sa.key before sa.pub): an existing pair is used only when the key matches the
+ * certificate; a leaf pair that is incomplete or inconsistent is replaced when its CA's key is
+ * at hand (a leaf signs nothing); a CA pair only while none of the certificates it signs exists
+ * (createCerts only; join never replaces a CA); sa.pub is derived from sa.key.
  */
 import * as nodeCrypto from "node:crypto";
 import type { PkiFS } from "./fs.ts";
 import { DEFAULT_ENCRYPTION_ALGORITHM, generatePrivateKey, type PrivateKey } from "./keys.ts";
 import { type AltNames, type Certificate, createCertificate, KeyUsage } from "./x509.ts";
-import { verifyCertChain, verifyHostname } from "./verify.ts";
+import { keyMatchesCertificate, verifyCertChain, verifyHostname } from "./verify.ts";
 import {
   CA_CERTIFICATE_VALIDITY_PERIOD,
   certConfigFor,
@@ -37,9 +43,12 @@ import {
   loadKey,
   pathForCert,
   pathForKey,
+  pathForPublicKey,
   periodWarning,
+  publicKeyMatches,
   writeCertAndKey,
   writeKeyPair,
+  writePublicKey,
 } from "./store.ts";
 import { KubestrapError } from "../errors.ts";
 
@@ -188,7 +197,8 @@ type Step =
   | { kind: "line"; text: string }
   | { kind: "ca"; cert: KubeadmCert; cfg: SigningConfig }
   | { kind: "leaf"; cert: KubeadmCert; cfg: SigningConfig; caName: string }
-  | { kind: "sa" };
+  | { kind: "sa" }
+  | { kind: "sapub"; key: PrivateKey };
 
 interface CAState {
   cert?: Certificate;
@@ -236,7 +246,7 @@ async function loadCAState(ctx: Ctx, ca: KubeadmCert): Promise<CAState> {
 /** Executes planned steps: keys in parallel, then certificates and files in order. */
 async function execute(ctx: Ctx): Promise<void> {
   const alg = ctx.inputs.encryptionAlgorithm ?? DEFAULT_ENCRYPTION_ALGORITHM;
-  const needKeys = ctx.steps.filter((s) => s.kind !== "line").length;
+  const needKeys = ctx.steps.filter((s) => s.kind !== "line" && s.kind !== "sapub").length;
   const keys = await Promise.all(Array.from({ length: needKeys }, () => generatePrivateKey(alg)));
   let k = 0;
   for (const step of ctx.steps) {
@@ -272,15 +282,20 @@ async function execute(ctx: Ctx): Promise<void> {
         ctx.result.written.push(...await writeKeyPair(ctx.fs, ctx.dir, SA_KEY_BASE_NAME, key));
         break;
       }
+      case "sapub":
+        ctx.result.written.push(
+          await writePublicKey(ctx.fs, ctx.dir, SA_KEY_BASE_NAME, step.key),
+        );
+        break;
     }
   }
 }
 
 async function planSA(ctx: Ctx): Promise<void> {
   const p = pathForKey(ctx.dir, SA_KEY_BASE_NAME);
+  let key: PrivateKey;
   try {
-    await loadKey(ctx.fs, ctx.dir, SA_KEY_BASE_NAME);
-    ctx.steps.push({ kind: "line", text: `[certs] Using the existing "sa" key` });
+    key = await loadKey(ctx.fs, ctx.dir, SA_KEY_BASE_NAME);
   } catch (e) {
     if (e instanceof LoadError && e.notExist) {
       ctx.steps.push({ kind: "sa" });
@@ -290,6 +305,82 @@ async function planSA(ctx: Ctx): Promise<void> {
       `file sa.key existed but it could not be loaded properly: ${errMsg(e)} (${p})`,
     );
   }
+  ctx.steps.push({ kind: "line", text: `[certs] Using the existing "sa" key` });
+  // sa.key is written before sa.pub: a run killed in between leaves sa.key alone. sa.key signs
+  // the service account tokens, so sa.pub is derived from it (kubeadm only checks that sa.key
+  // loads).
+  const matches = await publicKeyMatches(ctx.fs, ctx.dir, SA_KEY_BASE_NAME, key);
+  if (matches === true) return;
+  const pp = pathForPublicKey(ctx.dir, SA_KEY_BASE_NAME);
+  ctx.steps.push({
+    kind: "line",
+    text: matches === undefined
+      ? `[certs] Writing the missing ${pp} from ${p} (left by an interrupted run)`
+      : `[certs] Rewriting ${pp}: it does not match ${p}`,
+  });
+  ctx.steps.push({ kind: "sapub", key });
+}
+
+/**
+ * The certificate and key files of the certificates `ca` signs that are on disk (a CA pair may
+ * only be replaced while this is empty: nothing it signed can be in use).
+ */
+async function signedFilesOnDisk(ctx: Ctx, caBaseName: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const [leaf] of EXTERNAL_CA_SPECS[caBaseName]?.leaves ?? []) {
+    for (const p of [pathForCert(ctx.dir, leaf), pathForKey(ctx.dir, leaf)]) {
+      if (await ctx.fs.exists(p)) {
+        out.push(p);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** The error for a CA pair that cannot be replaced because certificates it signed exist. */
+function caInUseError(why: string, caBaseName: string, ctx: Ctx, signed: string[]): Error {
+  const cp = pathForCert(ctx.dir, caBaseName);
+  const kp = pathForKey(ctx.dir, caBaseName);
+  return new KubestrapError(
+    `${why}, and ${signed.join(", ")}, which it may have signed, ${
+      signed.length === 1 ? "exists" : "exist"
+    }: restore ${cp}, or remove ${kp} and the certificates and keys it signed to have a new CA generated`,
+  );
+}
+
+/**
+ * A leaf's key as it stands next to its loaded certificate: undefined when it loads and matches,
+ * else why not (the key is missing, does not load, or belongs to another certificate).
+ */
+async function leafKeyProblem(
+  ctx: Ctx,
+  baseName: string,
+  cert: Certificate,
+): Promise<{ why: string; incomplete: boolean } | undefined> {
+  const cp = pathForCert(ctx.dir, baseName);
+  const kp = pathForKey(ctx.dir, baseName);
+  try {
+    const key = await loadKey(ctx.fs, ctx.dir, baseName);
+    if (keyMatchesCertificate(key, cert)) return undefined;
+    return { why: `${kp} does not match ${cp}`, incomplete: false };
+  } catch (e) {
+    if (!(e instanceof LoadError)) throw e;
+    if (e.notExist) {
+      return { why: `${cp} exists without ${kp} (left by an interrupted run)`, incomplete: true };
+    }
+    return { why: errMsg(e), incomplete: false };
+  }
+}
+
+/** The console line of a pair replaced by this run. */
+function replacingLine(baseName: string, p: { why: string; incomplete: boolean }): Step {
+  return {
+    kind: "line",
+    text: `[certs] Replacing the ${
+      p.incomplete ? "incomplete" : "inconsistent"
+    } "${baseName}" certificate and key: ${p.why}`,
+  };
 }
 
 /** The leaves (base name, kubeadm's UX name) each CA must have signed when it is external. */
@@ -475,27 +566,44 @@ export async function createCerts(
         continue;
       }
       const st = await loadCAState(ctx, spec);
+      const caCertPath = pathForCert(ctx.dir, spec.baseName);
+      const caKeyPath = pathForKey(ctx.dir, spec.baseName);
+      // A CA pair that is incomplete (a run killed between the key and the certificate) or
+      // inconsistent is replaced only while no certificate it signs exists.
+      const replaceCA = async (why: string, incomplete: boolean) => {
+        const signed = await signedFilesOnDisk(ctx, spec.baseName);
+        if (signed.length > 0) throw caInUseError(why, spec.baseName, ctx, signed);
+        const line = incomplete ? `${why} (left by an interrupted run)` : why;
+        ctx.steps.push(replacingLine(spec.baseName, { why: line, incomplete }));
+      };
       if (st.cert) {
         checkPeriod(ctx, spec.baseName, st.cert);
-        ctx.steps.push({
-          kind: "line",
-          text: st.key
-            ? `[certs] Using existing ${spec.baseName} certificate authority`
-            : `[certs] Using existing ${spec.baseName} keyless certificate authority`,
-        });
-        continue;
-      }
-      // CreateCACertAndKeyFiles → writeCertificateAuthorityFilesIfNotExist
-      if (await certOrKeyExist(fs, ctx.dir, spec.baseName)) {
-        // The cert did not load (missing or invalid) but something is on disk.
-        try {
-          await loadCert(fs, ctx.dir, spec.baseName);
-        } catch (e) {
-          throw new KubestrapError(
-            `failure loading ${spec.baseName} certificate: failed to load certificate: ${
-              errMsg(e)
-            }`,
-          );
+        if (st.key && !keyMatchesCertificate(st.key, st.cert)) {
+          await replaceCA(`${caKeyPath} does not match ${caCertPath}`, false);
+        } else {
+          ctx.steps.push({
+            kind: "line",
+            text: st.key
+              ? `[certs] Using existing ${spec.baseName} certificate authority`
+              : `[certs] Using existing ${spec.baseName} keyless certificate authority`,
+          });
+          continue;
+        }
+      } else if (await certOrKeyExist(fs, ctx.dir, spec.baseName)) {
+        // CreateCACertAndKeyFiles → writeCertificateAuthorityFilesIfNotExist: the cert did not
+        // load but something is on disk.
+        if (!(await fs.exists(caCertPath))) {
+          await replaceCA(`${caKeyPath} exists without ${caCertPath}`, true);
+        } else {
+          try {
+            await loadCert(fs, ctx.dir, spec.baseName);
+          } catch (e) {
+            throw new KubestrapError(
+              `failure loading ${spec.baseName} certificate: failed to load certificate: ${
+                errMsg(e)
+              }`,
+            );
+          }
         }
       }
       const cfg = certSigningConfig(spec, inputs, ctx.now, warnings);
@@ -546,6 +654,23 @@ export async function createCerts(
           } (${pathForCert(ctx.dir, spec.baseName)})`,
         );
       }
+      // "Using existing" only for a key that matches the certificate. A leaf signs nothing, so
+      // a pair left incomplete or inconsistent is replaced whenever the CA's key is at hand.
+      const keyProblem = await leafKeyProblem(ctx, spec.baseName, existing.cert);
+      if (keyProblem) {
+        if (!ca.key) {
+          throw new KubestrapError(
+            `[certs] ${keyProblem.why}: put the matching key in place (or a certificate and key signed by ${
+              pathForCert(ctx.dir, caSpec.baseName)
+            }); a new ${spec.baseName} certificate cannot be signed without ${
+              pathForKey(ctx.dir, caSpec.baseName)
+            }`,
+          );
+        }
+        ctx.steps.push(replacingLine(spec.baseName, keyProblem));
+        ctx.steps.push({ kind: "leaf", cert: spec, cfg, caName: caSpec.name });
+        continue;
+      }
       if (opts.strictSANs && cfg.altNames) {
         validateCertificateWithConfig(existing.cert, spec.baseName, cfg.altNames);
       }
@@ -584,6 +709,18 @@ export async function createCerts(
     // writeCertificateFilesIfNotExist: only the key can be on disk here (the cert did not load).
     if (await certOrKeyExist(fs, ctx.dir, spec.baseName)) {
       const certPath = pathForCert(ctx.dir, spec.baseName);
+      if (!(await fs.exists(certPath))) {
+        // A run killed between the key and the certificate: the CA (on disk with its key, or
+        // generated by this run) signs a new pair.
+        ctx.steps.push(replacingLine(spec.baseName, {
+          why: `${
+            pathForKey(ctx.dir, spec.baseName)
+          } exists without ${certPath} (left by an interrupted run)`,
+          incomplete: true,
+        }));
+        ctx.steps.push({ kind: "leaf", cert: spec, cfg, caName: caSpec.name });
+        continue;
+      }
       const why = await loadKey(fs, ctx.dir, spec.baseName).then(
         () =>
           `failure loading ${spec.baseName} certificate: failed to load certificate: couldn't load the certificate file ${certPath}`,
@@ -659,10 +796,17 @@ export async function createPKIAssets(inputs: PkiInputs, fs: PkiFS): Promise<Cer
       }
       const fail = (m: string) =>
         wrap(`failed to write or validate certificate "${leaf.name}": ${m}`);
-      try {
-        await loadKey(fs, ctx.dir, leaf.baseName);
-      } catch (e) {
-        throw fail(`failure loading ${leaf.baseName} key: ${errMsg(e)}`);
+      const leafCert = pathForCert(ctx.dir, leaf.baseName);
+      if (!(await fs.exists(leafCert))) {
+        // A run killed between the key and the certificate: the CA signs a new pair.
+        ctx.steps.push(replacingLine(leaf.baseName, {
+          why: `${
+            pathForKey(ctx.dir, leaf.baseName)
+          } exists without ${leafCert} (left by an interrupted run)`,
+          incomplete: true,
+        }));
+        ctx.steps.push({ kind: "leaf", cert: leaf, cfg, caName: ca.name });
+        continue;
       }
       let chain;
       try {
@@ -678,6 +822,13 @@ export async function createPKIAssets(inputs: PkiInputs, fs: PkiFS): Promise<Cer
         verifyCertChain(chain.cert, chain.intermediates, st.cert, ctx.now);
       } catch {
         throw fail(`certificate ${leaf.baseName} is not signed by corresponding CA`);
+      }
+      const keyProblem = await leafKeyProblem(ctx, leaf.baseName, chain.cert);
+      if (keyProblem) {
+        // Only a CA with its key gets here (a keyless CA's leaves were validated above).
+        ctx.steps.push(replacingLine(leaf.baseName, keyProblem));
+        ctx.steps.push({ kind: "leaf", cert: leaf, cfg, caName: ca.name });
+        continue;
       }
       try {
         validateCertificateWithConfig(

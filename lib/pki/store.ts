@@ -5,12 +5,14 @@
 import * as path from "@std/path";
 import type { PkiFS } from "./fs.ts";
 import {
+  decodePemBlocks,
   encodePrivateKeyPEM,
   encodePublicKeyPEM,
   parsePrivateKeyPEM,
   type PrivateKey,
+  spkiDer,
 } from "./keys.ts";
-import { type Certificate, parseCertsPEM } from "./x509.ts";
+import { bytesEqual, type Certificate, parseCertsPEM } from "./x509.ts";
 import { KubestrapError } from "../errors.ts";
 
 export const CERT_MODE = 0o644;
@@ -115,8 +117,32 @@ export async function writeKeyPair(
   const kp = pathForKey(dir, baseName);
   const pp = pathForPublicKey(dir, baseName);
   await fs.writeFile(kp, encodePrivateKeyPEM(key), KEY_MODE, DIR_MODE);
+  return [kp, await writePublicKey(fs, dir, baseName, key)];
+}
+
+/** pkiutil.WritePublicKey (0600). */
+export async function writePublicKey(
+  fs: PkiFS,
+  dir: string,
+  baseName: string,
+  key: PrivateKey,
+): Promise<string> {
+  const pp = pathForPublicKey(dir, baseName);
   await fs.writeFile(pp, encodePublicKeyPEM(key), KEY_MODE, DIR_MODE);
-  return [kp, pp];
+  return pp;
+}
+
+/** Whether the `.pub` file of `baseName` holds `key`'s public key (false when absent). */
+export async function publicKeyMatches(
+  fs: PkiFS,
+  dir: string,
+  baseName: string,
+  key: PrivateKey,
+): Promise<boolean | undefined> {
+  const data = await fs.readFile(pathForPublicKey(dir, baseName));
+  if (data === undefined) return undefined;
+  const block = decodePemBlocks(data).find((b) => b.type === "PUBLIC KEY");
+  return block !== undefined && bytesEqual(block.bytes, spkiDer(key));
 }
 
 /** Go's time.Time.String() for a UTC time: "2006-01-02 15:04:05 +0000 UTC". */

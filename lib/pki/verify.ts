@@ -29,6 +29,7 @@ import * as der from "./der.ts";
 import { formatIPBytes, parseIPSloppy, to4 } from "../util/net.ts";
 import { cString, openLibcrypto } from "./libcrypto.ts";
 import { bytesEqual, type Certificate, OID, parseCertificate } from "./x509.ts";
+import { type PrivateKey, spkiDer } from "./keys.ts";
 
 const SYMBOLS = {
   d2i_X509: { parameters: ["pointer", "buffer", "i64"], result: "pointer" },
@@ -267,6 +268,14 @@ export function verifyCertChain(
   now: Date = new Date(),
 ): void {
   verifyCertificate(cert, { roots: [root], intermediates, usage: "any", now });
+}
+
+/**
+ * Whether `key` is the private key of `cert`: their SubjectPublicKeyInfo are the same (what
+ * tls.X509KeyPair checks before a component can use the pair).
+ */
+export function keyMatchesCertificate(key: PrivateKey, cert: Certificate): boolean {
+  return bytesEqual(spkiDer(key), cert.spki);
 }
 
 /**
