@@ -28,6 +28,8 @@ export interface FlagSpec {
 export interface CommandContext {
   /** The full command path, e.g. "kubeadm init phase certs". */
   path: string;
+  /** The whole command line as given (without the program name). */
+  argv?: string[];
   args: string[];
   /** Flag values by flag name (kebab-case), defaults included. */
   flags: Record<string, unknown>;
@@ -597,7 +599,7 @@ export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Progra
     return 0;
   }
 
-  async function execute(n: Node, argv: string[]): Promise<void> {
+  async function execute(n: Node, argv: string[], whole: string[]): Promise<void> {
     // cobra's legacyArgs, checked while finding the command (before its flags are parsed):
     // the root rejects an unknown subcommand.
     if (!n.parent && n.children.length > 0 && n.spec.args === undefined) {
@@ -613,6 +615,7 @@ export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Progra
     const { values, changed, args } = parseFlags(argv, fs, io);
     const ctx: CommandContext = {
       path: commandPath(n),
+      argv: whole,
       args,
       flags: values,
       changed,
@@ -655,7 +658,7 @@ export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Progra
       try {
         const found = findCommand(root, argv);
         if (found.help) return helpCommand(found.args);
-        await execute(found.node, found.args);
+        await execute(found.node, found.args, [...argv]);
         return 0;
       } catch (e) {
         return reportError(e, io);

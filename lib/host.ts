@@ -55,6 +55,22 @@ export interface Interface {
   internal: boolean;
 }
 
+/** An exclusive lock taken by Host.tryLock. */
+export interface HeldFileLock {
+  /** Replaces the lock file's content (who holds it). */
+  write(text: string): Promise<void>;
+  /** Removes the lock file and drops the lock. */
+  release(): Promise<void>;
+}
+
+/**
+ * Whether `name` is a temporary file of Host.writeFile (`.<name>.tmp-<8 hex digits>`), which
+ * only a run killed between writing and renaming it leaves behind.
+ */
+export function isAtomicWriteTemp(name: string): boolean {
+  return /^\..+\.tmp-[0-9a-f]{8}$/.test(name);
+}
+
 /** Host access rooted at a directory ("/" for the real host). */
 export class Host {
   readonly root: string;
@@ -255,6 +271,43 @@ export class Host {
       throw e;
     }
     this.writes.push({ path: p, mode });
+  }
+
+  /**
+   * Takes an exclusive flock(2) on `p` without waiting (the file is created 0644, its parent
+   * directories 0755 as kubeadm creates /etc/kubernetes). Undefined when another open file holds
+   * it. The kernel drops the lock when the process dies, so a lock file a killed run left is
+   * simply taken; release() removes the file, and a lock taken on a file its previous holder
+   * removed meanwhile is taken again on the new file.
+   */
+  async tryLock(p: string): Promise<HeldFileLock | undefined> {
+    const abs = this.resolve(p);
+    await this.mkdirAll(path.dirname(path.normalize(p)), 0o755);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const f = await Deno.open(abs, { read: true, write: true, create: true, mode: 0o644 });
+      if (!(await f.tryLock(true))) {
+        f.close();
+        return undefined;
+      }
+      const onDisk = await Deno.stat(abs).catch(() => undefined);
+      if (onDisk && onDisk.ino === (await f.stat()).ino) {
+        return {
+          write: async (text: string) => {
+            await f.truncate(0);
+            await f.seek(0, Deno.SeekMode.Start);
+            const bytes = new TextEncoder().encode(text);
+            let off = 0;
+            while (off < bytes.length) off += await f.write(bytes.subarray(off));
+          },
+          release: async () => {
+            await Deno.remove(abs).catch(() => {});
+            f.close();
+          },
+        };
+      }
+      f.close();
+    }
+    throw new KubestrapError(`could not lock ${abs}: it is replaced faster than it can be locked`);
   }
 
   /** Renames `from` to `to` (atomic within one filesystem; replaces an existing `to`). */

@@ -40,6 +40,8 @@ import type { UpgradeComponent } from "../upgrade/staticpods.ts";
 import { tabwrite } from "../tokens/output.ts";
 import { marshalGoYAML } from "../util/goyaml.ts";
 import { klogLine } from "../util/klog.ts";
+import { acquireRunLock } from "../runlock.ts";
+import { commandLine } from "./workflow_cmd.ts";
 
 /** kubeadm's KubernetesDir: where check-expiration and renew find the kubeconfig files. */
 export const KUBERNETES_DIR = "/etc/kubernetes";
@@ -447,6 +449,16 @@ async function renewOne(
  * `--restart-components=false` (lib/upgrade/restart.ts).
  */
 export async function runRenew(ctx: CommandContext, name: string): Promise<void> {
+  // One run at a time (lib/runlock.ts): renew writes under /etc/kubernetes.
+  const lock = await acquireRunLock(commandHost(ctx), commandLine(ctx), { warn: ctx.err });
+  try {
+    await renew(ctx, name);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function renew(ctx: CommandContext, name: string): Promise<void> {
   const host = commandHost(ctx);
   const fs = renewalFS(host);
   const cfg = await internalConfig(ctx, host, "renew", ctx.out);
@@ -704,6 +716,10 @@ export async function runGenerateCSR(ctx: CommandContext): Promise<void> {
     bindPort: init.localAPIEndpoint.bindPort,
   };
   let lines: string[];
+  const lock = await acquireRunLock(host, commandLine(ctx), {
+    certificatesDir: inputs.certificatesDir,
+    warn: ctx.err,
+  });
   try {
     ({ lines } = await generateCSRs(inputs, fs));
   } catch (e) {
@@ -713,6 +729,8 @@ export async function runGenerateCSR(ctx: CommandContext): Promise<void> {
       ctx.out(`generating keys and CSRs in ${inputs.certificatesDir}\n`);
     }
     throw e;
+  } finally {
+    await lock.release();
   }
   for (const l of lines) ctx.out(l + "\n");
 }

@@ -65,7 +65,8 @@ export async function startReset(ctx: CommandContext, opts: WorkflowOptions): Pr
   // kubestrap's --cleanup-network sets no configuration field.
   const factory = (ctx: CommandContext) =>
     newResetData(ctx, resetOptions(changedFlags(ctx, ["cleanup-network"])));
-  await runWorkflow(resetWorkflow, ctx, opts, factory);
+  // reset locks /etc/kubernetes only when it exists (it does not create it).
+  await runWorkflow(resetWorkflow, ctx, opts, factory, undefined, { onlyIfPresent: true });
   if (!opts.filterPhases) ctx.out(manualCleanupInstructions);
 }
 

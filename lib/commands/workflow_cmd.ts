@@ -1,6 +1,14 @@
 /** Glue between a workflow command and its data factory. */
 import type { CommandContext } from "../cli.ts";
 import { type Workflow, type WorkflowOptions } from "../workflow.ts";
+import { Host } from "../host.ts";
+import { acquireRunLock } from "../runlock.ts";
+
+/** The command line as `ps` would show it, for the run lock's holder line. */
+export function commandLine(ctx: CommandContext): string {
+  const words = ctx.argv ?? [...ctx.path.split(" ").slice(1), ...ctx.args];
+  return ["kubestrap", ...words].join(" ");
+}
 
 /**
  * Builds the data with `factory` and runs the workflow. A config-driven `skipPhases` on the
@@ -13,8 +21,18 @@ export async function runWorkflow<D>(
   factory: (ctx: CommandContext) => Promise<D> | D,
   /** Runs between the data initialisation and the phases (kubeadm's RunE preamble). */
   beforeRun?: (data: D) => void,
+  lockOpts: { onlyIfPresent?: boolean } = {},
 ): Promise<D> {
   const data = await factory(ctx);
+  // One run at a time: a run that writes (not a dry run) holds /etc/kubernetes's run lock.
+  const d = data as { host?: unknown; dryRun?: boolean; certificatesDir?: unknown };
+  const lock = d.host instanceof Host && !d.dryRun
+    ? await acquireRunLock(d.host, commandLine(ctx), {
+      ...lockOpts,
+      certificatesDir: typeof d.certificatesDir === "string" ? d.certificatesDir : undefined,
+      warn: ctx.err,
+    })
+    : undefined;
   beforeRun?.(data);
   const configured = (data as { skipPhases?: string[] } | undefined)?.skipPhases;
   const skipPhases = opts.skipPhases?.length ? opts.skipPhases : configured;
@@ -23,6 +41,7 @@ export async function runWorkflow<D>(
   try {
     await workflow.run(data, { filterPhases: opts.filterPhases, skipPhases });
   } finally {
+    await lock?.release();
     if (Number(ctx.flags.v ?? 0) >= 1 || Deno.env.get("KUBESTRAP_PHASE_TIMING") === "1") {
       ctx.err(phaseTimingReport(workflow.timings.slice(first), performance.now() - started));
     }
