@@ -71,6 +71,18 @@ export function isAtomicWriteTemp(name: string): boolean {
   return /^\..+\.tmp-[0-9a-f]{8}$/.test(name);
 }
 
+/**
+ * A failed write as Go words it, naming the file: `unable to write PATH: no space left on
+ * device` (Deno's "No space left on device (os error 28)" names neither).
+ */
+function writeError(p: string, e: unknown): Error {
+  if (e instanceof KubestrapError) return e;
+  const reason = (e instanceof Error ? e.message : String(e))
+    .replace(/ \(os error \d+\).*$/s, "")
+    .replace(/^./, (c) => c.toLowerCase());
+  return new KubestrapError(`unable to write ${p}: ${reason}`);
+}
+
 /** Host access rooted at a directory ("/" for the real host). */
 export class Host {
   readonly root: string;
@@ -234,6 +246,27 @@ export class Host {
   }
 
   /**
+   * Throws, naming the path, when writeFile(p) could not succeed because of what is on disk: a
+   * regular file (or anything else) where one of `p`'s directories must be, or a directory at
+   * `p`. Used to check every file of a phase before the first one is written.
+   */
+  async checkWritable(p: string): Promise<void> {
+    const abs = this.resolve(p);
+    const chain: string[] = [];
+    for (let cur = path.dirname(abs);; cur = path.dirname(cur)) {
+      chain.unshift(cur);
+      if (cur === this.root || path.dirname(cur) === cur) break;
+    }
+    for (const dir of chain) {
+      const st = await Deno.stat(dir).catch(() => undefined);
+      if (!st) return; // created on the way
+      if (!st.isDirectory) throw new KubestrapError(`${dir} exists and is not a directory`);
+    }
+    const st = await Deno.lstat(abs).catch(() => undefined);
+    if (st?.isDirectory) throw new KubestrapError(`${abs} exists and is a directory`);
+  }
+
+  /**
    * Atomic write: the data (bytes, text or a stream) goes to a temporary file in the same
    * directory, gets its mode, is synced and renamed over `p`. A reader never sees a
    * half-written file.
@@ -268,7 +301,7 @@ export class Host {
       await Deno.rename(tmp, abs);
     } catch (e) {
       await Deno.remove(tmp).catch(() => {});
-      throw e;
+      throw writeError(p, e);
     }
     this.writes.push({ path: p, mode });
   }
@@ -333,6 +366,16 @@ export class Host {
       }
     }
     throw new KubestrapError(`could not create a temporary directory in ${JSON.stringify(parent)}`);
+  }
+
+  /**
+   * os.MkdirTemp("", prefix) as kubeadm runs it chrooted into this host's root: a new directory
+   * in $TMPDIR (else /tmp) under the root, created if missing. Returns its machine path.
+   */
+  async rootedTempDir(prefix: string): Promise<string> {
+    const parent = Deno.env.get("TMPDIR") || "/tmp";
+    if (!(await this.exists(parent))) await this.mkdirAll(parent, 0o1777);
+    return this.resolve(await this.makeTempDir(parent, prefix));
   }
 
   /**

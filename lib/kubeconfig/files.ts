@@ -423,6 +423,7 @@ async function createFiles(
     plan.push({ file: f, existing });
     if (!existing) toWrite.push(f);
   }
+  for (const f of toWrite) await fs.checkWritable?.(path.join(inputs.kubeconfigDir, f));
   const alg = inputs.encryptionAlgorithm ?? DEFAULT_ENCRYPTION_ALGORITHM;
   const keys = await Promise.all(toWrite.map(() => generatePrivateKey(alg)));
   for (const { file, existing } of plan) {

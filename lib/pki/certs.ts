@@ -243,8 +243,41 @@ async function loadCAState(ctx: Ctx, ca: KubeadmCert): Promise<CAState> {
   return st;
 }
 
+/** The files a step writes. */
+function stepPaths(ctx: Ctx, step: Step): string[] {
+  switch (step.kind) {
+    case "ca":
+    case "leaf":
+      return [pathForKey(ctx.dir, step.cert.baseName), pathForCert(ctx.dir, step.cert.baseName)];
+    case "sa":
+      return [pathForKey(ctx.dir, SA_KEY_BASE_NAME), pathForPublicKey(ctx.dir, SA_KEY_BASE_NAME)];
+    case "sapub":
+      return [pathForPublicKey(ctx.dir, SA_KEY_BASE_NAME)];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Checks that every file of the PKI (`certList` and sa) could be written, before the first one
+ * is: a regular file where pki/etcd must be fails here, naming it, not after ten certificates.
+ */
+export async function checkPkiPaths(inputs: PkiInputs, fs: PkiFS): Promise<void> {
+  if (!fs.checkWritable) return;
+  const dir = inputs.certificatesDir;
+  for (const c of certList(inputs.externalEtcd ?? false)) {
+    await fs.checkWritable(pathForKey(dir, c.baseName));
+    await fs.checkWritable(pathForCert(dir, c.baseName));
+  }
+  await fs.checkWritable(pathForKey(dir, SA_KEY_BASE_NAME));
+  await fs.checkWritable(pathForPublicKey(dir, SA_KEY_BASE_NAME));
+}
+
 /** Executes planned steps: keys in parallel, then certificates and files in order. */
 async function execute(ctx: Ctx): Promise<void> {
+  for (const step of ctx.steps) {
+    for (const p of stepPaths(ctx, step)) await ctx.fs.checkWritable?.(p);
+  }
   const alg = ctx.inputs.encryptionAlgorithm ?? DEFAULT_ENCRYPTION_ALGORITHM;
   const needKeys = ctx.steps.filter((s) => s.kind !== "line" && s.kind !== "sapub").length;
   const keys = await Promise.all(Array.from({ length: needKeys }, () => generatePrivateKey(alg)));

@@ -12,6 +12,8 @@ export interface PkiFS {
    */
   writeFile(path: string, data: Uint8Array | string, mode: number, dirMode?: number): Promise<void>;
   exists(path: string): Promise<boolean>;
+  /** Throws, naming the path, when what is on disk keeps `path` from being written. */
+  checkWritable?(path: string): Promise<void>;
 }
 
 /** The subset of lib/host.ts's Host that hostPkiFS needs. */
@@ -23,6 +25,7 @@ export interface HostLike {
     data: Uint8Array | string,
     opts?: { mode?: number; dirMode?: number },
   ): Promise<void>;
+  checkWritable?(p: string): Promise<void>;
 }
 
 /** Adapts a Host (lib/host.ts) to PkiFS. */
@@ -31,5 +34,6 @@ export function hostPkiFS(host: HostLike): PkiFS {
     readFile: (p) => host.readFile(p),
     exists: (p) => host.exists(p),
     writeFile: (p, data, mode, dirMode = 0o755) => host.writeFile(p, data, { mode, dirMode }),
+    checkWritable: async (p) => await host.checkWritable?.(p),
   };
 }

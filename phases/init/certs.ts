@@ -78,10 +78,14 @@ export const certsPhase: Phase<InitData> = {
   run: runCerts,
 };
 
-/** The `certs` parent: reports the certificate directory. */
-function runCerts(data: InitData): Promise<void> {
+/**
+ * The `certs` parent: reports the certificate directory, and checks that every file of the PKI
+ * can be written before a sub-phase writes the first one.
+ */
+async function runCerts(data: InitData): Promise<void> {
   data.out(`[certs] Using certificateDir folder "${data.certificatesDir}"`);
-  return Promise.resolve();
+  const { checkPkiPaths } = await import("../../lib/pki/certs.ts");
+  await checkPkiPaths(data.pkiInputs(), data.fs);
 }
 
 /**

@@ -124,7 +124,7 @@ export async function newInitData(
   let dryRunDir: string | undefined;
   if (cfg.dryRun) {
     dryRunDir = Deno.env.get("KUBEADM_INIT_DRYRUN_DIR") ||
-      await Host.tempDir("kubestrap-init-dryrun");
+      await realHost.rootedTempDir("kubestrap-init-dryrun");
     host = new Host(dryRunDir);
   }
   const fs = hostPkiFS(host);

@@ -84,10 +84,14 @@ export const kubeconfigPhase: Phase<InitData> = {
   run: runKubeConfig,
 };
 
-/** The `kubeconfig` parent: reports the kubeconfig directory. */
-function runKubeConfig(data: InitData): Promise<void> {
+/**
+ * The `kubeconfig` parent: reports the kubeconfig directory, and checks that every kubeconfig
+ * file can be written before a sub-phase writes the first one.
+ */
+async function runKubeConfig(data: InitData): Promise<void> {
   data.out(`[kubeconfig] Using kubeconfig folder "${data.kubeconfigDir}"`);
-  return Promise.resolve();
+  const { KUBECONFIG_FILES } = await import("../../lib/kubeconfig/files.ts");
+  for (const f of KUBECONFIG_FILES) await data.fs.checkWritable?.(path.join(data.kubeconfigDir, f));
 }
 
 /**

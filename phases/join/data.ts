@@ -114,7 +114,7 @@ export async function newJoinData(ctx: CommandContext, options: JoinOptions): Pr
   let dryRunDir: string | undefined;
   if (cfg.dryRun) {
     dryRunDir = Deno.env.get("KUBEADM_JOIN_DRYRUN_DIR") ||
-      await Host.tempDir("kubeadm-join-dryrun");
+      await realHost.rootedTempDir("kubeadm-join-dryrun");
     ctx.out(
       `[dryrun] Using dry-run directory ${dryRunDir}. To override it, set the environment variable KUBEADM_JOIN_DRYRUN_DIR\n`,
     );
