@@ -47,6 +47,10 @@ interface PhaseRunner<D> {
 export interface WorkflowOptions {
   filterPhases?: string[];
   skipPhases?: string[];
+  /** Phases (by workflow name) a resumed run skips because they completed (`init --resume`). */
+  completed?: (name: string) => boolean;
+  /** Called after each phase that runs has completed (its run, or a false runIf). */
+  onCompleted?: (name: string) => Promise<void>;
 }
 
 export class WorkflowError extends KubestrapError {}
@@ -150,6 +154,7 @@ export class Workflow<D> {
 
     for (const r of runners) {
       if (!flags.get(r.generatedName)) continue;
+      if (r.phase.run && opts.completed?.(r.generatedName)) continue;
       const started = performance.now();
       try {
         if (r.phase.runIf) {
@@ -161,7 +166,10 @@ export class Workflow<D> {
               `error execution run condition for phase ${r.generatedName}: ${messageOf(e)}`,
             );
           }
-          if (!ok) continue;
+          if (!ok) {
+            if (r.phase.run) await opts.onCompleted?.(r.generatedName);
+            continue;
+          }
         }
         if (r.phase.run) {
           try {
@@ -174,6 +182,7 @@ export class Workflow<D> {
               code,
             );
           }
+          await opts.onCompleted?.(r.generatedName);
         }
       } finally {
         if (r.phase.run) {

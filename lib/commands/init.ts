@@ -117,6 +117,14 @@ export const initFlags: FlagSpec[] = [
   },
   imageRepositoryFlag(),
   offlineFlag(), // kubestrap only (lib/airgap)
+  // kubestrap only: continue an interrupted init (lib/resume.ts).
+  {
+    name: "resume",
+    type: "bool",
+    usage: "kubestrap only: continue an init that failed or was killed: the phases that " +
+      "completed with the same configuration, flags and patches are skipped, the rest run; " +
+      "refuses and names what changed otherwise",
+  },
   // kubestrap only: a machine-readable result instead of the banner
   // (phases/init/show_join_command.ts).
   {
@@ -163,6 +171,61 @@ export const initAdditionalFlags: FlagSpec[] = [
 export const initWorkflow = new Workflow<InitData>(initPhases);
 
 /**
+ * `init` records its inputs and completed phases (lib/resume.ts); `init --resume` skips what
+ * completed with the same inputs and reuses the tokens and certificate key it generated.
+ */
+async function resumableInit(
+  ctx: CommandContext,
+  data: InitData,
+  progress: (s: string) => void,
+): Promise<WorkflowOptions & { onSuccess: () => Promise<void> }> {
+  const resume = await import("../resume.ts");
+  const host = data.host;
+  const flags = Object.fromEntries([...ctx.changed].map((n) => [n, ctx.flags[n]]));
+  const inputs = await resume.runInputs(
+    { configPath: data.configPath, flags, patchesDir: data.patchesDir },
+    host,
+  );
+  let state: import("../resume.ts").InitState;
+  if (ctx.flags.resume === true) {
+    state = await resume.resumeFrom(host, inputs);
+    const tokens = data.cfg.init.bootstrapTokens ?? [];
+    (state.tokens ?? []).forEach((t, i) => {
+      if (tokens[i]) tokens[i].token = t;
+    });
+    if (state.certificateKey && !data.certificateKey) data.certificateKey = state.certificateKey;
+    progress(
+      `[resume] Continuing the interrupted init: ${state.completed.length} phases completed with the same inputs are skipped\n`,
+    );
+  } else {
+    state = {
+      version: 1,
+      inputs,
+      completed: [],
+      tokens: (data.cfg.init.bootstrapTokens ?? []).map((t) => t.token ?? ""),
+    };
+    await resume.writeInitState(host, state);
+  }
+  const done = new Set(state.completed);
+  return {
+    completed: (name) => {
+      if (!done.has(name)) return false;
+      progress(`[resume] Skipping phase ${JSON.stringify(name)}: it completed\n`);
+      return true;
+    },
+    onCompleted: async (name) => {
+      if (done.has(name)) return;
+      done.add(name);
+      state.completed.push(name);
+      if (data.certificateKey) state.certificateKey = data.certificateKey;
+      await resume.writeInitState(host, state);
+    },
+    // A completed init leaves nothing to resume.
+    onSuccess: () => resume.removeInitState(host),
+  };
+}
+
+/**
  * Runs the init workflow (whole, or one phase via `opts.filterPhases`) on the data of
  * `newInitData` (phases/init/data.ts, loaded when init runs).
  */
@@ -179,11 +242,20 @@ export async function startInit(ctx: CommandContext, opts: WorkflowOptions): Pro
   const { newInitData } = await import("../../phases/init/data.ts");
   // kubestrap's --offline (lib/airgap) sets no configuration field.
   const factory = (ctx: CommandContext) =>
-    newInitData(ctx, initOptions(changedFlags(ctx, ["offline"])));
-  const data = await runWorkflow(initWorkflow, ctx, opts, factory, (data) => {
+    newInitData(ctx, initOptions(changedFlags(ctx, ["offline", "resume"])));
+  const data = await runWorkflow(initWorkflow, ctx, opts, factory, async (data) => {
     // init's RunE prints the version before running the whole workflow (not single phases).
     const version = data.cfg.cluster.kubernetesVersion;
     if (whole && version) progress(`[init] Using Kubernetes version: ${version}\n`);
+    if (!whole || data.dryRun) {
+      if (ctx.flags.resume === true) {
+        throw new KubestrapError(
+          "--resume continues a whole init; it cannot be used with --dry-run",
+        );
+      }
+      return;
+    }
+    return await resumableInit(ctx, data, progress);
   });
   if (!whole) return;
   if (data.dryRun) {

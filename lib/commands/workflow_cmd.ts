@@ -4,6 +4,9 @@ import { type Workflow, type WorkflowOptions } from "../workflow.ts";
 import { Host } from "../host.ts";
 import { acquireRunLock } from "../runlock.ts";
 
+/** What a command's preamble adds to a run: workflow hooks, and work once it succeeded. */
+export type RunExtras = WorkflowOptions & { onSuccess?: () => Promise<void> };
+
 /** The command line as `ps` would show it, for the run lock's holder line. */
 export function commandLine(ctx: CommandContext): string {
   const words = ctx.argv ?? [...ctx.path.split(" ").slice(1), ...ctx.args];
@@ -19,8 +22,13 @@ export async function runWorkflow<D>(
   ctx: CommandContext,
   opts: WorkflowOptions,
   factory: (ctx: CommandContext) => Promise<D> | D,
-  /** Runs between the data initialisation and the phases (kubeadm's RunE preamble). */
-  beforeRun?: (data: D) => void,
+  /**
+   * Runs between the data initialisation (and the run lock) and the phases (kubeadm's RunE
+   * preamble); it may add to the workflow options (init --resume).
+   */
+  beforeRun?: (
+    data: D,
+  ) => void | RunExtras | Promise<void | RunExtras>,
   lockOpts: { onlyIfPresent?: boolean } = {},
 ): Promise<D> {
   const data = await factory(ctx);
@@ -33,13 +41,14 @@ export async function runWorkflow<D>(
       warn: ctx.err,
     })
     : undefined;
-  beforeRun?.(data);
   const configured = (data as { skipPhases?: string[] } | undefined)?.skipPhases;
   const skipPhases = opts.skipPhases?.length ? opts.skipPhases : configured;
   const first = workflow.timings.length;
   const started = performance.now();
   try {
-    await workflow.run(data, { filterPhases: opts.filterPhases, skipPhases });
+    const extra = (await beforeRun?.(data)) ?? {};
+    await workflow.run(data, { ...extra, filterPhases: opts.filterPhases, skipPhases });
+    await extra.onSuccess?.();
   } finally {
     await lock?.release();
     if (Number(ctx.flags.v ?? 0) >= 1 || Deno.env.get("KUBESTRAP_PHASE_TIMING") === "1") {

@@ -126,3 +126,6 @@ export const OLD_KNOWN_API_VERSIONS: Record<string, string> = {
   "kubeadm.k8s.io/v1beta3": "v1.36",
 };
 export const EXPERIMENTAL_API_VERSIONS = new Set(["kubeadm.k8s.io/v1"]);
+
+/** Where `init` records its inputs and completed phases for `init --resume` (lib/resume.ts). */
+export const INIT_STATE_PATH = "/etc/kubernetes/kubestrap-init-state.json";

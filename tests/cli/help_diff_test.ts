@@ -29,7 +29,7 @@ const ADDED_FLAGS: Record<string, string[]> = {
   "reset": ["--cleanup-network"],
   "reset phase cleanup-node": ["--cleanup-network"],
   // lib/airgap: --offline (air-gapped installs).
-  "init": ["--offline", "--output"],
+  "init": ["--offline", "--output", "--resume"],
   "join": ["--offline"],
   "config images list": ["--offline"],
   "config images pull": ["--offline"],

@@ -32,6 +32,24 @@ export async function ksProcess(...args: string[]): Promise<RunResult> {
   return { code: r.code, out: decoder.decode(r.stdout), err: decoder.decode(r.stderr) };
 }
 
+/**
+ * Runs kubestrap as a fresh process with only `env` (PATH=/nonexistent: no init system, no
+ * runtime tools; HOME kept), as an operator's shell would run it.
+ */
+export async function ksIsolated(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<RunResult> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", MAIN, ...args],
+    env: { PATH: "/nonexistent", HOME: Deno.env.get("HOME") ?? "/root", NO_COLOR: "1", ...env },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: r.code, out: decoder.decode(r.stdout), err: decoder.decode(r.stderr) };
+}
+
 /** A fresh root with the PKI and kubeconfig files of `init phase certs/kubeconfig all`. */
 export async function makeRoot(prefix = "kubestrap-certs-"): Promise<string> {
   const root = await Deno.makeTempDir({ prefix });
