@@ -10,6 +10,7 @@
 import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
 import * as C from "./constants.ts";
+import { boundProblems } from "./decode.ts";
 import { HOUR, parseDuration } from "../util/duration.ts";
 import {
   cidrContains,
@@ -72,10 +73,11 @@ export function renderFieldError(e: FieldError): string {
 
 /** utilerrors.NewAggregate(...).Error(). */
 export function aggregate(messages: string[]): string {
-  const seen: string[] = [];
-  for (const m of messages) if (!seen.includes(m)) seen.push(m);
+  const seen = [...new Set(messages)];
   if (seen.length === 1) return seen[0];
-  return `[${seen.join(", ")}]`;
+  // At most MAX_REPORTED_PROBLEMS, then a count of the rest (100,000 bad SANs would otherwise
+  // make a line of megabytes).
+  return `[${boundProblems(seen).join(", ")}]`;
 }
 
 export class ConfigValidationError extends KubestrapError {

@@ -388,3 +388,25 @@ Deno.test("versions are parsed with kubeadm's range checks in every command", as
   assertEquals(await files(dir), [file]);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("100,000 invalid certSANs: validation errors are bounded too, with a count of the rest", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/sans.yaml`;
+  const n = 100_000;
+  await Deno.writeTextFile(
+    file,
+    `${HEAD}apiServer:\n  certSANs:\n` +
+      Array.from({ length: n }, (_, i) => `  - "bad_${i}!"\n`).join(""),
+  );
+  const r = await ks("config", "validate", "--config", file);
+  assertEquals(r.code, 1);
+  assert(r.err.length < 60_000, `${r.err.length} bytes (50 problems of ~700 bytes)`);
+  assertStringIncludes(r.err, `error: [apiServer.certSANs: Invalid value: "bad_0!"`);
+  assertStringIncludes(
+    r.err,
+    `... and ${
+      n - MAX_REPORTED_PROBLEMS
+    } more problems (kubestrap prints the first ${MAX_REPORTED_PROBLEMS})`,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
