@@ -1,0 +1,93 @@
+/**
+ * `init --resume` on a real node (issue 16): `kubestrap init` is SIGKILLed when a given line of
+ * its output appears (points spread over its phases: certificates, kubeconfig files, static Pod
+ * manifests, kubelet start, the control-plane wait, the API phases, the addons), then
+ * `kubestrap init --resume` with the same configuration must finish (exit 0) with the node
+ * Ready and the API server's /readyz ok. Each point gets a fresh node. Logs (every run with its
+ * line times) in $KUBESTRAP_E2E_LOGS/init-resume/.
+ */
+import { assert, assertEquals } from "../assert.ts";
+import { isRoot, skipReason, testbedReady } from "../harness/mod.ts";
+import { createNode, initConfig, waitNodeReady } from "./cluster.ts";
+import { logDir } from "./scenarios.ts";
+import { logRun, startKubestrap } from "./streamed_run.ts";
+
+const wanted = Deno.env.get("KUBESTRAP_E2E") === "1";
+if (wanted && !testbedReady) console.warn(`tests/e2e: skipped: ${skipReason}`);
+const ignore = !wanted || !testbedReady || !isRoot;
+
+/** Kill points: the first stdout line matching each. */
+const POINTS: [string, RegExp][] = [
+  ["certs: apiserver", /^\[certs\] Generating "apiserver" certificate and key/],
+  ["certs: etcd/peer", /^\[certs\] Generating "etcd\/peer" certificate and key/],
+  ["kubeconfig: admin.conf", /^\[kubeconfig\] Writing "admin.conf"/],
+  [
+    "control-plane: kube-apiserver",
+    /^\[control-plane\] Creating static Pod manifest for "kube-apiserver"/,
+  ],
+  ["kubelet-start", /^\[kubelet-start\] Starting the kubelet/],
+  ["wait-control-plane", /^\[control-plane-check\] Waiting for healthy control plane components/],
+  ["upload-config", /^\[upload-config\] Storing the configuration/],
+  ["bootstrap-token", /^\[bootstrap-token\] Using token/],
+  ["addons: CoreDNS", /^\[addons\] Applied essential addon: CoreDNS/],
+];
+
+Deno.test({
+  name: `e2e: init SIGKILLed at ${POINTS.length} points, then init --resume finishes (node Ready)`,
+  ignore,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const logs = await logDir("init-resume");
+    const results: string[] = [];
+    let failures = 0;
+    for (const [i, [name, re]] of POINTS.entries()) {
+      const node = await createNode("cp", {
+        addr: `10.210.${70 + i}.11/24`,
+        network: `e2e-ir${i}`,
+        podCidr: `10.211.${70 + i}.0/24`,
+      });
+      const file = `${logs}/${i}-${name.replace(/[^a-z0-9]+/gi, "-")}.log`;
+      try {
+        const config = `${node.host.root}/e2e.yaml`;
+        await Deno.writeTextFile(config, initConfig(node, {}));
+        const kubelet = node.startKubelet();
+        const run = await startKubestrap(node, ["init", "--config", config]);
+        const line = await run.waitLine(re, 240_000);
+        const killed = line !== undefined && run.kill(line);
+        const end = await run.finish(300_000);
+        await logRun(
+          file,
+          run,
+          `killed: ${killed} after ${JSON.stringify(line)}, exit ${end.code}`,
+        );
+        assert(killed, `${name}: the line never came or init ended first (exit ${end.code})`);
+        const resumed = await startKubestrap(node, ["init", "--config", config, "--resume"]);
+        const r = await resumed.finish(360_000);
+        await logRun(file, resumed, `resume: exit ${r.code}`);
+        const skipped = resumed.lines.filter((l) => l.line.startsWith("[resume] Skipping")).length;
+        if (r.code !== 0) {
+          failures++;
+          results.push(`${name}: resume FAILED (exit ${r.code}); see ${file}`);
+          continue;
+        }
+        await waitNodeReady(node, "cp", 180_000, () => kubelet.log().slice(-3000));
+        const ready = await node.kubectl(["get", "--raw=/readyz"], { allowFailure: true });
+        assertEquals(ready.stdout.trim(), "ok", `${name}: /readyz ${ready.stderr}`);
+        results.push(
+          `${name}: killed, resumed (${skipped} phases skipped), node Ready, /readyz ok`,
+        );
+      } catch (e) {
+        failures++;
+        results.push(`${name}: ERROR ${(e as Error).message.split("\n")[0]}`);
+      } finally {
+        await Deno.writeTextFile(`${file}.kubelet`, node.kubeletLog()).catch(() => {});
+        await node.destroy();
+      }
+    }
+    const summary = results.join("\n");
+    await Deno.writeTextFile(`${logs}/summary.txt`, summary + "\n");
+    console.log(summary);
+    assertEquals(failures, 0, summary);
+  },
+});
