@@ -8,7 +8,7 @@
  */
 import { assert, assertEquals } from "../assert.ts";
 import { isRoot, skipReason, testbedReady } from "../harness/mod.ts";
-import { createNode, initConfig, waitNodeReady } from "./cluster.ts";
+import { createNode, type E2eNode, initConfig, waitNodeReady } from "./cluster.ts";
 import { logDir } from "./scenarios.ts";
 import { logRun, startKubestrap } from "./streamed_run.ts";
 
@@ -42,13 +42,14 @@ Deno.test({
     const results: string[] = [];
     let failures = 0;
     for (const [i, [name, re]] of POINTS.entries()) {
-      const node = await createNode("cp", {
-        addr: `10.210.${70 + i}.11/24`,
-        network: `e2e-ir${i}`,
-        podCidr: `10.211.${70 + i}.0/24`,
-      });
       const file = `${logs}/${i}-${name.replace(/[^a-z0-9]+/gi, "-")}.log`;
+      let node: E2eNode | undefined;
       try {
+        node = await createNode("cp", {
+          addr: `10.210.${70 + i}.11/24`,
+          network: `e2e-ir${i}`,
+          podCidr: `10.211.${70 + i}.0/24`,
+        });
         const config = `${node.host.root}/e2e.yaml`;
         await Deno.writeTextFile(config, initConfig(node, {}));
         const kubelet = node.startKubelet();
@@ -80,10 +81,14 @@ Deno.test({
       } catch (e) {
         failures++;
         results.push(`${name}: ERROR ${(e as Error).message.split("\n")[0]}`);
+        await Deno.writeTextFile(`${file}.error`, `${(e as Error).stack}\n`);
       } finally {
-        await Deno.writeTextFile(`${file}.kubelet`, node.kubeletLog()).catch(() => {});
-        await node.destroy();
+        if (node) {
+          await Deno.writeTextFile(`${file}.kubelet`, node.kubeletLog()).catch(() => {});
+          await node.destroy().catch((e) => results.push(`${name}: teardown: ${e}`));
+        }
       }
+      console.log(`  ${results.at(-1)}`);
     }
     const summary = results.join("\n");
     await Deno.writeTextFile(`${logs}/summary.txt`, summary + "\n");
