@@ -3,12 +3,21 @@
  * its output appears (points spread over its phases: certificates, kubeconfig files, static Pod
  * manifests, kubelet start, the control-plane wait, the API phases, the addons), then
  * `kubestrap init --resume` with the same configuration must finish (exit 0) with the node
- * Ready and the API server's /readyz ok. Each point gets a fresh node. Logs (every run with its
- * line times) in $KUBESTRAP_E2E_LOGS/init-resume/.
+ * Ready, the API server's /readyz ok, and a worker must join with the join command the resumed
+ * run printed. Each point gets fresh nodes. Logs (every run with its line times) in
+ * $KUBESTRAP_E2E_LOGS/<time>-init-resume/.
  */
 import { assert, assertEquals } from "../assert.ts";
 import { isRoot, skipReason, testbedReady } from "../harness/mod.ts";
-import { createNode, type E2eNode, initConfig, waitNodeReady } from "./cluster.ts";
+import {
+  createNode,
+  type E2eNode,
+  initConfig,
+  joinConfig,
+  routePodSubnets,
+  waitNodeReady,
+} from "./cluster.ts";
+import { runTool, toolError } from "./tools.ts";
 import { logDir } from "./scenarios.ts";
 import { logRun, startKubestrap } from "./streamed_run.ts";
 
@@ -33,7 +42,8 @@ const POINTS: [string, RegExp][] = [
 ];
 
 Deno.test({
-  name: `e2e: init SIGKILLed at ${POINTS.length} points, then init --resume finishes (node Ready)`,
+  name:
+    `e2e: init SIGKILLed at ${POINTS.length} points, then init --resume finishes (node Ready, a worker joins)`,
   ignore,
   sanitizeOps: false,
   sanitizeResources: false,
@@ -44,6 +54,7 @@ Deno.test({
     for (const [i, [name, re]] of POINTS.entries()) {
       const file = `${logs}/${i}-${name.replace(/[^a-z0-9]+/gi, "-")}.log`;
       let node: E2eNode | undefined;
+      let worker: E2eNode | undefined;
       try {
         node = await createNode("cp", {
           addr: `10.210.${70 + i}.11/24`,
@@ -75,17 +86,40 @@ Deno.test({
         await waitNodeReady(node, "cp", 180_000, () => kubelet.log().slice(-3000));
         const ready = await node.kubectl(["get", "--raw=/readyz"], { allowFailure: true });
         assertEquals(ready.stdout.trim(), "ok", `${name}: /readyz ${ready.stderr}`);
+        // A worker joins with the token and CA pin the resumed init printed (a token generated
+        // by the killed run is kept: the resumed run must not print one it never created).
+        const token = /--token (\S+)/.exec(resumed.stdout)?.[1];
+        const pin = /--discovery-token-ca-cert-hash (\S+)/.exec(resumed.stdout)?.[1];
+        assert(token && pin, `${name}: no join command printed`);
+        worker = await createNode("w1", {
+          addr: `10.210.${70 + i}.12/24`,
+          network: `e2e-ir${i}`,
+          podCidr: `10.221.${70 + i}.0/24`,
+        });
+        await routePodSubnets([node, worker]);
+        const joinFile = `${worker.host.root}/join.yaml`;
+        await Deno.writeTextFile(
+          joinFile,
+          joinConfig(worker, { apiServer: `${node.ip}:6443`, token, caCertHash: pin }),
+        );
+        const join = await runTool(worker, "kubestrap", ["join", "--config", joinFile], {
+          logTo: `${file}.join`,
+        });
+        if (join.code !== 0) throw toolError(join, `${name}: worker join`);
+        const w = worker;
+        await waitNodeReady(node, "w1", 180_000, () => w.kubeletLog().slice(-3000));
         results.push(
-          `${name}: killed, resumed (${skipped} phases skipped), node Ready, /readyz ok`,
+          `${name}: killed, resumed (${skipped} phases skipped), node Ready, /readyz ok, a worker joined (Ready)`,
         );
       } catch (e) {
         failures++;
         results.push(`${name}: ERROR ${(e as Error).message.split("\n")[0]}`);
         await Deno.writeTextFile(`${file}.error`, `${(e as Error).stack}\n`);
       } finally {
-        if (node) {
-          await Deno.writeTextFile(`${file}.kubelet`, node.kubeletLog()).catch(() => {});
-          await node.destroy().catch((e) => results.push(`${name}: teardown: ${e}`));
+        for (const n of [worker, node]) {
+          if (!n) continue;
+          await Deno.writeTextFile(`${file}.${n.name}.kubelet`, n.kubeletLog()).catch(() => {});
+          await n.destroy().catch((e) => results.push(`${name}: teardown: ${e}`));
         }
       }
       console.log(`  ${results.at(-1)}`);
