@@ -315,6 +315,13 @@ export class Host {
    */
   async tryLock(p: string): Promise<HeldFileLock | undefined> {
     const abs = this.resolve(p);
+    // Directories created for the lock go with it, when nothing else was put in them: a run
+    // that fails before writing leaves nothing behind.
+    const created: string[] = [];
+    for (let d = path.dirname(abs); !(await this.#present(d)); d = path.dirname(d)) {
+      created.push(d);
+      if (path.dirname(d) === d || d === this.root) break;
+    }
     await this.mkdirAll(path.dirname(path.normalize(p)), 0o755);
     for (let attempt = 0; attempt < 20; attempt++) {
       const f = await Deno.open(abs, { read: true, write: true, create: true, mode: 0o644 });
@@ -335,12 +342,17 @@ export class Host {
           release: async () => {
             await Deno.remove(abs).catch(() => {});
             f.close();
+            for (const d of created) await Deno.remove(d).catch(() => {});
           },
         };
       }
       f.close();
     }
     throw new KubestrapError(`could not lock ${abs}: it is replaced faster than it can be locked`);
+  }
+
+  async #present(abs: string): Promise<boolean> {
+    return await Deno.lstat(abs).then(() => true, () => false);
   }
 
   /** Renames `from` to `to` (atomic within one filesystem; replaces an existing `to`). */

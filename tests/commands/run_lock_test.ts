@@ -57,6 +57,7 @@ Deno.test("a second run fails at once, naming the lock holder's PID and command"
     await held.release();
   }
   assertEquals(await files(root), [], "the lock file goes with the run");
+  assertEquals([...Deno.readDirSync(root)], [], "and the directories made for it");
   const ok = await ks("init", "phase", "certs", "ca", "--rootfs", root);
   assertEquals(ok.code, 0, ok.err);
   assertEquals(await files(root), [`${PKI}/ca.crt`, `${PKI}/ca.key`]);
