@@ -38,7 +38,7 @@ import { renewableCerts } from "../renewal/inventory.ts";
 import type { CheckProblem, CheckResult } from "../renewal/check.ts";
 import type { UpgradeComponent } from "../upgrade/staticpods.ts";
 import { tabwrite } from "../tokens/output.ts";
-import { marshalGoYAML } from "../util/goyaml.ts";
+import { printFlagValues, toPrinter } from "../output/printers.ts";
 import { klogLine } from "../util/klog.ts";
 import { acquireRunLock } from "../runlock.ts";
 import { commandLine } from "./workflow_cmd.ts";
@@ -339,16 +339,6 @@ function expirationObject(info: CertificateExpirationInfo) {
   };
 }
 
-/** The JSON printer: json.MarshalIndent(obj, "", "    ") + "\n". */
-export function expirationJSON(info: CertificateExpirationInfo): string {
-  return JSON.stringify(expirationObject(info), null, 4) + "\n";
-}
-
-/** The YAML printer: sigs.k8s.io/yaml of the object (the one YAML writer). */
-export function expirationYAML(info: CertificateExpirationInfo): string {
-  return marshalGoYAML(expirationObject(info));
-}
-
 /** The KYAML printer (sigs.k8s.io/yaml/kyaml): fields in Go struct order. */
 export function expirationKYAML(info: CertificateExpirationInfo): string {
   const scalar = (v: string | number | boolean | null) =>
@@ -368,60 +358,19 @@ export function expirationKYAML(info: CertificateExpirationInfo): string {
     "}\n";
 }
 
-/** The output formats kubeadm's printer flags accept (sorted as its error lists them). */
-export const OUTPUT_FORMATS = [
-  "go-template",
-  "go-template-file",
-  "json",
-  "jsonpath",
-  "jsonpath-as-json",
-  "jsonpath-file",
-  "kyaml",
-  "template",
-  "templatefile",
-  "text",
-  "yaml",
-];
-
-/** output.OutputFlags.ToPrinter: the format, or kubeadm's error. */
-export function checkOutputFormat(format: string): "text" | "json" | "yaml" | "kyaml" {
-  const f = format.toLowerCase();
-  if (f === "text" || f === "json" || f === "yaml" || f === "kyaml") return f;
-  if (OUTPUT_FORMATS.includes(f)) {
-    throw new KubestrapError(
-      `could not construct output printer: output format ${
-        JSON.stringify(format)
-      } is not supported by kubestrap (supported: text, json, yaml, kyaml)`,
-    );
-  }
-  throw new KubestrapError(
-    `could not construct output printer: unable to match a printer suitable for the output format ${
-      JSON.stringify(format)
-    }, allowed formats are: ${OUTPUT_FORMATS.join(",")}`,
-  );
-}
-
 /** `kubeadm certs check-expiration`. */
 export async function runCheckExpiration(ctx: CommandContext): Promise<void> {
-  const format = checkOutputFormat((ctx.flags.output as string | undefined) ?? "text");
-  const print = format === "text" ? ctx.out : () => {};
   const host = commandHost(ctx);
+  const got: { info?: CertificateExpirationInfo } = {};
+  const printer = await toPrinter(printFlagValues(ctx.flags), {
+    kyaml: () => expirationKYAML(got.info!),
+  });
+  const print = printer.kind === "text" ? ctx.out : () => {};
   const fs = hostPkiFS(host);
   const cfg = await internalConfig(ctx, host, "check-expiration", print);
-  const info = await fetchCertificateExpirationInfo(renewalInputs(ctx, cfg), fs);
-  switch (format) {
-    case "json":
-      ctx.out(expirationJSON(info));
-      return;
-    case "yaml":
-      ctx.out(expirationYAML(info));
-      return;
-    case "kyaml":
-      ctx.out(expirationKYAML(info));
-      return;
-    default:
-      ctx.out(expirationText(info));
-  }
+  const info = got.info = await fetchCertificateExpirationInfo(renewalInputs(ctx, cfg), fs);
+  if (printer.kind === "structured") printer.print(expirationObject(info), ctx.out);
+  else ctx.out(expirationText(info));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -179,13 +179,13 @@ const imagesListCommand: CommandSpec = {
   persistentFlags: imagesCommonFlags(),
   run: async (ctx: CommandContext) => {
     const { listImages } = await import("./config_run.ts");
-    print(
-      ctx,
-      await listImages({
-        ...imagesOptions(ctx),
-        output: ctx.flags["output"] as "text" | "json" | "yaml" | undefined,
-      }),
-    );
+    const result = await listImages({
+      ...imagesOptions(ctx),
+      output: ctx.flags["output"] as string | undefined,
+      allowMissingTemplateKeys: ctx.flags["allow-missing-template-keys"] !== false,
+    });
+    print(ctx, result);
+    if (result.error) throw result.error;
   },
 };
 

@@ -5,6 +5,7 @@
  */
 import { KubestrapError, UsageError } from "../errors.ts";
 import { Host } from "../host.ts";
+import { toPrinter } from "../output/printers.ts";
 import * as C from "../config/constants.ts";
 import { decodeConfigBytes, splitDocuments } from "../config/decode.ts";
 import {
@@ -29,7 +30,6 @@ import {
   readConfigFile,
   validateKnownGVKs,
 } from "../config/load.ts";
-import { marshalJsonPrinter, marshalYaml } from "../config/marshal.ts";
 import {
   applyV1beta3TimeoutsInit,
   applyV1beta3TimeoutsJoin,
@@ -38,7 +38,6 @@ import {
   restoreV1beta3Warnings,
   V1BETA3_MIGRATE_NOTICE,
 } from "../config/v1beta3.ts";
-import { IMAGES_OUTPUT_SCHEMA } from "../config/schema.ts";
 import {
   marshalInitConfig,
   marshalJoinConfiguration,
@@ -284,11 +283,18 @@ export async function listImages(opts: {
   kubernetesVersion?: string;
   imageRepository?: string;
   featureGates?: string;
-  output?: "text" | "json" | "yaml";
+  /** `-o`: text, json, yaml or a template printer (output.PrintFlags). */
+  output?: string;
+  allowMissingTemplateKeys?: boolean;
   host?: HostFacts;
-}): Promise<CommandOutput> {
+}): Promise<CommandOutput & { error?: KubestrapError }> {
   const warnings: string[] = [];
   const featureGates = parseFeatureGates(opts.featureGates, warnings);
+  const printer = await toPrinter({
+    output: opts.output ?? "text",
+    allowMissingTemplateKeys: opts.allowMissingTemplateKeys ?? true,
+    showManagedFields: false,
+  });
   const host = opts.host ?? systemHostFacts();
   let cfg: InitConfig;
   let rawVersion: string;
@@ -330,24 +336,20 @@ export async function listImages(opts: {
     ciImageRepository: cfg.ciImageRepository ??
       ciImageRepositoryFor(rawVersion, cfg.cluster.imageRepository ?? ""),
   });
-  const output = opts.output ?? "text";
-  let stdout: string;
-  if (output === "text") stdout = images.join("\n") + "\n";
-  else if (output === "json") {
-    stdout = marshalJsonPrinter({ kind: "Images", apiVersion: OUTPUT_API, images });
-  } else if (output === "yaml") {
-    stdout = marshalYaml(
-      { kind: "Images", apiVersion: OUTPUT_API, images },
-      IMAGES_OUTPUT_SCHEMA,
-    );
-  } else {
-    throw new UsageError(
-      `unable to match a printer suitable for the output format ${
-        JSON.stringify(output)
-      }, allowed formats are: json,yaml,text`,
-    );
+  const stderr = warnings.map((w) => w + "\n").join("");
+  if (printer.kind === "text") return { stdout: images.join("\n") + "\n", stderr };
+  let stdout = "";
+  try {
+    printer.print({ kind: "Images", apiVersion: OUTPUT_API, images }, (s) => void (stdout += s));
+  } catch (e) {
+    if (!(e instanceof KubestrapError)) throw e;
+    return {
+      stdout,
+      stderr,
+      error: new KubestrapError(`unable to print images: ${e.message}`),
+    };
   }
-  return { stdout, stderr: warnings.map((w) => w + "\n").join("") };
+  return { stdout, stderr };
 }
 
 function rawKubernetesVersion(node: unknown): string {

@@ -16,7 +16,8 @@ import {
   validateBootstrapToken,
 } from "../tokens/token.ts";
 import { createNewTokens, deleteToken, listTokens } from "../tokens/api.ts";
-import { tokenJSON, tokenListText, tokenYAML } from "../tokens/output.ts";
+import { outputBootstrapToken, tokenListText } from "../tokens/output.ts";
+import { printFlagValues, toPrinter } from "../output/printers.ts";
 import { caCertHashes } from "../tokens/cahash.ts";
 import { parseDurationMs } from "../util/duration.ts";
 import {
@@ -152,31 +153,35 @@ export async function runCreateToken(ctx: CommandContext): Promise<void> {
 
 /** `token list`. */
 export async function runListTokens(ctx: CommandContext): Promise<void> {
-  const format = String(ctx.flags.output ?? "text");
-  if (!["text", "json", "yaml"].includes(format)) {
-    throw new KubestrapError(
-      `could not construct output printer: unable to match a printer suitable for the output format "${format}", allowed formats are: json,text,yaml`,
-    );
-  }
   const host = tokenHost(ctx);
   const path = await kubeconfigPath(host, ctx.flags.kubeconfig as string | undefined);
   const client = await clientFor(ctx, host, path);
   let listed;
   try {
-    listed = await listTokens(client);
-  } catch (e) {
-    throw new KubestrapError((e as Error).message);
+    const printer = await toPrinter(printFlagValues(ctx.flags));
+    listed = await listTokens(client).catch((e) => {
+      throw new KubestrapError((e as Error).message);
+    });
+    const tokens: BootstrapToken[] = [];
+    for (const l of listed) {
+      if ("error" in l) ctx.err(l.error);
+      else tokens.push(l.token);
+    }
+    if (printer.kind === "text") {
+      ctx.out(tokenListText(tokens));
+      return;
+    }
+    for (const t of tokens) {
+      try {
+        printer.print(outputBootstrapToken(t), ctx.out);
+      } catch (e) {
+        if (!(e instanceof KubestrapError)) throw e;
+        throw new KubestrapError(`unable to print token ${tokenString(t.token)}: ${e.message}`);
+      }
+    }
   } finally {
     client.close();
   }
-  const tokens: BootstrapToken[] = [];
-  for (const l of listed) {
-    if ("error" in l) ctx.err(l.error);
-    else tokens.push(l.token);
-  }
-  if (format === "text") ctx.out(tokenListText(tokens));
-  else if (format === "json") ctx.out(tokens.map(tokenJSON).join(""));
-  else ctx.out(tokens.map(tokenYAML).join("---\n"));
 }
 
 /** `token delete`. */

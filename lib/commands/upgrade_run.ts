@@ -21,7 +21,7 @@ import { newUpgradeNodeData, type UpgradeNodeData } from "../../phases/upgrade/n
 import { runUpgradePlan } from "../upgrade/plan.ts";
 import { isControlPlaneNode, type UpgradeEnv } from "../upgrade/requirements.ts";
 import { klogLine } from "../util/klog.ts";
-import { checkOutputFormat } from "./certs_run.ts";
+import { printFlagValues, toPrinter } from "../output/printers.ts";
 import { changedFlags, upgradeOptions } from "./flags_to_config.ts";
 
 /** The UpgradeConfiguration of the command line (`--config` file or defaults, set flags over it). */
@@ -65,19 +65,15 @@ function envOf(ctx: CommandContext, host: Host, client: KubeClient): UpgradeEnv 
 
 /** `kubeadm upgrade plan [version]`. */
 export async function runPlanCommand(ctx: CommandContext): Promise<void> {
-  const output = checkOutputFormat(String(ctx.flags.output ?? "text"));
-  if (output === "kyaml") {
-    throw new KubestrapError(
-      'could not construct output printer: output format "kyaml" is not supported by kubestrap for upgrade plan (supported: text, json, yaml)',
-    );
-  }
+  const printer = await toPrinter(printFlagValues(ctx.flags));
   const upgrade = upgradeConfigOf(ctx);
   const host = hostOf(ctx);
   const client = await adminClient(ctx, host);
   try {
     await runUpgradePlan(envOf(ctx, host, client), upgrade, {
       args: ctx.args,
-      output,
+      printer,
+      write: ctx.out,
     });
   } finally {
     client.close();

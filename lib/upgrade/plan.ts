@@ -6,9 +6,8 @@ import type { UpgradeConfiguration } from "../config/types.ts";
 import { KubestrapError } from "../errors.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { isNotFound } from "../kube/errors.ts";
-import { marshalGoYAML } from "../util/goyaml.ts";
 import { tabwrite } from "../tokens/output.ts";
-import { goJSON } from "../util/gojson.ts";
+import type { Printer } from "../output/printers.ts";
 import { parseSemantic } from "../util/version.ts";
 import { availableUpgrades, canUpgradeKubelets, type Upgrade } from "./compute.ts";
 import { enforceRequirements, type UpgradeEnv, warnTo } from "./requirements.ts";
@@ -245,7 +244,10 @@ export async function componentConfigVersionStates(
 export interface PlanOptions {
   /** The command's arguments ([version]). */
   args: string[];
-  output: "text" | "json" | "yaml";
+  /** The `-o` printer (output.PrintFlags.ToPrinter). */
+  printer: Printer;
+  /** Raw stdout (the printers' text is written as they make it). */
+  write: (s: string) => void;
 }
 
 /** runPlan: prints the plan (stdout) in the chosen format. */
@@ -255,7 +257,7 @@ export async function runUpgradePlan(
   o: PlanOptions,
 ): Promise<void> {
   // Informational lines go to stdout only for text output (kubeadm's printer discards them).
-  const print = o.output === "text" ? env.out : () => {};
+  const print = o.printer.kind === "text" ? env.out : () => {};
   const quiet: UpgradeEnv = { ...env, out: print };
   const req = await enforceRequirements(quiet, u, {
     args: o.args,
@@ -283,7 +285,6 @@ export async function runUpgradePlan(
   }
   if (upgrades.length === 0) return; // "Awesome, you're up-to-date! Enjoy!" (klog V(1) only)
   const plan = upgradePlan(upgrades, states, u.plan.etcdUpgrade ?? true);
-  if (o.output === "json") env.out(goJSON(plan, "    "));
-  else if (o.output === "yaml") env.out(marshalGoYAML(plan).replace(/\n$/, ""));
+  if (o.printer.kind === "structured") o.printer.print(plan, o.write);
   else env.out(upgradePlanText(plan).replace(/\n$/, ""));
 }
