@@ -211,9 +211,9 @@ const WRITER_PIECES = [
 ];
 /** Functions named for writing YAML that do not go through marshalGoYAML, with the reason. */
 const YAML_WRITER_EXCEPTIONS: Readonly<Record<string, string>> = {
-  "lib/commands/certs_run.ts#expirationKYAML":
+  "lib/util/kyaml.ts#marshalKYAML":
     "KYAML (`-o kyaml`, sigs.k8s.io/yaml/kyaml), not YAML as yaml.v2 writes it: flow style, every " +
-    "string double-quoted, trailing commas, for one fixed object (CertificateExpirationInfo)",
+    "string double-quoted, trailing commas, fields in the object's order",
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -339,36 +339,14 @@ function expirationObject(info: CertificateExpirationInfo) {
   };
 }
 
-/** The KYAML printer (sigs.k8s.io/yaml/kyaml): fields in Go struct order. */
-export function expirationKYAML(info: CertificateExpirationInfo): string {
-  const scalar = (v: string | number | boolean | null) =>
-    typeof v === "string" ? JSON.stringify(v) : String(v);
-  const list = (entries: ExpirationEntry[]) => {
-    if (entries.length === 0) return "[]";
-    return "[" +
-      entries.map((e) =>
-        "{\n" + entryFields(e).map(([k, v]) => `    ${k}: ${scalar(v)},\n`).join("") + "  }"
-      ).join(", ") + "]";
-  };
-  return "---\n{\n" +
-    `  kind: "CertificateExpirationInfo",\n` +
-    `  apiVersion: "${OUTPUT_API}",\n` +
-    `  certificates: ${list(info.certificates)},\n` +
-    `  certificateAuthorities: ${list(info.certificateAuthorities)},\n` +
-    "}\n";
-}
-
 /** `kubeadm certs check-expiration`. */
 export async function runCheckExpiration(ctx: CommandContext): Promise<void> {
   const host = commandHost(ctx);
-  const got: { info?: CertificateExpirationInfo } = {};
-  const printer = await toPrinter(printFlagValues(ctx.flags), {
-    kyaml: () => expirationKYAML(got.info!),
-  });
+  const printer = await toPrinter(printFlagValues(ctx.flags));
   const print = printer.kind === "text" ? ctx.out : () => {};
   const fs = hostPkiFS(host);
   const cfg = await internalConfig(ctx, host, "check-expiration", print);
-  const info = got.info = await fetchCertificateExpirationInfo(renewalInputs(ctx, cfg), fs);
+  const info = await fetchCertificateExpirationInfo(renewalInputs(ctx, cfg), fs);
   if (printer.kind === "structured") printer.print(expirationObject(info), ctx.out);
   else ctx.out(expirationText(info));
 }

@@ -19,6 +19,7 @@ import { goQuote } from "../util/goquote.ts";
 import { GoTemplate, GoTemplateError } from "../util/gotemplate.ts";
 import { JSONPath, JSONPathError } from "../util/jsonpath.ts";
 import { marshalGoYAML } from "../util/goyaml.ts";
+import { marshalKYAML } from "../util/kyaml.ts";
 
 /** The printer flags' values (`-o`, `--allow-missing-template-keys`, `--show-managed-fields`). */
 export interface PrintFlagValues {
@@ -133,11 +134,10 @@ function viaApimachineryJSON(obj: object): GoValue {
  * command's own text printer), or kubeadm's "could not construct output printer: ..." error.
  * Template files are read from the host's filesystem (`opts.host`, default "/") as kubeadm
  * reads them: relative paths from the working directory, never under a --rootfs.
- * `kyaml` prints through `kyaml` when the command has a KYAML writer.
  */
 export async function toPrinter(
   flags: PrintFlagValues,
-  opts: { kyaml?: (obj: object) => string; host?: Host } = {},
+  opts: { host?: Host } = {},
 ): Promise<Printer> {
   const host = opts.host ?? new Host("/");
   const output = flags.output;
@@ -162,11 +162,11 @@ export async function toPrinter(
         },
       };
     }
-    const kyaml = opts.kyaml;
-    if (!kyaml) {
-      failPrinter(`output format "kyaml" is not supported by kubestrap for this command`);
-    }
-    return { kind: "structured", format: "kyaml", print: (obj, write) => write(kyaml!(obj)) };
+    return {
+      kind: "structured",
+      format: "kyaml",
+      print: (obj, write) => write(marshalKYAML(obj)),
+    };
   }
   const jp = splitTemplateFormat(output, JSONPATH_FORMATS);
   if (jp) {

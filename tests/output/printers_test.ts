@@ -84,6 +84,8 @@ const IMAGE_OUTPUTS = [
   "yaml",
   "JSON",
   "Yaml",
+  "kyaml",
+  "KYAML",
   "jsonpath={.images}",
   'jsonpath={.images[0]}{"\\n"}',
   "jsonpath={.images[*]}",
