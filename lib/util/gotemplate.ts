@@ -6,8 +6,7 @@
  * json.Unmarshal form of an object, with the builtins and, or, not, len, index, slice, eq, ne,
  * lt, le, gt, ge, print, printf, println, html, js, urlquery, call, plus kubectl's exists and
  * base64decode, and Go's error texts (`template: output:1:2: executing "output" at <.foo>: map
- * has no entry for key "foo"`). Not supported: define, template and block (a parse error says
- * so).
+ * has no entry for key "foo"`), define/template/block included.
  */
 
 import {
@@ -596,6 +595,11 @@ function newNumber(pos: number, text: string, typ: ItemType): NumberNode {
   throw new GoTemplateError(`illegal number syntax: ${goQuote(text)}`);
 }
 
+/** parse.IsEmptyTree: only whitespace text (and comments). */
+function isEmptyTree(n: ListNode): boolean {
+  return n.nodes.every((x) => x.t === "text" && x.text.trim() === "");
+}
+
 class TParser {
   private items: Item[];
   private idx = 0;
@@ -672,14 +676,17 @@ class TParser {
     return this.errorf(`unexpected ${itemString(token)} in ${context}`);
   }
 
-  parse(): ListNode {
+  /** The named templates: the main one (this.name) and every {{define}} / {{block}}. */
+  readonly trees = new Map<string, ListNode>();
+
+  parse(): Map<string, ListNode> {
     const root: ListNode = { t: "list", pos: this.peek().pos, nodes: [] };
     while (this.peek().typ !== "eof") {
       if (this.peek().typ === "leftDelim") {
         const delim = this.next();
-        const t = this.nextNonSpace();
-        if (t.typ === "define") {
-          this.errorf("{{define}} is not supported by kubestrap's template engine");
+        if (this.nextNonSpace().typ === "define") {
+          this.inNewTree(() => this.parseDefinition());
+          continue;
         }
         this.backup2(delim);
       }
@@ -687,7 +694,58 @@ class TParser {
       if (n.t === "end" || n.t === "else") this.errorf(`unexpected ${nodeString(n)}`);
       root.nodes.push(n);
     }
-    return root;
+    this.add(this.name, root);
+    return this.trees;
+  }
+
+  /** A definition is parsed as a new tree: its own variables ($ only) and range depth. */
+  private inNewTree<T>(f: () => T): T {
+    const vars = this.vars, depth = this.rangeDepth;
+    this.vars = ["$"];
+    this.rangeDepth = 0;
+    try {
+      return f();
+    } finally {
+      this.vars = vars;
+      this.rangeDepth = depth;
+    }
+  }
+
+  private parseDefinition(): void {
+    const context = "define clause";
+    const name = this.nextNonSpace();
+    if (name.typ !== "string" && name.typ !== "rawString") this.unexpected(name, context);
+    let text = "";
+    try {
+      text = goUnquote(name.val);
+    } catch (e) {
+      this.errorf((e as Error).message);
+    }
+    this.expect("rightDelim", context);
+    const [list, end] = this.itemList();
+    if (end.t !== "end") this.errorf(`unexpected ${nodeString(end)} in ${context}`);
+    this.add(text, list);
+  }
+
+  /** Tree.add: a name is defined once (an empty definition gives way to a full one). */
+  private add(name: string, list: ListNode): void {
+    const existing = this.trees.get(name);
+    if (existing === undefined || isEmptyTree(existing)) {
+      this.trees.set(name, list);
+      return;
+    }
+    if (!isEmptyTree(list)) {
+      this.errorf(`template: multiple definition of template ${goQuote(name)}`);
+    }
+  }
+
+  private templateName(token: Item, context: string): string {
+    if (token.typ !== "string" && token.typ !== "rawString") this.unexpected(token, context);
+    try {
+      return goUnquote(token.val);
+    } catch (e) {
+      return this.errorf((e as Error).message);
+    }
   }
 
   private itemList(): [ListNode, TNode] {
@@ -721,23 +779,26 @@ class TParser {
   private action(): TNode {
     const token = this.nextNonSpace();
     switch (token.typ) {
-      case "block":
-        return this.errorf("{{block}} is not supported by kubestrap's template engine");
-      case "template": {
+      case "block": {
+        const context = "block clause";
         const name = this.nextNonSpace();
-        if (name.typ !== "string" && name.typ !== "rawString") {
-          this.unexpected(name, "template clause");
-        }
-        let text: string;
-        try {
-          text = goUnquote(name.val);
-        } catch (e) {
-          return this.errorf((e as Error).message);
-        }
+        const text = this.templateName(name, context);
+        const pipe = this.pipeline(context, "rightDelim");
+        this.inNewTree(() => {
+          const [list, end] = this.itemList();
+          if (end.t !== "end") this.errorf(`unexpected ${nodeString(end)} in ${context}`);
+          this.add(text, list);
+        });
+        return { t: "template", pos: name.pos, name: text, quoted: name.val, pipe };
+      }
+      case "template": {
+        const context = "template clause";
+        const name = this.nextNonSpace();
+        const text = this.templateName(name, context);
         let pipe: PipeNode | undefined;
         if (this.nextNonSpace().typ !== "rightDelim") {
           this.backup();
-          pipe = this.pipeline("template clause", "rightDelim");
+          pipe = this.pipeline(context, "rightDelim");
         }
         return { t: "template", pos: name.pos, name: text, quoted: name.val, pipe };
       }
@@ -1001,6 +1062,9 @@ const truth = (v: RV) => isTrue(indirectInterface(v)) ?? false;
 const toAny = (v: RV): GoValue => (v.ok ? v.v : null);
 
 class ExecError extends Error {}
+
+/** exec.go's maxExecDepth (a JavaScript stack gives out before it: that is reported too). */
+const MAX_EXEC_DEPTH = 100000;
 class BreakSignal {}
 class ContinueSignal {}
 
@@ -1310,15 +1374,21 @@ class State {
   out = "";
   node: AnyNode | undefined;
   vars: Variable[];
+  depth = 0;
 
   constructor(
-    private readonly name: string,
+    private name: string,
     private readonly text: string,
     private readonly missingKeyError: boolean,
+    private readonly trees: Map<string, ListNode>,
     data: RV,
   ) {
     this.vars = [{ name: "$", value: data }];
+    this.parseName = name;
   }
+
+  /** Tree.ParseName: the name error locations carry (the top-level template's). */
+  private readonly parseName: string;
 
   at(n: AnyNode) {
     this.node = n;
@@ -1332,7 +1402,7 @@ class State {
     const byteNum = nl === -1 ? utf8Len(before) : utf8Len(before.slice(nl + 1));
     const line = 1 + (before.match(/\n/g)?.length ?? 0);
     throw new GoTemplateError(
-      `template: ${this.name}:${line}:${byteNum}: executing ${goQuote(this.name)} at <${
+      `template: ${this.parseName}:${line}:${byteNum}: executing ${goQuote(this.name)} at <${
         nodeString(this.node)
       }>: ${msg}`,
     );
@@ -1394,9 +1464,32 @@ class State {
         return;
       case "range":
         return this.walkRange(dot, node);
-      case "template":
-        // no {{define}} is supported, so no named template exists (Go: Lookup is nil)
-        return this.errorf(`template ${goQuote(node.name)} not defined`);
+      case "template": {
+        const tree = this.trees.get(node.name);
+        if (tree === undefined) this.errorf(`template ${goQuote(node.name)} not defined`);
+        if (this.depth === MAX_EXEC_DEPTH) {
+          this.errorf(`exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
+        }
+        const newDot = this.evalPipeline(dot, node.pipe);
+        const saved = { name: this.name, vars: this.vars, depth: this.depth };
+        this.name = node.name;
+        this.vars = [{ name: "$", value: newDot }];
+        this.depth++;
+        try {
+          this.walk(newDot, tree!);
+        } catch (e) {
+          if (!(e instanceof RangeError)) throw e;
+          // The JavaScript stack ends before Go's depth limit: Go's error, at this node.
+          this.name = saved.name;
+          this.at(node);
+          this.errorf(`exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
+        } finally {
+          this.name = saved.name;
+          this.vars = saved.vars;
+          this.depth = saved.depth;
+        }
+        return;
+      }
       case "text":
         this.out += node.text;
         return;
@@ -1709,12 +1802,12 @@ function utf8Len(s: string): number {
 
 /** A parsed template (template.New(name).Parse(text)). */
 export class GoTemplate {
-  private readonly root: ListNode;
+  private readonly trees: Map<string, ListNode>;
   private missingKeyError = false;
 
   /** Parses `text`; throws GoTemplateError with Go's message. */
   constructor(private readonly name: string, private readonly text: string) {
-    this.root = new TParser(name, text).parse();
+    this.trees = new TParser(name, text).parse();
   }
 
   /** Option("missingkey=error") when false, "missingkey=default" when true. */
@@ -1728,12 +1821,18 @@ export class GoTemplate {
    * when execution failed, the error (Go writes what came before the error).
    */
   execute(data: GoValue): { out: string; error?: GoTemplateError } {
-    const s = new State(this.name, this.text, this.missingKeyError, concrete(data));
+    const s = new State(this.name, this.text, this.missingKeyError, this.trees, concrete(data));
     try {
-      s.walk(concrete(data), this.root);
+      s.walk(concrete(data), this.trees.get(this.name)!);
       return { out: s.out };
     } catch (e) {
       if (e instanceof GoTemplateError) return { out: s.out, error: e };
+      if (e instanceof RangeError) {
+        const error = new GoTemplateError(
+          `template: ${this.name}: exceeded maximum template depth (${MAX_EXEC_DEPTH})`,
+        );
+        return { out: s.out, error };
+      }
       throw e;
     }
   }
