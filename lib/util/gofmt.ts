@@ -41,15 +41,18 @@ export function goTypeName(v: GoValue | undefined): string {
   return "map[string]interface {}";
 }
 
-/** Go's sort order of map keys (strings: bytewise, which is code-unit order for ASCII). */
+/** Go's `<` on strings: bytewise over their UTF-8. */
+export function compareGoStrings(a: string, b: string): number {
+  const ea = new TextEncoder().encode(a), eb = new TextEncoder().encode(b);
+  for (let i = 0; i < Math.min(ea.length, eb.length); i++) {
+    if (ea[i] !== eb[i]) return ea[i] - eb[i];
+  }
+  return ea.length - eb.length;
+}
+
+/** A map's keys in Go's sorted order (fmt, encoding/json, text/template's range). */
 export function sortedKeys(m: Record<string, unknown>): string[] {
-  return Object.keys(m).sort((a, b) => {
-    const ba = new TextEncoder().encode(a), bb = new TextEncoder().encode(b);
-    for (let i = 0; i < Math.min(ba.length, bb.length); i++) {
-      if (ba[i] !== bb[i]) return ba[i] - bb[i];
-    }
-    return ba.length - bb.length;
-  });
+  return Object.keys(m).sort(compareGoStrings);
 }
 
 /** fmt's `%v` (plus: `%+v`, the same for these types) of a value. */

@@ -10,6 +10,7 @@
  */
 
 import {
+  compareGoStrings,
   GoInt,
   goSprint,
   goSprintArgs,
@@ -20,7 +21,7 @@ import {
   isGoMap,
   sortedKeys,
 } from "./gofmt.ts";
-import { goQuote } from "./goquote.ts";
+import { goQuote, goSharpU, goUnquoteChars } from "./goquote.ts";
 
 /** A parse or execution error with Go's text. */
 export class GoTemplateError extends Error {}
@@ -143,11 +144,6 @@ function lex(input: string): Item[] {
     return input.startsWith("}}", pos);
   };
   const trimLeftLen = (s: string) => s.length - s.replace(/^[ \t\r\n]+/, "").length;
-  const sharpU = (c: string) => {
-    const cp = c.codePointAt(0)!;
-    const hex = "U+" + cp.toString(16).toUpperCase().padStart(4, "0");
-    return /[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u.test(c) ? `${hex} '${c}'` : hex;
-  };
 
   // states return false to stop
   let state: "text" | "inside" = "text";
@@ -284,7 +280,7 @@ function lex(input: string): Item[] {
         }
       }
       if (!atTerminator()) {
-        error(`bad character ${sharpU(c || " ")}`);
+        error(`bad character ${goSharpU(c || " ")}`);
         return items;
       }
       emit(r === "$" ? "variable" : "field");
@@ -312,7 +308,7 @@ function lex(input: string): Item[] {
       }
       const word = input.slice(start, pos);
       if (!atTerminator()) {
-        error(`bad character ${sharpU(c || " ")}`);
+        error(`bad character ${goSharpU(c || " ")}`);
         return items;
       }
       if (word in KEYWORDS && word !== ".") emit(KEYWORDS[word]);
@@ -331,7 +327,7 @@ function lex(input: string): Item[] {
     } else if (r.codePointAt(0)! <= 0x7f && r.codePointAt(0)! >= 0x20 && r !== "\x7f") {
       emit("char");
     } else {
-      error(`unrecognized character in action: ${sharpU(r)}`);
+      error(`unrecognized character in action: ${goSharpU(r)}`);
       return items;
     }
   }
@@ -517,56 +513,20 @@ const FUNCS = new Set([
 
 /** strconv.Unquote of a Go string, raw string or char literal (with Go's error text). */
 function goUnquote(s: string): string {
+  const syntax = () => new GoTemplateError("invalid syntax");
   if (s.startsWith("`")) {
-    if (!s.endsWith("`") || s.length < 2) throw new GoTemplateError("invalid syntax");
+    if (!s.endsWith("`") || s.length < 2) throw syntax();
     return s.slice(1, -1).replaceAll("\r", "");
   }
   const quote = s[0];
-  if (s.length < 2 || s[s.length - 1] !== quote) throw new GoTemplateError("invalid syntax");
-  const body = s.slice(1, -1);
-  let out = "";
-  for (let i = 0; i < body.length;) {
-    const c = body[i];
-    if (c === quote || c === "\n") throw new GoTemplateError("invalid syntax");
-    if (c !== "\\") {
-      out += c;
-      i++;
-      continue;
-    }
-    const e = body[i + 1];
-    i += 2;
-    const simple: Record<string, string> = {
-      a: "\x07",
-      b: "\b",
-      f: "\f",
-      n: "\n",
-      r: "\r",
-      t: "\t",
-      v: "\v",
-      "\\": "\\",
-    };
-    if (e !== undefined && e in simple) out += simple[e];
-    else if (e === quote) out += e;
-    else if (e === "x" || e === "u" || e === "U") {
-      const n = e === "x" ? 2 : e === "u" ? 4 : 8;
-      const hex = body.slice(i, i + n);
-      if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(hex)) throw new GoTemplateError("invalid syntax");
-      i += n;
-      const v = parseInt(hex, 16);
-      if (e === "x") out += String.fromCharCode(v);
-      else if (v > 0x10ffff || (v >= 0xd800 && v < 0xe000)) {
-        throw new GoTemplateError("invalid syntax");
-      } else out += String.fromCodePoint(v);
-    } else if (e !== undefined && e >= "0" && e <= "7") {
-      const oct = body.slice(i - 1, i + 2);
-      if (!/^[0-7]{3}$/.test(oct) || parseInt(oct, 8) > 255) {
-        throw new GoTemplateError("invalid syntax");
-      }
-      i += 2;
-      out += String.fromCharCode(parseInt(oct, 8));
-    } else throw new GoTemplateError("invalid syntax");
+  if (s.length < 2 || s[s.length - 1] !== quote) throw syntax();
+  let out: string;
+  try {
+    out = goUnquoteChars(s.slice(1, -1), quote);
+  } catch {
+    throw syntax();
   }
-  if (quote === "'" && [...out].length !== 1) throw new GoTemplateError("invalid syntax");
+  if (quote === "'" && [...out].length !== 1) throw syntax();
   return out;
 }
 
@@ -1091,14 +1051,6 @@ const numOf = (v: RV): number => {
   return x instanceof GoInt ? x.value : (x as number);
 };
 
-function compareBytes(a: string, b: string): number {
-  const ea = new TextEncoder().encode(a), eb = new TextEncoder().encode(b);
-  for (let i = 0; i < Math.min(ea.length, eb.length); i++) {
-    if (ea[i] !== eb[i]) return ea[i] - eb[i];
-  }
-  return ea.length - eb.length;
-}
-
 function eq(arg1: RV, rest: RV[]): boolean {
   arg1 = indirectInterface(arg1);
   if (rest.length === 0) throw new ExecError("missing argument for comparison");
@@ -1149,7 +1101,7 @@ function lt(a: RV, b: RV): boolean {
   }
   if (k1 === "bool") throw new ExecError("invalid type for comparison");
   if (k1 === "string") {
-    return compareBytes((a as { v: string }).v, (b as { v: string }).v) < 0;
+    return compareGoStrings((a as { v: string }).v, (b as { v: string }).v) < 0;
   }
   return numOf(a) < numOf(b);
 }

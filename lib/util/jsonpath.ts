@@ -8,6 +8,7 @@
  */
 
 import {
+  compareGoStrings,
   GoInt,
   goMarshalJSON,
   goSprint,
@@ -16,6 +17,7 @@ import {
   isGoMap,
   sortedKeys,
 } from "./gofmt.ts";
+import { goSharpU, GoSyntaxError, goUnquoteChars } from "./goquote.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Nodes (node.go)
@@ -70,64 +72,14 @@ function isDigit(r: number): boolean {
   return r !== EOF && /\p{Nd}/u.test(String.fromCodePoint(r));
 }
 
-/** Go's %#U of a rune: U+0023 '#'. */
-function sharpU(r: number): string {
-  const hex = "U+" + r.toString(16).toUpperCase().padStart(4, "0");
-  return /[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u.test(String.fromCodePoint(r))
-    ? `${hex} '${String.fromCodePoint(r)}'`
-    : hex;
-}
-
-/** strconv.UnquoteChar over a quoted string body (Go escapes), as UnquoteExtend uses it. */
+/** client-go's UnquoteExtend: a '...' or "..." literal (single quotes may hold any text). */
 function unquoteExtend(s: string): string {
-  const syntax = () => fail("invalid syntax");
-  if (s.length < 2) syntax();
-  const quote = s[0];
-  if (quote !== s[s.length - 1] || (quote !== '"' && quote !== "'")) syntax();
-  const body = s.slice(1, -1);
-  if (!body.includes("\\") && !body.includes(quote)) return body;
-  let out = "";
-  let i = 0;
-  while (i < body.length) {
-    const c = body[i];
-    if (c === quote && quote === "'") syntax();
-    if (c === quote) syntax();
-    if (c !== "\\") {
-      out += c;
-      i++;
-      continue;
-    }
-    const e = body[i + 1];
-    i += 2;
-    const simple: Record<string, string> = {
-      a: "\x07",
-      b: "\b",
-      f: "\f",
-      n: "\n",
-      r: "\r",
-      t: "\t",
-      v: "\v",
-      "\\": "\\",
-    };
-    if (e !== undefined && e in simple) out += simple[e];
-    else if (e === quote) out += e;
-    else if (e === "x" || e === "u" || e === "U") {
-      const n = e === "x" ? 2 : e === "u" ? 4 : 8;
-      const hex = body.slice(i, i + n);
-      if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(hex)) syntax();
-      i += n;
-      const v = parseInt(hex, 16);
-      if (e === "x") out += String.fromCharCode(v);
-      else if (v > 0x10ffff || (v >= 0xd800 && v < 0xe000)) syntax();
-      else out += String.fromCodePoint(v);
-    } else if (e !== undefined && e >= "0" && e <= "7") {
-      const oct = body.slice(i - 1, i + 2);
-      if (!/^[0-7]{3}$/.test(oct) || parseInt(oct, 8) > 255) syntax();
-      i += 2;
-      out += String.fromCharCode(parseInt(oct, 8));
-    } else syntax();
+  if (s.length < 2 || s[0] !== s[s.length - 1] || (s[0] !== '"' && s[0] !== "'")) {
+    throw new GoSyntaxError();
   }
-  return out;
+  const body = s.slice(1, -1);
+  if (!body.includes("\\") && !body.includes(s[0])) return body;
+  return goUnquoteChars(body, s[0]);
 }
 
 class Parser {
@@ -208,7 +160,7 @@ class Parser {
       } else if (isAlphaNumeric(r)) {
         this.backup();
         return this.parseIdentifier(cur);
-      } else fail(`unrecognized character in action: ${sharpU(r)}`);
+      } else fail(`unrecognized character in action: ${goSharpU(String.fromCodePoint(r))}`);
     }
   }
 
@@ -433,16 +385,8 @@ function less(a: Val, b: Val): boolean {
     fail(ERR_BAD_CMP);
   }
   if (k1 === "bool") fail(ERR_BAD_TYPE);
-  if (k1 === "string") return compareBytes(a as string, b as string) < 0;
+  if (k1 === "string") return compareGoStrings(a as string, b as string) < 0;
   return (num(a) as number) < (num(b) as number);
-}
-
-function compareBytes(a: string, b: string): number {
-  const ea = new TextEncoder().encode(a), eb = new TextEncoder().encode(b);
-  for (let i = 0; i < Math.min(ea.length, eb.length); i++) {
-    if (ea[i] !== eb[i]) return ea[i] - eb[i];
-  }
-  return ea.length - eb.length;
 }
 
 /** The children of a container: map values (sorted keys), slice elements, a string's bytes. */
