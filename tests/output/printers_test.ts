@@ -57,6 +57,22 @@ async function runKubeadmVia(cmd: string, args: string[]): Promise<RunResult> {
   return { code: r.code, out: decoder.decode(r.stdout), err: decoder.decode(r.stderr) };
 }
 
+/** kubestrap (this tree's main.ts, as a process) with the same bind mount as kubeadmIn. */
+async function kubestrapIn(root: string, ...args: string[]): Promise<RunResult> {
+  return await runKubeadmVia("unshare", [
+    "-m",
+    "sh",
+    "-c",
+    'mkdir -p /etc/kubernetes && mount --bind "$0/etc/kubernetes" /etc/kubernetes && exec "$@"',
+    root,
+    Deno.execPath(),
+    "run",
+    "-A",
+    new URL("../../main.ts", import.meta.url).pathname,
+    ...args,
+  ]);
+}
+
 /** Both tools' results for `args`, or a description of where they differ. */
 async function differs(args: string[]): Promise<string | undefined> {
   const theirs = await runKubeadm(args);
@@ -416,6 +432,42 @@ Deno.test({
         const theirs = await kubeadmIn(root, "certs", "check-expiration", "-o", o, ...extra);
         const a = normalise(ours), b = normalise(theirs);
         if (a !== b) bad.push(`-o ${o} ${extra.join(" ")}\n--- kubeadm\n${b}\n--- kubestrap\n${a}`);
+      }
+    }
+    assertEquals(bad, []);
+  },
+});
+
+Deno.test({
+  name:
+    `check-expiration --config F / --cert-dir D -o <printers>: the PKI named by the flags = kubeadm's${skippedPKI}`,
+  ignore: !unshareOK,
+  async fn() {
+    const root = await shortLivedRoot();
+    // The certificates from a directory of their own (the kubeconfigs stay under /etc/kubernetes).
+    const pki = `${root}/elsewhere/pki`;
+    await Deno.mkdir(`${root}/elsewhere`);
+    await Deno.rename(`${root}/etc/kubernetes/pki`, pki);
+    const cfg = `${root}/check.yaml`;
+    await Deno.writeTextFile(
+      cfg,
+      "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n" +
+        `kubernetesVersion: v1.37.2\ncertificatesDir: ${pki}\n`,
+    );
+    const bad: string[] = [];
+    for (
+      const o of [
+        `jsonpath={.certificates[?(@.residualTime<${SOON}.0)].name}`,
+        "jsonpath={.certificates[?(@.missing==true)].name}",
+        "go-template={{range .certificateAuthorities}}{{.name}}:{{.missing}} {{end}}",
+        "yaml",
+      ]
+    ) {
+      for (const flags of [["--config", cfg], ["--cert-dir", pki]]) {
+        const args = ["certs", "check-expiration", ...flags, "-o", o];
+        const a = normalise(await kubestrapIn(root, ...args));
+        const b = normalise(await kubeadmIn(root, ...args));
+        if (a !== b) bad.push(`${args.join(" ")}\n--- kubeadm\n${b}\n--- kubestrap\n${a}`);
       }
     }
     assertEquals(bad, []);
