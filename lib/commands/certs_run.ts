@@ -131,35 +131,6 @@ async function clientFromKubeconfig(host: Host, kubeconfigPath: string) {
   }
 }
 
-/** apiclient.GetConfigMapWithShortRetry on kube-system/kubeadm-config: the ClusterConfiguration. */
-async function fetchClusterConfiguration(
-  client: NonNullable<Awaited<ReturnType<typeof clientFromKubeconfig>>>,
-): Promise<string> {
-  const deadline = Date.now() + 350;
-  let last: unknown;
-  while (true) {
-    try {
-      const cm = await client.get<{ data?: Record<string, string> }>(
-        "configmaps",
-        "kubeadm-config",
-        "kube-system",
-        { retry: false },
-      );
-      const text = cm.data?.ClusterConfiguration;
-      if (!text) {
-        throw new KubestrapError(
-          `unexpected error when reading kubeadm-config ConfigMap: ClusterConfiguration key value pair missing`,
-        );
-      }
-      return text;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() + 50 > deadline) throw last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /**
  * certs.go getInternalCfg: `--config`; else the cluster's kubeadm-config ConfigMap through
  * `--kubeconfig` (with `--cert-dir` overriding its certificatesDir); else the defaults. The
@@ -178,22 +149,32 @@ export async function internalConfig(
     const client = await clientFromKubeconfig(host, absPath(ctx, kubeconfigPath || "."));
     if (client) {
       try {
-        print(
-          `[${logPrefix}] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"...\n`,
-        );
-        print(
-          `[${logPrefix}] Use 'kubeadm init phase upload-config kubeadm --config your-config-file' to re-upload it.\n`,
-        );
+        // FetchInitConfigurationFromCluster(client, printer, logPrefix, true,
+        // IsControlPlaneNode(), true, shortConfigMapGet): the node's registration and, on a
+        // control plane, its API endpoint come from the cluster (no default route needed).
         let cfg: LoadedInit | undefined;
         try {
-          const text = await fetchClusterConfiguration(client);
-          const { loadInitConfig } = await import("../config/load.ts");
-          cfg = await loadInitConfig({
-            configPath: "kubeadm-config",
-            configText: text,
-            host: hostFacts(host),
-            skipCRIDetect: true,
+          const { fetchInitConfigurationFromCluster } = await import(
+            "../apiobjects/clusterconfig.ts"
+          );
+          const fetched = await fetchInitConfigurationFromCluster({
+            client,
+            host,
+            logPrefix,
+            out: (line) => print(line + "\n"),
+            warn: (at, msg) => ctx.err(klogLine("W", at, msg) + "\n"),
+            getNodeRegistration: true,
+            getAPIEndpoint: await host.exists(`${KUBERNETES_DIR}/manifests/kube-apiserver.yaml`),
+            getComponentConfigs: true,
+            retryTimeoutMs: 350,
           });
+          cfg = {
+            ...fetched,
+            ignorePreflightErrors: [],
+            skipPhases: [],
+            dryRun: false,
+            uploadCerts: false,
+          } as LoadedInit;
         } catch {
           cfg = undefined;
         }

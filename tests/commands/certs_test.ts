@@ -656,6 +656,10 @@ Deno.test("check-expiration and renew read the kubeadm-config ConfigMap through 
   }, (req) => {
     const p = new URL(req.url).pathname;
     paths.push(p);
+    // getNodeRegistration: this node's Node object (kubeadm reads its taints).
+    if (p.startsWith("/api/v1/nodes/")) {
+      return Response.json({ apiVersion: "v1", kind: "Node", metadata: { name: p.slice(14) } });
+    }
     if (p !== "/api/v1/namespaces/kube-system/configmaps/kubeadm-config") {
       return new Response("{}", { status: 404 });
     }
@@ -683,6 +687,7 @@ Deno.test("check-expiration and renew read the kubeadm-config ConfigMap through 
     assert(!r.out.includes("etcd-"), r.out);
     assertMatch(r.out, /\napiserver +\w{3} /);
     assert(paths.includes("/api/v1/namespaces/kube-system/configmaps/kubeadm-config"));
+    assert(paths.some((p) => p.startsWith("/api/v1/nodes/")), paths.join(" "));
 
     const renew = await ks(
       "certs",
