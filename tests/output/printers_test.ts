@@ -410,7 +410,7 @@ const EXPIRATION_OUTPUTS = [
   "jsonpath={.certificates[?(@.expirationDate<'2000')].name}",
   "jsonpath={.certificates[?(@.missing==0)]}",
   "jsonpath-as-json={.certificateAuthorities[0:2].name}",
-  "jsonpath={.certificates[0].residualTime}",
+  "jsonpath={.certificates[0].expirationDate}",
   'go-template={{range .certificates}}{{.name}} {{lt .residualTime 200000}} {{.externallyManaged}}{{"\\n"}}{{end}}',
   "go-template={{range .certificates}}{{if gt .residualTime 200000}}{{.name}}{{end}}{{end}}",
   "go-template={{range .certificates}}{{lt .residualTime 5.0}}{{end}}",
