@@ -31,6 +31,11 @@ export interface FetchClusterConfigOptions {
   getComponentConfigs: boolean;
   /** How long to retry reading kubeadm-config (timeouts.kubernetesAPICall, default 1m). */
   retryTimeoutMs?: number;
+  /**
+   * shortConfigMapGet: kubeadm-config is read with GetConfigMapWithShortRetry (every 50 ms for
+   * 350 ms; certs, reset), the API endpoint still waits as long as retryTimeoutMs.
+   */
+  shortConfigMapGet?: boolean;
   kubernetesDir?: string;
   kubeletDir?: string;
 }
@@ -92,16 +97,19 @@ async function apiEndpointAnnotation(client: KubeClient, node: string): Promise<
   return ep;
 }
 
-/** Polls `fn` every 500 ms (constants.KubernetesAPICallRetryInterval) within `timeoutMs`. */
-async function retrying<T>(timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+/**
+ * Polls `fn` every `intervalMs` (default 500 ms, constants.KubernetesAPICallRetryInterval)
+ * within `timeoutMs`.
+ */
+async function retrying<T>(timeoutMs: number, fn: () => Promise<T>, intervalMs = 500): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (true) {
     try {
       return await fn();
     } catch (e) {
-      if (Date.now() + 500 > deadline) throw e;
+      if (Date.now() + intervalMs > deadline) throw e;
     }
-    await sleep(500);
+    await sleep(intervalMs);
   }
 }
 
@@ -121,9 +129,10 @@ export async function fetchInitConfigurationFromCluster(
   let cm: ConfigMap;
   try {
     cm = await retrying(
-      timeoutMs,
+      o.shortConfigMapGet ? 350 : timeoutMs,
       () =>
         o.client.get<ConfigMap>("configmaps", "kubeadm-config", "kube-system", { retry: false }),
+      o.shortConfigMapGet ? 50 : 500,
     );
   } catch (e) {
     throw new KubestrapError(`failed to get config map: ${(e as Error).message}`);

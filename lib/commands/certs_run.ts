@@ -166,7 +166,7 @@ export async function internalConfig(
             getNodeRegistration: true,
             getAPIEndpoint: await host.exists(`${KUBERNETES_DIR}/manifests/kube-apiserver.yaml`),
             getComponentConfigs: true,
-            retryTimeoutMs: 350,
+            shortConfigMapGet: true,
           });
           cfg = {
             ...fetched,
