@@ -557,8 +557,8 @@ export function checkText(r: CheckResult, now = new Date()): string {
 
 /** `kubestrap certs check`: the node's PKI and kubeconfig files (lib/renewal/check.ts). */
 export async function runCheck(ctx: CommandContext): Promise<void> {
-  const format = checkOutputFormat((ctx.flags.output as string | undefined) ?? "text");
-  const print = format === "text" ? ctx.out : () => {};
+  const printer = await toPrinter(printFlagValues(ctx.flags));
+  const print = printer.kind === "text" ? ctx.out : () => {};
   const host = commandHost(ctx);
   const fs = hostPkiFS(host);
   const cfg = await internalConfig(ctx, host, "check", print);
@@ -571,17 +571,8 @@ export async function runCheck(ctx: CommandContext): Promise<void> {
     },
     fs,
   );
-  switch (format) {
-    case "json":
-      ctx.out(JSON.stringify(checkObject(result), null, 4) + "\n");
-      break;
-    case "yaml":
-    case "kyaml":
-      ctx.out(marshalGoYAML(checkObject(result)));
-      break;
-    default:
-      ctx.out(checkText(result));
-  }
+  if (printer.kind === "structured") printer.print(checkObject(result), ctx.out);
+  else ctx.out(checkText(result));
   if (!result.ok) {
     const n = result.problems.length +
       result.items.reduce((a, i) => a + i.problems.length, 0);
