@@ -115,7 +115,6 @@ export async function writeKeyPair(
   key: PrivateKey,
 ): Promise<string[]> {
   const kp = pathForKey(dir, baseName);
-  const pp = pathForPublicKey(dir, baseName);
   await fs.writeFile(kp, encodePrivateKeyPEM(key), KEY_MODE, DIR_MODE);
   return [kp, await writePublicKey(fs, dir, baseName, key)];
 }
