@@ -96,6 +96,26 @@ async function readAnswer(ctx: CommandContext, prompt: string): Promise<string |
 }
 
 /**
+ * kubeadm's getClient in dry-run (cmd/upgrade/common.go): a client that reads from the cluster
+ * of the kubeconfig at `path` and prints every change, with the health-check Job and Node PATCH
+ * reactors.
+ */
+async function upgradeDryRunClient(
+  ctx: CommandContext,
+  host: Host,
+  path: string,
+): Promise<KubeClient> {
+  const real = await kubeClientConfig({ host, path });
+  ctx.out(`[dryrun] Creating a real client from "${path}"\n`);
+  return dryRunClient({
+    out: (s) => ctx.out(s),
+    real,
+    healthCheckJobReactor: true,
+    nodeReactors: "patch",
+  }).client;
+}
+
+/**
  * The data of `kubeadm upgrade apply` (newApplyData): the real client, or in dry-run a client
  * that reads from the cluster and prints every change instead of making it.
  */
@@ -109,23 +129,13 @@ export async function newApplyData(ctx: CommandContext): Promise<UpgradeApplyDat
   let dryRunKubeletDir: string | undefined;
   if (dryRun) {
     const path = (ctx.flags.kubeconfig as string | undefined) || ADMIN_KUBECONFIG_PATH;
-    let real;
     try {
-      real = await kubeClientConfig({ host, path });
+      client = await upgradeDryRunClient(ctx, host, path);
     } catch (e) {
       throw new KubestrapError(
         `couldn't create a Kubernetes client from file "${path}": ${(e as Error).message}`,
       );
     }
-    ctx.out(`[dryrun] Creating a real client from "${path}"\n`);
-    // kubeadm's getClient (cmd/upgrade/common.go): the health-check Job and Node PATCH
-    // reactors over a real client.
-    client = dryRunClient({
-      out: (s) => ctx.out(s),
-      real,
-      healthCheckJobReactor: true,
-      nodeReactors: "patch",
-    }).client;
     dryRunKubeletDir = await host.makeTempDir(
       "/etc/kubernetes/tmp",
       "kubeadm-upgrade-apply-dryrun",
@@ -185,14 +195,7 @@ export async function newNodeData(ctx: CommandContext): Promise<UpgradeNodeData>
   let dryRunKubeletDir: string | undefined;
   try {
     if (dryRun) {
-      const real = await kubeClientConfig({ host, path });
-      ctx.out(`[dryrun] Creating a real client from "${path}"\n`);
-      client = dryRunClient({
-        out: (s) => ctx.out(s),
-        real,
-        healthCheckJobReactor: true,
-        nodeReactors: "patch",
-      }).client;
+      client = await upgradeDryRunClient(ctx, host, path);
     } else {
       client = await clientFromKubeconfig({ host, path });
     }
