@@ -85,6 +85,27 @@ Deno.test({
       check0.stdout,
     );
 
+    // kubespray's renewal check (roles/kubernetes/control-plane: certs check-expiration with a
+    // jsonpath filter on residualTime, renewing when it selects anything) on this cluster, whose
+    // certificates expire soon: both tools select the same certificates, the 2h ones, no CA.
+    const kubespray = [
+      "certs",
+      "check-expiration",
+      "-o",
+      `jsonpath={.certificates[?(@.residualTime<${30 * 24 * 3600}.0)]}`,
+    ];
+    const names = (out: string) => [...out.matchAll(/"name":"([^"]+)"/g)].map((m) => m[1]).sort();
+    const ksSel = await runTool(node, "kubestrap", kubespray, {
+      logTo: `${logs}/kubespray-check-kubestrap.log`,
+    });
+    const kaSel = await runTool(node, "kubeadm", kubespray, {
+      logTo: `${logs}/kubespray-check-kubeadm.log`,
+    });
+    assertEquals([ksSel.code, kaSel.code], [0, 0], ksSel.stderr + kaSel.stderr);
+    assertEquals(names(ksSel.stdout), names(kaSel.stdout));
+    assert(names(ksSel.stdout).includes("apiserver"), ksSel.stdout);
+    assert(!names(ksSel.stdout).some((n) => n.endsWith("ca")), ksSel.stdout);
+
     // A watch started before the renewal, restarted by a shell loop when kubectl ends it.
     const watch = node.host.spawn("kubectl-watch", [
       "sh",
