@@ -6,6 +6,7 @@
  */
 import { KubestrapError, UsageError } from "./errors.ts";
 import { parseDuration } from "./util/duration.ts";
+import { settled } from "./util/inflight.ts";
 
 export type FlagType = "string" | "bool" | "strings" | "int" | "int32" | "duration" | "level";
 
@@ -662,6 +663,10 @@ export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Progra
         return 0;
       } catch (e) {
         return reportError(e, io);
+      } finally {
+        // A failed command may leave key generation running on another thread: the process
+        // must not exit under it (lib/util/inflight.ts).
+        await settled();
       }
     },
   };

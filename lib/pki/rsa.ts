@@ -17,6 +17,7 @@ import * as nodeCrypto from "node:crypto";
 import { Buffer } from "node:buffer";
 import { KubestrapError } from "../errors.ts";
 import { openLibcrypto } from "./libcrypto.ts";
+import { track } from "../util/inflight.ts";
 
 /** The EVP functions one key takes; OpenSSL 1.1 and 3 export all of them. */
 const SYMBOLS = {
@@ -127,7 +128,8 @@ async function libcryptoRsaKey(f: Fns, bits: number): Promise<nodeCrypto.KeyObje
     );
     check(setBits > 0, `setting the key size to ${bits} bits`);
     const out = new BigUint64Array(1);
-    const ok = await f.EVP_PKEY_keygen(ctx, out);
+    // The command runner waits for a running call before the process exits (lib/util/inflight.ts).
+    const ok = await track(f.EVP_PKEY_keygen(ctx, out));
     pkey = Deno.UnsafePointer.create(out[0]);
     if (ok <= 0 || pkey === null) throw new Error("libcrypto: EVP_PKEY_keygen failed");
     return exportKey(f, pkey);
