@@ -18,6 +18,7 @@ import { applyCoreDNS, coreDNSImage } from "../../lib/apiobjects/addons/coredns.
 import type { KubeClient } from "../../lib/kube/client.ts";
 import { run, testbed } from "../harness/mod.ts";
 import { ready, startTestCluster, why } from "../kube/testcluster.ts";
+import { KUBEADM_PRE_1_32_COREFILE } from "./corefiles.ts";
 
 const CUSTOM = `.:53 {
     errors
@@ -45,29 +46,7 @@ const CUSTOM = `.:53 {
 }
 `;
 
-const KUBEADM_PRE_1_32 = `.:53 {
-    errors
-    health {
-       lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl 30
-    }
-    prometheus :9153
-    forward . /etc/resolv.conf {
-       max_concurrent 1000
-    }
-    cache 30
-    loop
-    reload
-    loadbalance
-}
-`;
-
-const KUBEADM_NOW = KUBEADM_PRE_1_32.replace(
+const KUBEADM_NOW = KUBEADM_PRE_1_32_COREFILE.replace(
   "    cache 30\n",
   "    cache 30 {\n       disable success cluster.local\n       disable denial cluster.local\n    }\n",
 );
@@ -89,7 +68,7 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   {
     name: "kubeadm's default before v1.32 is replaced",
-    corefile: KUBEADM_PRE_1_32,
+    corefile: KUBEADM_PRE_1_32_COREFILE,
     image: "registry.k8s.io/coredns/coredns:v1.14.2",
     expect: "replaced",
   },

@@ -19,39 +19,9 @@ import {
   RELEASES,
   unsupported,
 } from "../../lib/apiobjects/addons/corefile_migration.ts";
-import { coreDNSConfigMapTemplate } from "../../lib/apiobjects/addons/coredns.ts";
-import { parse } from "yaml";
+import { KUBEADM_PRE_1_32_COREFILE, kubeadmDefaultCorefile } from "./corefiles.ts";
 import { cacheDir, run } from "../harness/mod.ts";
 import { haveGo } from "../discovery/chains.ts";
-
-/** kubeadm's rendered default Corefile for `domain` (v1.32 on). */
-function kubeadmDefault(domain: string): string {
-  return (parse(coreDNSConfigMapTemplate(domain)) as { data: { Corefile: string } }).data
-    .Corefile;
-}
-
-/** kubeadm's default before v1.32 (`cache 30` without the disable lines). */
-const KUBEADM_PRE_1_32 = `.:53 {
-    errors
-    health {
-       lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl 30
-    }
-    prometheus :9153
-    forward . /etc/resolv.conf {
-       max_concurrent 1000
-    }
-    cache 30
-    loop
-    reload
-    loadbalance
-}
-`;
 
 const CUSTOM_HOSTS = `.:53 {
     errors
@@ -288,10 +258,10 @@ function randomCorefiles(n: number): string[] {
 }
 
 const CORPUS = [
-  kubeadmDefault("cluster.local"),
-  kubeadmDefault("example.internal"),
-  kubeadmDefault(""),
-  KUBEADM_PRE_1_32,
+  kubeadmDefaultCorefile("cluster.local"),
+  kubeadmDefaultCorefile("example.internal"),
+  kubeadmDefaultCorefile(""),
+  KUBEADM_PRE_1_32_COREFILE,
   CUSTOM_HOSTS,
   OLD_STYLE,
   UNKNOWN_PLUGINS,
@@ -482,13 +452,13 @@ Deno.test("corefile: parse and print as the library (4-space indent, quoted args
 
 Deno.test("corefile migration: kubeadm's v1.36 -> v1.37 step (1.14.2 -> 1.14.6)", () => {
   // Nothing changes between the two releases: a migration reprints the Corefile.
-  const def = kubeadmDefault("cluster.local");
+  const def = kubeadmDefaultCorefile("cluster.local");
   assertEquals(deprecated("1.14.2", "1.14.6", def), []);
   assertEquals(unsupported("1.14.2", "1.14.6", def), []);
   assertEquals(migrate("1.14.2", "1.14.6", def, false), printCorefile(parseCorefile(def)));
   // kubeadm's default since v1.32 is not one the library knows as default; the older one is.
   assert(!isDefault(def));
-  assert(isDefault(KUBEADM_PRE_1_32));
+  assert(isDefault(KUBEADM_PRE_1_32_COREFILE));
   assert(isDefault(""));
   // An unknown plugin is reported once per release stepped through.
   assertEquals(

@@ -14,31 +14,9 @@ import { COREDNS_UNSUPPORTED_NOTE } from "../../lib/upgrade/preflight.ts";
 import { run as runKubestrap } from "../cli/helpers.ts";
 import { run, testbed } from "../harness/mod.ts";
 import { ready, startTestCluster, why } from "../kube/testcluster.ts";
+import { kubeadmDefaultCorefile } from "../apiobjects/corefiles.ts";
 
-const DEFAULT = `.:53 {
-    errors
-    health {
-       lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl 30
-    }
-    prometheus :9153
-    forward . /etc/resolv.conf {
-       max_concurrent 1000
-    }
-    cache 30 {
-       disable success cluster.local
-       disable denial cluster.local
-    }
-    loop
-    reload
-    loadbalance
-}
-`;
+const DEFAULT = kubeadmDefaultCorefile();
 
 const UNKNOWN = DEFAULT.replace(
   "    ready\n",
