@@ -98,6 +98,12 @@ export class Workflow<D> {
     return this.runners().map((r) => r.generatedName);
   }
 
+  /** The phases `opts` selects (generated names, in order); unknown names throw. */
+  selected(opts: WorkflowOptions = {}): string[] {
+    const flags = this.runFlags(opts);
+    return this.runners().map((r) => r.generatedName).filter((n) => flags.get(n));
+  }
+
   private runFlags(opts: WorkflowOptions): Map<string, boolean> {
     const runners = this.runners();
     const flags = new Map<string, boolean>();

@@ -32,17 +32,26 @@ export async function runWorkflow<D>(
   lockOpts: { onlyIfPresent?: boolean } = {},
 ): Promise<D> {
   const data = await factory(ctx);
-  // One run at a time: a run that writes (not a dry run) holds /etc/kubernetes's run lock.
-  const d = data as { host?: unknown; dryRun?: boolean; certificatesDir?: unknown };
+  const configured = (data as { skipPhases?: string[] } | undefined)?.skipPhases;
+  const skipPhases = opts.skipPhases?.length ? opts.skipPhases : configured;
+  // One run at a time: a run that writes (not a dry run) holds the run lock of what its phases
+  // write: /etc/kubernetes, or only a certificates or kubeconfig directory outside it.
+  const d = data as {
+    host?: unknown;
+    dryRun?: boolean;
+    certificatesDir?: unknown;
+    kubeconfigDir?: unknown;
+  };
+  const str = (v: unknown) => typeof v === "string" ? v : undefined;
   const lock = d.host instanceof Host && !d.dryRun
     ? await acquireRunLock(d.host, commandLine(ctx), {
       ...lockOpts,
-      certificatesDir: typeof d.certificatesDir === "string" ? d.certificatesDir : undefined,
+      certificatesDir: str(d.certificatesDir),
+      kubeconfigDir: str(d.kubeconfigDir),
+      phases: workflow.selected({ filterPhases: opts.filterPhases, skipPhases }),
       warn: ctx.err,
     })
     : undefined;
-  const configured = (data as { skipPhases?: string[] } | undefined)?.skipPhases;
-  const skipPhases = opts.skipPhases?.length ? opts.skipPhases : configured;
   const first = workflow.timings.length;
   const started = performance.now();
   try {

@@ -166,3 +166,73 @@ Deno.test("two concurrent 'init phase certs all' into one tree: 10 rounds, the t
   }
   console.log(`  ${refused} of 10 rounds overlapped (the second run was refused)`);
 });
+
+Deno.test("a run that writes only a certificates or kubeconfig directory outside /etc/kubernetes locks that directory, not the node's", async () => {
+  const root = await Deno.makeTempDir({ prefix: "kubestrap-lock-" });
+  const node = await acquireRunLock(new Host(root), "kubestrap init (test holder)");
+  try {
+    // The node's lock is held: phases that write only /srv/pki or /srv/kc still run.
+    const certs = await ks(
+      "init",
+      "phase",
+      "certs",
+      "ca",
+      "--rootfs",
+      root,
+      "--cert-dir",
+      "/srv/pki",
+    );
+    assertEquals(certs.code, 0, certs.err);
+    const kc = await ks(
+      "init",
+      "phase",
+      "kubeconfig",
+      "admin",
+      "--rootfs",
+      root,
+      "--cert-dir",
+      "/srv/pki",
+      "--kubeconfig-dir",
+      "/srv/kc",
+    );
+    assertEquals(kc.code, 0, kc.err);
+    assertEquals(await files(`${root}/srv`), ["/kc/admin.conf", "/pki/ca.crt", "/pki/ca.key"]);
+    // A phase that writes the node (the default kubeconfig dir) still waits for its lock.
+    const both = await ks(
+      "init",
+      "phase",
+      "kubeconfig",
+      "admin",
+      "--rootfs",
+      root,
+      "--cert-dir",
+      "/srv/pki",
+    );
+    assertEquals(both.code, 1, both.err);
+    assertStringIncludes(both.err, `another kubestrap run holds ${root}${RUN_LOCK_PATH}: PID `);
+  } finally {
+    await node.release();
+  }
+  // A run holding /srv/pki blocks another one there, naming that lock file.
+  const pki = await acquireRunLock(new Host(root), "kubestrap init phase certs all (holder)", {
+    certificatesDir: "/srv/pki",
+    phases: ["certs/ca"],
+  });
+  try {
+    const r = await ks("init", "phase", "certs", "sa", "--rootfs", root, "--cert-dir", "/srv/pki");
+    assertEquals(r.code, 1, r.err);
+    assertStringIncludes(
+      r.err,
+      `another kubestrap run holds ${root}/srv/pki/.kubestrap.lock: PID ${Deno.pid} `,
+    );
+    // The whole init writes both: it needs both locks, and says which one it could not take.
+    const init = await ks("init", "--rootfs", root, "--cert-dir", "/srv/pki");
+    assertEquals(init.code, 1, init.err);
+    assertStringIncludes(init.err, `${root}/srv/pki/.kubestrap.lock`);
+    assert(!(await files(root)).includes(RUN_LOCK_PATH), "the lock taken first goes too");
+  } finally {
+    await pki.release();
+  }
+  assertEquals(await files(`${root}/srv`), ["/kc/admin.conf", "/pki/ca.crt", "/pki/ca.key"]);
+  await Deno.remove(root, { recursive: true });
+});
