@@ -3,7 +3,8 @@
  * /etc/kubernetes holds an exclusive lock on /etc/kubernetes/kubestrap.lock (under --rootfs)
  * for its whole run. A run whose phases write only a certificates or kubeconfig directory
  * outside /etc/kubernetes (`init phase certs all --cert-dir /srv/pki`) locks that directory
- * instead (`/srv/pki/.kubestrap.lock`), so it neither waits for nor blocks the node's own runs.
+ * instead (`/srv/pki/.kubestrap.lock`), so it neither waits for nor blocks the node's own runs;
+ * phases that write only API objects (`init phase upload-config all`) take no lock.
  * The lock is a flock(2), so a run that dies (SIGKILL, OOM, reboot) drops it and the next run
  * takes over the file it left. The file names the holder (PID, command, start time) for the
  * message a second run fails with.
@@ -36,17 +37,20 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
+/** What a run writes: the node (/etc/kubernetes, /var/lib/kubelet) or only one directory. */
+export type RunWrites = "node" | "certificatesDir" | "kubeconfigDir";
+
 export interface RunLockOptions {
   /** The certificates directory (swept with its etcd/; locked itself when outside /etc/kubernetes). */
   certificatesDir?: string;
   /** The kubeconfig directory (`--kubeconfig-dir`), for the `kubeconfig` phases. */
   kubeconfigDir?: string;
   /**
-   * The workflow phases the run selects (generated names). When given, top-level `certs` and
-   * `kubeconfig` phases lock only their directory; any other phase locks /etc/kubernetes.
+   * What the run's phases write (Workflow.writes): `node` locks /etc/kubernetes; a certificates
+   * or kubeconfig directory outside /etc/kubernetes locks itself; nothing to write, no lock.
    * Without it the run locks /etc/kubernetes.
    */
-  phases?: string[];
+  writes?: RunWrites[];
   /** Lock only the directories that exist (reset does not create them). */
   onlyIfPresent?: boolean;
   /** Where to report removed temporary files. */
@@ -67,12 +71,11 @@ function lockDirFor(dir: string | undefined): string {
 
 /** The directories whose locks a run takes, sorted (so two runs take them in one order). */
 export function runLockDirs(opts: RunLockOptions): string[] {
-  if (!opts.phases) return [KUBERNETES_DIR];
+  if (!opts.writes) return [KUBERNETES_DIR];
   const dirs = new Set<string>();
-  for (const name of opts.phases) {
-    const top = name.split("/")[0];
-    if (top === "certs") dirs.add(lockDirFor(opts.certificatesDir));
-    else if (top === "kubeconfig") dirs.add(lockDirFor(opts.kubeconfigDir));
+  for (const w of opts.writes) {
+    if (w === "certificatesDir") dirs.add(lockDirFor(opts.certificatesDir));
+    else if (w === "kubeconfigDir") dirs.add(lockDirFor(opts.kubeconfigDir));
     else dirs.add(KUBERNETES_DIR);
   }
   return [...dirs].sort();

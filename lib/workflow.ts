@@ -24,12 +24,22 @@ export interface Phase<D> {
    * run reports any real problem.
    */
   prefetch?: (data: D) => Promise<void> | void;
+  /**
+   * What the phase's run writes on the host, for the run lock (lib/runlock.ts); its children
+   * inherit it. `node` (the default): /etc/kubernetes and /var/lib/kubelet;
+   * `certificatesDir` or `kubeconfigDir`: only that directory; `api`: only API objects, or
+   * nothing at all.
+   */
+  writes?: PhaseWrites;
   /** Names of the workflow command's flags this phase's subcommand accepts. */
   inheritFlags?: string[];
   localFlags?: FlagSpec[];
   args?: ArgsRule;
   dependencies?: string[];
 }
+
+/** What a phase writes on the host (Phase.writes). */
+export type PhaseWrites = "node" | "certificatesDir" | "kubeconfigDir" | "api";
 
 export interface PhaseTiming {
   phase: string;
@@ -98,10 +108,20 @@ export class Workflow<D> {
     return this.runners().map((r) => r.generatedName);
   }
 
-  /** The phases `opts` selects (generated names, in order); unknown names throw. */
-  selected(opts: WorkflowOptions = {}): string[] {
+  /**
+   * What the phases `opts` selects write on the host (Phase.writes, inherited by children),
+   * once each; `api` left out. Unknown phase names throw, as run does.
+   */
+  writes(opts: WorkflowOptions = {}): Exclude<PhaseWrites, "api">[] {
     const flags = this.runFlags(opts);
-    return this.runners().map((r) => r.generatedName).filter((n) => flags.get(n));
+    const out = new Set<Exclude<PhaseWrites, "api">>();
+    for (const r of this.runners()) {
+      if (!flags.get(r.generatedName) || !r.phase.run) continue;
+      let w: PhaseWrites | undefined;
+      for (let p: PhaseRunner<D> | undefined = r; p && !w; p = p.parent) w = p.phase.writes;
+      if (w !== "api") out.add(w ?? "node");
+    }
+    return [...out];
   }
 
   private runFlags(opts: WorkflowOptions): Map<string, boolean> {

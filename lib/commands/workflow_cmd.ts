@@ -35,7 +35,8 @@ export async function runWorkflow<D>(
   const configured = (data as { skipPhases?: string[] } | undefined)?.skipPhases;
   const skipPhases = opts.skipPhases?.length ? opts.skipPhases : configured;
   // One run at a time: a run that writes (not a dry run) holds the run lock of what its phases
-  // write: /etc/kubernetes, or only a certificates or kubeconfig directory outside it.
+  // write: /etc/kubernetes, or only a certificates or kubeconfig directory outside it
+  // (lib/runlock.ts).
   const d = data as {
     host?: unknown;
     dryRun?: boolean;
@@ -48,7 +49,7 @@ export async function runWorkflow<D>(
       ...lockOpts,
       certificatesDir: str(d.certificatesDir),
       kubeconfigDir: str(d.kubeconfigDir),
-      phases: workflow.selected({ filterPhases: opts.filterPhases, skipPhases }),
+      writes: workflow.writes({ filterPhases: opts.filterPhases, skipPhases }),
       warn: ctx.err,
     })
     : undefined;

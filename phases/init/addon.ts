@@ -34,6 +34,7 @@ export const printManifestFlag: FlagSpec = {
 /** `kubeadm init phase addon` (no run of its own) and its sub-phases. */
 export const addonPhase: Phase<InitData> = {
   name: "addon",
+  writes: "api",
   short: "Install required addons for passing conformance tests",
   phases: [
     {

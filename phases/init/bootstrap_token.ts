@@ -10,6 +10,7 @@ import type { InitData } from "./data.ts";
 /** `kubeadm init phase bootstrap-token`. */
 export const bootstrapTokenPhase: Phase<InitData> = {
   name: "bootstrap-token",
+  writes: "api",
   aliases: ["bootstraptoken"],
   short: "Generates bootstrap tokens used to join a node to a cluster",
   example: examples(`

@@ -52,6 +52,7 @@ function certSubPhase(c: KubeadmCert): Phase<InitData> {
 /** `kubeadm init phase certs` and its sub-phases. */
 export const certsPhase: Phase<InitData> = {
   name: "certs",
+  writes: "certificatesDir",
   short: "Certificate generation",
   phases: [
     {

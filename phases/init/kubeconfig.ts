@@ -37,6 +37,7 @@ function filePhase(
 /** `kubeadm init phase kubeconfig` and its sub-phases. */
 export const kubeconfigPhase: Phase<InitData> = {
   name: "kubeconfig",
+  writes: "kubeconfigDir",
   short:
     "Generate all kubeconfig files necessary to establish the control plane and the admin kubeconfig file",
   phases: [

@@ -9,6 +9,7 @@ import type { InitData } from "./data.ts";
 /** `kubeadm init phase mark-control-plane`. */
 export const markControlPlanePhase: Phase<InitData> = {
   name: "mark-control-plane",
+  writes: "api",
   short: "Mark a node as a control-plane",
   example: examples(`
     # Applies control-plane label and taint to the current node, functionally equivalent to what executed by kubeadm init.

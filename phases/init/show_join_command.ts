@@ -11,6 +11,7 @@ import type { InitData } from "./data.ts";
 /** `kubeadm init phase show-join-command`. */
 export const showJoinCommandPhase: Phase<InitData> = {
   name: "show-join-command",
+  writes: "api",
   short: "Show the join command for control-plane and worker node",
   run: showJoinCommand,
   dependencies: ["bootstrap-token", "upload-certs"],

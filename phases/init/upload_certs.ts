@@ -8,6 +8,7 @@ import type { InitData } from "./data.ts";
 /** `kubeadm init phase upload-certs`. */
 export const uploadCertsPhase: Phase<InitData> = {
   name: "upload-certs",
+  writes: "api",
   short: "Upload certificates to kubeadm-certs",
   long: "Upload control plane certificates to the kubeadm-certs Secret",
   run: runUploadCerts,

@@ -13,6 +13,7 @@ const uploadConfigFlags = ["config", "cri-socket", "kubeconfig", "dry-run"];
 /** `kubeadm init phase upload-config` and its sub-phases. */
 export const uploadConfigPhase: Phase<InitData> = {
   name: "upload-config",
+  writes: "api",
   aliases: ["uploadconfig"],
   short: "Upload the kubeadm and kubelet configuration to a ConfigMap",
   phases: [

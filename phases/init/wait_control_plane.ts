@@ -17,6 +17,7 @@ import type { InitData } from "./data.ts";
 /** `kubeadm init phase wait-control-plane`. */
 export const waitControlPlanePhase: Phase<InitData> = {
   name: "wait-control-plane",
+  writes: "api",
   short: "Wait for the control plane to start",
   run: waitControlPlane,
 };

@@ -167,7 +167,7 @@ Deno.test("two concurrent 'init phase certs all' into one tree: 10 rounds, the t
   console.log(`  ${refused} of 10 rounds overlapped (the second run was refused)`);
 });
 
-Deno.test("a run that writes only a certificates or kubeconfig directory outside /etc/kubernetes locks that directory, not the node's", async () => {
+Deno.test("a run that writes only a certificates or kubeconfig directory outside /etc/kubernetes locks that directory, not the node's; API-only phases take no lock", async () => {
   const root = await Deno.makeTempDir({ prefix: "kubestrap-lock-" });
   const node = await acquireRunLock(new Host(root), "kubestrap init (test holder)");
   try {
@@ -210,13 +210,19 @@ Deno.test("a run that writes only a certificates or kubeconfig directory outside
     );
     assertEquals(both.code, 1, both.err);
     assertStringIncludes(both.err, `another kubestrap run holds ${root}${RUN_LOCK_PATH}: PID `);
+    // Phases that write only API objects take no lock: this one fails on the missing
+    // admin.conf, not on the lock.
+    const api = await ks("init", "phase", "upload-config", "all", "--rootfs", root);
+    assertEquals(api.code, 1, api.err);
+    assert(!api.err.includes("another kubestrap run"), api.err);
+    assertStringIncludes(api.err, "admin.conf");
   } finally {
     await node.release();
   }
   // A run holding /srv/pki blocks another one there, naming that lock file.
   const pki = await acquireRunLock(new Host(root), "kubestrap init phase certs all (holder)", {
     certificatesDir: "/srv/pki",
-    phases: ["certs/ca"],
+    writes: ["certificatesDir"],
   });
   try {
     const r = await ks("init", "phase", "certs", "sa", "--rootfs", root, "--cert-dir", "/srv/pki");
