@@ -209,6 +209,34 @@ export class CrictlRuntime implements CriRuntime {
     return r.stdout.split("\n").map((l) => l.trim()).filter((l) => l !== "");
   }
 
+  /**
+   * The Pod UIDs (`io.kubernetes.pod.uid`) of the running `containerName` containers of the
+   * kube-system Pod `podName` (`crictl ps -o json`). For a static Pod the UID is the hash of
+   * its manifest, the mirror Pod's `kubernetes.io/config.hash`.
+   */
+  async runningPodUIDs(podName: string, containerName: string): Promise<string[]> {
+    if (!await this.tool()) throw new Error("crictl not found in system path");
+    const r = await this.crictlRun([
+      "ps",
+      "-o",
+      "json",
+      "--state",
+      "Running",
+      "--name",
+      `^${containerName}$`,
+      "--label",
+      `io.kubernetes.pod.name=${podName}`,
+      "--label",
+      "io.kubernetes.pod.namespace=kube-system",
+    ]);
+    if (r.code !== 0) throw new Error(firstLine(r.stderr || r.stdout) || `exit status ${r.code}`);
+    const list = JSON.parse(r.stdout) as {
+      containers?: { labels?: Record<string, string> }[];
+    };
+    return (list.containers ?? []).map((c) => c.labels?.["io.kubernetes.pod.uid"] ?? "")
+      .filter((u) => u !== "");
+  }
+
   /** Stops a container (`crictl stop`); its Pod's restart policy brings a new one up. */
   async stopContainer(id: string, graceSeconds = 10): Promise<void> {
     if (!await this.tool()) throw new Error("crictl not found in system path");

@@ -275,8 +275,10 @@ export class KubeClient implements Disposable {
   private readonly transport: Transport;
   private readonly opts: Required<Omit<KubeClientOptions, "transport">>;
   private readonly token?: string;
+  private readonly cfg: KubeClientConfig;
 
   constructor(cfg: KubeClientConfig, options: KubeClientOptions = {}) {
+    this.cfg = cfg;
     if (!cfg.server) throw new Error("kubernetes client: no server URL given");
     this.server = cfg.server.replace(/\/+$/, "");
     this.token = cfg.token;
@@ -293,6 +295,14 @@ export class KubeClient implements Disposable {
       maxBackoffMs: options.maxBackoffMs ?? 2_000,
       userAgent: options.userAgent ?? "kubestrap",
     };
+  }
+
+  /**
+   * A client of the same server and credentials with its own connection and these options
+   * (a waiter's short request timeout; its requests never queue behind this client's).
+   */
+  withOptions(options: Omit<KubeClientOptions, "transport">): KubeClient {
+    return new KubeClient(this.cfg, { ...this.opts, ...options });
   }
 
   close(): void {

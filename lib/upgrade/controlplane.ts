@@ -22,6 +22,7 @@ import {
   upgradeStaticPodControlPlane,
 } from "./staticpods.ts";
 import { StaticPodWaiter } from "./waiter.ts";
+import { CrictlRuntime } from "../cri/cri.ts";
 import { restartStaticPodContainers } from "./restart.ts";
 
 export interface ControlPlaneUpgradeInput {
@@ -110,9 +111,18 @@ export async function performStaticPodUpgrade(i: ControlPlaneUpgradeInput): Prom
   };
   const fs = renewalFS(i.host);
   const inputs = renewalInputsFromConfig(cluster, k8sDir);
+  // The waiter has its own connection with a short request timeout: a request the API server
+  // holds (it can, right after etcd's swap) neither delays nor queues the upgrade's own calls.
+  const waitClient = i.client.withOptions({ requestTimeoutMs: 10_000 });
+  const criSocket = i.init.init.nodeRegistration.criSocket ?? "";
   const deps: StaticPodUpgradeDeps = {
     host: i.host,
-    waiter: new StaticPodWaiter(i.client, i.timeoutMs, i.out),
+    waiter: new StaticPodWaiter(
+      waitClient,
+      i.timeoutMs,
+      i.out,
+      criSocket ? new CrictlRuntime(i.host, criSocket, 10_000) : undefined,
+    ),
     init: i.init,
     nodeName,
     etcdUpgrade: i.etcdUpgrade,
@@ -153,6 +163,7 @@ export async function performStaticPodUpgrade(i: ControlPlaneUpgradeInput): Prom
   try {
     await upgradeStaticPodControlPlane(deps, pm);
   } finally {
+    waitClient.close();
     // The etcd client does not own the API client it was given.
     (etcd as EtcdClient | undefined)?.close();
   }

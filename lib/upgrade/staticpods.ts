@@ -14,7 +14,10 @@
  *   holds every component's old or new manifest, also when the run is killed in between;
  * - the controller-manager and the scheduler are swapped together once the API server runs the
  *   new version (both may run one minor version below it, so neither order matters);
- * - the mirror Pods are polled every 200 ms (kubeadm: 500 ms).
+ * - the mirror Pods are polled every 200 ms (kubeadm: 500 ms), and the node's container runtime
+ *   is asked too (lib/upgrade/waiter.ts): a new static Pod counts as running once either the
+ *   mirror Pod or the runtime shows its hash, so a kubelet that cannot reach a hung API server
+ *   after etcd's swap does not hold the upgrade up.
  */
 import * as path from "@std/path";
 import { parse as parseYAML } from "yaml";
@@ -378,7 +381,12 @@ async function upgradeComponent(
   try {
     if (!equal) await d.waiter.hashChange(d.nodeName, component, beforeHash);
     else if (d.renew && d.restartComponent) await d.restartComponent(component);
-    await d.waiter.podsWithLabel(`component=${component}`);
+    // etcd's health is checked directly next: while the API server does not answer (it may
+    // hang for a minute after etcd's swap), the runtime running the new etcd is enough.
+    await d.waiter.podsWithLabel(
+      `component=${component}`,
+      component === "etcd" ? { node: d.nodeName, component } : undefined,
+    );
   } catch (e) {
     await fail((e as Error).message);
   }

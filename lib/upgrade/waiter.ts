@@ -6,11 +6,22 @@
  *
  * kubeadm polls every 500 ms; kubestrap every 200 ms, and it tolerates the API server being
  * away while it restarts (every failed call is just one more poll).
+ *
+ * Beyond kubeadm: with the node's container runtime at hand (PodRuntime), the kubelet's own
+ * report is read there too, and whichever answers first decides. A static Pod's UID is its
+ * manifest's hash, and the kubelet labels the Pod's containers with it, so a running container
+ * whose Pod UID is not the old hash is the new manifest running, the same fact the mirror Pod
+ * shows. The kubelet updates the mirror Pod only when the API server answers it, and after
+ * etcd's swap the API server can hang for a minute before it does: kubeadm waits that minute
+ * out; kubestrap goes on once the runtime runs the new etcd (etcd's own health is then checked
+ * directly).
  */
 import type { KubeClient, KubeList } from "../kube/client.ts";
 import { formatDurationMs } from "../util/duration.ts";
 
 const POLL_MS = 200;
+/** How long the API server may stay silent before the runtime's report ends a label wait. */
+const API_GRACE_MS = 2_000;
 export const CONFIG_HASH_ANNOTATION = "kubernetes.io/config.hash";
 
 interface PodLike {
@@ -25,6 +36,38 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** The node's container runtime as the waiter asks it (lib/cri's CrictlRuntime). */
+export interface PodRuntime {
+  /** The Pod UIDs of the running `container` containers of the kube-system Pod `pod`. */
+  runningPodUIDs(pod: string, container: string): Promise<string[]>;
+}
+
+/**
+ * True as soon as one of `polls` is, false once all are false. Each poll gets a function that
+ * tells it to stop (another one already answered).
+ */
+function firstTrue(polls: ((stopped: () => boolean) => Promise<boolean>)[]): Promise<boolean> {
+  let done = false;
+  const stopped = () => done;
+  return new Promise((resolve, reject) => {
+    let pending = polls.length;
+    for (const p of polls) {
+      p(stopped).then((ok) => {
+        if (ok && !done) {
+          done = true;
+          resolve(true);
+        } else if (--pending === 0 && !done) {
+          done = true;
+          resolve(false);
+        }
+      }, (e) => {
+        done = true;
+        reject(e);
+      });
+    }
+  });
+}
+
 /** A timeout from the waiter, with kubeadm's text. */
 export class WaitTimeoutError extends Error {}
 
@@ -33,7 +76,11 @@ export interface PodWaiter {
   singleHash(node: string, component: string): Promise<string>;
   controlPlaneHashes(node: string, components: readonly string[]): Promise<Map<string, string>>;
   hashChange(node: string, component: string, before: string): Promise<void>;
-  podsWithLabel(label: string): Promise<void>;
+  /**
+   * WaitForPodsWithLabel; with `orRunningOn`, a running container of that component on this
+   * node (as the runtime reports it) also ends the wait while the API server does not answer.
+   */
+  podsWithLabel(label: string, orRunningOn?: { node: string; component: string }): Promise<void>;
 }
 
 export class StaticPodWaiter implements PodWaiter {
@@ -41,15 +88,46 @@ export class StaticPodWaiter implements PodWaiter {
     private client: KubeClient,
     private timeoutMs: number,
     private out: (line: string) => void,
+    private runtime?: PodRuntime,
   ) {}
 
-  private async poll(fn: () => Promise<boolean>): Promise<boolean> {
+  private async poll(
+    fn: () => Promise<boolean>,
+    stopped: () => boolean = () => false,
+  ): Promise<boolean> {
     const deadline = Date.now() + this.timeoutMs;
-    while (true) {
+    while (!stopped()) {
       if (await fn()) return true;
       if (Date.now() + POLL_MS > deadline) return false;
       await sleep(POLL_MS);
     }
+    return false;
+  }
+
+  /**
+   * Polls the runtime until `accept` holds for the running `component` containers' Pod UIDs;
+   * false at the deadline, or at once when the runtime cannot be asked (no crictl): the API
+   * decides alone then.
+   */
+  private runtimePoll(
+    node: string,
+    component: string,
+    accept: (uids: string[]) => boolean,
+  ): (stopped: () => boolean) => Promise<boolean> {
+    return async (stopped) => {
+      const rt = this.runtime;
+      if (!rt) return false;
+      let usable = true;
+      const ok = await this.poll(async () => {
+        try {
+          return accept(await rt.runningPodUIDs(`${component}-${node}`, component));
+        } catch (e) {
+          if (/not found in system path/.test((e as Error).message)) usable = false;
+          return false;
+        }
+      }, () => stopped() || !usable);
+      return ok;
+    };
   }
 
   private async hashOnce(node: string, component: string): Promise<string> {
@@ -86,19 +164,25 @@ export class StaticPodWaiter implements PodWaiter {
     return m;
   }
 
-  /** WaitForStaticPodHashChange. */
+  /** WaitForStaticPodHashChange, or the runtime runs a Pod of another hash (see above). */
   async hashChange(node: string, component: string, before: string): Promise<void> {
     let last = "";
-    const ok = await this.poll(async () => {
-      try {
-        const h = await this.hashOnce(node, component);
-        if (h !== before) return true;
-        last = "";
-      } catch (e) {
-        last = (e as Error).message;
-      }
-      return false;
-    });
+    const api = (stopped: () => boolean) =>
+      this.poll(async () => {
+        try {
+          const h = await this.hashOnce(node, component);
+          if (h !== before) return true;
+          last = "";
+        } catch (e) {
+          last = (e as Error).message;
+        }
+        return false;
+      }, stopped);
+    const polls = [api];
+    if (before !== "") {
+      polls.push(this.runtimePoll(node, component, (uids) => uids.some((u) => u !== before)));
+    }
+    const ok = await firstTrue(polls);
     if (!ok) {
       const why = last ? `: ${last}` : "";
       throw new WaitTimeoutError(
@@ -144,33 +228,62 @@ export class StaticPodWaiter implements PodWaiter {
   }
 
   /** WaitForPodsWithLabel: every Pod with `label` in kube-system is Running. */
-  async podsWithLabel(label: string): Promise<void> {
+  async podsWithLabel(
+    label: string,
+    orRunningOn?: { node: string; component: string },
+  ): Promise<void> {
     let lastCount = -1;
     let lastErr = "";
-    const ok = await this.poll(async () => {
-      let pods: KubeList<PodLike>;
-      try {
-        pods = await this.client.list<PodLike>("pods", {
-          namespace: "kube-system",
-          labelSelector: label,
-          retry: false,
-        });
-      } catch (e) {
-        // kubeadm prints this on every failed poll; kubestrap polls faster, so only on change.
-        const msg = (e as Error).message;
-        if (msg !== lastErr) {
-          this.out(`[apiclient] Error getting Pods with label selector "${label}" [${msg}]`);
+    let answered = false;
+    let answeredAt = Date.now();
+    const api = (stopped: () => boolean) =>
+      this.poll(async () => {
+        let pods: KubeList<PodLike>;
+        try {
+          pods = await this.client.list<PodLike>("pods", {
+            namespace: "kube-system",
+            labelSelector: label,
+            retry: false,
+          });
+        } catch (e) {
+          // kubeadm prints this on every failed poll; kubestrap polls faster, so only on change.
+          const msg = (e as Error).message;
+          if (msg !== lastErr && !stopped()) {
+            this.out(`[apiclient] Error getting Pods with label selector "${label}" [${msg}]`);
+          }
+          lastErr = msg;
+          answered = false;
+          return false;
         }
-        lastErr = msg;
-        return false;
-      }
-      lastErr = "";
-      if (lastCount !== pods.items.length) {
-        this.out(`[apiclient] Found ${pods.items.length} Pods for label selector ${label}`);
-        lastCount = pods.items.length;
-      }
-      return pods.items.length > 0 && pods.items.every((p) => p.status?.phase === "Running");
-    });
-    if (!ok) throw new WaitTimeoutError("context deadline exceeded");
+        lastErr = "";
+        answered = true;
+        answeredAt = Date.now();
+        if (lastCount !== pods.items.length && !stopped()) {
+          this.out(`[apiclient] Found ${pods.items.length} Pods for label selector ${label}`);
+          lastCount = pods.items.length;
+        }
+        return pods.items.length > 0 && pods.items.every((p) => p.status?.phase === "Running");
+      }, stopped);
+    const polls = [api];
+    if (orRunningOn) {
+      // Only while the API server does not answer (for 2 s from the start, or since it last
+      // did): once it does, its list decides, as in kubeadm.
+      const { node, component } = orRunningOn;
+      const rt = this.runtimePoll(
+        node,
+        component,
+        (uids) => uids.length > 0 && !answered && Date.now() - answeredAt >= API_GRACE_MS,
+      );
+      polls.push(async (stopped) => {
+        const ok = await rt(stopped);
+        if (ok) {
+          this.out(
+            `[upgrade/staticpods] The API server does not answer yet; the kubelet runs the new ${component} container`,
+          );
+        }
+        return ok;
+      });
+    }
+    if (!(await firstTrue(polls))) throw new WaitTimeoutError("context deadline exceeded");
   }
 }
