@@ -20,6 +20,8 @@ import type { KubeClient, KubeList } from "../kube/client.ts";
 import { formatDurationMs } from "../util/duration.ts";
 
 const POLL_MS = 200;
+/** The runtime is asked once a second: each question is a crictl process. */
+const RUNTIME_POLL_MS = 1_000;
 /** How long the API server may stay silent before the runtime's report ends a label wait. */
 const API_GRACE_MS = 2_000;
 export const CONFIG_HASH_ANNOTATION = "kubernetes.io/config.hash";
@@ -94,12 +96,13 @@ export class StaticPodWaiter implements PodWaiter {
   private async poll(
     fn: () => Promise<boolean>,
     stopped: () => boolean = () => false,
+    intervalMs = POLL_MS,
   ): Promise<boolean> {
     const deadline = Date.now() + this.timeoutMs;
     while (!stopped()) {
       if (await fn()) return true;
-      if (Date.now() + POLL_MS > deadline) return false;
-      await sleep(POLL_MS);
+      if (Date.now() + intervalMs > deadline) return false;
+      await sleep(intervalMs);
     }
     return false;
   }
@@ -118,14 +121,18 @@ export class StaticPodWaiter implements PodWaiter {
       const rt = this.runtime;
       if (!rt) return false;
       let usable = true;
-      const ok = await this.poll(async () => {
-        try {
-          return accept(await rt.runningPodUIDs(`${component}-${node}`, component));
-        } catch (e) {
-          if (/not found in system path/.test((e as Error).message)) usable = false;
-          return false;
-        }
-      }, () => stopped() || !usable);
+      const ok = await this.poll(
+        async () => {
+          try {
+            return accept(await rt.runningPodUIDs(`${component}-${node}`, component));
+          } catch (e) {
+            if (/not found in system path/.test((e as Error).message)) usable = false;
+            return false;
+          }
+        },
+        () => stopped() || !usable,
+        RUNTIME_POLL_MS,
+      );
       return ok;
     };
   }
