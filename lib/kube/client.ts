@@ -469,14 +469,7 @@ export class KubeClient implements Disposable {
     obj: KubeObject,
     opts: CallOptions = {},
   ): Promise<T> {
-    const r = resolveResource(res);
-    const ns = obj.metadata?.namespace;
-    return this.json<T>("POST", resourcePath(r, ns), {
-      ...opts,
-      body: withTypeMeta(r, obj),
-      verb: "create",
-      what: describeObject(r, ns, obj.metadata?.name ?? ""),
-    });
+    return this.writeObject<T>("create", res, obj, opts);
   }
 
   /** PUT an object (unconditional when it carries no resourceVersion). */
@@ -485,16 +478,35 @@ export class KubeClient implements Disposable {
     obj: KubeObject,
     opts: CallOptions = {},
   ): Promise<T> {
+    return this.writeObject<T>("update", res, obj, opts);
+  }
+
+  /**
+   * The body of {@link create} (POST to the collection) and {@link update} (PUT to the object,
+   * which must have a name): `obj` with its apiVersion and kind, the namespace from its metadata.
+   */
+  private writeObject<T>(
+    verb: "create" | "update",
+    res: Resource | ResourceName,
+    obj: KubeObject,
+    opts: CallOptions,
+  ): Promise<T> {
     const r = resolveResource(res);
     const ns = obj.metadata?.namespace;
     const name = obj.metadata?.name;
-    if (!name) throw new Error(`update ${r.kind}: the object has no metadata.name`);
-    return this.json<T>("PUT", resourcePath(r, ns, name), {
-      ...opts,
-      body: withTypeMeta(r, obj),
-      verb: "update",
-      what: describeObject(r, ns, name),
-    });
+    if (verb === "update" && !name) {
+      throw new Error(`update ${r.kind}: the object has no metadata.name`);
+    }
+    return this.json<T>(
+      verb === "create" ? "POST" : "PUT",
+      resourcePath(r, ns, verb === "create" ? undefined : name),
+      {
+        ...opts,
+        body: withTypeMeta(r, obj),
+        verb,
+        what: describeObject(r, ns, name ?? ""),
+      },
+    );
   }
 
   /** PATCH an object. */
