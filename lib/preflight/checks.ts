@@ -521,6 +521,19 @@ export function hostnameCheck(nodeName: string): Checker {
 
 // ---- HTTPProxy / HTTPProxyCIDR ----------------------------------------------------------------
 
+/**
+ * The result of HTTPProxy and HTTPProxyCIDR when a proxy would carry the connection: kubeadm's
+ * `warning`, and the remediation that adds `exempt` (a host or a CIDR) to NO_PROXY.
+ */
+function viaProxy(warning: string, observed: string, exempt: string): CheckResult {
+  return {
+    warnings: [warning],
+    errors: [],
+    observed,
+    remediation: `export NO_PROXY="\${NO_PROXY:+\$NO_PROXY,}${exempt}"`,
+  };
+}
+
 export function httpProxyCheck(proto: "https" | "http", hostname: string): Checker {
   return check("HTTPProxy", `direct connection to ${proto}://${hostname}`, ({ env }) => {
     const ip = parseIP(hostname);
@@ -530,16 +543,13 @@ export function httpProxyCheck(proto: "https" | "http", hostname: string): Check
     const u = `${proto}://${hostport}`;
     const proxy = proxyFor(env, proto, hostport);
     if (proxy) {
-      return {
-        warnings: [
-          `Connection to ${goQuote(u)} uses proxy ${
-            goQuote(proxy.text)
-          }. If that is not intended, adjust your proxy settings`,
-        ],
-        errors: [],
-        observed: `via proxy ${proxy.text}`,
-        remediation: `export NO_PROXY="\${NO_PROXY:+\$NO_PROXY,}${hostname}"`,
-      };
+      return viaProxy(
+        `Connection to ${goQuote(u)} uses proxy ${
+          goQuote(proxy.text)
+        }. If that is not intended, adjust your proxy settings`,
+        `via proxy ${proxy.text}`,
+        hostname,
+      );
     }
     return ok("direct");
   });
@@ -573,16 +583,13 @@ export function httpProxyCIDRCheck(proto: "https" | "http", cidr: string): Check
     const hostport = joinHostPort(formatIPBytes(testIP), "1234");
     const proxy = proxyFor(env, proto, hostport);
     if (proxy) {
-      return {
-        warnings: [
-          `connection to ${goQuote(cidr)} uses proxy ${
-            goQuote(proxy.text)
-          }. This may lead to malfunctional cluster setup. Make sure that Pod and Services IP ranges specified correctly as exceptions in proxy configuration`,
-        ],
-        errors: [],
-        observed: `${proto}://${hostport}/ via proxy ${proxy.text}`,
-        remediation: `export NO_PROXY="\${NO_PROXY:+\$NO_PROXY,}${cidr}"`,
-      };
+      return viaProxy(
+        `connection to ${goQuote(cidr)} uses proxy ${
+          goQuote(proxy.text)
+        }. This may lead to malfunctional cluster setup. Make sure that Pod and Services IP ranges specified correctly as exceptions in proxy configuration`,
+        `${proto}://${hostport}/ via proxy ${proxy.text}`,
+        cidr,
+      );
     }
     return ok("direct");
   });
@@ -606,13 +613,18 @@ export function getKubeletVersion(ctx: CheckContext): Promise<Version> {
 }
 
 /** The result of a check that needs the kubelet's version and cannot get it. */
-function kubeletUnusable(e: unknown): CheckResult {
-  return {
-    warnings: [],
-    errors: [`couldn't get kubelet version: ${(e as Error).message}`],
-    observed: "kubelet not usable",
-    remediation: "# install the kubelet binary in PATH (kubelet --version must work)",
-  };
+/** The kubelet's version, or the failed result of a check that needs it and cannot get it. */
+async function kubeletVersionOrFailure(ctx: CheckContext): Promise<Version | CheckResult> {
+  try {
+    return await getKubeletVersion(ctx);
+  } catch (e) {
+    return {
+      warnings: [],
+      errors: [`couldn't get kubelet version: ${(e as Error).message}`],
+      observed: "kubelet not usable",
+      remediation: "# install the kubelet binary in PATH (kubelet --version must work)",
+    };
+  }
 }
 
 async function runKubeletVersion(ctx: CheckContext): Promise<Version> {
@@ -635,13 +647,9 @@ export function systemVerificationCheck(isUpgrade = false): Checker {
     "SystemVerification",
     "supported kernel and config, Linux, required cgroups (cgroup v2 for kubelet >= 1.35)",
     async (ctx) => {
-      let kv: Version;
-      try {
-        kv = await getKubeletVersion(ctx);
-      } catch (e) {
-        return kubeletUnusable(e);
-      }
-      if (isUpgrade) kv = kv.withMinor(kv.minor + 1);
+      const kubelet = await kubeletVersionOrFailure(ctx);
+      if (!(kubelet instanceof Version)) return kubelet;
+      const kv = isUpgrade ? kubelet.withMinor(kubelet.minor + 1) : kubelet;
       const rep = new Reporter();
       const k = await validateKernel(ctx.host, rep);
       const o = validateOS(ctx.host, rep);
@@ -689,12 +697,8 @@ export function kubeletVersionCheck(
       kubernetesVersion ? `, minor not above ${kubernetesVersion}` : ""
     }`,
     async (ctx) => {
-      let kv: Version;
-      try {
-        kv = await getKubeletVersion(ctx);
-      } catch (e) {
-        return kubeletUnusable(e);
-      }
+      const kv = await kubeletVersionOrFailure(ctx);
+      if (!(kv instanceof Version)) return kv;
       const min = parseSemantic(minKubeletVersion);
       if (kv.lessThan(min)) {
         return {
