@@ -144,6 +144,23 @@ function lex(input: string): Item[] {
     return input.startsWith("}}", pos);
   };
   const trimLeftLen = (s: string) => s.length - s.replace(/^[ \t\r\n]+/, "").length;
+  /**
+   * The rest of a word (lexFieldOrVariable, lexIdentifier): its letters, digits and underscores.
+   * False, with Go's error item, when what follows cannot end it.
+   */
+  const scanWord = (): boolean => {
+    let c: string;
+    for (;;) {
+      c = next();
+      if (!isAlphaNumeric(c)) {
+        backup(c);
+        break;
+      }
+    }
+    if (atTerminator()) return true;
+    error(`bad character ${goSharpU(c || " ")}`);
+    return false;
+  };
 
   // states return false to stop
   let state: "text" | "inside" = "text";
@@ -271,18 +288,7 @@ function lex(input: string): Item[] {
         emit(r === "$" ? "variable" : "dot");
         continue;
       }
-      let c: string;
-      for (;;) {
-        c = next();
-        if (!isAlphaNumeric(c)) {
-          backup(c);
-          break;
-        }
-      }
-      if (!atTerminator()) {
-        error(`bad character ${goSharpU(c || " ")}`);
-        return items;
-      }
+      if (!scanWord()) return items;
       emit(r === "$" ? "variable" : "field");
     } else if (r === "." || r === "+" || r === "-" || (r >= "0" && r <= "9")) {
       backup(r);
@@ -298,19 +304,8 @@ function lex(input: string): Item[] {
       }
       emit("number");
     } else if (isAlphaNumeric(r)) {
-      let c: string;
-      for (;;) {
-        c = next();
-        if (!isAlphaNumeric(c)) {
-          backup(c);
-          break;
-        }
-      }
+      if (!scanWord()) return items;
       const word = input.slice(start, pos);
-      if (!atTerminator()) {
-        error(`bad character ${goSharpU(c || " ")}`);
-        return items;
-      }
       if (word in KEYWORDS && word !== ".") emit(KEYWORDS[word]);
       else if (word === "true" || word === "false") emit("bool");
       else emit("identifier");
