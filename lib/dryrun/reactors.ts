@@ -7,6 +7,7 @@
  */
 import { MINIMUM_CONTROL_PLANE_VERSION } from "../config/constants.ts";
 import type { KubeObject } from "../kube/client.ts";
+import { kubeProxyKubeconfig } from "../kubeconfig/kubeconfig.ts";
 
 /**
  * kubeadm's dry-run discovery identity (discovery/token mutateTokenDiscoveryForDryRun): the
@@ -89,26 +90,6 @@ clusterCIDR: 192.168.0.0/16
 kind: KubeProxyConfiguration
 `;
 
-const KUBE_PROXY_KUBECONFIG = `apiVersion: v1
-kind: Config
-clusters:
-- cluster:
-    certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt
-    server: https://192.168.0.101:6443
-  name: default
-contexts:
-- context:
-    cluster: default
-    namespace: default
-    user: default
-  name: default
-current-context: default
-users:
-- name: default
-  user:
-    tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token
-`;
-
 function configMap(namespace: string, name: string, data: Record<string, string>): KubeObject {
   return { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace }, data } as KubeObject;
 }
@@ -148,7 +129,7 @@ export function dryRunReactorObject(
     if (name === "kube-proxy") {
       return configMap(namespace, name, {
         "config.conf": KUBE_PROXY_CONFIGURATION,
-        "kubeconfig.conf": KUBE_PROXY_KUBECONFIG,
+        "kubeconfig.conf": kubeProxyKubeconfig(DRY_RUN_DISCOVERY.apiServerEndpoint),
       });
     }
   }

@@ -34,6 +34,33 @@ export function createBasic(
   };
 }
 
+/**
+ * The kubeconfig kube-proxy runs with: the Pod's ServiceAccount CA and token against `server`
+ * (the `kubeconfig.conf` of kubeadm's KubeProxyConfigMap19 template, which its dry-run reactor
+ * answers too). Template text in the template's field order, not {@link serializeKubeConfig}'s.
+ */
+export function kubeProxyKubeconfig(server: string): string {
+  return `apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt
+    server: ${server}
+  name: default
+contexts:
+- context:
+    cluster: default
+    namespace: default
+    user: default
+  name: default
+current-context: default
+users:
+- name: default
+  user:
+    tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token
+`;
+}
+
 const enc = (x: Uint8Array | string) => typeof x === "string" ? new TextEncoder().encode(x) : x;
 
 /** kubeconfigutil.CreateWithCerts (empty cert/key data is omitted, like Go's omitempty). */

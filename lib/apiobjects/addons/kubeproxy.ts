@@ -26,10 +26,20 @@ import {
 } from "../rbac.ts";
 import { type ConfigMapObject, signConfigMap } from "../uploadconfig.ts";
 import { type Log, silent } from "../util.ts";
+import { kubeProxyKubeconfig } from "../../kubeconfig/kubeconfig.ts";
 
 /** kubeadm's GetKubernetesImage for kube-proxy (version made a valid tag). */
 export function kubeProxyImage(imageRepository: string, kubernetesVersion: string): string {
   return `${imageRepository}/kube-proxy:${kubernetesVersion.replace(/[^-\w.]/g, "_")}`;
+}
+
+/** Each line of `text` indented 4 spaces (bufio.Scanner lines: a final newline ends the last). */
+function indent4(text: string): string {
+  let indented = "";
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  for (const l of lines) indented += `    ${l.replace(/\r$/, "")}\n`;
+  return indented;
 }
 
 /** KubeProxyConfigMap19; `proxyConfigYAML` is indented 4 spaces per line as kubeadm does. */
@@ -37,11 +47,6 @@ export function kubeProxyConfigMapTemplate(
   controlPlaneEndpointURL: string,
   proxyConfigYAML: string,
 ): string {
-  let indented = "";
-  // bufio.Scanner lines: split on \n, a final newline does not start a new line.
-  const lines = proxyConfigYAML.split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
-  for (const l of lines) indented += `    ${l.replace(/\r$/, "")}\n`;
   return `
 kind: ConfigMap
 apiVersion: v1
@@ -52,26 +57,8 @@ metadata:
     app: kube-proxy
 data:
   kubeconfig.conf: |-
-    apiVersion: v1
-    kind: Config
-    clusters:
-    - cluster:
-        certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt
-        server: ${controlPlaneEndpointURL}
-      name: default
-    contexts:
-    - context:
-        cluster: default
-        namespace: default
-        user: default
-      name: default
-    current-context: default
-    users:
-    - name: default
-      user:
-        tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token
-  ${KUBE_PROXY_CONFIGMAP_KEY}: |-
-${indented}
+${indent4(kubeProxyKubeconfig(controlPlaneEndpointURL))}  ${KUBE_PROXY_CONFIGMAP_KEY}: |-
+${indent4(proxyConfigYAML)}
 `;
 }
 
