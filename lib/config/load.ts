@@ -242,6 +242,29 @@ function stripTypeMeta<T extends object>(o: T): T {
   return c as T;
 }
 
+/**
+ * The document of `kind` in a file that must hold one (join, reset, upgrade): decoded with its
+ * strict problems as warnings; a later one wins, other kinds are ignored with a warning.
+ */
+function documentOfKind<T extends object>(
+  docs: RawDocument[],
+  kind: string,
+  opts: DecodeOptions & { file: string },
+  warnings: string[],
+): T {
+  let found: T | undefined;
+  for (const doc of docs) {
+    if (doc.gvk.kind !== kind) {
+      warnings.push(ignoredWarning(doc));
+      continue;
+    }
+    checkSupportedVersion(doc, !!opts.allowExperimentalApi, opts.file);
+    found = stripTypeMeta(decodeKind<T>(doc, opts.file, !!opts.strictErrors, warnings));
+  }
+  if (!found) throw new KubestrapError(`no ${kind} found in the supplied config`);
+  return found;
+}
+
 /** documentMapToInitConfiguration. */
 export async function documentsToInitConfig(
   docs: RawDocument[],
@@ -318,18 +341,12 @@ export async function documentsToJoinConfig(
   opts: DecodeOptions & { file: string },
 ): Promise<JoinConfig> {
   const warnings: string[] = [];
-  let join: Partial<JoinConfiguration> | undefined;
-  for (const doc of docs) {
-    if (doc.gvk.kind !== "JoinConfiguration") {
-      warnings.push(ignoredWarning(doc));
-      continue;
-    }
-    checkSupportedVersion(doc, !!opts.allowExperimentalApi, opts.file);
-    join = stripTypeMeta(
-      decodeKind<Partial<JoinConfiguration>>(doc, opts.file, !!opts.strictErrors, warnings),
-    );
-  }
-  if (!join) throw new KubestrapError("no JoinConfiguration found in the supplied config");
+  const join = documentOfKind<Partial<JoinConfiguration>>(
+    docs,
+    "JoinConfiguration",
+    opts,
+    warnings,
+  );
   const cfg = defaultJoinConfiguration(join);
   await setJoinDynamicDefaults(cfg, host, { skipCRIDetect: opts.skipCRIDetect }, warnings);
   throwIfErrors(validateJoinConfiguration(cfg));
@@ -343,18 +360,12 @@ export async function documentsToResetConfig(
   opts: DecodeOptions & { file: string },
 ): Promise<ResetConfig> {
   const warnings: string[] = [];
-  let reset: Partial<ResetConfiguration> | undefined;
-  for (const doc of docs) {
-    if (doc.gvk.kind !== "ResetConfiguration") {
-      warnings.push(ignoredWarning(doc));
-      continue;
-    }
-    checkSupportedVersion(doc, !!opts.allowExperimentalApi, opts.file);
-    reset = stripTypeMeta(
-      decodeKind<Partial<ResetConfiguration>>(doc, opts.file, !!opts.strictErrors, warnings),
-    );
-  }
-  if (!reset) throw new KubestrapError("no ResetConfiguration found in the supplied config");
+  const reset = documentOfKind<Partial<ResetConfiguration>>(
+    docs,
+    "ResetConfiguration",
+    opts,
+    warnings,
+  );
   const criSocketGiven = !!reset.criSocket;
   const cfg = defaultResetConfiguration(reset);
   await setResetDynamicDefaults(cfg, host, { skipCRIDetect: opts.skipCRIDetect }, warnings);
@@ -368,18 +379,12 @@ export function documentsToUpgradeConfig(
   opts: DecodeOptions & { file: string },
 ): UpgradeConfig {
   const warnings: string[] = [];
-  let upgrade: Partial<UpgradeConfiguration> | undefined;
-  for (const doc of docs) {
-    if (doc.gvk.kind !== "UpgradeConfiguration") {
-      warnings.push(ignoredWarning(doc));
-      continue;
-    }
-    checkSupportedVersion(doc, !!opts.allowExperimentalApi, opts.file);
-    upgrade = stripTypeMeta(
-      decodeKind<Partial<UpgradeConfiguration>>(doc, opts.file, !!opts.strictErrors, warnings),
-    );
-  }
-  if (!upgrade) throw new KubestrapError("no UpgradeConfiguration found in the supplied config");
+  const upgrade = documentOfKind<Partial<UpgradeConfiguration>>(
+    docs,
+    "UpgradeConfiguration",
+    opts,
+    warnings,
+  );
   const cfg = defaultUpgradeConfiguration(upgrade);
   throwIfErrors(validateUpgradeConfiguration(cfg));
   return { upgrade: cfg, warnings };
@@ -491,6 +496,33 @@ function configSource(input: LoadInput<unknown>): { text: string; file: string }
   return undefined;
 }
 
+/** How the documents of `src` are decoded: the file named in errors and the loader's switches. */
+function decodeOptions(input: LoadInput<unknown>, src: { file: string }) {
+  return {
+    file: src.file,
+    skipCRIDetect: input.skipCRIDetect,
+    allowExperimentalApi: input.allowExperimentalApi,
+  };
+}
+
+/**
+ * ValidateIgnorePreflightErrors over the command line's list and the configuration's
+ * (`into.ignorePreflightErrors`): the union, also stored into the configuration (unset when empty).
+ */
+function mergeIgnorePreflightErrors(
+  flag: string[] | undefined,
+  into: { ignorePreflightErrors?: string[] },
+): string[] {
+  const ignore = validateIgnorePreflightErrors(flag ?? [], into.ignorePreflightErrors ?? []);
+  into.ignorePreflightErrors = ignore.length > 0 ? ignore : undefined;
+  return ignore;
+}
+
+/** The phases to skip: the command line's list when it names any, else the configuration's. */
+function skipPhasesOf(flag: string[] | undefined, config: string[] | undefined): string[] {
+  return flag && flag.length > 0 ? flag : config ?? [];
+}
+
 /** Result of a load: the internal config plus resolved runtime options. */
 export interface LoadedInit extends InitConfig {
   ignorePreflightErrors: string[];
@@ -510,11 +542,7 @@ export async function loadInitConfig(input: LoadInput<InitOptions>): Promise<Loa
   let cfg: InitConfig;
   if (src) {
     const docs = splitDocuments(src.text, src.file);
-    cfg = await documentsToInitConfig(docs, input.host, {
-      file: src.file,
-      skipCRIDetect: input.skipCRIDetect,
-      allowExperimentalApi: input.allowExperimentalApi,
-    });
+    cfg = await documentsToInitConfig(docs, input.host, decodeOptions(input, src));
   } else {
     const warnings: string[] = [];
     cfg = {
@@ -528,20 +556,13 @@ export async function loadInitConfig(input: LoadInput<InitOptions>): Promise<Loa
     warnings.push(...clusterWarnings(cfg.cluster));
   }
   cfg.warnings.unshift(...(o.warnings ?? []));
-  const ignore = validateIgnorePreflightErrors(
-    o.ignorePreflightErrors ?? [],
-    cfg.init.nodeRegistration.ignorePreflightErrors ?? [],
-  );
-  cfg.init.nodeRegistration.ignorePreflightErrors = ignore.length > 0 ? ignore : undefined;
+  const ignore = mergeIgnorePreflightErrors(o.ignorePreflightErrors, cfg.init.nodeRegistration);
   if (o.nodeName) cfg.init.nodeRegistration.name = o.nodeName;
   verifyAPIServerBindAddress(cfg.init.localAPIEndpoint.advertiseAddress ?? "");
-  const skipPhases = o.skipPhases && o.skipPhases.length > 0
-    ? o.skipPhases
-    : cfg.init.skipPhases ?? [];
   return {
     ...cfg,
     ignorePreflightErrors: ignore,
-    skipPhases,
+    skipPhases: skipPhasesOf(o.skipPhases, cfg.init.skipPhases),
     patchesDir: o.patchesDir ?? cfg.init.patches?.directory,
     dryRun: !!o.dryRun || !!cfg.init.dryRun,
     uploadCerts: !!o.uploadCerts,
@@ -578,11 +599,7 @@ export async function loadJoinConfig(input: LoadInput<JoinOptions>): Promise<Loa
   let result: JoinConfig;
   if (src) {
     const docs = splitDocuments(src.text, src.file);
-    result = await documentsToJoinConfig(docs, input.host, {
-      file: src.file,
-      skipCRIDetect: input.skipCRIDetect,
-      allowExperimentalApi: input.allowExperimentalApi,
-    });
+    result = await documentsToJoinConfig(docs, input.host, decodeOptions(input, src));
   } else {
     const warnings: string[] = [];
     const cfg = defaultJoinConfiguration({ ...o.join });
@@ -591,20 +608,16 @@ export async function loadJoinConfig(input: LoadInput<JoinOptions>): Promise<Loa
     result = { join: cfg, warnings };
   }
   result.warnings.unshift(...(o.warnings ?? []));
-  const ignore = validateIgnorePreflightErrors(
-    o.ignorePreflightErrors ?? [],
-    result.join.nodeRegistration.ignorePreflightErrors ?? [],
+  const ignore = mergeIgnorePreflightErrors(
+    o.ignorePreflightErrors,
+    result.join.nodeRegistration,
   );
-  result.join.nodeRegistration.ignorePreflightErrors = ignore.length > 0 ? ignore : undefined;
   if (o.nodeName) result.join.nodeRegistration.name = o.nodeName;
   if (o.criSocket) result.join.nodeRegistration.criSocket = o.criSocket;
-  const skipPhases = o.skipPhases && o.skipPhases.length > 0
-    ? o.skipPhases
-    : result.join.skipPhases ?? [];
   return {
     ...result,
     ignorePreflightErrors: ignore,
-    skipPhases,
+    skipPhases: skipPhasesOf(o.skipPhases, result.join.skipPhases),
     patchesDir: o.patchesDir ?? result.join.patches?.directory,
     dryRun: !!o.dryRun || !!result.join.dryRun,
   };
@@ -626,11 +639,11 @@ export async function loadResetConfig(input: LoadInput<ResetOptions>): Promise<L
   const src = configSource(input);
   let result: ResetConfig;
   if (src) {
-    result = await documentsToResetConfig(splitDocuments(src.text, src.file), input.host, {
-      file: src.file,
-      skipCRIDetect: input.skipCRIDetect,
-      allowExperimentalApi: input.allowExperimentalApi,
-    });
+    result = await documentsToResetConfig(
+      splitDocuments(src.text, src.file),
+      input.host,
+      decodeOptions(input, src),
+    );
   } else {
     const warnings: string[] = [];
     const r = defaultResetConfiguration({
@@ -642,15 +655,11 @@ export async function loadResetConfig(input: LoadInput<ResetOptions>): Promise<L
     result = { reset: r, warnings, criSocketGiven: o.criSocket !== undefined };
   }
   const r = result.reset;
-  const ignore = validateIgnorePreflightErrors(
-    o.ignorePreflightErrors ?? [],
-    r.ignorePreflightErrors ?? [],
-  );
-  r.ignorePreflightErrors = ignore.length > 0 ? ignore : undefined;
+  const ignore = mergeIgnorePreflightErrors(o.ignorePreflightErrors, r);
   return {
     ...result,
     ignorePreflightErrors: ignore,
-    skipPhases: o.skipPhases && o.skipPhases.length > 0 ? o.skipPhases : r.skipPhases ?? [],
+    skipPhases: skipPhasesOf(o.skipPhases, r.skipPhases),
     dryRun: o.dryRun ?? !!r.dryRun,
     force: o.force ?? !!r.force,
     cleanupTmpDir: o.cleanupTmpDir ?? !!r.cleanupTmpDir,
@@ -680,11 +689,7 @@ export function loadUpgradeConfig(input: Omit<LoadInput<UpgradeOptions>, "host">
   Object.assign(u.plan, o.plan);
   Object.assign(u.diff, o.diff);
   for (const part of [u.apply, u.node, u.plan]) {
-    const ignore = validateIgnorePreflightErrors(
-      o.ignorePreflightErrors ?? [],
-      part.ignorePreflightErrors ?? [],
-    );
-    part.ignorePreflightErrors = ignore.length > 0 ? ignore : undefined;
+    mergeIgnorePreflightErrors(o.ignorePreflightErrors, part);
   }
   return result;
 }
