@@ -40,6 +40,7 @@ import {
 import { isCIVersion, kubernetesReleaseVersion } from "./version.ts";
 import { parseSemantic } from "../util/version.ts";
 import { parseHostPort } from "../util/net.ts";
+import { parseDurationMs } from "../util/duration.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Static defaults
@@ -49,6 +50,16 @@ export function defaultTimeouts(t: Timeouts | undefined): Timeouts {
   for (const [k, v] of Object.entries(C.DEFAULT_TIMEOUTS)) {
     const key = k as keyof Timeouts;
     if (out[key] === undefined) out[key] = v;
+  }
+  return out;
+}
+
+/** The configuration's timeouts in milliseconds, kubeadm's defaults for those it does not set. */
+export function timeoutsMs(t: Timeouts | undefined): Record<keyof Timeouts, number> {
+  const all = defaultTimeouts(t) as Required<Timeouts>;
+  const out = {} as Record<keyof Timeouts, number>;
+  for (const k of Object.keys(C.DEFAULT_TIMEOUTS) as (keyof Timeouts)[]) {
+    out[k] = parseDurationMs(all[k]);
   }
   return out;
 }

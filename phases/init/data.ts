@@ -12,7 +12,8 @@ import type { KubeconfigInputs } from "../../lib/kubeconfig/files.ts";
 import { KubestrapError } from "../../lib/errors.ts";
 import * as tokenHelpers from "../../lib/tokens/token.ts";
 import { parseDurationMs } from "../../lib/util/duration.ts";
-import { ADMIN_KUBECONFIG_PATH } from "../../lib/config/constants.ts";
+import { ADMIN_KUBECONFIG_PATH, DEFAULT_MANIFESTS_DIR } from "../../lib/config/constants.ts";
+import { timeoutsMs } from "../../lib/config/defaults.ts";
 import type { WriteManifestOptions } from "../../lib/manifests/mod.ts";
 import type { KubeClient } from "../../lib/kube/client.ts";
 import type { DryRunTransport } from "../../lib/dryrun/client.ts";
@@ -83,18 +84,7 @@ export interface InitData {
   printManifest: boolean;
 }
 
-const MANIFEST_DIR = "/etc/kubernetes/manifests";
 const KUBELET_DIR = "/var/lib/kubelet";
-
-/** A Go duration string in ms, or the fallback when unset or unparsable. */
-function durationMs(s: string | undefined, fallbackMs: number): number {
-  if (!s) return fallbackMs;
-  try {
-    return parseDurationMs(s);
-  } catch {
-    return fallbackMs;
-  }
-}
 
 export async function newInitData(
   ctx: CommandContext,
@@ -160,11 +150,11 @@ export async function newInitData(
   const progress = (s: string) => (resultFormat ? ctx.err : ctx.out)(s);
   let tokens: BootstrapToken[] | undefined;
   let client: Promise<KubeClient> | undefined;
-  const t = init.timeouts;
+  const t = timeoutsMs(init.timeouts);
   const timeouts: InitTimeouts = {
-    kubernetesAPICallMs: durationMs(t?.kubernetesAPICall, 60_000),
-    kubeletHealthCheckMs: durationMs(t?.kubeletHealthCheck, 240_000),
-    controlPlaneComponentHealthCheckMs: durationMs(t?.controlPlaneComponentHealthCheck, 240_000),
+    kubernetesAPICallMs: t.kubernetesAPICall,
+    kubeletHealthCheckMs: t.kubeletHealthCheck,
+    controlPlaneComponentHealthCheckMs: t.controlPlaneComponentHealthCheck,
   };
   const data: InitData = {
     cfg,
@@ -177,7 +167,7 @@ export async function newInitData(
     certificatesDir,
     kubeconfigDir,
     kubeconfigPath: (ctx.flags.kubeconfig as string | undefined) ?? ADMIN_KUBECONFIG_PATH,
-    manifestDir: MANIFEST_DIR,
+    manifestDir: DEFAULT_MANIFESTS_DIR,
     kubeletDir: KUBELET_DIR,
     ignorePreflightErrors: new Set(cfg.ignorePreflightErrors),
     uploadCerts: cfg.uploadCerts,

@@ -12,13 +12,13 @@ import type { KubeConfig } from "../../lib/kubeconfig/kubeconfig.ts";
 import type { KubeClient, KubeClientConfig } from "../../lib/kube/client.ts";
 import type { EtcdClient } from "../../lib/etcdclient/mod.ts";
 import type { PkiFS } from "../../lib/pki/fs.ts";
-import { parseDurationMs } from "../../lib/util/duration.ts";
-import { ADMIN_KUBECONFIG_PATH } from "../../lib/config/constants.ts";
+import { ADMIN_KUBECONFIG_PATH, DEFAULT_MANIFESTS_DIR } from "../../lib/config/constants.ts";
+import { timeoutsMs } from "../../lib/config/defaults.ts";
 
 export const KUBERNETES_DIR = "/etc/kubernetes";
 export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf";
 export const BOOTSTRAP_KUBELET_CONF = "/etc/kubernetes/bootstrap-kubelet.conf";
-export const MANIFEST_DIR = "/etc/kubernetes/manifests";
+export const MANIFEST_DIR = DEFAULT_MANIFESTS_DIR;
 export const KUBELET_DIR = "/var/lib/kubelet";
 
 /** The discovery flags of `kubeadm join`, inherited by the phases that run discovery. */
@@ -81,11 +81,6 @@ export interface JoinData {
 /** Commands with --cri-socket (others skip CRI detection, as kubeadm). */
 const HAS_CRI_SOCKET_FLAG = /join$|join phase (preflight|kubelet-start|kubelet-wait-bootstrap)/;
 
-/** A Go duration string as milliseconds, `def` when unset. */
-function durationMs(s: string | undefined, def: number): number {
-  return s ? parseDurationMs(s) : def;
-}
-
 /**
  * kubeadm's newJoinData: `options` is what the command line set, as configuration
  * (lib/commands/join.ts maps the flags, with admin.conf as the discovery file for the phases
@@ -121,17 +116,14 @@ export async function newJoinData(ctx: CommandContext, options: JoinOptions): Pr
     host = new Host(dryRunDir);
   }
   const j = cfg.join;
-  const t = j.timeouts ?? {};
+  const t = timeoutsMs(j.timeouts);
   const timeouts: JoinTimeouts = {
-    discoveryMs: durationMs(t.discovery, 5 * 60_000),
-    tlsBootstrapMs: durationMs(t.tlsBootstrap, 5 * 60_000),
-    kubeletHealthCheckMs: durationMs(t.kubeletHealthCheck, 4 * 60_000),
-    controlPlaneComponentHealthCheckMs: durationMs(
-      t.controlPlaneComponentHealthCheck,
-      4 * 60_000,
-    ),
-    kubernetesAPICallMs: durationMs(t.kubernetesAPICall, 60_000),
-    etcdAPICallMs: durationMs(t.etcdAPICall, 2 * 60_000),
+    discoveryMs: t.discovery,
+    tlsBootstrapMs: t.tlsBootstrap,
+    kubeletHealthCheckMs: t.kubeletHealthCheck,
+    controlPlaneComponentHealthCheckMs: t.controlPlaneComponentHealthCheck,
+    kubernetesAPICallMs: t.kubernetesAPICall,
+    etcdAPICallMs: t.etcdAPICall,
   };
   const verbosity = Number(ctx.flags.v ?? 0) || 0;
   const out = (s: string) => ctx.out(clean(s.endsWith("\n") ? s : s + "\n"));

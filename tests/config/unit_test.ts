@@ -15,6 +15,7 @@ import {
   defaultClusterConfiguration,
   detectCRISocket,
   generateBootstrapToken,
+  timeoutsMs,
 } from "../../lib/config/defaults.ts";
 import { fakeHostFacts } from "../../lib/config/host_facts.ts";
 import {
@@ -511,4 +512,16 @@ Deno.test("loadInitConfig: the deprecated --*-extra-args flags become the compon
     Error,
     `invalid argument "novalue" for "--scheduler-extra-args" flag: malformed key=value pair in flag value: novalue`,
   );
+});
+
+Deno.test("timeoutsMs: the configuration's timeouts in ms, kubeadm's defaults for the unset ones", () => {
+  assertEquals(timeoutsMs({ kubernetesAPICall: "1m30s", discovery: "500ms" }), {
+    controlPlaneComponentHealthCheck: 240_000,
+    kubeletHealthCheck: 240_000,
+    kubernetesAPICall: 90_000,
+    etcdAPICall: 120_000,
+    tlsBootstrap: 300_000,
+    discovery: 500,
+    upgradeManifests: 300_000,
+  });
 });
