@@ -23,6 +23,7 @@ import {
 import {
   allowCoreDnsPort53,
   createNode,
+  getJsonpath,
   initConfig,
   SERVICE_CIDR,
   waitNodeReady,
@@ -180,13 +181,11 @@ imageRepository: ${repo}
     await waitPodsReady(node, "k8s-app=kube-dns", 2, 180_000);
     timings.initEndToDnsReadyMs = performance.now() - afterInit;
     // Every image the cluster runs is one of the bundle's (custom repository).
-    const images = (await node.kubectl([
-      "get",
-      "pods",
-      "-A",
-      "-o",
-      "jsonpath={range .items[*]}{range .spec.containers[*]}{.image}{'\\n'}{end}{end}",
-    ])).stdout.trim().split("\n");
+    const images = (await getJsonpath(
+      node,
+      ["pods", "-A"],
+      "{range .items[*]}{range .spec.containers[*]}{.image}{'\\n'}{end}{end}",
+    )).trim().split("\n");
     for (const i of images) assert(want.includes(i), `${i} is not from the bundle`);
     assert(images.some((i) => i.includes("/coredns:")), images.join(", "));
 

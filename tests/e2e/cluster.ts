@@ -418,6 +418,44 @@ export async function routePodSubnets(nodes: E2eNode[]): Promise<void> {
   }
 }
 
+/**
+ * What `kubectl get <what...> -o jsonpath=<template>` prints on `node` (admin.conf). A failing
+ * kubectl throws; {@link tryGetJsonpath} is for reads while the API server may be away.
+ */
+export async function getJsonpath(
+  node: E2eNode,
+  what: string[],
+  template: string,
+): Promise<string> {
+  return (await node.kubectl(["get", ...what, "-o", `jsonpath=${template}`])).stdout;
+}
+
+/** {@link getJsonpath} without the throw: `ok` false, and kubectl's stderr as `text`, on failure. */
+export async function tryGetJsonpath(
+  node: E2eNode,
+  what: string[],
+  template: string,
+): Promise<{ ok: boolean; text: string }> {
+  const r = await node.kubectl(["get", ...what, "-o", `jsonpath=${template}`], {
+    allowFailure: true,
+  });
+  return r.code === 0 ? { ok: true, text: r.stdout } : { ok: false, text: r.stderr };
+}
+
+/**
+ * `kubectl get <what...>` of a list on `node`: each item's `name` jsonpath mapped to its `value`
+ * jsonpath (e.g. `.metadata.name` to `.metadata.resourceVersion`). A failing kubectl throws.
+ */
+export async function getItemValues(
+  node: E2eNode,
+  what: string[],
+  name: string,
+  value: string,
+): Promise<Record<string, string>> {
+  const text = await getJsonpath(node, what, `{range .items[*]}{${name}}={${value}}{"\\n"}{end}`);
+  return Object.fromEntries(text.trim().split("\n").map((l) => l.split("=")));
+}
+
 /** Wait until `kubectl get node <name>` reports Ready. */
 export async function waitNodeReady(
   cp: E2eNode,
@@ -562,15 +600,9 @@ export async function probeCluster(cp: E2eNode, nodeName?: string): Promise<stri
     return created.code === 0;
   }, { timeoutMs: 90_000, intervalMs: 2000, describe: () => created.stderr });
   await waitFor("the probe pod to run", async () => {
-    const r = await cp.kubectl([
-      "get",
-      "pod",
-      "e2e-probe",
-      "-o",
-      "jsonpath={.status.phase}",
-    ], { allowFailure: true });
-    if (r.stdout === "Failed") throw new WaitAborted("probe pod failed");
-    return r.stdout === "Running";
+    const r = await tryGetJsonpath(cp, ["pod", "e2e-probe"], "{.status.phase}");
+    if (r.ok && r.text === "Failed") throw new WaitAborted("probe pod failed");
+    return r.ok && r.text === "Running";
   }, {
     timeoutMs: 120_000,
     intervalMs: 1000,

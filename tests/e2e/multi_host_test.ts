@@ -7,7 +7,7 @@ import { assert, assertEquals } from "../assert.ts";
 import { isRoot, skipReason, testbedReady } from "../harness/mod.ts";
 import { assertKubeletChecked, cluster, type ClusterResult, etcdMemberList } from "./scenarios.ts";
 import { runTool, toolError } from "./tools.ts";
-import type { E2eNode } from "./cluster.ts";
+import { type E2eNode, getJsonpath } from "./cluster.ts";
 import { CONTROLLER_ACCOUNTS_V1_37 } from "../../lib/apiobjects/controlleraccounts.ts";
 
 // Whole clusters: run by scripts/e2e.ts (KUBESTRAP_E2E=1), not by the unit/integration run.
@@ -30,15 +30,11 @@ const KUBE_SYSTEM_ACCOUNTS = [...CONTROLLER_ACCOUNTS_V1_37, "coredns", "default"
   .sort();
 
 async function kubeSystemAccounts(cp: E2eNode): Promise<string> {
-  const r = await cp.kubectl([
-    "-n",
-    "kube-system",
-    "get",
-    "serviceaccounts",
-    "-o",
-    "jsonpath={.items[*].metadata.name}",
-  ]);
-  return r.stdout;
+  return await getJsonpath(
+    cp,
+    ["-n", "kube-system", "serviceaccounts"],
+    "{.items[*].metadata.name}",
+  );
 }
 
 function etcdMembers(r: ClusterResult): string[] {

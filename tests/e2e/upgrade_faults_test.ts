@@ -26,7 +26,14 @@
 import { parse as parseYAML, stringify } from "yaml";
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
 import { isRoot, skipReason, testbed, testbedReady, waitFor } from "../harness/mod.ts";
-import { createNode, type E2eNode, initConfig, waitNodeReady } from "./cluster.ts";
+import {
+  createNode,
+  type E2eNode,
+  getItemValues,
+  initConfig,
+  tryGetJsonpath,
+  waitNodeReady,
+} from "./cluster.ts";
 import { logDir } from "./scenarios.ts";
 import { runTool, toolError, type ToolName } from "./tools.ts";
 import { logRun, startKubestrap } from "./streamed_run.ts";
@@ -147,17 +154,12 @@ async function sha256(b: Uint8Array): Promise<string> {
 
 /** The kubelet's config hash of a mirror Pod (empty while the API server is away). */
 async function mirrorHash(node: E2eNode, component: string): Promise<string> {
-  const r = await node.kubectl([
-    "-n",
-    "kube-system",
-    "get",
-    "pod",
-    `${component}-cp`,
-    "--request-timeout=5s",
-    "-o",
-    "jsonpath={.metadata.annotations.kubernetes\\.io/config\\.hash}",
-  ], { allowFailure: true });
-  return r.code === 0 ? r.stdout.trim() : "";
+  const r = await tryGetJsonpath(
+    node,
+    ["-n", "kube-system", "pod", `${component}-cp`, "--request-timeout=5s"],
+    "{.metadata.annotations.kubernetes\\.io/config\\.hash}",
+  );
+  return r.ok ? r.text.trim() : "";
 }
 
 /** Until `kubectl get nodes` answers (bounded). */
@@ -785,19 +787,20 @@ Deno.test({
 
 /** kube-system ConfigMaps the upgrade writes: name -> resourceVersion. */
 async function configMapVersions(node: E2eNode): Promise<Record<string, string>> {
-  const r = await node.kubectl([
-    "-n",
-    "kube-system",
-    "get",
-    "configmaps",
-    "kubeadm-config",
-    "kubelet-config",
-    "coredns",
-    "kube-proxy",
-    "-o",
-    'jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion}{"\\n"}{end}',
-  ]);
-  return Object.fromEntries(r.stdout.trim().split("\n").map((l) => l.split("=")));
+  return await getItemValues(
+    node,
+    [
+      "-n",
+      "kube-system",
+      "configmaps",
+      "kubeadm-config",
+      "kubelet-config",
+      "coredns",
+      "kube-proxy",
+    ],
+    ".metadata.name",
+    ".metadata.resourceVersion",
+  );
 }
 
 /**

@@ -14,8 +14,11 @@ import {
   allowCoreDnsPort53,
   createNode,
   type E2eNode,
+  getItemValues,
+  getJsonpath,
   initConfig,
   probeCluster,
+  tryGetJsonpath,
   waitNodeReady,
   waitPodsReady,
 } from "./cluster.ts";
@@ -44,17 +47,12 @@ const SURVIVOR = JSON.stringify({
 });
 
 async function staticPodImages(node: E2eNode): Promise<Record<string, string>> {
-  const r = await node.kubectl([
-    "get",
-    "pods",
-    "-n",
-    "kube-system",
-    "-l",
-    "tier=control-plane",
-    "-o",
-    'jsonpath={range .items[*]}{.metadata.labels.component}={.spec.containers[0].image}{"\\n"}{end}',
-  ]);
-  return Object.fromEntries(r.stdout.trim().split("\n").map((l) => l.split("=")));
+  return await getItemValues(
+    node,
+    ["pods", "-n", "kube-system", "-l", "tier=control-plane"],
+    ".metadata.labels.component",
+    ".spec.containers[0].image",
+  );
 }
 
 export interface UpgradeScenario {
@@ -207,14 +205,8 @@ export async function upgradeOneHost(s: UpgradeScenario): Promise<{
       // As the operator does after `upgrade apply`: the new kubelet package, then a restart.
       await kubelet.swap(s.to);
       await waitFor(`the kubelet to report ${s.to}`, async () => {
-        const r = await node.kubectl([
-          "get",
-          "node",
-          "cp",
-          "-o",
-          "jsonpath={.status.nodeInfo.kubeletVersion}",
-        ], { allowFailure: true });
-        return r.stdout === s.to;
+        const r = await tryGetJsonpath(node, ["node", "cp"], "{.status.nodeInfo.kubeletVersion}");
+        return r.ok && r.text === s.to;
       }, { timeoutMs: 120_000, intervalMs: 1000, describe });
     }
     await waitNodeReady(node, "cp", 180_000, describe);
@@ -230,11 +222,9 @@ export async function upgradeOneHost(s: UpgradeScenario): Promise<{
     // check from here on tolerates the API server being away for a while.
     let phase = "";
     await waitFor("the Pod made before the upgrade to be Running", async () => {
-      const r = await node.kubectl(["get", "pod", "survivor", "-o", "jsonpath={.status.phase}"], {
-        allowFailure: true,
-      });
-      phase = r.code === 0 ? r.stdout : r.stderr;
-      return phase === "Running";
+      const r = await tryGetJsonpath(node, ["pod", "survivor"], "{.status.phase}");
+      phase = r.text;
+      return r.ok && phase === "Running";
     }, { timeoutMs: 120_000, intervalMs: 2000, describe: () => phase });
     if (s.upgrade === "kubestrap" && s.from !== s.to) {
       // The real kubeadm reads the cluster kubestrap upgraded: nothing left to upgrade.
@@ -427,13 +417,11 @@ async function swapKubelet(node: E2eNode, version: string): Promise<void> {
 }
 
 async function kubeletVersions(cp: E2eNode): Promise<string> {
-  const r = await cp.kubectl([
-    "get",
-    "nodes",
-    "-o",
-    'jsonpath={range .items[*]}{.metadata.name}={.status.nodeInfo.kubeletVersion}{"\\n"}{end}',
-  ]);
-  return r.stdout.trim();
+  return (await getJsonpath(
+    cp,
+    ["nodes"],
+    '{range .items[*]}{.metadata.name}={.status.nodeInfo.kubeletVersion}{"\\n"}{end}',
+  )).trim();
 }
 
 Deno.test({
@@ -508,14 +496,8 @@ Deno.test({
         return members.trim().split("\n").filter((l) => l.includes(", started, ")).length === 2;
       }, { timeoutMs: 120_000, intervalMs: 2000, describe: () => members });
       assert(!members.includes("true"), `no learner is left: ${members}`);
-      const survivor = await cp.kubectl([
-        "get",
-        "pod",
-        "survivor",
-        "-o",
-        "jsonpath={.status.phase}",
-      ]);
-      assertEquals(survivor.stdout, "Running");
+      const survivor = await getJsonpath(cp, ["pod", "survivor"], "{.status.phase}");
+      assertEquals(survivor, "Running");
       await probeCluster(cp);
     },
   });
