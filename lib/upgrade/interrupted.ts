@@ -13,20 +13,13 @@
  */
 import * as path from "@std/path";
 import type { Host } from "../host.ts";
-import type { KubeClient, KubeList } from "../kube/client.ts";
+import type { KubeClient } from "../kube/client.ts";
 import { formatDurationMs } from "../util/duration.ts";
 import { nodeNameFromKubeletConf } from "../apiobjects/clusterconfig.ts";
+import { StaticPodWaiter, WaitTimeoutError } from "./waiter.ts";
 
 /** The temporary directory prefix of an upgrade's new manifests (kubeadm's name). */
 export const UPGRADED_MANIFESTS_PREFIX = "kubeadm-upgraded-manifests";
-
-const POLL_MS = 1000;
-
-interface PodLike {
-  metadata?: { name?: string };
-  spec?: { nodeName?: string };
-  status?: { conditions?: { type?: string; status?: string }[] };
-}
 
 /** The temporary manifest directories of upgrade runs that did not finish, oldest first. */
 export async function unfinishedUpgradeDirs(host: Host, kubernetesDir: string): Promise<string[]> {
@@ -39,29 +32,6 @@ export async function unfinishedUpgradeDirs(host: Host, kubernetesDir: string): 
   }
   return names.filter((n) => n.startsWith(`${UPGRADED_MANIFESTS_PREFIX}`)).sort()
     .map((n) => path.join(tmp, n));
-}
-
-/** Whether every control-plane Pod of `node` (all nodes' when unknown) is Ready; why not. */
-async function controlPlaneReady(
-  client: KubeClient,
-  node: string | undefined,
-): Promise<string | undefined> {
-  let pods: KubeList<PodLike>;
-  try {
-    pods = await client.list<PodLike>("pods", {
-      namespace: "kube-system",
-      labelSelector: "tier=control-plane",
-      retry: false,
-    });
-  } catch (e) {
-    return (e as Error).message;
-  }
-  const mine = pods.items.filter((p) => node === undefined || p.spec?.nodeName === node);
-  if (mine.length === 0) return "no control-plane Pods yet";
-  const notReady = mine.filter((p) =>
-    !p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")
-  ).map((p) => p.metadata?.name ?? "?");
-  return notReady.length ? `not Ready: ${notReady.join(", ")}` : undefined;
 }
 
 /**
@@ -78,21 +48,24 @@ export async function settleAfterUnfinishedUpgrade(o: {
   const dirs = await unfinishedUpgradeDirs(o.host, o.kubernetesDir);
   if (dirs.length === 0) return;
   const node = await nodeNameFromKubeletConf(o.host, path.join(o.kubernetesDir, "kubelet.conf"));
-  let why = await controlPlaneReady(o.client, node);
-  if (why === undefined) return;
-  o.out(
-    `[upgrade] An earlier upgrade did not finish (${dirs.map((d) => path.basename(d)).join(", ")} ${
-      dirs.length === 1 ? "is" : "are"
-    } left); waiting up to ${
-      formatDurationMs(o.timeoutMs)
-    } for the control-plane Pods of this node to be Ready`,
-  );
-  const started = Date.now();
-  const deadline = started + o.timeoutMs;
-  while (why !== undefined && Date.now() + POLL_MS <= deadline) {
-    await new Promise((r) => setTimeout(r, POLL_MS));
-    why = await controlPlaneReady(o.client, node);
+  let started: number | undefined;
+  let why: string | undefined;
+  try {
+    await new StaticPodWaiter(o.client, o.timeoutMs, o.out).controlPlanePodsReady(node, () => {
+      o.out(
+        `[upgrade] An earlier upgrade did not finish (${
+          dirs.map((d) => path.basename(d)).join(", ")
+        } ${dirs.length === 1 ? "is" : "are"} left); waiting up to ${
+          formatDurationMs(o.timeoutMs)
+        } for the control-plane Pods of this node to be Ready`,
+      );
+      started = Date.now();
+    });
+  } catch (e) {
+    if (!(e instanceof WaitTimeoutError)) throw e;
+    why = e.message;
   }
+  if (started === undefined) return;
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   o.out(
     why === undefined

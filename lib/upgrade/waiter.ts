@@ -22,14 +22,18 @@ import { formatDurationMs } from "../util/duration.ts";
 const POLL_MS = 200;
 /** The runtime is asked once a second: each question is a crictl process. */
 const RUNTIME_POLL_MS = 1_000;
+/** How often {@link StaticPodWaiter.controlPlanePodsReady} lists the control-plane Pods. */
+const READY_POLL_MS = 1_000;
 /** How long the API server may stay silent before the runtime's report ends a label wait. */
 const API_GRACE_MS = 2_000;
 export const CONFIG_HASH_ANNOTATION = "kubernetes.io/config.hash";
 
 interface PodLike {
-  metadata?: { annotations?: Record<string, string> };
+  metadata?: { name?: string; annotations?: Record<string, string> };
+  spec?: { nodeName?: string };
   status?: {
     phase?: string;
+    conditions?: { type?: string; status?: string }[];
     containerStatuses?: { name?: string; containerID?: string; ready?: boolean }[];
   };
 }
@@ -232,6 +236,50 @@ export class StaticPodWaiter implements PodWaiter {
         }: ${last}`,
       );
     }
+  }
+
+  /**
+   * Beyond kubeadm: every control-plane Pod (`tier=control-plane` in kube-system) of `node`, of
+   * every node when `node` is undefined, has the Ready condition. Lists them every second until
+   * then (the API server may be away meanwhile: a failed list is one more poll). `onWait` is
+   * called once, when the first list does not find them Ready and the waiting starts. When the
+   * waiter's timeout runs out, throws a {@link WaitTimeoutError} with the last list's reason: the
+   * API error, `no control-plane Pods yet`, or `not Ready: <Pods>`.
+   */
+  async controlPlanePodsReady(node: string | undefined, onWait?: () => void): Promise<void> {
+    let why = "";
+    let first = true;
+    const ok = await this.poll(
+      async () => {
+        why = await this.controlPlaneNotReady(node);
+        if (why !== "" && first) onWait?.();
+        first = false;
+        return why === "";
+      },
+      undefined,
+      READY_POLL_MS,
+    );
+    if (!ok) throw new WaitTimeoutError(why);
+  }
+
+  /** Why the control-plane Pods of `node` (all nodes' when undefined) are not all Ready, or "". */
+  private async controlPlaneNotReady(node: string | undefined): Promise<string> {
+    let pods: KubeList<PodLike>;
+    try {
+      pods = await this.client.list<PodLike>("pods", {
+        namespace: "kube-system",
+        labelSelector: "tier=control-plane",
+        retry: false,
+      });
+    } catch (e) {
+      return (e as Error).message;
+    }
+    const mine = pods.items.filter((p) => node === undefined || p.spec?.nodeName === node);
+    if (mine.length === 0) return "no control-plane Pods yet";
+    const notReady = mine.filter((p) =>
+      !p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")
+    ).map((p) => p.metadata?.name ?? "?");
+    return notReady.length ? `not Ready: ${notReady.join(", ")}` : "";
   }
 
   /** WaitForPodsWithLabel: every Pod with `label` in kube-system is Running. */

@@ -147,3 +147,30 @@ Deno.test("pods with label: without orRunningOn the runtime is not asked", async
   await assertRejects(() => w.podsWithLabel("component=kube-apiserver"), WaitTimeoutError);
   assertEquals(rt.asked, []);
 });
+
+Deno.test("control-plane Pods Ready: only the node's own Pods count; the wait runs out naming the others", async () => {
+  const pod = (name: string, nodeName: string, ready: boolean) => ({
+    metadata: { name },
+    spec: { nodeName },
+    status: { conditions: [{ type: "Ready", status: ready ? "True" : "False" }] },
+  });
+  const lists: string[] = [];
+  const c = client(transport((req) => {
+    lists.push(new URL(req.url).searchParams.get("labelSelector") ?? "");
+    return {
+      status: 200,
+      body: {
+        kind: "PodList",
+        items: [pod("etcd-cp", "cp", true), pod("kube-apiserver-cp2", "cp2", false)],
+      },
+    };
+  }));
+  let waits = 0;
+  await new StaticPodWaiter(c, 1_500, () => {}).controlPlanePodsReady("cp", () => waits++);
+  assertEquals([waits, lists], [0, ["tier=control-plane"]]);
+  const err = await assertRejects(
+    () => new StaticPodWaiter(c, 1_500, () => {}).controlPlanePodsReady(undefined, () => waits++),
+    WaitTimeoutError,
+  );
+  assertEquals([err.message, waits], ["not Ready: kube-apiserver-cp2", 1]);
+});
