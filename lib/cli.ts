@@ -105,7 +105,7 @@ function defaultText(f: FlagSpec): string {
 }
 
 /** pflag's FlagSet.FlagUsages with no wrapping. */
-export function flagUsages(flags: FlagSpec[]): string {
+function flagUsages(flags: FlagSpec[]): string {
   const lines: string[] = [];
   let maxlen = 0;
   const sorted = [...flags].filter((f) => !f.hidden && !f.deprecated).sort((a, b) =>
@@ -188,7 +188,7 @@ function useLine(n: Node): string {
 }
 
 /** cobra's help output for a command. */
-export function renderHelp(n: Node, usageOnly = false): string {
+function renderHelp(n: Node, usageOnly = false): string {
   const spec = n.spec;
   let out = "";
   const text = spec.long || spec.short;
@@ -395,7 +395,7 @@ function buildTree(spec: CommandSpec, parent?: Node): Node {
 }
 
 /** Finds a command node by its path below the root, e.g. ["init", "phase", "certs"]. */
-export function findNode(root: Node, names: string[]): Node | undefined {
+function findNode(root: Node, names: string[]): Node | undefined {
   let cur: Node | undefined = root;
   for (const name of names) {
     cur = cur?.children.find((c) => nameOf(c.spec) === name || c.spec.aliases?.includes(name));
@@ -673,7 +673,7 @@ export function createProgram(rootSpec: CommandSpec, io: Io = defaultIo): Progra
 }
 
 /** Prints an error the way kubeadm's HandleError does and returns the exit code. */
-export function reportError(e: unknown, io: Io): number {
+function reportError(e: unknown, io: Io): number {
   let msg: string;
   let code = 1;
   if (e instanceof KubestrapError) {

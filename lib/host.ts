@@ -827,7 +827,7 @@ let invocation: string[] | undefined;
  * it); else the main module (the bundle run through its shebang keeps the name it was called by,
  * a symlink's name included) and argv[0] (a compiled binary).
  */
-export function invocationNames(): string[] {
+function invocationNames(): string[] {
   if (invocation) return invocation;
   const fromLauncher = Deno.env.get(ARGV0_ENV);
   if (fromLauncher !== undefined) {

@@ -94,7 +94,7 @@ export async function runInputs(
 }
 
 /** Each difference between the recorded inputs and these, named for the operator. */
-export function inputChanges(before: RunInputs, now: RunInputs): string[] {
+function inputChanges(before: RunInputs, now: RunInputs): string[] {
   const out: string[] = [];
   const what = { config: "configuration field", flags: "flag", files: "file" } as const;
   for (const part of ["config", "flags", "files"] as const) {
@@ -109,7 +109,7 @@ export function inputChanges(before: RunInputs, now: RunInputs): string[] {
   return out;
 }
 
-export async function readInitState(host: Host): Promise<InitState | undefined> {
+async function readInitState(host: Host): Promise<InitState | undefined> {
   const text = await host.readText(INIT_STATE_PATH);
   if (text === undefined) return undefined;
   try {

@@ -70,7 +70,7 @@ function lockDirFor(dir: string | undefined): string {
 }
 
 /** The directories whose locks a run takes, sorted (so two runs take them in one order). */
-export function runLockDirs(opts: RunLockOptions): string[] {
+function runLockDirs(opts: RunLockOptions): string[] {
   if (!opts.writes) return [KUBERNETES_DIR];
   const dirs = new Set<string>();
   for (const w of opts.writes) {

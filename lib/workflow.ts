@@ -63,7 +63,7 @@ export interface WorkflowOptions {
   onCompleted?: (name: string) => Promise<void>;
 }
 
-export class WorkflowError extends KubestrapError {}
+class WorkflowError extends KubestrapError {}
 
 function cleanName(name: string): string {
   const lower = name.toLowerCase();

@@ -41,8 +41,8 @@ import { sha256Hex, sha256HexStream } from "../util/sha256.ts";
 /** Bundles and their host files are files of the machine kubestrap runs on, never rerooted. */
 const machine = new Host();
 
-export const MANIFEST_NAME = "kubestrap-bundle.json";
-export const BUNDLE_API = "kubestrap.dev/v1alpha1";
+const MANIFEST_NAME = "kubestrap-bundle.json";
+const BUNDLE_API = "kubestrap.dev/v1alpha1";
 
 export interface BundleImage {
   /** The reference as the configuration names it. */
@@ -185,7 +185,7 @@ export async function containerdSource(
   };
 }
 
-export function blobPath(digest: string): string {
+function blobPath(digest: string): string {
   return `blobs/sha256/${digest.replace(/^sha256:/, "")}`;
 }
 
@@ -400,7 +400,7 @@ export interface OpenBundle {
   manifest: BundleManifest;
 }
 
-export async function openBundle(file: string): Promise<OpenBundle> {
+async function openBundle(file: string): Promise<OpenBundle> {
   let list: TarEntry[];
   try {
     list = await indexTar(file);

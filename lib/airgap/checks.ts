@@ -33,7 +33,7 @@ function connected(rt: CriRuntime, criSocket: string): Promise<CheckResult | und
 }
 
 /** SandboxImage: compares the runtime's sandbox image with `expected`. */
-export function sandboxImageCheck(
+function sandboxImageCheck(
   opts: { criSocket: string; expected: string; offline?: boolean },
 ): Checker {
   return {
@@ -86,7 +86,7 @@ export async function missingImages(rt: CriRuntime, images: string[]): Promise<s
 }
 
 /** ImageCoverage: every image must be present in the runtime. */
-export function imageCoverageCheck(opts: { criSocket: string; images: string[] }): Checker {
+function imageCoverageCheck(opts: { criSocket: string; images: string[] }): Checker {
   return {
     name: "ImageCoverage",
     expected: `present in the container runtime: ${opts.images.join(", ")}`,

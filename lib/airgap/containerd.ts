@@ -7,7 +7,7 @@ import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
 import { criSocketPath } from "../cri/cri.ts";
 
-export const K8S_NAMESPACE = "k8s.io";
+const K8S_NAMESPACE = "k8s.io";
 
 /** The containerd gRPC address of a CRI socket endpoint (containerd serves both on one socket). */
 export function containerdAddress(criSocket: string): string {

@@ -10,7 +10,7 @@ import { offlinePreflight } from "./checks.ts";
 type Io = { stdout(s: string): void; stderr(s: string): void };
 
 /** The images a node needs: the control plane's (init, control-plane join) or a worker's. */
-export async function nodeImages(
+async function nodeImages(
   cfg: Pick<InitConfig, "cluster" | "ciImageRepository">,
   controlPlane: boolean,
 ): Promise<{ images: string[]; pause: string }> {

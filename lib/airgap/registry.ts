@@ -12,7 +12,7 @@ export const MEDIA = {
   dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
 } as const;
 
-export const MANIFEST_ACCEPT = [
+const MANIFEST_ACCEPT = [
   MEDIA.ociIndex,
   MEDIA.ociManifest,
   MEDIA.dockerList,
@@ -105,7 +105,7 @@ export function formatRef(r: ImageRef): string {
 }
 
 /** True for hosts containerd and kubestrap treat as loopback (plain HTTP). */
-export function isLoopbackRegistry(domain: string): boolean {
+function isLoopbackRegistry(domain: string): boolean {
   const host = domain.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

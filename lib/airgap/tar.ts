@@ -49,7 +49,7 @@ function splitName(name: string): { prefix: string; name: string } {
 }
 
 /** A 512-byte ustar header. */
-export function tarHeader(
+function tarHeader(
   name: string,
   size: number,
   opts: { mode?: number; type?: "file" | "dir" } = {},

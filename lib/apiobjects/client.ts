@@ -83,7 +83,7 @@ export async function adminClient(o: AdminClientOptions): Promise<AdminClient> {
 }
 
 /** Adds what an operator needs when the API server could not be reached at all. */
-export function explain(message: string, e: unknown, server: string, timeoutMs: number): string {
+function explain(message: string, e: unknown, server: string, timeoutMs: number): string {
   let cause: unknown = e;
   while (cause && !(cause instanceof KubeConnectionError)) {
     cause = (cause as { cause?: unknown }).cause;

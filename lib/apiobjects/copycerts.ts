@@ -31,7 +31,7 @@ import { fromBase64, toBase64 } from "../util/bytes.ts";
 /** constants.CertificateKeySize */
 export const CERTIFICATE_KEY_SIZE = 32;
 /** The helper token's description. */
-export const CERT_TOKEN_DESCRIPTION = "Proxy for managing TTL for the kubeadm-certs secret";
+const CERT_TOKEN_DESCRIPTION = "Proxy for managing TTL for the kubeadm-certs secret";
 const NONCE_SIZE = 12;
 const TAG_SIZE = 16;
 
@@ -140,7 +140,7 @@ export function certsToTransfer(input: CertsInput): Record<string, string> {
 }
 
 /** `etcd/ca.crt` → `etcd-ca.crt` */
-export function certOrKeyNameToSecretName(name: string): string {
+function certOrKeyNameToSecretName(name: string): string {
   return name.replaceAll("/", "-");
 }
 
@@ -162,7 +162,7 @@ export function kubeadmCertsSecretData(
 }
 
 /** Read the files of {@link certsToTransfer}; missing files map to undefined. */
-export async function readCertsForUpload(
+async function readCertsForUpload(
   input: CertsInput,
 ): Promise<Record<string, Uint8Array | undefined>> {
   const host = input.host ?? new Host();
@@ -174,7 +174,7 @@ export async function readCertsForUpload(
 }
 
 /** metav1.NewControllerRef(secret, v1/Secret). */
-export function secretControllerRef(tokenSecret: { name: string; uid: string }) {
+function secretControllerRef(tokenSecret: { name: string; uid: string }) {
   return {
     apiVersion: "v1",
     kind: "Secret",
@@ -215,7 +215,7 @@ export function kubeadmCertsRoleBinding(): KubeObject {
 }
 
 /** The helper token: random, 2 h TTL, no usages, no groups. */
-export function certsHelperToken(): BootstrapToken {
+function certsHelperToken(): BootstrapToken {
   return {
     token: parseToken(generateToken()),
     description: CERT_TOKEN_DESCRIPTION,

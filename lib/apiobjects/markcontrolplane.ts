@@ -9,7 +9,7 @@ import { LABEL_EXCLUDE_FROM_EXTERNAL_LB, LABEL_NODE_ROLE_CONTROL_PLANE } from ".
 import { type Log, silent } from "./util.ts";
 
 /** The labels kubeadm puts on control-plane nodes (value ""), in its order. */
-export const CONTROL_PLANE_LABELS = [LABEL_NODE_ROLE_CONTROL_PLANE, LABEL_EXCLUDE_FROM_EXTERNAL_LB];
+const CONTROL_PLANE_LABELS = [LABEL_NODE_ROLE_CONTROL_PLANE, LABEL_EXCLUDE_FROM_EXTERNAL_LB];
 
 /** The default `nodeRegistration.taints` of a control-plane node. */
 export const CONTROL_PLANE_TAINT: Taint = {
@@ -18,7 +18,7 @@ export const CONTROL_PLANE_TAINT: Taint = {
 };
 
 /** core/v1 Taint.ToString: `key[=value]:effect`. */
-export function taintToString(t: Taint): string {
+function taintToString(t: Taint): string {
   if (!t.effect) return t.value ? `${t.key}=${t.value}:` : t.key;
   return t.value ? `${t.key}=${t.value}:${t.effect}` : `${t.key}:${t.effect}`;
 }

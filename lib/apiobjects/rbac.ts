@@ -7,7 +7,7 @@
 import type { KubeObject } from "../kube/client.ts";
 
 /** `rbac.authorization.k8s.io` */
-export const RBAC_GROUP = "rbac.authorization.k8s.io";
+const RBAC_GROUP = "rbac.authorization.k8s.io";
 const RBAC_V1 = "rbac.authorization.k8s.io/v1";
 
 /** A policy rule. */

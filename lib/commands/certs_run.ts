@@ -136,7 +136,7 @@ async function clientFromKubeconfig(host: Host, kubeconfigPath: string) {
  * `--kubeconfig` (with `--cert-dir` overriding its certificatesDir); else the defaults. The
  * informational lines go through `print` (discarded for structured output).
  */
-export async function internalConfig(
+async function internalConfig(
   ctx: CommandContext,
   host: Host,
   logPrefix: string,
@@ -517,7 +517,7 @@ export async function runRenewGroup(ctx: CommandContext): Promise<void> {
  * The result of `certs check -o json|yaml`: kubestrap.io/v1alpha1 CertificateCheck. Its
  * `expiration` is `certs check-expiration`'s CertificateExpirationInfo for the same tree.
  */
-export function checkObject(r: CheckResult) {
+function checkObject(r: CheckResult) {
   const problems = (ps: CheckProblem[]) => ps.map((p) => ({ message: p.message, fix: p.fix }));
   return {
     kind: "CertificateCheck",
@@ -538,7 +538,7 @@ export function checkObject(r: CheckResult) {
 }
 
 /** The text of `certs check`: one line per item (a tabwriter table, as check-expiration's). */
-export function checkText(r: CheckResult, now = new Date()): string {
+function checkText(r: CheckResult, now = new Date()): string {
   const yesNo = (b: boolean) => (b ? "yes" : "no");
   let s = "ITEM\tKIND\tSTATUS\tEXPIRES\tRESIDUAL TIME\tEXTERNALLY MANAGED\n";
   for (const i of r.items) {

@@ -70,7 +70,7 @@ function walk(spec: CommandSpec, path: string, inherited: FlagSpec[], out: Entry
 }
 
 /** A bash completion script for `prog` built from the command tree under `root`. */
-export function bashCompletion(root: CommandSpec, prog: string): string {
+function bashCompletion(root: CommandSpec, prog: string): string {
   const entries: Entry[] = [];
   walk(root, "", [], entries);
   const fn = `__${prog.replace(/[^A-Za-z0-9_]/g, "_")}`;
@@ -162,7 +162,7 @@ complete -o default -F ${fn}_complete ${prog}
 }
 
 /** kubeadm's zsh wrapper: runs the bash script through bashcompinit. */
-export function zshCompletion(root: CommandSpec, prog: string): string {
+function zshCompletion(root: CommandSpec, prog: string): string {
   const fn = `__${prog.replace(/[^A-Za-z0-9_]/g, "_")}`;
   return `#compdef ${prog}
 
@@ -188,7 +188,7 @@ function fishQuote(s: string): string {
 }
 
 /** A fish completion script (beyond kubeadm, which has none) built from the same tree. */
-export function fishCompletion(root: CommandSpec, prog: string): string {
+function fishCompletion(root: CommandSpec, prog: string): string {
   const entries: Entry[] = [];
   walk(root, "", [], entries);
   const fn = `__${prog.replace(/[^A-Za-z0-9_]/g, "_")}`;

@@ -64,7 +64,7 @@ export interface CommandOutput {
 }
 
 /** configutil.DefaultedStaticInitConfiguration: placeholders, no host look-ups. */
-export function defaultedStaticInitConfiguration(): InitConfig {
+function defaultedStaticInitConfiguration(): InitConfig {
   const init = defaultInitConfiguration({
     localAPIEndpoint: { advertiseAddress: "1.2.3.4" },
     bootstrapTokens: [{ token: C.PLACEHOLDER_TOKEN }],
@@ -204,7 +204,7 @@ function machineText(path: string): string {
  * Writes a file of the machine atomically (Host.writeFile: temp file in the same directory +
  * rename), mode 0644 like kubeadm. The directory must exist, as for kubeadm's os.WriteFile.
  */
-export async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
+async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
   const machine = new Host();
   const abs = machine.absolute(path);
   try {

@@ -138,7 +138,7 @@ export function changedFlags(ctx: CommandContext, skip: string[] = []): Record<s
 }
 
 /** camelCase property → kebab-case flag name. */
-export function flagName(prop: string): string {
+function flagName(prop: string): string {
   const special: Record<string, string> = {
     podNetworkCidr: "pod-network-cidr",
     serviceCidr: "service-cidr",

@@ -20,7 +20,7 @@ import {
 import { runWorkflow } from "./workflow_cmd.ts";
 import { KubestrapError } from "../errors.ts";
 
-export const initFlags: FlagSpec[] = [
+const initFlags: FlagSpec[] = [
   // AddInitConfigFlags
   {
     name: "apiserver-advertise-address",
@@ -139,7 +139,7 @@ export const initFlags: FlagSpec[] = [
 const future = "This flag will be removed in a future version";
 
 /** init's SetAdditionalFlags: only phase subcommands may inherit these. */
-export const initAdditionalFlags: FlagSpec[] = [
+const initAdditionalFlags: FlagSpec[] = [
   kubeconfigFlag(),
   kubeconfigDirFlag(),
   {
@@ -168,7 +168,7 @@ export const initAdditionalFlags: FlagSpec[] = [
   },
 ];
 
-export const initWorkflow = new Workflow<InitData>(initPhases);
+const initWorkflow = new Workflow<InitData>(initPhases);
 
 /**
  * `init` records its inputs and completed phases (lib/resume.ts); `init --resume` skips what
@@ -229,7 +229,7 @@ async function resumableInit(
  * Runs the init workflow (whole, or one phase via `opts.filterPhases`) on the data of
  * `newInitData` (phases/init/data.ts, loaded when init runs).
  */
-export async function startInit(ctx: CommandContext, opts: WorkflowOptions): Promise<void> {
+async function startInit(ctx: CommandContext, opts: WorkflowOptions): Promise<void> {
   const whole = !opts.filterPhases;
   const format = whole ? (ctx.flags.output as string | undefined) ?? "" : "";
   if (format && format !== "json" && format !== "yaml") {

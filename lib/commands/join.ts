@@ -61,7 +61,7 @@ const joinLong = dedent(`
 	--token flag can be used instead of specifying each token individually.
 	`);
 
-export const joinFlags: FlagSpec[] = [
+const joinFlags: FlagSpec[] = [
   // addJoinConfigFlags
   { name: "node-name", type: "string", usage: "Specify the node name." },
   {
@@ -133,7 +133,7 @@ export const joinFlags: FlagSpec[] = [
   offlineFlag(), // kubestrap only (lib/airgap)
 ];
 
-export const joinWorkflow = new Workflow<JoinData>(joinPhases);
+const joinWorkflow = new Workflow<JoinData>(joinPhases);
 
 /** Phase commands without discovery flags (kubeadm: cmd.Flags().Lookup("discovery-file") == nil). */
 const NO_DISCOVERY_FLAGS =
@@ -167,7 +167,7 @@ async function joinConfigFlags(ctx: CommandContext): Promise<Record<string, unkn
  * (phases/join/data.ts, loaded when join runs); the whole workflow ends with kubeadm's "This
  * node has joined the cluster" message.
  */
-export async function startJoin(ctx: CommandContext, opts: WorkflowOptions): Promise<void> {
+async function startJoin(ctx: CommandContext, opts: WorkflowOptions): Promise<void> {
   const { joinOptions } = await import("./flags_to_config.ts");
   const { newJoinData, printJoinDone } = await import("../../phases/join/data.ts");
   const factory = async (ctx: CommandContext) =>

@@ -80,7 +80,7 @@ export function kubernetesVersionFlag(): FlagSpec {
 }
 
 /** kubeadm's InitFeatureGates as listed by KnownFeatures. */
-export const KNOWN_FEATURES = ["RootlessControlPlane=true|false (ALPHA - default=false)"];
+const KNOWN_FEATURES = ["RootlessControlPlane=true|false (ALPHA - default=false)"];
 
 export function featureGatesFlag(): FlagSpec {
   return {

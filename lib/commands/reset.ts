@@ -14,7 +14,7 @@ import {
 import { runWorkflow } from "./workflow_cmd.ts";
 
 /** Printed after a successful `kubeadm reset`. */
-export const manualCleanupInstructions = dedent(`
+const manualCleanupInstructions = dedent(`
 		The reset process does not perform cleanup of CNI plugin configuration,
 		network filtering rules and kubeconfig files.
 
@@ -23,7 +23,7 @@ export const manualCleanupInstructions = dedent(`
 
 	`);
 
-export const resetFlags: FlagSpec[] = [
+const resetFlags: FlagSpec[] = [
   {
     name: "cert-dir",
     type: "string",
@@ -56,10 +56,10 @@ export const resetFlags: FlagSpec[] = [
   },
 ];
 
-export const resetWorkflow = new Workflow<ResetData>(resetPhases);
+const resetWorkflow = new Workflow<ResetData>(resetPhases);
 
 /** Runs the reset workflow on the data of `newResetData` (phases/reset/data.ts, loaded lazily). */
-export async function startReset(ctx: CommandContext, opts: WorkflowOptions): Promise<void> {
+async function startReset(ctx: CommandContext, opts: WorkflowOptions): Promise<void> {
   const { changedFlags, resetOptions } = await import("./flags_to_config.ts");
   const { newResetData } = await import("../../phases/reset/data.ts");
   // kubestrap's --cleanup-network sets no configuration field.

@@ -3,7 +3,7 @@ import type { CommandSpec, FlagSpec } from "../cli.ts";
 import { programName } from "../host.ts";
 import { type KubeClientConfig, setCATransport, type Transport } from "../kube/client.ts";
 
-export const globalFlags: FlagSpec[] = [
+const globalFlags: FlagSpec[] = [
   {
     name: "rootfs",
     type: "string",

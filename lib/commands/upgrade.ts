@@ -48,13 +48,13 @@ const certificateRenewalFlag: FlagSpec = {
   usage: "Perform the renewal of certificates used by component changed during upgrades.",
 };
 
-export const upgradeApplyWorkflow = new Workflow<UpgradeApplyData>(upgradeApplyPhases);
+const upgradeApplyWorkflow = new Workflow<UpgradeApplyData>(upgradeApplyPhases);
 
 /**
  * Runs the upgrade apply workflow: its data (lib/commands/upgrade_run.ts newApplyData), the
  * phases, then kubeadm's closing lines (not when only some phases ran).
  */
-export async function startUpgradeApply(
+async function startUpgradeApply(
   ctx: CommandContext,
   opts: WorkflowOptions,
 ): Promise<void> {
@@ -149,13 +149,13 @@ const diffCommand: CommandSpec = {
   },
 };
 
-export const upgradeNodeWorkflow = new Workflow<UpgradeNodeData>(upgradeNodePhases);
+const upgradeNodeWorkflow = new Workflow<UpgradeNodeData>(upgradeNodePhases);
 
 /**
  * Runs the upgrade node workflow. No data is built yet: every phase reports that it is not
  * implemented.
  */
-export async function startUpgradeNode(
+async function startUpgradeNode(
   ctx: CommandContext,
   opts: WorkflowOptions,
 ): Promise<void> {

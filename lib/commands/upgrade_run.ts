@@ -25,7 +25,7 @@ import { printFlagValues, toPrinter } from "../output/printers.ts";
 import { changedFlags, upgradeOptions } from "./flags_to_config.ts";
 
 /** The UpgradeConfiguration of the command line (`--config` file or defaults, set flags over it). */
-export function upgradeConfigOf(ctx: CommandContext): UpgradeConfiguration {
+function upgradeConfigOf(ctx: CommandContext): UpgradeConfiguration {
   const configPath = (ctx.flags.config as string | undefined) || undefined;
   const { upgrade, warnings } = loadUpgradeConfig({
     configPath,

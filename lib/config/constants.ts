@@ -53,7 +53,7 @@ export const ADMIN_KUBECONFIG_PATH = "/etc/kubernetes/admin.conf";
 
 export const CRI_SOCKET_CONTAINERD = "unix:///var/run/containerd/containerd.sock";
 export const CRI_SOCKET_CRIO = "unix:///var/run/crio/crio.sock";
-export const CRI_SOCKET_DOCKER = "unix:///var/run/cri-dockerd.sock";
+const CRI_SOCKET_DOCKER = "unix:///var/run/cri-dockerd.sock";
 export const DEFAULT_CRI_SOCKET = CRI_SOCKET_CONTAINERD;
 /** Probe order of kubeadm's CRI socket detection. */
 export const KNOWN_CRI_SOCKETS = [CRI_SOCKET_CONTAINERD, CRI_SOCKET_CRIO, CRI_SOCKET_DOCKER];

@@ -302,7 +302,7 @@ function allowedAliasRatio(decodeCount: number): number {
  * kubestrap's nesting limit (go-yaml's is 10000 flow levels or indents; the yaml parser kubestrap
  * uses recurses per level, so kubestrap stops far earlier: a kubeadm configuration nests < 10).
  */
-export const MAX_DEPTH = 200;
+const MAX_DEPTH = 200;
 
 const depthError =
   `yaml: exceeded max depth of ${MAX_DEPTH} (kubestrap's limit; kubeadm's is 10000)`;
@@ -562,7 +562,7 @@ function scalarText(n: JNode | undefined): string {
   }
 }
 
-export function mapGet(n: JNode, key: string): JNode | undefined {
+function mapGet(n: JNode, key: string): JNode | undefined {
   if (n.k !== "map") return undefined;
   for (const e of n.entries) if (e.key === key) return e.value;
   return undefined;
@@ -729,7 +729,7 @@ function jsonNumberText(n: { v: number | bigint; float: boolean }): string {
 }
 
 /** Converts a JNode to plain JS according to schema; problems are collected in ctx. */
-export function decodeValue(n: JNode, s: SchemaNode, ctx: DecodeCtx): unknown {
+function decodeValue(n: JNode, s: SchemaNode, ctx: DecodeCtx): unknown {
   if (n.k === "num" && typeof n.v === "number" && !Number.isFinite(n.v)) {
     ctx.problems.push({
       pos: n.pos,

@@ -45,7 +45,7 @@ import { parseDurationMs } from "../util/duration.ts";
 // ---------------------------------------------------------------------------------------------
 // Static defaults
 
-export function defaultTimeouts(t: Timeouts | undefined): Timeouts {
+function defaultTimeouts(t: Timeouts | undefined): Timeouts {
   const out: Timeouts = { ...(t ?? {}) };
   for (const [k, v] of Object.entries(C.DEFAULT_TIMEOUTS)) {
     const key = k as keyof Timeouts;
@@ -64,20 +64,20 @@ export function timeoutsMs(t: Timeouts | undefined): Record<keyof Timeouts, numb
   return out;
 }
 
-export function defaultAPIEndpoint(e: APIEndpoint | undefined): APIEndpoint {
+function defaultAPIEndpoint(e: APIEndpoint | undefined): APIEndpoint {
   const out: APIEndpoint = { ...(e ?? {}) };
   if (!out.bindPort) out.bindPort = C.KUBE_API_SERVER_PORT;
   return out;
 }
 
-export function defaultNodeRegistration(n: NodeRegistrationOptions | undefined) {
+function defaultNodeRegistration(n: NodeRegistrationOptions | undefined) {
   const out: NodeRegistrationOptions = { ...(n ?? {}) };
   if (!out.imagePullPolicy) out.imagePullPolicy = C.DEFAULT_IMAGE_PULL_POLICY;
   if (out.imagePullSerial === undefined) out.imagePullSerial = true;
   return out;
 }
 
-export function defaultBootstrapToken(bt: BootstrapToken): BootstrapToken {
+function defaultBootstrapToken(bt: BootstrapToken): BootstrapToken {
   const out = { ...bt };
   if (out.ttl === undefined) out.ttl = C.DEFAULT_TOKEN_TTL;
   if (!out.usages || out.usages.length === 0) out.usages = [...C.DEFAULT_TOKEN_USAGES];
@@ -263,7 +263,7 @@ function joinPath(dir: string, name: string): string {
 }
 
 /** kubeadm's kubeletConfig.Default. Mutates and returns `kc`. */
-export function defaultKubeletConfiguration(
+function defaultKubeletConfiguration(
   kc: KubeletConfiguration,
   cluster: ClusterConfiguration,
   warnings: string[],
@@ -330,7 +330,7 @@ function proxyBindAddressFor(address: string | undefined): string {
 }
 
 /** kubeadm's kubeProxyConfig.Default. Mutates and returns `kp`. */
-export function defaultKubeProxyConfiguration(
+function defaultKubeProxyConfiguration(
   kp: KubeProxyConfiguration,
   cluster: ClusterConfiguration,
   localAPIEndpoint: APIEndpoint,
@@ -423,7 +423,7 @@ export function generateBootstrapToken(): string {
 }
 
 /** nodeutil.GetHostname: trimmed, lower-cased; empty → error. */
-export function getHostname(override: string | undefined, host: HostFacts): string {
+function getHostname(override: string | undefined, host: HostFacts): string {
   let name = override ?? "";
   if (name === "") name = host.hostname();
   name = name.trim().toLowerCase();
@@ -451,7 +451,7 @@ export async function detectCRISocket(host: HostFacts): Promise<string> {
 }
 
 /** SetNodeRegistrationDynamicDefaults. */
-export async function setNodeRegistrationDynamicDefaults(
+async function setNodeRegistrationDynamicDefaults(
   nr: NodeRegistrationOptions,
   controlPlaneTaint: boolean,
   host: HostFacts,
@@ -476,7 +476,7 @@ export async function setNodeRegistrationDynamicDefaults(
 }
 
 /** SetAPIEndpointDynamicDefaults. */
-export async function setAPIEndpointDynamicDefaults(
+async function setAPIEndpointDynamicDefaults(
   ep: APIEndpoint,
   host: HostFacts,
   warnings: string[],
@@ -546,7 +546,7 @@ export function normalizeKubernetesVersion(
 }
 
 /** SetClusterDynamicDefaults. */
-export function setClusterDynamicDefaults(
+function setClusterDynamicDefaults(
   cfg: InitConfig,
   given: Partial<ComponentConfigs>,
 ): void {

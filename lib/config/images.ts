@@ -38,12 +38,12 @@ function controlPlaneRepo(ctx: ImageContext): string {
   return ctx.ciImageRepository ?? ctx.cluster.imageRepository ?? C.DEFAULT_IMAGE_REPOSITORY;
 }
 
-export function kubernetesImage(name: string, ctx: ImageContext): string {
+function kubernetesImage(name: string, ctx: ImageContext): string {
   const tag = versionToImageTag(ctx.cluster.kubernetesVersion ?? "");
   return `${controlPlaneRepo(ctx)}/${name}:${tag}`;
 }
 
-export function dnsImage(cluster: ClusterConfiguration): string {
+function dnsImage(cluster: ClusterConfiguration): string {
   let repo = cluster.dns?.imageRepository || cluster.imageRepository || "";
   if (repo === C.DEFAULT_IMAGE_REPOSITORY) repo = `${repo}/coredns`;
   const tag = cluster.dns?.imageTag || C.COREDNS_VERSION;
@@ -76,7 +76,7 @@ export function etcdImageTag(cluster: ClusterConfiguration): string {
   return tag;
 }
 
-export function etcdImage(cluster: ClusterConfiguration): string {
+function etcdImage(cluster: ClusterConfiguration): string {
   const repo = cluster.etcd?.local?.imageRepository || cluster.imageRepository ||
     C.DEFAULT_IMAGE_REPOSITORY;
   return `${repo}/etcd:${etcdImageTag(cluster)}`;

@@ -122,7 +122,7 @@ export function osErr(e: unknown, path: string): string {
 }
 
 /** validateSupportedVersion: old API → error; experimental without permission → error. */
-export function checkSupportedVersion(
+function checkSupportedVersion(
   doc: RawDocument,
   allowExperimental: boolean,
   file = "<file>",
@@ -470,7 +470,7 @@ export function parseFeatureGates(value: string | undefined, warnings: string[] 
 }
 
 /** strconv.ParseBool. */
-export function parseGoBool(v: string): boolean | undefined {
+function parseGoBool(v: string): boolean | undefined {
   if (["1", "t", "T", "TRUE", "true", "True"].includes(v)) return true;
   if (["0", "f", "F", "FALSE", "false", "False"].includes(v)) return false;
   return undefined;
@@ -570,7 +570,7 @@ export async function loadInitConfig(input: LoadInput<InitOptions>): Promise<Loa
 }
 
 /** configutil.VerifyAPIServerBindAddress. */
-export function verifyAPIServerBindAddress(address: string): void {
+function verifyAPIServerBindAddress(address: string): void {
   const ip = parseIPValue(address);
   if (!ip) throw new KubestrapError(`cannot parse IP address: ${address}`);
   if (ip.family === 4 ? ip.value >> 24n === 127n : ip.value === 1n) return;

@@ -123,8 +123,3 @@ export function toGoValue(v: unknown, s: SchemaNode, template: unknown): GoValue
 export function marshalYaml(obj: unknown, schema: SchemaNode, template?: unknown): string {
   return marshalGoYAML(toGoValue(obj, schema, template));
 }
-
-/** Go-style JSON with 4-space indentation (kubectl's JSON printer), keys in the given order. */
-export function marshalJsonPrinter(obj: unknown): string {
-  return JSON.stringify(obj, null, 4) + "\n";
-}

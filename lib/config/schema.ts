@@ -276,11 +276,6 @@ export const UPGRADE_CONFIGURATION_SCHEMA: SchemaNode = struct("v1beta4.UpgradeC
   timeouts: p(timeouts),
 });
 
-export const IMAGES_OUTPUT_SCHEMA: SchemaNode = struct("v1alpha3.Images", {
-  ...typeMeta,
-  images: a(strs),
-});
-
 export const KUBEADM_SCHEMAS: Record<string, SchemaNode> = {
   InitConfiguration: INIT_CONFIGURATION_SCHEMA,
   ClusterConfiguration: CLUSTER_CONFIGURATION_SCHEMA,

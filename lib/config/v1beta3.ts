@@ -97,7 +97,7 @@ function convertNodeRegistration(n: unknown): Obj {
 }
 
 /** Convert_v1beta3_InitConfiguration_To_kubeadm_InitConfiguration (as a v1beta4 object). */
-export function convertInit(v3: Obj): Obj {
+function convertInit(v3: Obj): Obj {
   const out: Obj = { ...v3, apiVersion: V1BETA4 };
   out.nodeRegistration = convertNodeRegistration(v3.nodeRegistration);
   // SetDefaultTimeouts: all defaults (the v1beta4 defaulting below fills them in).
@@ -108,7 +108,7 @@ export function convertInit(v3: Obj): Obj {
  * Convert_v1beta3_ClusterConfiguration_To_kubeadm_ClusterConfiguration (as a v1beta4 object) and
  * the defaulted apiServer.timeoutForControlPlane.
  */
-export function convertCluster(v3: Obj): { cluster: Obj; timeoutForControlPlane: string } {
+function convertCluster(v3: Obj): { cluster: Obj; timeoutForControlPlane: string } {
   const out: Obj = { ...v3, apiVersion: V1BETA4 };
   const api = { ...((v3.apiServer ?? {}) as Obj) };
   // SetDefaults_APIServer (v1beta3): nil → 4m0s.
@@ -137,7 +137,7 @@ export function convertCluster(v3: Obj): { cluster: Obj; timeoutForControlPlane:
 }
 
 /** Convert_v1beta3_JoinConfiguration_To_kubeadm_JoinConfiguration (as a v1beta4 object). */
-export function convertJoin(v3: Obj): Obj {
+function convertJoin(v3: Obj): Obj {
   const out: Obj = { ...v3, apiVersion: V1BETA4 };
   out.nodeRegistration = convertNodeRegistration(v3.nodeRegistration);
   const d = { ...((v3.discovery ?? {}) as Obj) };

@@ -56,7 +56,7 @@ const nodeRegistration = struct("v1beta3.NodeRegistrationOptions", {
 
 const patches = struct("v1beta3.Patches", { directory: o(str()) });
 
-export const V1BETA3_INIT_CONFIGURATION_SCHEMA: SchemaNode = struct(
+const V1BETA3_INIT_CONFIGURATION_SCHEMA: SchemaNode = struct(
   "v1beta3.InitConfiguration",
   {
     ...typeMeta,
@@ -71,7 +71,7 @@ export const V1BETA3_INIT_CONFIGURATION_SCHEMA: SchemaNode = struct(
 
 const imageMeta = embedded("ImageMeta", { imageRepository: o(str()), imageTag: o(str()) });
 
-export const V1BETA3_CLUSTER_CONFIGURATION_SCHEMA: SchemaNode = struct(
+const V1BETA3_CLUSTER_CONFIGURATION_SCHEMA: SchemaNode = struct(
   "v1beta3.ClusterConfiguration",
   {
     ...typeMeta,
@@ -113,7 +113,7 @@ export const V1BETA3_CLUSTER_CONFIGURATION_SCHEMA: SchemaNode = struct(
   },
 );
 
-export const V1BETA3_JOIN_CONFIGURATION_SCHEMA: SchemaNode = struct(
+const V1BETA3_JOIN_CONFIGURATION_SCHEMA: SchemaNode = struct(
   "v1beta3.JoinConfiguration",
   {
     ...typeMeta,

@@ -42,7 +42,7 @@ import { isDNS1123Subdomain, isWildcardDNS1123Subdomain } from "../util/validati
 // field.Error rendering
 
 /** Marker for values that must not be printed (secrets). */
-export const OMIT = Symbol("omit");
+const OMIT = Symbol("omit");
 
 export interface FieldError {
   type: "Invalid" | "Required";
@@ -59,7 +59,7 @@ function goJSON(v: unknown): string {
   );
 }
 
-export function renderFieldError(e: FieldError): string {
+function renderFieldError(e: FieldError): string {
   let body: string;
   if (e.type === "Required") body = "Required value";
   else if (e.value === OMIT) body = "Invalid value";
@@ -80,7 +80,7 @@ export function aggregate(messages: string[]): string {
   return `[${boundProblems(seen).join(", ")}]`;
 }
 
-export class ConfigValidationError extends KubestrapError {
+class ConfigValidationError extends KubestrapError {
   readonly errors: FieldError[];
   constructor(errors: FieldError[]) {
     super(aggregate(errors.map(renderFieldError)));
@@ -105,7 +105,7 @@ const required = (field: string, detail: string): FieldError => ({
 // Primitive checks
 
 /** A small subset of Go's url.Parse: the scheme and the errors kubeadm's checks can hit. */
-export function goURLParse(raw: string): { scheme: string } | Error {
+function goURLParse(raw: string): { scheme: string } | Error {
   const fail = (msg: string) => new Error(`parse ${goQuote(raw)}: ${msg}`);
   for (const ch of raw) {
     const cp = ch.codePointAt(0)!;
@@ -166,7 +166,7 @@ function isAbs(p: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Validators (same order as kubeadm)
 
-export function validateExtraArgs(args: Arg[] | undefined, path: string): FieldError[] {
+function validateExtraArgs(args: Arg[] | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
   (args ?? []).forEach((a, i) => {
     if (!a.name) errs.push(invalid(path, `index ${i}`, "argument has no name"));
@@ -174,16 +174,16 @@ export function validateExtraArgs(args: Arg[] | undefined, path: string): FieldE
   return errs;
 }
 
-export function validateAbsolutePath(p: string | undefined, path: string): FieldError[] {
+function validateAbsolutePath(p: string | undefined, path: string): FieldError[] {
   return isAbs(p ?? "") ? [] : [invalid(path, p ?? "", "path is not absolute")];
 }
 
-export function validateImagePullPolicy(policy: string | undefined, path: string): FieldError[] {
+function validateImagePullPolicy(policy: string | undefined, path: string): FieldError[] {
   if (!policy || ["Always", "IfNotPresent", "Never"].includes(policy)) return [];
   return [invalid(path, policy, "invalid pull policy")];
 }
 
-export function validateSocketPath(socket: string | undefined, path: string): FieldError[] {
+function validateSocketPath(socket: string | undefined, path: string): FieldError[] {
   if (!socket) return [invalid(path, socket ?? "", "empty CRI socket")];
   const u = goURLParse(socket);
   if (u instanceof Error) return [invalid(path, socket, `URL parsing error: ${u.message}`)];
@@ -193,7 +193,7 @@ export function validateSocketPath(socket: string | undefined, path: string): Fi
   return [];
 }
 
-export function validateNodeRegistration(
+function validateNodeRegistration(
   nro: NodeRegistrationOptions,
   path: string,
 ): FieldError[] {
@@ -224,7 +224,7 @@ export function isValidBootstrapToken(t: string | undefined): boolean {
 }
 
 /** Token check; the value is never printed (kubeadm prints it). */
-export function validateToken(token: string | undefined, path: string): FieldError[] {
+function validateToken(token: string | undefined, path: string): FieldError[] {
   return isValidBootstrapToken(token)
     ? []
     : [invalid(path, OMIT, "the bootstrap token is invalid")];
@@ -232,7 +232,7 @@ export function validateToken(token: string | undefined, path: string): FieldErr
 
 const GROUP_RE = /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/;
 
-export function validateBootstrapTokens(bts: BootstrapToken[] | undefined, path: string) {
+function validateBootstrapTokens(bts: BootstrapToken[] | undefined, path: string) {
   const errs: FieldError[] = [];
   (bts ?? []).forEach((bt, i) => {
     const p = `${path}.${i}`;
@@ -283,7 +283,7 @@ export function validateBootstrapTokens(bts: BootstrapToken[] | undefined, path:
   return errs;
 }
 
-export function validateCertSANs(sans: string[] | undefined, path: string): FieldError[] {
+function validateCertSANs(sans: string[] | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
   for (const san of sans ?? []) {
     const e1 = isDNS1123Subdomain(san);
@@ -304,7 +304,7 @@ export function validateCertSANs(sans: string[] | undefined, path: string): Fiel
   return errs;
 }
 
-export function validateURLs(urls: string[] | undefined, requireHTTPS: boolean, path: string) {
+function validateURLs(urls: string[] | undefined, requireHTTPS: boolean, path: string) {
   const errs: FieldError[] = [];
   for (const u of urls ?? []) {
     const parsed = goURLParse(u);
@@ -331,18 +331,18 @@ const REFERENCE = new RegExp(
   `^(${REF_NAME})(?::([\\w][\\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9a-fA-F]{32,}))?$`,
 );
 
-export function validateImageRepository(repo: string | undefined, path: string): FieldError[] {
+function validateImageRepository(repo: string | undefined, path: string): FieldError[] {
   const image = `${repo ?? ""}/name:tag`;
   return REFERENCE.test(image)
     ? []
     : [invalid(path, repo ?? "", "invalid image repository format")];
 }
 
-export function validateIPFromString(ip: string | undefined, path: string): FieldError[] {
+function validateIPFromString(ip: string | undefined, path: string): FieldError[] {
   return parseIPValue(ip ?? "") ? [] : [invalid(path, ip ?? "", "ip address is not valid")];
 }
 
-export function validateAPIEndpoint(ep: APIEndpoint, path: string): FieldError[] {
+function validateAPIEndpoint(ep: APIEndpoint, path: string): FieldError[] {
   const errs = validateIPFromString(ep.advertiseAddress, `${path}.advertiseAddress`);
   const port = ep.bindPort ?? 0;
   if (port < 1 || port > 65535) {
@@ -351,7 +351,7 @@ export function validateAPIEndpoint(ep: APIEndpoint, path: string): FieldError[]
   return errs;
 }
 
-export function validateCertificateKey(key: string | undefined, path: string): FieldError[] {
+function validateCertificateKey(key: string | undefined, path: string): FieldError[] {
   if (!key) return [];
   if (!/^([0-9a-fA-F]{2})*$/.test(key)) {
     let detail: string;
@@ -485,7 +485,7 @@ function validatePodSubnetNodeMask(subnetStr: string, c: ClusterConfiguration, p
   return errs;
 }
 
-export function validateNetworking(c: ClusterConfiguration, path: string): FieldError[] {
+function validateNetworking(c: ClusterConfiguration, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const n = c.networking ?? {};
   for (const e of isDNS1123Subdomain(n.dnsDomain ?? "")) {
@@ -516,7 +516,7 @@ export function validateNetworking(c: ClusterConfiguration, path: string): Field
   return errs;
 }
 
-export function validateEtcd(e: Etcd, path: string): FieldError[] {
+function validateEtcd(e: Etcd, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!e.local && !e.external) {
     return [invalid(path, "", "either .Etcd.Local or .Etcd.External is required")];
@@ -569,7 +569,7 @@ export function validateEtcd(e: Etcd, path: string): FieldError[] {
 
 const ALGORITHMS = ["ECDSA-P256", "ECDSA-P384", "RSA-2048", "RSA-3072", "RSA-4096"];
 
-export function validateFeatureGates(fg: Record<string, boolean> | undefined, path: string) {
+function validateFeatureGates(fg: Record<string, boolean> | undefined, path: string) {
   const errs: FieldError[] = [];
   for (const k of Object.keys(fg ?? {})) {
     if (!(k in C.FEATURE_GATES)) errs.push(invalid(path, fg, `${k} is not a valid feature name.`));
@@ -578,7 +578,7 @@ export function validateFeatureGates(fg: Record<string, boolean> | undefined, pa
 }
 
 /** ValidateCertValidity: warnings only. */
-export function certValidityWarnings(c: ClusterConfiguration): string[] {
+function certValidityWarnings(c: ClusterConfiguration): string[] {
   const out: string[] = [];
   const cert = c.certificateValidityPeriod ? parseDuration(c.certificateValidityPeriod) : undefined;
   const ca = c.caCertificateValidityPeriod
@@ -603,7 +603,7 @@ export function certValidityWarnings(c: ClusterConfiguration): string[] {
 }
 
 /** ValidateClusterConfiguration (component-config validation is not modelled). */
-export function validateClusterConfiguration(c: ClusterConfiguration): FieldError[] {
+function validateClusterConfiguration(c: ClusterConfiguration): FieldError[] {
   const errs: FieldError[] = [];
   if (c.dns?.imageRepository) {
     errs.push(...validateImageRepository(c.dns.imageRepository, "dns.imageRepository"));
@@ -671,7 +671,7 @@ function validateDiscoveryKubeConfigPath(
   return [];
 }
 
-export function validateDiscovery(
+function validateDiscovery(
   d: Discovery,
   path: string,
   fileExists: (p: string) => boolean,

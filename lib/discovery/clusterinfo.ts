@@ -8,7 +8,7 @@ import { tlsGet, TLSVerifyError } from "./tlsget.ts";
 export const CLUSTER_INFO = "cluster-info";
 export const KUBECONFIG_KEY = "kubeconfig";
 export const JWS_PREFIX = "jws-kubeconfig-";
-export const CLUSTER_INFO_PATH = "/api/v1/namespaces/kube-public/configmaps/cluster-info";
+const CLUSTER_INFO_PATH = "/api/v1/namespaces/kube-public/configmaps/cluster-info";
 /** constants.DiscoveryRetryInterval */
 export const DISCOVERY_RETRY_INTERVAL_MS = 5_000;
 /**

@@ -20,7 +20,7 @@ export * from "./file.ts";
 export * from "./tlsget.ts";
 
 /** discovery.TokenUser */
-export const TLS_BOOTSTRAP_USER = "tls-bootstrap-token-user";
+const TLS_BOOTSTRAP_USER = "tls-bootstrap-token-user";
 
 function isHTTPSURL(s: string): boolean {
   try {
@@ -31,7 +31,7 @@ function isHTTPSURL(s: string): boolean {
 }
 
 /** DiscoverValidatedKubeConfig */
-export async function discoverValidatedKubeConfig(
+async function discoverValidatedKubeConfig(
   cfg: JoinConfiguration,
   opts: DiscoveryOptions,
   host?: Host,

@@ -109,7 +109,7 @@ async function pollClusterInfo(
 }
 
 /** validateClusterInfoToken: the kubeconfig string, once its detached JWS verified. */
-export function validateClusterInfoToken(
+function validateClusterInfoToken(
   cm: ConfigMapData,
   tokenID: string,
   tokenSecret: string,

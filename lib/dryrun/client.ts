@@ -99,7 +99,7 @@ function containersOf(podSpec: Loose): Loose[] {
  * `readOnly: false` of a volume mount (`omitempty`) is not. Only the kinds kubeadm's init, join
  * and upgrade print are covered; other objects pass unchanged. The input is not modified.
  */
-export function goTypedView(obj: unknown): unknown {
+function goTypedView(obj: unknown): unknown {
   const o = obj as Loose;
   if (!o || typeof o !== "object") return obj;
   const podTemplate = o.kind === "Deployment" || o.kind === "DaemonSet" || o.kind === "Job";

@@ -13,7 +13,7 @@ export function etcdPeerURL(endpoint: APIEndpoint): string {
   return `https://${joinHostPort(endpoint.advertiseAddress ?? "", 2380)}`;
 }
 
-export const ETCD_ENDPOINT_ANNOTATION = "kubeadm.kubernetes.io/etcd.advertise-client-urls";
+const ETCD_ENDPOINT_ANNOTATION = "kubeadm.kubernetes.io/etcd.advertise-client-urls";
 
 /** kubeadm's retry interval of the etcd endpoint lookup (KubernetesAPICallRetryInterval). */
 const ENDPOINTS_RETRY_MS = 500;

@@ -252,7 +252,7 @@ export class EtcdClient implements Disposable {
   }
 }
 
-export class EtcdError extends Error {
+class EtcdError extends Error {
   constructor(message: string, readonly status: number) {
     super(message);
     this.name = "EtcdError";

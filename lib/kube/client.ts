@@ -151,7 +151,7 @@ function networkErrorDetail(e: unknown): { detail: string; transient: boolean } 
 }
 
 /** The `fetch`-based transport (CA verification, optional client certificate). */
-export function fetchTransport(cfg: KubeClientConfig): Transport {
+function fetchTransport(cfg: KubeClientConfig): Transport {
   let client: Deno.HttpClient | undefined;
   const needClient = !!(cfg.caData || (cfg.certData && cfg.keyData));
   if (needClient) {
@@ -199,7 +199,7 @@ export async function failLikeNodeIfRefused(hostname: string, port: number): Pro
 }
 
 /** A `node:https` transport that skips server verification (no keep-alive). */
-export function insecureTransport(cfg: KubeClientConfig): Transport {
+function insecureTransport(cfg: KubeClientConfig): Transport {
   return {
     async send(req) {
       const mod = req.url.startsWith("https:") ? await import("node:https") : await import(
@@ -564,7 +564,7 @@ export class KubeClient implements Disposable {
 }
 
 /** Set `apiVersion`/`kind` when the object lacks them (the API server needs them on POST/PUT). */
-export function withTypeMeta(res: Resource, obj: KubeObject): KubeObject {
+function withTypeMeta(res: Resource, obj: KubeObject): KubeObject {
   if (obj.apiVersion && obj.kind) return obj;
   return { apiVersion: apiVersionOf(res), kind: res.kind, ...obj };
 }

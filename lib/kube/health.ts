@@ -144,7 +144,7 @@ export async function waitForHealthy(url: string, opts: WaitOptions = {}): Promi
 }
 
 /** kubeadm's kubelet check error text for a failed `GET http://<addr>/healthz`. */
-export function kubeletHealthError(healthzURL: string, cause: string): string {
+function kubeletHealthError(healthzURL: string, cause: string): string {
   return `The HTTP call equal to 'curl -sSL ${healthzURL}' returned ${cause}\n`;
 }
 

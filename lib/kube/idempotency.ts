@@ -18,9 +18,9 @@ import {
 import { type Resource, type ResourceName } from "./resources.ts";
 
 /** kubeadm's constants.KubernetesAPICallRetryInterval. */
-export const API_CALL_RETRY_INTERVAL_MS = 500;
+const API_CALL_RETRY_INTERVAL_MS = 500;
 /** kubeadm's default `timeouts.kubernetesAPICall`. */
-export const API_CALL_TIMEOUT_MS = 60_000;
+const API_CALL_TIMEOUT_MS = 60_000;
 
 /** Poll interval and bound. */
 export interface PollOptions {
@@ -29,7 +29,7 @@ export interface PollOptions {
 }
 
 /** An error that waiting will not fix. */
-export function isPermanent(e: unknown): boolean {
+function isPermanent(e: unknown): boolean {
   if (e instanceof KubeConnectionError) return !e.transient;
   return isInvalid(e) || isBadRequest(e);
 }

@@ -179,7 +179,7 @@ export function parseKubeConfig(data: string | Uint8Array): KubeConfig {
 }
 
 /** A parsed (YAML or JSON) kubeconfig document as a {@link KubeConfig}. */
-export function kubeConfigOf(raw: unknown): KubeConfig {
+function kubeConfigOf(raw: unknown): KubeConfig {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new KubestrapError("error loading config: not a kubeconfig object");
   }

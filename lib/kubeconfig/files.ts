@@ -34,7 +34,7 @@ import {
 } from "./kubeconfig.ts";
 import { KubestrapError } from "../errors.ts";
 
-export const KUBECONFIG_MODE = 0o600;
+const KUBECONFIG_MODE = 0o600;
 
 export const ADMIN_KUBECONFIG = "admin.conf";
 export const SUPER_ADMIN_KUBECONFIG = "super-admin.conf";
@@ -52,7 +52,7 @@ export const KUBECONFIG_FILES = [
 ] as const;
 
 /** `kubeadm init phase kubeconfig <name>`: phase names and help, as kubeadm v1.37.2. */
-export const KUBECONFIG_PHASES: { name: string; file: string; short: string; long: string }[] = [
+const KUBECONFIG_PHASES: { name: string; file: string; short: string; long: string }[] = [
   {
     name: "admin",
     file: ADMIN_KUBECONFIG,
@@ -240,7 +240,7 @@ export function kubeconfigSpecs(
 }
 
 /** buildKubeConfigFromSpec with a client certificate (NotBefore = the CA's NotBefore). */
-export function buildKubeconfigWithCert(
+function buildKubeconfigWithCert(
   spec: KubeconfigSpec,
   clusterName: string,
   caCert: Certificate,
@@ -295,7 +295,7 @@ async function loadCA(fs: PkiFS, dir: string, warnings: string[], now: Date) {
  * validateKubeConfig: undefined when the file does not exist; throws when it exists but is not
  * usable (unreadable, no current context/cluster, CA not trusted); a server mismatch is a warning.
  */
-export async function validateKubeconfigFile(
+async function validateKubeconfigFile(
   fs: PkiFS,
   filePath: string,
   expectedCA: Certificate[],

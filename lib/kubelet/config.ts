@@ -20,7 +20,7 @@ import {
 } from "../patches/patches.ts";
 import { goQuote } from "../util/goquote.ts";
 
-export const SYSTEMD_RESOLVER_CONFIG = "/run/systemd/resolve/resolv.conf";
+const SYSTEMD_RESOLVER_CONFIG = "/run/systemd/resolve/resolv.conf";
 
 /** metav1.Duration fields of KubeletConfiguration (dotted paths). */
 const DURATION_FIELDS = [
@@ -62,7 +62,7 @@ function isObj(v: unknown): v is Record<string, unknown> {
  * even at false or 0, fields without `omitempty` and struct values are always there),
  * apiVersion/kind set, durations in canonical form. `null` members (unset pointers) are dropped.
  */
-export function kubeletConfigObject(cfg: Record<string, unknown>): Record<string, unknown> {
+function kubeletConfigObject(cfg: Record<string, unknown>): Record<string, unknown> {
   const clean = JSON.parse(JSON.stringify(cfg, (_k, v) => (v === null ? undefined : v)));
   const out = toGoValue(clean ?? {}, KUBELET_SCHEMA, KUBELET_ZERO) as Record<string, unknown>;
   out.apiVersion = KUBELET_CONFIG_API;
@@ -92,7 +92,7 @@ export function marshalKubeletConfig(cfg: Record<string, unknown>): string {
  * mutateResolverConfig: when systemd-resolved is active, resolvConf defaults to
  * /run/systemd/resolve/resolv.conf; a different value is kept with kubeadm's warning.
  */
-export function mutateKubeletConfig(
+function mutateKubeletConfig(
   cfg: Record<string, unknown>,
   systemdResolvedActive: boolean,
   warn: (msg: string) => void = () => {},

@@ -16,13 +16,13 @@ function messageOf(e: unknown): string {
 
 export * from "./config.ts";
 
-export const KUBELET_RUN_DIRECTORY = "/var/lib/kubelet";
-export const KUBELET_ENV_FILE_NAME = "kubeadm-flags.env";
-export const KUBELET_ENV_FILE_VARIABLE = "KUBELET_KUBEADM_ARGS";
+const KUBELET_RUN_DIRECTORY = "/var/lib/kubelet";
+const KUBELET_ENV_FILE_NAME = "kubeadm-flags.env";
+const KUBELET_ENV_FILE_VARIABLE = "KUBELET_KUBEADM_ARGS";
 export const KUBELET_CONFIG_FILE_NAME = "config.yaml";
 export const KUBELET_INSTANCE_CONFIG_FILE_NAME = "instance-config.yaml";
 export const KUBELET_KUBECONFIG = "/etc/kubernetes/kubelet.conf";
-export const KUBELET_BOOTSTRAP_KUBECONFIG = "/etc/kubernetes/bootstrap-kubelet.conf";
+const KUBELET_BOOTSTRAP_KUBECONFIG = "/etc/kubernetes/bootstrap-kubelet.conf";
 /**
  * Beyond kubeadm: the pid of a kubelet kubestrap started itself (no init system), for `reset`
  * and a later `join` to stop it.
@@ -40,7 +40,7 @@ function stderr(line: string): void {
 // kubeadm-flags.env (flags.go)
 
 /** nodeutil.GetHostname(""): the OS hostname, trimmed and lower-cased. */
-export function osHostname(host: Pick<Host, "hostname">): string {
+function osHostname(host: Pick<Host, "hostname">): string {
   return host.hostname().trim().toLowerCase();
 }
 
@@ -48,7 +48,7 @@ export function osHostname(host: Pick<Host, "hostname">): string {
  * GetNodeNameAndHostname: the node name (hostname < nodeRegistration.name <
  * kubeletExtraArgs hostname-override) and the hostname.
  */
-export function nodeNameAndHostname(
+function nodeNameAndHostname(
   nodeReg: NodeRegistrationLike,
   hostname: string,
 ): [string, string] {
@@ -233,7 +233,7 @@ export async function detectInitSystem(
 }
 
 /** Whether systemd-resolved is active (for the kubelet's resolvConf). */
-export async function isSystemdResolvedActive(host: Host): Promise<boolean> {
+async function isSystemdResolvedActive(host: Host): Promise<boolean> {
   const { initSystem } = await detectInitSystem(host);
   return initSystem ? await initSystem.serviceIsActive("systemd-resolved") : false;
 }

@@ -51,7 +51,7 @@ export function mergeArgWithBase(base: string, arg: ArgLike): string {
 }
 
 /** Go's string comparison (byte-wise on UTF-8, which equals code point order). */
-export function goStringLess(a: string, b: string): boolean {
+function goStringLess(a: string, b: string): boolean {
   if (a === b) return false;
   const ea = new TextEncoder().encode(a);
   const eb = new TextEncoder().encode(b);
@@ -66,7 +66,7 @@ function goCompare(a: string, b: string): number {
 }
 
 /** sortArgsSlice: by name, then value. */
-export function sortArgs(args: ArgLike[]): ArgLike[] {
+function sortArgs(args: ArgLike[]): ArgLike[] {
   return [...args].sort((x, y) => goCompare(x.name, y.name) || goCompare(x.value, y.value));
 }
 

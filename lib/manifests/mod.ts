@@ -51,7 +51,7 @@ function normalisePatchedPod(pod: Pod): Pod {
  * PatchStaticPod: applies the patches of `patchesDir` whose target is the Pod's name.
  * Prints kubeadm's `[patches] ...` lines to `output`.
  */
-export async function patchStaticPod(
+async function patchStaticPod(
   pod: Pod,
   patchesDir: string,
   output: Output,
@@ -90,7 +90,7 @@ async function patchComponent(
 }
 
 /** WriteStaticPodToDisk: `<manifestDir>/<component>.yaml`, mode 0600, directory 0700. */
-export async function writeStaticPod(
+async function writeStaticPod(
   host: Host,
   component: string,
   pod: Pod,

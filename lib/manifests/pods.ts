@@ -26,21 +26,20 @@ import { parseDuration } from "../util/duration.ts";
 
 export const KUBERNETES_DIR = "/etc/kubernetes";
 export const MANIFESTS_DIR = "/etc/kubernetes/manifests";
-export const PROBE_PORT = "probe-port";
+const PROBE_PORT = "probe-port";
 export const KUBE_CONTROLLER_MANAGER_PORT = 10257;
 export const KUBE_SCHEDULER_PORT = 10259;
-export const ETCD_LISTEN_CLIENT_PORT = 2379;
-export const ETCD_LISTEN_PEER_PORT = 2380;
-export const ETCD_METRICS_PORT = 2381;
-export const ETCD_ADVERTISE_CLIENT_URLS_ANNOTATION =
-  "kubeadm.kubernetes.io/etcd.advertise-client-urls";
-export const APISERVER_ADVERTISE_ENDPOINT_ANNOTATION =
+const ETCD_LISTEN_CLIENT_PORT = 2379;
+const ETCD_LISTEN_PEER_PORT = 2380;
+const ETCD_METRICS_PORT = 2381;
+const ETCD_ADVERTISE_CLIENT_URLS_ANNOTATION = "kubeadm.kubernetes.io/etcd.advertise-client-urls";
+const APISERVER_ADVERTISE_ENDPOINT_ANNOTATION =
   "kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint";
 /** Default of timeouts.controlPlaneComponentHealthCheck. */
-export const DEFAULT_CONTROL_PLANE_HEALTH_CHECK = "4m0s";
+const DEFAULT_CONTROL_PLANE_HEALTH_CHECK = "4m0s";
 
 /** The directories kubeadm mounts next to /etc/ssl/certs when they exist on the host. */
-export const CA_CERTS_EXTRA_VOLUME_PATHS = [
+const CA_CERTS_EXTRA_VOLUME_PATHS = [
   "/etc/pki/ca-trust",
   "/etc/pki/tls/certs",
   "/etc/ca-certificates",
@@ -135,7 +134,7 @@ export interface PodOptions {
 // Helpers (util/staticpod/utils.go, util/env.go)
 
 /** Go duration string to seconds (time.ParseDuration). */
-export function parseGoDuration(d: string): number {
+function parseGoDuration(d: string): number {
   return Number(parseDuration(d)) / 1e9;
 }
 
@@ -150,7 +149,7 @@ export function getProxyEnvVars(environment?: Record<string, string>): EnvVarLik
 }
 
 /** MergeKubeadmEnvVars: later lists win per name; sorted by name; JSON-shaped copies. */
-export function mergeKubeadmEnvVars(...lists: (EnvVarLike[] | undefined)[]): EnvVarLike[] {
+function mergeKubeadmEnvVars(...lists: (EnvVarLike[] | undefined)[]): EnvVarLike[] {
   const m = new Map<string, EnvVarLike>();
   for (const l of lists) for (const e of l ?? []) m.set(e.name, e);
   return [...m.values()]

@@ -68,10 +68,6 @@ export const OUTPUT_FORMATS: readonly string[] = [
   ...JSONPATH_FORMATS,
 ].sort();
 
-/** The `--output` usage of kubeadm's printer flags (AllowedFormats in their order). */
-export const OUTPUT_USAGE = "Output format. One of: text|json|yaml|kyaml|go-template|" +
-  "go-template-file|template|templatefile|jsonpath|jsonpath-as-json|jsonpath-file.";
-
 const failPrinter = (msg: string): never => {
   throw new KubestrapError(`could not construct output printer: ${msg}`);
 };

@@ -20,11 +20,11 @@ import {
 } from "./strategic.ts";
 
 export const KUBELET_CONFIGURATION_TARGET = "kubeletconfiguration";
-export const COREDNS_DEPLOYMENT_TARGET = "corednsdeployment";
-export const KUBEPROXY_DAEMONSET_TARGET = "kubeproxydaemonset";
+const COREDNS_DEPLOYMENT_TARGET = "corednsdeployment";
+const KUBEPROXY_DAEMONSET_TARGET = "kubeproxydaemonset";
 
 /** knownTargets, in kubeadm's order (used in messages). */
-export const KNOWN_TARGETS = [
+const KNOWN_TARGETS = [
   "etcd",
   "kube-apiserver",
   "kube-controller-manager",
@@ -39,7 +39,7 @@ export type PatchType =
   | "application/merge-patch+json"
   | "application/strategic-merge-patch+json";
 
-export const JSON_PATCH: PatchType = "application/json-patch+json";
+const JSON_PATCH: PatchType = "application/json-patch+json";
 export const MERGE_PATCH: PatchType = "application/merge-patch+json";
 export const STRATEGIC_MERGE_PATCH: PatchType = "application/strategic-merge-patch+json";
 
@@ -53,7 +53,7 @@ const PATCH_TYPE_LIST = ["json", "merge", "strategic"];
 const KNOWN_EXTENSIONS = ["json", "yaml"];
 
 /** The strategic-merge patch metadata of each target. */
-export function schemaForTarget(target: string): SmpSchema {
+function schemaForTarget(target: string): SmpSchema {
   switch (target) {
     case KUBELET_CONFIGURATION_TARGET:
       return KUBELET_CONFIGURATION_SCHEMA;
@@ -156,7 +156,7 @@ export interface PatchFS {
  * A PatchFS over `host`, paths as kubeadm opens them (Host.absolute). The default is the
  * machine kubestrap runs on: `--patches` is read from there, like `--config`.
  */
-export function hostPatchFS(host = new Host()): PatchFS {
+function hostPatchFS(host = new Host()): PatchFS {
   return {
     lstat: (p) => host.lstat(host.absolute(p)),
     async readDir(p) {

@@ -203,7 +203,7 @@ const containerSchema: SmpSchema = {
   volumeDevices: { strategy: "merge", mergeKey: "devicePath" },
 };
 
-export const POD_SPEC_SCHEMA: SmpSchema = {
+const POD_SPEC_SCHEMA: SmpSchema = {
   volumes: { strategy: "merge,retainKeys", mergeKey: "name" },
   initContainers: { strategy: "merge", mergeKey: "name", schema: containerSchema },
   containers: { strategy: "merge", mergeKey: "name", schema: containerSchema },

@@ -207,7 +207,7 @@ export const SA_KEY_BASE_NAME = "sa";
  * appendSANsToAltNames: IPs → IP SANs, (wildcard) RFC-1123 subdomains → DNS SANs, anything else
  * dropped with kubeadm's warning (returned in `warnings`).
  */
-export function appendSANs(
+function appendSANs(
   alt: AltNames,
   sans: string[],
   certName: string,
@@ -270,7 +270,7 @@ export function apiServerAltNames(inputs: PkiInputs, warnings: string[] = []): A
 }
 
 /** getAltNames for etcd/server and etcd/peer. */
-export function etcdAltNames(
+function etcdAltNames(
   inputs: PkiInputs,
   which: "etcd-server" | "etcd-peer",
   warnings: string[] = [],

@@ -72,7 +72,7 @@ export interface CreateCertsOptions {
 }
 
 /** A random serial in [1, 2^63-1), as pkiutil does. */
-export function randomSerial(): bigint {
+function randomSerial(): bigint {
   const max = (1n << 63n) - 2n; // MaxInt64 - 1
   while (true) {
     const b = nodeCrypto.randomBytes(8);
@@ -92,7 +92,7 @@ export interface SigningConfig {
 }
 
 /** pkiutil.NewSelfSignedCACert: NotAfter defaults to NotBefore + 10 years. */
-export function newSelfSignedCACert(cfg: SigningConfig, key: PrivateKey, now: Date): Certificate {
+function newSelfSignedCACert(cfg: SigningConfig, key: PrivateKey, now: Date): Certificate {
   const notBefore = cfg.notBefore ?? now;
   const notAfter = cfg.notAfter ?? new Date(notBefore.getTime() + CA_CERTIFICATE_VALIDITY_PERIOD);
   return createCertificate(
@@ -144,7 +144,7 @@ export function newSignedCert(
 }
 
 /** KubeadmCert.GetConfig: subject/SANs plus validity from the start time. */
-export function certSigningConfig(
+function certSigningConfig(
   cert: KubeadmCert,
   inputs: PkiInputs,
   start: Date,

@@ -49,7 +49,7 @@ export function setOf(...items: Uint8Array[]): Uint8Array {
   return tlv(TAG.SET, concatBytes(sorted));
 }
 
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     if (a[i] !== b[i]) return a[i] - b[i];
@@ -105,7 +105,7 @@ export function oid(dotted: string): Uint8Array {
 }
 
 /** Go's asn1.isPrintable without the asterisk/ampersand leniency (what Marshal uses). */
-export function isPrintableString(s: string): boolean {
+function isPrintableString(s: string): boolean {
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
     const ok = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) ||

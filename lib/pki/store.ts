@@ -145,7 +145,7 @@ export async function publicKeyMatches(
 }
 
 /** Go's time.Time.String() for a UTC time: "2006-01-02 15:04:05 +0000 UTC". */
-export function goTimeString(d: Date): string {
+function goTimeString(d: Date): string {
   const iso = d.toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)} +0000 UTC`;
 }

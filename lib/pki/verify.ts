@@ -115,7 +115,7 @@ function libcrypto(): Lib {
 }
 
 /** A certificate verification failure, worded as Go's crypto/x509 words it. */
-export class X509VerifyError extends KubestrapError {
+class X509VerifyError extends KubestrapError {
   constructor(message: string) {
     super(message);
     this.name = "X509VerifyError";
@@ -317,7 +317,7 @@ function expiredText(c: Certificate, now: Date): string {
 }
 
 /** HostnameError.Error() for `host` (without brackets). */
-export function hostnameErrorText(cert: Certificate, host: string): string {
+function hostnameErrorText(cert: Certificate, host: string): string {
   const hasSAN = cert.dnsNames.length > 0 || cert.ipAddresses.length > 0 ||
     hasExtension(cert, OID.subjectAltName);
   if (

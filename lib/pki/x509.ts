@@ -131,7 +131,7 @@ export interface CertificateRequest {
 // encoding helpers
 
 /** pkix.Name{CommonName, Organization}.ToRDNSequence() marshalled. */
-export function encodeName(commonName: string, organization: string[] = []): Uint8Array {
+function encodeName(commonName: string, organization: string[] = []): Uint8Array {
   const rdns: Uint8Array[] = [];
   const atv = (oid: string, v: string) => der.seq(der.oid(oid), der.goString(v));
   if (organization.length > 0) {
@@ -223,13 +223,13 @@ function signingParams(key: PrivateKey): SigParams {
 }
 
 /** The subjectPublicKey BIT STRING content of an SPKI (what key identifiers hash). */
-export function subjectPublicKeyBytes(spki: Uint8Array): Uint8Array {
+function subjectPublicKeyBytes(spki: Uint8Array): Uint8Array {
   const parts = der.children(der.parseAll(spki));
   return der.readBitString(parts[1]).bytes;
 }
 
 /** RFC 7093 method 1 key identifier, as Go >= 1.25 generates for CA certificates. */
-export function keyIdentifier(spki: Uint8Array): Uint8Array {
+function keyIdentifier(spki: Uint8Array): Uint8Array {
   return sha256(subjectPublicKeyBytes(spki)).slice(0, 20);
 }
 
@@ -472,7 +472,7 @@ function parseCertificateInner(certDer: Uint8Array): Certificate {
   };
 }
 
-export function parseCertificateRequest(csrDer: Uint8Array): CertificateRequest {
+function parseCertificateRequest(csrDer: Uint8Array): CertificateRequest {
   const root = der.parseAll(csrDer);
   const [info] = der.children(root);
   const parts = der.children(info);

@@ -42,7 +42,7 @@ function check(
 }
 
 /** Check-name form of a path: every "/" becomes "-" (kubeadm's strings.Replace). */
-export function pathLabel(prefix: string, p: string): string {
+function pathLabel(prefix: string, p: string): string {
   return `${prefix}-${p.replaceAll("/", "-")}`;
 }
 
@@ -379,7 +379,7 @@ export function fileExistingCheck(path: string, label = ""): Checker {
 }
 
 /** sysctl key of a /proc/sys path: /proc/sys/net/ipv4/ip_forward → net.ipv4.ip_forward. */
-export function sysctlKey(path: string): string | undefined {
+function sysctlKey(path: string): string | undefined {
   if (!path.startsWith("/proc/sys/")) return undefined;
   return path.slice("/proc/sys/".length).replaceAll("/", ".");
 }
@@ -603,7 +603,7 @@ const kubeletVersions = new WeakMap<CheckContext, Promise<Version>>();
  * GetKubeletVersion: runs `kubelet --version` once per check run (SystemVerification and
  * KubeletVersion both ask, possibly at the same time). Throws kubeadm's error text.
  */
-export function getKubeletVersion(ctx: CheckContext): Promise<Version> {
+function getKubeletVersion(ctx: CheckContext): Promise<Version> {
   let v = kubeletVersions.get(ctx);
   if (!v) {
     v = runKubeletVersion(ctx);

@@ -36,11 +36,11 @@ import type { Checker } from "./types.ts";
 
 export const KUBE_SCHEDULER_PORT = 10259;
 export const KUBE_CONTROLLER_MANAGER_PORT = 10257;
-export const KUBELET_PORT = 10250;
-export const ETCD_CLIENT_PORT = 2379;
-export const ETCD_PEER_PORT = 2380;
-export const IPV4_FORWARD = "/proc/sys/net/ipv4/ip_forward";
-export const IPV6_DEFAULT_FORWARDING = "/proc/sys/net/ipv6/conf/default/forwarding";
+const KUBELET_PORT = 10250;
+const ETCD_CLIENT_PORT = 2379;
+const ETCD_PEER_PORT = 2380;
+const IPV4_FORWARD = "/proc/sys/net/ipv4/ip_forward";
+const IPV6_DEFAULT_FORWARDING = "/proc/sys/net/ipv6/conf/default/forwarding";
 
 /** A component extra argument as in v1beta4 (`extraArgs: [{name, value}]`). */
 export interface Arg {
@@ -96,7 +96,7 @@ export interface PreflightInputs {
 }
 
 /** GetArgValue(args, name, -1): the last occurrence wins. */
-export function argValue(args: Arg[] | undefined, name: string): string {
+function argValue(args: Arg[] | undefined, name: string): string {
   for (let i = (args ?? []).length - 1; i >= 0; i--) {
     if (args![i].name === name) return args![i].value;
   }

@@ -56,7 +56,7 @@ const PULL_LINES = [
 ];
 
 /** The text kubeadm wraps around the join --control-plane readiness error. */
-export function notReadyToJoinControlPlane(err: string): string {
+function notReadyToJoinControlPlane(err: string): string {
   return `\nOne or more conditions for hosting a new control plane instance is not satisfied.\n\n${err}\n\n` +
     "Please ensure that:\n* The cluster has a stable controlPlaneEndpoint address.\n" +
     "* The certificates that must be shared among control plane instances are provided.\n\n";

@@ -94,7 +94,7 @@ export interface ValidatorOutcome {
 }
 
 /** getUnifiedMountpoint over /proc/mounts: [mountpoint, isCgroupsV2]. Throws Go's error text. */
-export async function unifiedMountpoint(host: Host): Promise<[string, boolean]> {
+async function unifiedMountpoint(host: Host): Promise<[string, boolean]> {
   const mounts = await host.readKernelFile("/proc/mounts");
   if (mounts === undefined) throw new Error("open /proc/mounts: no such file or directory");
   let v1 = "";
@@ -144,7 +144,7 @@ async function readConfigFile(host: Host, p: string): Promise<Uint8Array | undef
 }
 
 /** getKernelConfigReader + parseKernelConfig. Throws Go's error texts. */
-export async function kernelConfig(host: Host, rel: string): Promise<Map<string, string>> {
+async function kernelConfig(host: Host, rel: string): Promise<Map<string, string>> {
   const paths = kernelConfigPaths(rel);
   let text: string | undefined;
   for (let attempt = 0; attempt < 2 && text === undefined; attempt++) {

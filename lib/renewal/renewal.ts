@@ -117,7 +117,7 @@ function errMsg(e: unknown): string {
  * renewal manager does: a missing or non-CA certificate is an error, a present key means "not
  * external", and an external CA's leaf certificates must load and chain to it.
  */
-export async function isExternallyManaged(
+async function isExternallyManaged(
   fs: PkiFS,
   dir: string,
   caBaseName: string,

@@ -49,7 +49,7 @@ export function renewalFS(host: RenewalHost): RenewalFS {
 }
 
 /** The staged twin of a path. */
-export function stagedPath(p: string): string {
+function stagedPath(p: string): string {
   return p + STAGED_SUFFIX;
 }
 

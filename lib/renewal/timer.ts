@@ -11,12 +11,12 @@
  */
 import type { Host } from "../host.ts";
 
-export const TIMER_NAME = "kubestrap-certs-renew";
-export const SYSTEMD_DIR = "/etc/systemd/system";
-export const SERVICE_PATH = `${SYSTEMD_DIR}/${TIMER_NAME}.service`;
-export const TIMER_PATH = `${SYSTEMD_DIR}/${TIMER_NAME}.timer`;
-export const CRON_PATH = `/etc/cron.d/${TIMER_NAME}`;
-export const LOG_PATH = `/var/log/${TIMER_NAME}.log`;
+const TIMER_NAME = "kubestrap-certs-renew";
+const SYSTEMD_DIR = "/etc/systemd/system";
+const SERVICE_PATH = `${SYSTEMD_DIR}/${TIMER_NAME}.service`;
+const TIMER_PATH = `${SYSTEMD_DIR}/${TIMER_NAME}.timer`;
+const CRON_PATH = `/etc/cron.d/${TIMER_NAME}`;
+const LOG_PATH = `/var/log/${TIMER_NAME}.log`;
 
 export interface TimerOptions {
   /** The kubestrap executable the timer runs (a path on the node). */
@@ -30,7 +30,7 @@ export function renewCommand(o: TimerOptions): string {
   return `${o.program} certs renew all --if-expiring-within ${o.window}`;
 }
 
-export function serviceUnit(o: TimerOptions): string {
+function serviceUnit(o: TimerOptions): string {
   return `[Unit]
 Description=Renew the Kubernetes certificates that expire within ${o.window} (kubestrap)
 Documentation=https://kubernetes.io/docs/tasks/administer-cluster/kubeadm/kubeadm-certs/
@@ -42,7 +42,7 @@ ExecStart=${renewCommand(o)}
 `;
 }
 
-export function timerUnit(o: TimerOptions): string {
+function timerUnit(o: TimerOptions): string {
   return `[Unit]
 Description=Daily renewal of the Kubernetes certificates that expire within ${o.window} (kubestrap)
 
@@ -56,7 +56,7 @@ WantedBy=timers.target
 `;
 }
 
-export function cronEntry(o: TimerOptions): string {
+function cronEntry(o: TimerOptions): string {
   return `# Daily renewal of the Kubernetes certificates that expire within ${o.window} (kubestrap).
 # Remove with: ${o.program} certs renew --uninstall-timer
 SHELL=/bin/sh
@@ -66,7 +66,7 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 }
 
 /** Whether the host (its root) runs or has systemd. */
-export async function hasSystemd(host: Host): Promise<boolean> {
+async function hasSystemd(host: Host): Promise<boolean> {
   for (const p of ["/run/systemd/system", "/usr/lib/systemd/systemd", "/lib/systemd/systemd"]) {
     if (await host.exists(p)) return true;
   }

@@ -8,10 +8,10 @@ import { sha256Hex } from "../util/sha256.ts";
 import { fromBase64 } from "../util/bytes.ts";
 
 /** `sha256` */
-export const PIN_FORMAT_SHA256 = "sha256";
+const PIN_FORMAT_SHA256 = "sha256";
 
 /** DER certificates of every `CERTIFICATE` block of a PEM bundle. */
-export function pemCertificates(pem: string): Uint8Array[] {
+function pemCertificates(pem: string): Uint8Array[] {
   const out: Uint8Array[] = [];
   const re = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
   for (const m of pem.matchAll(re)) {
@@ -31,7 +31,7 @@ function element(buf: Uint8Array, off: number): Node {
 }
 
 /** The raw DER SubjectPublicKeyInfo of a DER certificate (Go's RawSubjectPublicKeyInfo). */
-export function subjectPublicKeyInfo(certDer: Uint8Array): Uint8Array {
+function subjectPublicKeyInfo(certDer: Uint8Array): Uint8Array {
   const cert = element(certDer, 0);
   const tbs = element(certDer, cert.contentStart);
   if (cert.tag !== 0x30 || tbs.tag !== 0x30) throw new Error("malformed certificate");

@@ -109,7 +109,7 @@ export function tabwrite(text: string): string {
 }
 
 /** kubeadm's formatBootstrapToken: one tab-separated row. */
-export function tokenRow(bt: BootstrapToken, now: Date = new Date()): string {
+function tokenRow(bt: BootstrapToken, now: Date = new Date()): string {
   let ttl = "<forever>";
   let expires = "<never>";
   if (bt.expires) {
@@ -125,7 +125,7 @@ export function tokenRow(bt: BootstrapToken, now: Date = new Date()): string {
 }
 
 /** The `TOKEN TTL EXPIRES USAGES DESCRIPTION EXTRA GROUPS` header. */
-export const TOKEN_LIST_COLUMNS = [
+const TOKEN_LIST_COLUMNS = [
   "TOKEN",
   "TTL",
   "EXPIRES",

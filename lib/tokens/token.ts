@@ -12,7 +12,7 @@ export const BOOTSTRAP_TOKEN_PATTERN = String.raw`\A([a-z0-9]{6})\.([a-z0-9]{16}
 /** `\A([a-z0-9]{6})\z` (BootstrapTokenIDPattern). */
 export const BOOTSTRAP_TOKEN_ID_PATTERN = String.raw`\A([a-z0-9]{6})\z`;
 /** `\Asystem:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]\z` (BootstrapGroupPattern). */
-export const BOOTSTRAP_GROUP_PATTERN = String
+const BOOTSTRAP_GROUP_PATTERN = String
   .raw`\Asystem:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]\z`;
 
 const TOKEN_RE = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
@@ -20,17 +20,17 @@ const TOKEN_ID_RE = /^[a-z0-9]{6}$/;
 const GROUP_RE = /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/;
 
 /** `bootstrap-token-` */
-export const BOOTSTRAP_TOKEN_SECRET_PREFIX = "bootstrap-token-";
+const BOOTSTRAP_TOKEN_SECRET_PREFIX = "bootstrap-token-";
 /** `bootstrap.kubernetes.io/token` */
 export const SECRET_TYPE_BOOTSTRAP_TOKEN = "bootstrap.kubernetes.io/token";
-export const TOKEN_ID_KEY = "token-id";
-export const TOKEN_SECRET_KEY = "token-secret";
-export const TOKEN_EXPIRATION_KEY = "expiration";
-export const TOKEN_DESCRIPTION_KEY = "description";
-export const TOKEN_EXTRA_GROUPS_KEY = "auth-extra-groups";
-export const TOKEN_USAGE_PREFIX = "usage-bootstrap-";
+const TOKEN_ID_KEY = "token-id";
+const TOKEN_SECRET_KEY = "token-secret";
+const TOKEN_EXPIRATION_KEY = "expiration";
+const TOKEN_DESCRIPTION_KEY = "description";
+const TOKEN_EXTRA_GROUPS_KEY = "auth-extra-groups";
+const TOKEN_USAGE_PREFIX = "usage-bootstrap-";
 /** The usages cluster-bootstrap knows, in its order. */
-export const KNOWN_TOKEN_USAGES = ["signing", "authentication"] as const;
+const KNOWN_TOKEN_USAGES = ["signing", "authentication"] as const;
 
 /** TTL of the helper token that owns `kubeadm-certs`: 2 h (DefaultCertTokenDuration). */
 export const DEFAULT_CERT_TOKEN_TTL_MS = 2 * 3600 * 1000;
@@ -61,7 +61,7 @@ export interface BootstrapToken {
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
 
 /** `n` characters uniformly from [0-9a-z] with the platform CSPRNG (rejection sampling). */
-export function randomTokenChars(n: number): string {
+function randomTokenChars(n: number): string {
   let out = "";
   const buf = new Uint8Array(n * 2 + 8);
   while (out.length < n) {
@@ -80,7 +80,7 @@ export function generateToken(): string {
 }
 
 /** What an error may show of a token-like value: never its secret part. */
-export function redactToken(value: string): string {
+function redactToken(value: string): string {
   const dot = value.indexOf(".");
   if (dot >= 0 && TOKEN_ID_RE.test(value.slice(0, dot))) return `${value.slice(0, dot)}.<redacted>`;
   return "<redacted>";
@@ -108,7 +108,7 @@ export function tokenString(t: BootstrapTokenString): string {
 }
 
 /** cluster-bootstrap IsValidBootstrapToken. */
-export function isValidToken(token: string): boolean {
+function isValidToken(token: string): boolean {
   return TOKEN_RE.test(token);
 }
 
@@ -123,7 +123,7 @@ export function tokenSecretName(id: string): string {
 }
 
 /** cluster-bootstrap ValidateBootstrapGroupName. */
-export function validateGroupName(name: string): void {
+function validateGroupName(name: string): void {
   if (!GROUP_RE.test(name)) {
     throw new Error(
       `bootstrap group ${goQuote(name)} is invalid (must match ${BOOTSTRAP_GROUP_PATTERN})`,

@@ -44,7 +44,7 @@ export interface ComputeOutput {
 }
 
 /** getSuggestedEtcdVersion: "" for an external etcd. */
-export function suggestedEtcdVersion(
+function suggestedEtcdVersion(
   external: boolean,
   kubernetesVersion: string,
   warn: (at: string, msg: string) => void,

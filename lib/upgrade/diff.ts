@@ -83,7 +83,7 @@ export interface UpgradeDiffOptions {
  * validateManifestsPath: each manifest must exist (os.Stat, following links) and be no
  * directory, with kubeadm's errors.
  */
-export async function validateManifestsPath(host: Host, paths: string[]): Promise<void> {
+async function validateManifestsPath(host: Host, paths: string[]): Promise<void> {
   for (const p of paths) {
     let st: Deno.FileInfo | undefined;
     try {

@@ -35,7 +35,7 @@ const ok = (): CheckResult => ({ warnings: [], errors: [] });
 const fail = (e: string): CheckResult => ({ warnings: [], errors: [e] });
 
 /** The Job kubeadm creates (health.go createJob). */
-export function healthCheckJob(name: string, cluster: ClusterConfiguration): KubeObject {
+function healthCheckJob(name: string, cluster: ClusterConfiguration): KubeObject {
   const seconds = (TIMEOUT_MS + MARGIN_MS) / 1000;
   return {
     apiVersion: "batch/v1",

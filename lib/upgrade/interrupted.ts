@@ -19,7 +19,7 @@ import { nodeNameFromKubeletConf } from "../apiobjects/clusterconfig.ts";
 import { StaticPodWaiter, WaitTimeoutError } from "./waiter.ts";
 
 /** The temporary directory prefix of an upgrade's new manifests (kubeadm's name). */
-export const UPGRADED_MANIFESTS_PREFIX = "kubeadm-upgraded-manifests";
+const UPGRADED_MANIFESTS_PREFIX = "kubeadm-upgraded-manifests";
 
 /** The temporary manifest directories of upgrade runs that did not finish, oldest first. */
 export async function unfinishedUpgradeDirs(host: Host, kubernetesDir: string): Promise<string[]> {

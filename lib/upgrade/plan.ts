@@ -70,7 +70,7 @@ function perNode(
 }
 
 /** genAvailableUpgrade. */
-export function availableUpgrade(up: Upgrade, etcdUpgrade: boolean): AvailableUpgrade {
+function availableUpgrade(up: Upgrade, etcdUpgrade: boolean): AvailableUpgrade {
   const c: ComponentUpgradePlan[] = [];
   if (canUpgradeKubelets(up)) {
     perNode(c, "kubelet", up.before.kubeletVersions, up.after.kubeVersion);
@@ -212,7 +212,7 @@ const COMPONENT_CONFIGS = [
  * supports is current; a missing (or kubeadm-generated, older) one is left for kubeadm to
  * regenerate.
  */
-export async function componentConfigVersionStates(
+async function componentConfigVersionStates(
   client: KubeClient,
 ): Promise<ComponentConfigVersionState[]> {
   const out: ComponentConfigVersionState[] = [];

@@ -8,11 +8,11 @@ import { parseSemantic, type Version } from "../util/version.ts";
 import type { VersionGetter } from "./versions.ts";
 
 /** MaximumAllowedMinorVersionUpgradeSkew: minor versions one upgrade may go up. */
-export const MAX_MINOR_UPGRADE_SKEW = 1;
+const MAX_MINOR_UPGRADE_SKEW = 1;
 /** MaximumAllowedMinorVersionDowngradeSkew. */
-export const MAX_MINOR_DOWNGRADE_SKEW = 1;
+const MAX_MINOR_DOWNGRADE_SKEW = 1;
 /** MaximumAllowedMinorVersionKubeletSkew: how far kubelets may lag behind the control plane. */
-export const MAX_MINOR_KUBELET_SKEW = 3;
+const MAX_MINOR_KUBELET_SKEW = 3;
 
 /** VersionSkewPolicyErrors. */
 export interface SkewErrors {
@@ -103,7 +103,7 @@ export async function enforceVersionPolicies(
 }
 
 /** detectUnstableVersionError. */
-export function unstableVersionError(
+function unstableVersionError(
   v: Version,
   str: string,
   allowExperimental: boolean,
@@ -116,7 +116,7 @@ export function unstableVersionError(
 }
 
 /** detectTooOldKubelets (Go prints the versions as %v of a slice: "[v1.33.0 v1.32.1]"). */
-export function tooOldKubelets(v: Version, kubelets: Map<string, string[]>): string | undefined {
+function tooOldKubelets(v: Version, kubelets: Map<string, string[]>): string | undefined {
   const old: string[] = [];
   for (const s of kubelets.keys()) {
     let k: Version;
@@ -134,7 +134,7 @@ export function tooOldKubelets(v: Version, kubelets: Map<string, string[]>): str
 }
 
 /** formatErrorMsg of kubeadm's apply preflight: each error as "\t- <error>\n". */
-export function formatErrMsg(errs: string[]): string {
+function formatErrMsg(errs: string[]): string {
   return errs.map((e) => `\t- ${e}\n`).join("");
 }
 

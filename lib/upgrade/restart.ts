@@ -28,7 +28,7 @@ import type { Host } from "../host.ts";
 import { certificatesOf, type UpgradeComponent } from "./staticpods.ts";
 
 /** The restart order (dependencies first). */
-export const RESTART_ORDER: readonly UpgradeComponent[] = [
+const RESTART_ORDER: readonly UpgradeComponent[] = [
   "etcd",
   "kube-apiserver",
   "kube-controller-manager",

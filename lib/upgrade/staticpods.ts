@@ -195,7 +195,7 @@ export interface StaticPodUpgradeDeps {
 }
 
 /** A component that did not come up; carries its name for the caller. */
-export class ComponentUpgradeError extends KubestrapError {
+class ComponentUpgradeError extends KubestrapError {
   constructor(readonly component: string, message: string) {
     super(message);
   }

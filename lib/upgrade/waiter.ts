@@ -26,7 +26,7 @@ const RUNTIME_POLL_MS = 1_000;
 const READY_POLL_MS = 1_000;
 /** How long the API server may stay silent before the runtime's report ends a label wait. */
 const API_GRACE_MS = 2_000;
-export const CONFIG_HASH_ANNOTATION = "kubernetes.io/config.hash";
+const CONFIG_HASH_ANNOTATION = "kubernetes.io/config.hash";
 
 interface PodLike {
   metadata?: { name?: string; annotations?: Record<string, string> };

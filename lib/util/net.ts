@@ -195,7 +195,7 @@ export function isLoopback(ip: Uint8Array): boolean {
 }
 
 /** The first `prefix` bits of `b` (IPMask applied), as a new array of the same length. */
-export function maskBytes(b: Uint8Array, prefix: number): Uint8Array {
+function maskBytes(b: Uint8Array, prefix: number): Uint8Array {
   const out = new Uint8Array(b.length);
   for (let i = 0; i < b.length; i++) {
     const bits = Math.max(0, Math.min(8, prefix - 8 * i));
@@ -256,7 +256,7 @@ export function splitHostPort(hostport: string): [string, string] {
 }
 
 /** kubeadmutil.ParsePort: a number from 1 to 65535. */
-export function parsePort(port: string): number | undefined {
+function parsePort(port: string): number | undefined {
   if (!/^[0-9]+$/.test(port)) return undefined;
   const n = Number(port);
   if (n > 65535 || n < 1) return undefined;

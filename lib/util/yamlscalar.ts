@@ -10,7 +10,7 @@
  */
 
 /** YAML 1.1 words resolve.go reads as booleans (its resolveMapList). */
-export const YAML11_TRUE: ReadonlySet<string> = new Set([
+const YAML11_TRUE: ReadonlySet<string> = new Set([
   "y",
   "Y",
   "yes",
@@ -24,7 +24,7 @@ export const YAML11_TRUE: ReadonlySet<string> = new Set([
   "ON",
 ]);
 
-export const YAML11_FALSE: ReadonlySet<string> = new Set([
+const YAML11_FALSE: ReadonlySet<string> = new Set([
   "n",
   "N",
   "no",
@@ -38,9 +38,9 @@ export const YAML11_FALSE: ReadonlySet<string> = new Set([
   "OFF",
 ]);
 
-export const YAML11_NULLS: ReadonlySet<string> = new Set(["", "~", "null", "Null", "NULL"]);
+const YAML11_NULLS: ReadonlySet<string> = new Set(["", "~", "null", "Null", "NULL"]);
 
-export const YAML11_SPECIAL_FLOATS: Readonly<Record<string, number>> = {
+const YAML11_SPECIAL_FLOATS: Readonly<Record<string, number>> = {
   ".nan": NaN,
   ".NaN": NaN,
   ".NAN": NaN,
@@ -82,7 +82,7 @@ const DIGITS: Record<number, RegExp> = {
  * (resolve.go removes them first): optional sign (signed only), base prefixes 0x/0o/0b in either
  * case, a leading 0 for octal. Returns the value, or undefined on a syntax or range error.
  */
-export function goParseInt(s: string, unsigned = false): bigint | undefined {
+function goParseInt(s: string, unsigned = false): bigint | undefined {
   let t = s;
   let neg = false;
   if (!unsigned && (t[0] === "+" || t[0] === "-")) {
@@ -143,7 +143,7 @@ function underscoreOK(str: string): boolean {
  * error and on overflow (ParseFloat then returns ±Inf with ErrRange, which resolve.go treats as
  * "not a float").
  */
-export function goParseFloat(s: string): number | undefined {
+function goParseFloat(s: string): number | undefined {
   const m = s.match(/^[+-]?([0-9_]*)(?:\.([0-9_]*))?(?:[eE][+-]?[0-9][0-9_]*)?$/);
   if (!m || !/[0-9]/.test((m[1] ?? "") + (m[2] ?? ""))) return undefined;
   if (s.includes("_") && !underscoreOK(s)) return undefined;

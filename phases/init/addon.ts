@@ -24,7 +24,7 @@ function addonPhaseFlags(name: string): string[] {
 }
 
 /** `--print-manifest`, local to the coredns and kube-proxy sub-phases. */
-export const printManifestFlag: FlagSpec = {
+const printManifestFlag: FlagSpec = {
   name: "print-manifest",
   type: "bool",
   default: false,

@@ -29,7 +29,7 @@ import { dnsIP } from "../network.ts";
 import { type Log, silent } from "../util.ts";
 
 /** kubeadm's coreDNSReplicas. */
-export const COREDNS_REPLICAS = 2;
+const COREDNS_REPLICAS = 2;
 
 /** kubeadm's GetDNSImage. */
 export function coreDNSImage(opts: {
@@ -43,7 +43,7 @@ export function coreDNSImage(opts: {
 }
 
 /** CoreDNSService */
-export function coreDNSServiceTemplate(dnsIP: string): string {
+function coreDNSServiceTemplate(dnsIP: string): string {
   return `
 apiVersion: v1
 kind: Service
@@ -81,7 +81,7 @@ spec:
 }
 
 /** CoreDNSDeployment */
-export function coreDNSDeploymentTemplate(image: string, replicas: number): string {
+function coreDNSDeploymentTemplate(image: string, replicas: number): string {
   return `
 apiVersion: apps/v1
 kind: Deployment
@@ -228,7 +228,7 @@ ${cache}
 }
 
 /** CoreDNSClusterRole */
-export const CORE_DNS_CLUSTER_ROLE = `
+const CORE_DNS_CLUSTER_ROLE = `
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
@@ -254,7 +254,7 @@ rules:
 `;
 
 /** CoreDNSClusterRoleBinding */
-export const CORE_DNS_CLUSTER_ROLE_BINDING = `
+const CORE_DNS_CLUSTER_ROLE_BINDING = `
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata:
@@ -270,7 +270,7 @@ subjects:
 `;
 
 /** CoreDNSServiceAccount */
-export const CORE_DNS_SERVICE_ACCOUNT = `
+const CORE_DNS_SERVICE_ACCOUNT = `
 apiVersion: v1
 kind: ServiceAccount
 metadata:
@@ -306,7 +306,7 @@ export interface CoreDNSManifests {
 }
 
 /** Render kubeadm's CoreDNS templates. */
-export function coreDNSManifests(input: CoreDNSInput): CoreDNSManifests {
+function coreDNSManifests(input: CoreDNSInput): CoreDNSManifests {
   return {
     deployment: coreDNSDeploymentTemplate(input.image, input.replicas ?? COREDNS_REPLICAS),
     configMap: coreDNSConfigMapTemplate(input.dnsDomain),
@@ -359,7 +359,7 @@ export function coreDNSObjects(input: CoreDNSInput): CoreDNSObjects {
 }
 
 /** kubeadm's deployedDNSReplicas: the replicas of the one `k8s-app=kube-dns` Deployment. */
-export async function deployedDNSReplicas(client: KubeClient, fallback = COREDNS_REPLICAS) {
+async function deployedDNSReplicas(client: KubeClient, fallback = COREDNS_REPLICAS) {
   let list;
   try {
     list = await client.list("deployments", {
@@ -446,7 +446,7 @@ export function trimLeftV(s: string): string {
  * than kubeadm's, whether a plugin or option of the Corefile is removed, or a new default is
  * missing, on the way there. An unknown deployed version is an error.
  */
-export function coreDNSMigrationRequired(corefile: string, version: string): boolean {
+function coreDNSMigrationRequired(corefile: string, version: string): boolean {
   if (version === "") return false;
   const from = trimLeftV(version);
   if (from === TARGET_COREDNS_VERSION) return false;
@@ -471,7 +471,7 @@ export function coreDNSMigrationRequired(corefile: string, version: string): boo
  * Deployment is updated to kubeadm's template right after). kubeadm passes the deployed tag to
  * Migrate as it is, so a tag with a leading "v" (every kubeadm-deployed one) fails here.
  */
-export async function migrateCoreDNSCorefile(
+async function migrateCoreDNSCorefile(
   client: KubeClient,
   corefile: string,
   version: string,
@@ -508,7 +508,7 @@ export async function migrateCoreDNSCorefile(
 }
 
 /** kubeadm's setCorefile: the Deployment's config volume mounts `key` as the Corefile. */
-export async function setCorefile(client: KubeClient, key: string): Promise<void> {
+async function setCorefile(client: KubeClient, key: string): Promise<void> {
   const d = await client.get("deployments", COREDNS_DEPLOYMENT, NAMESPACE_SYSTEM);
   const patch =
     `{"spec":{"template":{"spec":{"volumes":[{"name": "config-volume", "configMap":{"name": "coredns", "items":[{"key": "${key}", "path": "Corefile"}]}}]}}}}`;
@@ -583,7 +583,7 @@ export async function applyCoreDNS(
 }
 
 /** kubeadm's createDNSService. */
-export async function applyDNSService(client: KubeClient, service: KubeObject): Promise<void> {
+async function applyDNSService(client: KubeClient, service: KubeObject): Promise<void> {
   try {
     await client.create("services", service);
   } catch (e) {

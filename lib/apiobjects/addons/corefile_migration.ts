@@ -95,7 +95,7 @@ interface Token {
  * a word), `"..."` quoting with `\"` as the only escape, `#` comments to the end of the line,
  * a leading byte order mark discarded.
  */
-export function tokenize(input: string): Token[] {
+function tokenize(input: string): Token[] {
   const chars = [...input];
   let i = chars[0] === "\ufeff" ? 1 : 0;
   let line = 1;
@@ -260,11 +260,11 @@ function wordsMatch(want: string[], got: string[]): boolean {
 // The release table
 
 /** Severities of a {@link Notice} (the library's Sev* constants). */
-export const SEV_DEPRECATED = "deprecated";
-export const SEV_IGNORED = "ignored";
+const SEV_DEPRECATED = "deprecated";
+const SEV_IGNORED = "ignored";
 export const SEV_REMOVED = "removed";
 export const SEV_NEW_DEFAULT = "newdefault";
-export const SEV_UNSUPPORTED = "unsupported";
+const SEV_UNSUPPORTED = "unsupported";
 const SEV_ALL = "all";
 
 interface OptionRule {
@@ -1039,7 +1039,7 @@ export function noticeString(n: Notice): string {
  * ValidUpMigration: `from` must be a known release and `to` one of the releases after it
  * (or `from` itself). Throws the library's error text otherwise.
  */
-export function validUpMigration(from: string, to: string): void {
+function validUpMigration(from: string, to: string): void {
   if (!release(from)) throw new Error(`start version '${from}' not supported`);
   if (from === to) return;
   for (

@@ -132,7 +132,7 @@ spec:
  * kubeadm's GetProxyEnvVars + MergeKubeadmEnvVars: the variables whose name ends in
  * `_proxy` (any case) with a non-empty value, sorted by name.
  */
-export function proxyEnvVars(env: Record<string, string>): { name: string; value: string }[] {
+function proxyEnvVars(env: Record<string, string>): { name: string; value: string }[] {
   return Object.entries(env)
     .filter(([k, v]) => k.toLowerCase().endsWith("_proxy") && v !== "")
     .map(([name, value]) => ({ name, value }))
