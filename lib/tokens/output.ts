@@ -1,12 +1,11 @@
 /**
  * `kubeadm token list` / `token create -o` output: the `output.kubeadm.k8s.io/v1alpha3`
- * BootstrapToken object as JSON (cli-runtime JSONPrinter) or YAML (sigs.k8s.io/yaml),
- * and the text table (tabwriter minwidth 10, tabwidth 4, padding 3).
+ * BootstrapToken object (printed with `-o json|yaml|...` by lib/output/printers.ts) and the text
+ * table (tabwriter minwidth 10, tabwidth 4, padding 3).
  */
 
 import { OUTPUT_API } from "../config/types.ts";
 import { formatDurationMs } from "../util/duration.ts";
-import { marshalGoYAML } from "../util/goyaml.ts";
 import { type BootstrapToken, formatRFC3339, tokenString } from "./token.ts";
 
 /** The output API object. */
@@ -37,24 +36,6 @@ export function outputBootstrapToken(bt: BootstrapToken): OutputBootstrapToken {
   if (bt.usages?.length) o.usages = [...bt.usages];
   if (bt.groups?.length) o.groups = [...bt.groups];
   return o;
-}
-
-/** Go encoding/json escaping on top of JSON.stringify (<, >, & and U+2028/9 escaped). */
-function goJSON(v: unknown, indent: string): string {
-  return JSON.stringify(v, null, indent).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
-}
-
-/** `-o json`: json.MarshalIndent(obj, "", "    ") + "\n". */
-export function tokenJSON(bt: BootstrapToken): string {
-  return goJSON(outputBootstrapToken(bt), "    ") + "\n";
-}
-
-/** `-o yaml`: sigs.k8s.io/yaml of the object (the one YAML writer). */
-export function tokenYAML(bt: BootstrapToken): string {
-  return marshalGoYAML(outputBootstrapToken(bt));
 }
 
 /** apimachinery's duration.ShortHumanDuration. */

@@ -30,7 +30,8 @@ import { isForbidden } from "../../lib/kube/errors.ts";
 import { deleteToken, listTokens } from "../../lib/tokens/api.ts";
 import { caCertHashes } from "../../lib/tokens/cahash.ts";
 import { detachedTokenIsValid } from "../../lib/tokens/jws.ts";
-import { tokenJSON, tokenListText, tokenYAML } from "../../lib/tokens/output.ts";
+import { tokenListText } from "../../lib/tokens/output.ts";
+import { tokenPrinted } from "../tokens/printed.ts";
 import { parseToken } from "../../lib/tokens/token.ts";
 import type { BootstrapToken } from "../../lib/tokens/token.ts";
 import { run, testbed, waitFor } from "../harness/mod.ts";
@@ -309,11 +310,11 @@ networking:
       assertEquals(text, tokenListText([ours], now));
       assertEquals(
         await kubeadm("token", "list", "-o", "json", `--kubeconfig=${tc.adminKubeconfig}`),
-        tokenJSON(ours),
+        await tokenPrinted("json", ours),
       );
       assertEquals(
         await kubeadm("token", "list", "-o", "yaml", `--kubeconfig=${tc.adminKubeconfig}`),
-        tokenYAML(ours),
+        await tokenPrinted("yaml", ours),
       );
       // kubeadm creates a token; kubestrap parses it and prints the same join command
       const joinLine = (await kubeadm(
