@@ -75,6 +75,15 @@ export async function nodeNameFromKubeletConf(
   }
 }
 
+/**
+ * GetNodeName: the node kubelet.conf's client certificate is for, else the host name (lower
+ * case). kubeadm first asks the API server (a SelfSubjectReview with kubelet.conf's client);
+ * the certificate names the same node.
+ */
+export async function getNodeName(host: Host, kubeletConf: string): Promise<string> {
+  return await nodeNameFromKubeletConf(host, kubeletConf) ?? host.hostname().toLowerCase();
+}
+
 /** getRawAPIEndpointFromPodAnnotationWithoutRetry. */
 async function apiEndpointAnnotation(client: KubeClient, node: string): Promise<string> {
   const pods = await client.list<PodLike>("pods", {
@@ -172,8 +181,7 @@ export async function fetchInitConfigurationFromCluster(
     kind: "InitConfiguration",
   };
   if (o.getNodeRegistration) {
-    const name = await nodeNameFromKubeletConf(o.host, `${k8sDir}/kubelet.conf`) ??
-      o.host.hostname().toLowerCase();
+    const name = await getNodeName(o.host, `${k8sDir}/kubelet.conf`);
     let node: { spec?: { taints?: unknown[] } };
     try {
       node = await o.client.get("nodes", name);

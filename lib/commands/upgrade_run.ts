@@ -4,14 +4,16 @@
  * `--rootfs`, an API client from `--kubeconfig`, then lib/upgrade.
  */
 import type { CommandContext } from "../cli.ts";
-import { ADMIN_KUBECONFIG_PATH } from "../config/constants.ts";
+import { ADMIN_KUBECONFIG_PATH, UPGRADE_DRYRUN_DIR_ENV } from "../config/constants.ts";
 import { loadUpgradeConfig } from "../config/load.ts";
 import type { UpgradeConfiguration } from "../config/types.ts";
 import { KubestrapError } from "../errors.ts";
 import { Host } from "../host.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { clientFromKubeconfig, kubeClientConfig } from "../kube/kubeconfig.ts";
+import { getNodeName } from "../apiobjects/clusterconfig.ts";
 import { dryRunClient } from "../dryrun/client.ts";
+import { getDryRunDir } from "../dryrun/files.ts";
 import {
   newUpgradeApplyData,
   targetVersion,
@@ -96,23 +98,32 @@ async function readAnswer(ctx: CommandContext, prompt: string): Promise<string |
 }
 
 /**
- * kubeadm's getClient in dry-run (cmd/upgrade/common.go): a client that reads from the cluster
- * of the kubeconfig at `path` and prints every change, with the health-check Job and Node PATCH
- * reactors.
+ * kubeadm's getClient in dry-run (cmd/upgrade/common.go): a client that prints every change,
+ * with the health-check Job and Node PATCH reactors. When the kubeconfig at `path` exists it
+ * reads from that cluster; when it does not, from kubeadm's fake cluster objects for this node
+ * (`[dryrun] Dryrunning without a real client`).
  */
 async function upgradeDryRunClient(
   ctx: CommandContext,
   host: Host,
   path: string,
 ): Promise<KubeClient> {
-  const real = await kubeClientConfig({ host, path });
+  const common = { out: (s: string) => ctx.out(s), healthCheckJobReactor: true };
+  let st: Deno.FileInfo | undefined;
+  try {
+    st = await host.stat(path);
+  } catch (e) {
+    throw new Error(`could not create a client from "${path}": ${(e as Error).message}`);
+  }
+  if (st === undefined) {
+    ctx.out("[dryrun] Dryrunning without a real client\n");
+    const nodeName = await getNodeName(host, "/etc/kubernetes/kubelet.conf");
+    return dryRunClient({ ...common, nodeReactors: true, upgradeFakeCluster: { nodeName } })
+      .client;
+  }
   ctx.out(`[dryrun] Creating a real client from "${path}"\n`);
-  return dryRunClient({
-    out: (s) => ctx.out(s),
-    real,
-    healthCheckJobReactor: true,
-    nodeReactors: "patch",
-  }).client;
+  const real = await kubeClientConfig({ host, path });
+  return dryRunClient({ ...common, real, nodeReactors: "patch" }).client;
 }
 
 /**
@@ -128,6 +139,12 @@ export async function newApplyData(ctx: CommandContext): Promise<UpgradeApplyDat
   let client: KubeClient;
   let dryRunKubeletDir: string | undefined;
   if (dryRun) {
+    dryRunKubeletDir = (await getDryRunDir(
+      host,
+      UPGRADE_DRYRUN_DIR_ENV,
+      "kubeadm-upgrade-apply-dryrun",
+      warn,
+    )).dir;
     const path = (ctx.flags.kubeconfig as string | undefined) || ADMIN_KUBECONFIG_PATH;
     try {
       client = await upgradeDryRunClient(ctx, host, path);
@@ -136,14 +153,6 @@ export async function newApplyData(ctx: CommandContext): Promise<UpgradeApplyDat
         `couldn't create a Kubernetes client from file "${path}": ${(e as Error).message}`,
       );
     }
-    dryRunKubeletDir = await host.makeTempDir(
-      "/etc/kubernetes/tmp",
-      "kubeadm-upgrade-apply-dryrun",
-    );
-    warn(
-      "constants.go:627",
-      `Using dry-run directory ${dryRunKubeletDir}. To override it, set the environment variable KUBEADM_UPGRADE_DRYRUN_DIR`,
-    );
   } else {
     client = await adminClient(ctx, host);
   }
@@ -193,6 +202,14 @@ export async function newNodeData(ctx: CommandContext): Promise<UpgradeNodeData>
   const warn = (at: string, msg: string) => ctx.err(klogLine("W", at, msg) + "\n");
   let client: KubeClient;
   let dryRunKubeletDir: string | undefined;
+  if (dryRun) {
+    dryRunKubeletDir = (await getDryRunDir(
+      host,
+      UPGRADE_DRYRUN_DIR_ENV,
+      "kubeadm-upgrade-node-dryrun",
+      warn,
+    )).dir;
+  }
   try {
     if (dryRun) {
       client = await upgradeDryRunClient(ctx, host, path);
@@ -202,13 +219,6 @@ export async function newNodeData(ctx: CommandContext): Promise<UpgradeNodeData>
   } catch (e) {
     throw new KubestrapError(
       `couldn't create a Kubernetes client from file "${path}": ${(e as Error).message}`,
-    );
-  }
-  if (dryRun) {
-    dryRunKubeletDir = await host.makeTempDir("/etc/kubernetes/tmp", "kubeadm-upgrade-node-dryrun");
-    warn(
-      "constants.go:627",
-      `Using dry-run directory ${dryRunKubeletDir}. To override it, set the environment variable KUBEADM_UPGRADE_DRYRUN_DIR`,
     );
   }
   return await newUpgradeNodeData({

@@ -90,6 +90,9 @@ export const MINIMUM_ADDRESSES_IN_POD_SUBNET = 14;
 export const POD_SUBNET_NODE_MASK_MAX_DIFF = 16;
 export const CERTIFICATE_KEY_SIZE = 32;
 
+/** EnvVarUpgradeDryRunDir: the directory `upgrade apply|node --dry-run` writes to. */
+export const UPGRADE_DRYRUN_DIR_ENV = "KUBEADM_UPGRADE_DRYRUN_DIR";
+
 /** Images. */
 export const COREDNS_VERSION = "v1.14.6";
 export const COREDNS_IMAGE_NAME = "coredns";

@@ -5,6 +5,8 @@
  * server when one is configured, as kubeadm's dynamic-client reactor does), and writes land
  * in an in-memory store (kubeadm's fake client tracker) so later reads see them. Node GETs
  * and PATCHes are answered with a stub Node carrying the `kubernetes.io/hostname` label.
+ * Without a real server, kubeadm's fake cluster objects (reactors.ts) answer what join and
+ * upgrade read.
  */
 
 import { marshalGoYAML } from "../util/goyaml.ts";
@@ -17,7 +19,12 @@ import {
   type TransportResponse,
 } from "../kube/client.ts";
 import { KubeApiError } from "../kube/errors.ts";
-import { dryRunReactorObject } from "./reactors.ts";
+import {
+  dryRunReactorObject,
+  fakeServerVersion,
+  upgradeReactorList,
+  upgradeReactorObject,
+} from "./reactors.ts";
 
 /** One API call the dry-run client intercepted. */
 export interface DryRunAction {
@@ -188,12 +195,23 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
-function matchesSelectors(obj: KubeObject, q: URLSearchParams): boolean {
+function matchesLabels(obj: KubeObject, q: URLSearchParams): boolean {
   const labels = obj.metadata?.labels ?? {};
   for (const term of (q.get("labelSelector") ?? "").split(",").filter((s) => s)) {
     const [k, v] = term.split("=");
     if (labels[k] !== v) return false;
   }
+  return true;
+}
+
+/** A list with only the items its label selector matches. */
+function withLabelSelector(list: KubeObject, q: URLSearchParams): KubeObject {
+  const items = (list as { items?: KubeObject[] }).items ?? [];
+  return { ...list, items: items.filter((it) => matchesLabels(it, q)) } as KubeObject;
+}
+
+function matchesSelectors(obj: KubeObject, q: URLSearchParams): boolean {
+  if (!matchesLabels(obj, q)) return false;
   for (const term of (q.get("fieldSelector") ?? "").split(",").filter((s) => s)) {
     const [k, v] = term.split("=");
     // deno-lint-ignore no-explicit-any
@@ -249,6 +267,14 @@ export interface DryRunOptions {
    * appended reactors are.
    */
   joinReactors?: boolean;
+  /**
+   * upgrade's dry-run client without a kubeconfig (cmd/upgrade/common.go getClient when the
+   * file does not exist): before any real read, kubeadm's fake kubeadm-config, kubelet-config,
+   * kube-proxy and coredns ConfigMaps, the `nodeName` node's control-plane Pods and the CoreDNS
+   * Deployment answer (lib/dryrun/reactors.ts; kubeadm's prepended reactors), and `/version`
+   * answers kubeadm's CurrentKubernetesVersion (its fake discovery). Nodes: `nodeReactors`.
+   */
+  upgradeFakeCluster?: { nodeName: string };
 }
 
 /**
@@ -375,6 +401,9 @@ export class DryRunTransport implements Transport {
       const v = await this.realRead("/version");
       if (v) return ok(v);
     }
+    if (req.method === "GET" && u.pathname === "/version" && this.opts.upgradeFakeCluster) {
+      return ok(fakeServerVersion());
+    }
     switch (req.method) {
       case "GET": {
         const verb = t.name ? "get" : "list";
@@ -386,6 +415,17 @@ export class DryRunTransport implements Transport {
           const node = this.stubNode(t.name);
           this.logObject(node);
           return ok(node);
+        }
+        const fake = this.opts.upgradeFakeCluster;
+        if (fake) {
+          const obj = verb === "get"
+            ? upgradeReactorObject(t.resource, t.namespace, t.name)
+            : upgradeReactorList(t.resource, t.namespace, fake.nodeName);
+          if (obj) {
+            this.logObject(obj);
+            // client-go's fake clientset filters a list by its label selector (only).
+            return ok(verb === "list" ? withLabelSelector(obj, t.query) : obj);
+          }
         }
         if (
           verb === "get" && this.opts.healthCheckJobReactor && t.resource === "jobs" &&

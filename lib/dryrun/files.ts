@@ -35,3 +35,24 @@ export async function printDryRunFiles(
     throw new KubestrapError(errs.length === 1 ? errs[0] : `[${errs.join(", ")}]`);
   }
 }
+
+/**
+ * constants.GetDryRunDir: the directory `envVar` names (`given`), else a new
+ * `/etc/kubernetes/tmp/<name><random>` (with kubeadm's warning through `warn`). Both are paths
+ * on `host` (under `--rootfs`, as kubeadm sees them chrooted there).
+ */
+export async function getDryRunDir(
+  host: Host,
+  envVar: string,
+  name: string,
+  warn: (at: string, msg: string) => void,
+): Promise<{ dir: string; given: boolean }> {
+  const fromEnv = Deno.env.get(envVar);
+  if (fromEnv) return { dir: fromEnv, given: true };
+  const dir = await host.makeTempDir("/etc/kubernetes/tmp", name);
+  warn(
+    "constants.go:627",
+    `Using dry-run directory ${dir}. To override it, set the environment variable ${envVar}`,
+  );
+  return { dir, given: false };
+}

@@ -1,11 +1,17 @@
 /**
  * The objects kubeadm's dry-run client answers with when the cluster does not have them
  * (util/apiclient/dryrun.go: GetClusterInfoReactor, GetKubeadmConfigReactor,
- * GetKubeadmCertsReactor, GetKubeletConfigReactor, GetKubeProxyConfigReactor), byte for byte:
- * `join --dry-run` without a cluster discovers and configures against them. The cluster-info
- * kubeconfig is signed for kubeadm's dry-run token (see {@link DRY_RUN_DISCOVERY}).
+ * GetKubeadmCertsReactor, GetKubeletConfigReactor, GetKubeProxyConfigReactor,
+ * GetCoreDNSConfigReactor, ListPodsReactor, ListDeploymentsReactor), byte for byte:
+ * `join --dry-run` without a cluster discovers and configures against them, `upgrade apply|node
+ * --dry-run` without a kubeconfig upgrades them. The cluster-info kubeconfig is signed for
+ * kubeadm's dry-run token (see {@link DRY_RUN_DISCOVERY}).
  */
-import { MINIMUM_CONTROL_PLANE_VERSION } from "../config/constants.ts";
+import {
+  COREDNS_VERSION,
+  CURRENT_KUBERNETES_VERSION,
+  MINIMUM_CONTROL_PLANE_VERSION,
+} from "../config/constants.ts";
 import type { KubeObject } from "../kube/client.ts";
 import { kubeProxyKubeconfig } from "../kubeconfig/kubeconfig.ts";
 
@@ -106,7 +112,7 @@ const KUBEADM_CERTS_KEYS = [
   "etcd-ca.key",
 ];
 
-/** The reactor's object for GET `namespace/name` of `resource`, or undefined. */
+/** join's reactor object for GET `namespace/name` of `resource`, or undefined. */
 export function dryRunReactorObject(
   resource: string,
   namespace: string,
@@ -142,4 +148,106 @@ export function dryRunReactorObject(
     } as KubeObject;
   }
   return undefined;
+}
+
+/** The ConfigMaps upgrade's dry-run client without a kubeconfig answers (getClient). */
+const UPGRADE_CONFIGMAPS = new Set(["kubeadm-config", "kubelet-config", "kube-proxy", "coredns"]);
+
+/**
+ * upgrade's reactor object for GET `namespace/name` of `resource` (cmd/upgrade/common.go
+ * getClient without a kubeconfig: the kubeadm-config, kubelet-config, kube-proxy and coredns
+ * ConfigMaps), or undefined. Nodes are the client's stub Node.
+ */
+export function upgradeReactorObject(
+  resource: string,
+  namespace: string,
+  name: string,
+): KubeObject | undefined {
+  if (resource !== "configmaps" || namespace !== "kube-system" || !UPGRADE_CONFIGMAPS.has(name)) {
+    return undefined;
+  }
+  if (name === "coredns") return configMap(namespace, name, { Corefile: "" });
+  return dryRunReactorObject(resource, namespace, name);
+}
+
+/** getPod: a running control-plane Pod of `nodeName`, as its Go type prints. */
+function controlPlanePod(component: string, nodeName: string): KubeObject {
+  return {
+    metadata: {
+      annotations: {
+        "kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint": "0.0.0.0:6443",
+      },
+      labels: { component, tier: "control-plane" },
+      name: `${component}-${nodeName}`,
+      namespace: "kube-system",
+    },
+    spec: {
+      containers: [{
+        image: `registry.k8s.io/${component}:v1.1.1`,
+        name: component,
+        resources: {},
+      }],
+      nodeName,
+    },
+    status: { phase: "Running" },
+  } as unknown as KubeObject;
+}
+
+/**
+ * upgrade's reactor list for LIST of `resource` in `namespace` (ListPodsReactor: this node's
+ * four control-plane Pods; ListDeploymentsReactor: one CoreDNS Deployment with kubeadm's
+ * CoreDNS image), or undefined. The caller filters the items by label selector afterwards, as
+ * client-go's fake clientset does.
+ */
+export function upgradeReactorList(
+  resource: string,
+  namespace: string,
+  nodeName: string,
+): KubeObject | undefined {
+  if (namespace !== "kube-system") return undefined;
+  if (resource === "pods") {
+    return {
+      apiVersion: "v1",
+      items: ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"].map((c) =>
+        controlPlanePod(c, nodeName)
+      ),
+      kind: "PodList",
+      metadata: {},
+    } as unknown as KubeObject;
+  }
+  if (resource === "deployments") {
+    return {
+      apiVersion: "apps/v1",
+      items: [{
+        metadata: { labels: { "k8s-app": "kube-dns" }, namespace: "kube-system" },
+        spec: {
+          selector: null,
+          strategy: {},
+          template: {
+            metadata: {},
+            spec: {
+              containers: [{
+                image: `registry.k8s.io/coredns/coredns:${COREDNS_VERSION}`,
+                name: "",
+                resources: {},
+              }],
+            },
+          },
+        },
+        status: {},
+      }],
+      kind: "DeploymentList",
+      metadata: {},
+    } as unknown as KubeObject;
+  }
+  return undefined;
+}
+
+/**
+ * The server version of upgrade's fake discovery without a kubeconfig
+ * (constants.CurrentKubernetesVersion.Info(): "1.37.0", without a "v").
+ */
+export function fakeServerVersion(): Record<string, string> {
+  const [major, minor] = CURRENT_KUBERNETES_VERSION.split(".");
+  return { major, minor, gitVersion: CURRENT_KUBERNETES_VERSION };
 }

@@ -5,7 +5,8 @@
  */
 import * as path from "@std/path";
 import type { InitConfig } from "../config/types.ts";
-import { printDryRunFiles } from "../dryrun/files.ts";
+import { UPGRADE_DRYRUN_DIR_ENV } from "../config/constants.ts";
+import { getDryRunDir, printDryRunFiles } from "../dryrun/files.ts";
 import { etcdClientFromCluster } from "../etcdclient/cluster.ts";
 import type { EtcdClient } from "../etcdclient/mod.ts";
 import { KubestrapError } from "../errors.ts";
@@ -174,11 +175,16 @@ export async function dryRunStaticPodUpgrade(
   i: Omit<ControlPlaneUpgradeInput, "client" | "etcdUpgrade" | "renewCerts" | "timeoutMs">,
 ): Promise<void> {
   const k8sDir = i.kubernetesDir ?? "/etc/kubernetes";
-  const dir = await i.host.makeTempDir(path.join(k8sDir, "tmp"), "kubeadm-upgrade-dryrun");
-  i.warn(
-    "constants.go:627",
-    `Using dry-run directory ${dir}. To override it, set the environment variable KUBEADM_UPGRADE_DRYRUN_DIR`,
+  const { dir, given } = await getDryRunDir(
+    i.host,
+    UPGRADE_DRYRUN_DIR_ENV,
+    "kubeadm-upgrade-dryrun",
+    i.warn,
   );
+  const files = CONTROL_PLANE.map((c) => ({
+    real: path.join(dir, `${c}.yaml`),
+    print: path.join(k8sDir, "manifests", `${c}.yaml`),
+  }));
   try {
     const opts = await staticPodOptions(i.host, i.init.cluster, {
       patchesDir: i.patchesDir,
@@ -191,17 +197,16 @@ export async function dryRunStaticPodUpgrade(
         manifestDir: dir,
       });
     }
-    await printDryRunFiles(
-      i.host,
-      CONTROL_PLANE.map((c) => ({
-        real: path.join(dir, `${c}.yaml`),
-        print: path.join(k8sDir, "manifests", `${c}.yaml`),
-      })),
-      (t) => i.out(t.replace(/\n$/, "")),
-    );
+    await printDryRunFiles(i.host, files, (t) => i.out(t.replace(/\n$/, "")));
   } catch (e) {
     throw new KubestrapError((e as Error).message);
   } finally {
-    await i.host.remove(dir, { recursive: true });
+    // kubeadm removes the whole directory, also the one KUBEADM_UPGRADE_DRYRUN_DIR names (with
+    // what was in it before); kubestrap removes only the manifests it wrote there.
+    if (given) {
+      for (const f of files) await i.host.remove(f.real);
+    } else {
+      await i.host.remove(dir, { recursive: true });
+    }
   }
 }

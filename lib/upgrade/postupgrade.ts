@@ -50,7 +50,7 @@ export async function writeKubeletConfigFiles(
   const { io } = opts;
   const backupDir = await createTimestampDir(host, opts.kubernetesDir, "kubeadm-kubelet-config");
   io.warn(
-    "postupgrade.go:97",
+    "postupgrade.go:105",
     `Using temporary directory ${backupDir} for kubelet config. To override it set the environment variable KUBEADM_UPGRADE_DRYRUN_DIR`,
   );
   const realDir = opts.realKubeletDir ?? opts.kubeletDir;
@@ -73,7 +73,7 @@ export async function writeKubeletConfigFiles(
   const instance = path.join(opts.kubeletDir, KUBELET_INSTANCE_CONFIG_FILE_NAME);
   if (!(await host.exists(instance))) {
     io.warn(
-      "postupgrade.go:122",
+      "postupgrade.go:128",
       `The kubelet instance configuration file ${instance} was not found. Creating a new one with defaults. Please verify its contents!`,
     );
     try {

@@ -105,3 +105,62 @@ status: {}
 `,
   );
 });
+
+Deno.test("upgrade dry-run without a kubeconfig: kubeadm's fake cluster answers before any real read", async () => {
+  let out = "";
+  const { client } = dryRunClient({
+    out: (s) => out += s,
+    nodeReactors: true,
+    healthCheckJobReactor: true,
+    upgradeFakeCluster: { nodeName: "node-a" },
+  });
+  // The fake discovery's version: kubeadm's CurrentKubernetesVersion, nothing printed.
+  const v = await client.json<{ gitVersion?: string }>("GET", "/version");
+  assertEquals(v.gitVersion, "1.37.0");
+  assertEquals(out, "");
+
+  for (const name of ["kubeadm-config", "kubelet-config", "kube-proxy", "coredns"]) {
+    out = "";
+    const cm = await client.get<{ data?: Record<string, string> }>(
+      "configmaps",
+      name,
+      "kube-system",
+      { retry: false },
+    );
+    assertEquals(Object.keys(cm.data ?? {}).length > 0, true, name);
+    assertEquals(out.includes("Real object does not exist"), false, out);
+    assertStringIncludes(out, `[dryrun] Resource name "${name}", namespace "kube-system"\n`);
+  }
+
+  // The whole Pod list is printed; the caller gets what its label selector matches.
+  out = "";
+  const pods = await client.list<{ metadata?: { name?: string } }>("pods", {
+    namespace: "kube-system",
+    labelSelector: "component=kube-apiserver,tier=control-plane",
+    fieldSelector: "spec.nodeName=node-a",
+    retry: false,
+  });
+  assertEquals(pods.items.map((p) => p.metadata?.name), ["kube-apiserver-node-a"]);
+  for (const c of ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"]) {
+    assertStringIncludes(out, `    name: ${c}-node-a\n`);
+  }
+  const deployments = await client.list<{ spec?: unknown }>("deployments", {
+    namespace: "kube-system",
+    labelSelector: "k8s-app=kube-dns",
+    retry: false,
+  });
+  assertEquals(deployments.items.length, 1);
+
+  // Anything else: kubeadm's tracker, after the "Real object does not exist" line.
+  out = "";
+  const err = await client.get("configmaps", "other", "kube-system", { retry: false }).then(
+    () => undefined,
+    (e) => e,
+  );
+  assertEquals(isNotFound(err), true, String(err));
+  assertStringIncludes(out, "[dryrun] Real object does not exist.");
+  out = "";
+  const nodes = await client.list("nodes", { retry: false });
+  assertEquals(nodes.items.length, 0);
+  assertStringIncludes(out, "Attempting to LIST from followup reactors");
+});
