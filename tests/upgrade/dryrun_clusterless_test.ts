@@ -208,3 +208,40 @@ Deno.test({
     );
   },
 });
+
+/**
+ * kinder's dryrun-tasks.yaml (`dryrun-without-cluster`) runs these two lines on a node where no
+ * cluster was made (ContainerRuntimeVersion added: this test host runs no container runtime).
+ * At `--v=6` kubeadm's stderr carries its klog info lines and kubestrap's its phase timings:
+ * stdout, the exit code, the files and stderr's warnings are compared.
+ */
+for (
+  const [what, args] of [
+    ["upgrade apply -f", ["upgrade", "apply", "-f", "v1.37.2"]],
+    ["upgrade node", ["upgrade", "node"]],
+  ] as const
+) {
+  Deno.test({
+    name: `kinder's dry-run without a cluster: ${what} ... --dry-run --v=6 as kubeadm`,
+    ignore,
+    fn: async () => {
+      const kinder = [
+        ...args,
+        "--ignore-preflight-errors=Swap,SystemVerification,FileContent--proc-sys-net-bridge-bridge-nf-call-iptables,ContainerRuntimeVersion",
+        ...(what === "upgrade node"
+          ? []
+          : ["--allow-release-candidate-upgrades=true", "--allow-experimental-upgrades=true"]),
+        "--dry-run",
+        "--v=6",
+      ];
+      const { theirs, ours } = await both(kinder, { envDir: false });
+      assertEquals(theirs.code, 0, theirs.stderr);
+      const warnings = (s: string) =>
+        s.split("\n").filter((l) => /^W |^\t\[WARNING /.test(l)).join("\n");
+      assertSame(
+        { ...ours, stderr: warnings(ours.stderr) },
+        { ...theirs, stderr: warnings(theirs.stderr) },
+      );
+    },
+  });
+}
