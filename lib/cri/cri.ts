@@ -192,29 +192,14 @@ export class CrictlRuntime implements CriRuntime {
     throw new Error(`failed to pull image ${image}: ${last}`);
   }
 
-  /** IDs of the running containers of a Pod's container (`crictl ps -q`, newest first). */
-  async runningContainers(podName: string, containerName: string): Promise<string[]> {
-    if (!await this.tool()) throw new Error("crictl not found in system path");
-    const r = await this.crictlRun([
-      "ps",
-      "-q",
-      "--state",
-      "Running",
-      "--name",
-      `^${containerName}$`,
-      "--label",
-      `io.kubernetes.pod.name=${podName}`,
-    ]);
-    if (r.code !== 0) throw new Error(firstLine(r.stderr || r.stdout) || `exit status ${r.code}`);
-    return r.stdout.split("\n").map((l) => l.trim()).filter((l) => l !== "");
-  }
-
   /**
-   * The Pod UIDs (`io.kubernetes.pod.uid`) of the running `containerName` containers of the
-   * kube-system Pod `podName` (`crictl ps -o json`). For a static Pod the UID is the hash of
-   * its manifest, the mirror Pod's `kubernetes.io/config.hash`.
+   * The running `containerName` containers of the kube-system Pod `podName`, newest first
+   * (`crictl ps -o json`).
    */
-  async runningPodUIDs(podName: string, containerName: string): Promise<string[]> {
+  private async runningOf(
+    podName: string,
+    containerName: string,
+  ): Promise<{ id?: string; labels?: Record<string, string> }[]> {
     if (!await this.tool()) throw new Error("crictl not found in system path");
     const r = await this.crictlRun([
       "ps",
@@ -230,11 +215,23 @@ export class CrictlRuntime implements CriRuntime {
       "io.kubernetes.pod.namespace=kube-system",
     ]);
     if (r.code !== 0) throw new Error(firstLine(r.stderr || r.stdout) || `exit status ${r.code}`);
-    const list = JSON.parse(r.stdout) as {
-      containers?: { labels?: Record<string, string> }[];
-    };
-    return (list.containers ?? []).map((c) => c.labels?.["io.kubernetes.pod.uid"] ?? "")
-      .filter((u) => u !== "");
+    return (JSON.parse(r.stdout) as { containers?: [] }).containers ?? [];
+  }
+
+  /** IDs of the running containers of a kube-system Pod's container, newest first. */
+  async runningContainers(podName: string, containerName: string): Promise<string[]> {
+    return (await this.runningOf(podName, containerName)).map((c) => c.id ?? "")
+      .filter((id) => id !== "");
+  }
+
+  /**
+   * The Pod UIDs (`io.kubernetes.pod.uid`) of the running `containerName` containers of the
+   * kube-system Pod `podName`. For a static Pod the UID is the hash of its manifest, the mirror
+   * Pod's `kubernetes.io/config.hash`.
+   */
+  async runningPodUIDs(podName: string, containerName: string): Promise<string[]> {
+    return (await this.runningOf(podName, containerName))
+      .map((c) => c.labels?.["io.kubernetes.pod.uid"] ?? "").filter((u) => u !== "");
   }
 
   /** Stops a container (`crictl stop`); its Pod's restart policy brings a new one up. */
