@@ -183,31 +183,23 @@ Deno.test("a run that writes only a certificates or kubeconfig directory outside
       "/srv/pki",
     );
     assertEquals(certs.code, 0, certs.err);
-    const kc = await ks(
-      "init",
-      "phase",
-      "kubeconfig",
-      "admin",
-      "--rootfs",
-      root,
-      "--cert-dir",
-      "/srv/pki",
-      "--kubeconfig-dir",
-      "/srv/kc",
-    );
+    const admin = (...more: string[]) =>
+      ks(
+        "init",
+        "phase",
+        "kubeconfig",
+        "admin",
+        "--rootfs",
+        root,
+        "--cert-dir",
+        "/srv/pki",
+        ...more,
+      );
+    const kc = await admin("--kubeconfig-dir", "/srv/kc");
     assertEquals(kc.code, 0, kc.err);
     assertEquals(await files(`${root}/srv`), ["/kc/admin.conf", "/pki/ca.crt", "/pki/ca.key"]);
     // A phase that writes the node (the default kubeconfig dir) still waits for its lock.
-    const both = await ks(
-      "init",
-      "phase",
-      "kubeconfig",
-      "admin",
-      "--rootfs",
-      root,
-      "--cert-dir",
-      "/srv/pki",
-    );
+    const both = await admin();
     assertEquals(both.code, 1, both.err);
     assertStringIncludes(both.err, `another kubestrap run holds ${root}${RUN_LOCK_PATH}: PID `);
     // Phases that write only API objects take no lock: this one fails on the missing

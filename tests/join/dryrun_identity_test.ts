@@ -9,17 +9,11 @@
  * from the kubelet start on (the kubelet files printed under the paths they would have had).
  */
 import { assert, assertEquals } from "../assert.ts";
+import { kubeadmPath } from "../commands/helpers.ts";
 
-const cache = Deno.env.get("KUBESTRAP_CACHE") ?? `${Deno.env.get("HOME")}/.cache/kubestrap`;
-const kubeadm = `${cache}/k8s/v1.37.2/bin/kubeadm`;
+const kubeadm = kubeadmPath() ?? "";
 const root = Deno.uid?.() === 0;
-const present = (() => {
-  try {
-    return Deno.statSync(kubeadm).isFile;
-  } catch {
-    return false;
-  }
-})();
+const present = kubeadm !== "";
 const main = new URL("../../main.ts", import.meta.url).pathname;
 
 async function runJoin(cmd: string, pre: string[], args: string[]) {
