@@ -14,6 +14,7 @@ import type { EtcdClient } from "../../lib/etcdclient/mod.ts";
 import type { PkiFS } from "../../lib/pki/fs.ts";
 import { ADMIN_KUBECONFIG_PATH, DEFAULT_MANIFESTS_DIR } from "../../lib/config/constants.ts";
 import { timeoutsMs } from "../../lib/config/defaults.ts";
+import { klogLine } from "../../lib/util/klog.ts";
 
 export const KUBERNETES_DIR = "/etc/kubernetes";
 export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf";
@@ -59,6 +60,8 @@ export interface JoinData {
   /** Secrets that must never be printed (token, certificate key). */
   secrets: string[];
   out(s: string): void;
+  /** A line on stderr as it is (kubeadm's plain `fmt.Fprintf(os.Stderr, ...)` lines). */
+  err(s: string): void;
   warn(s: string): void;
   /** kubeadm's V(1) lines: printed only with --v >= 1. */
   debug(s: string): void;
@@ -108,11 +111,18 @@ export async function newJoinData(ctx: CommandContext, options: JoinOptions): Pr
   let host = realHost;
   let dryRunDir: string | undefined;
   if (cfg.dryRun) {
-    dryRunDir = Deno.env.get("KUBEADM_JOIN_DRYRUN_DIR") ||
-      await realHost.rootedTempDir("kubeadm-join-dryrun");
-    ctx.out(
-      `[dryrun] Using dry-run directory ${dryRunDir}. To override it, set the environment variable KUBEADM_JOIN_DRYRUN_DIR\n`,
-    );
+    dryRunDir = Deno.env.get("KUBEADM_JOIN_DRYRUN_DIR");
+    if (!dryRunDir) {
+      // constants.GetDryRunDir: kubeadm's warning only for a directory it made.
+      dryRunDir = await realHost.rootedTempDir("kubeadm-join-dryrun");
+      ctx.err(
+        klogLine(
+          "W",
+          "constants.go:627",
+          `Using dry-run directory ${dryRunDir}. To override it, set the environment variable KUBEADM_JOIN_DRYRUN_DIR`,
+        ) + "\n",
+      );
+    }
     host = new Host(dryRunDir);
   }
   const j = cfg.join;
@@ -127,7 +137,8 @@ export async function newJoinData(ctx: CommandContext, options: JoinOptions): Pr
   };
   const verbosity = Number(ctx.flags.v ?? 0) || 0;
   const out = (s: string) => ctx.out(clean(s.endsWith("\n") ? s : s + "\n"));
-  const warn = (s: string) => ctx.err(clean(`W ${s}${s.endsWith("\n") ? "" : "\n"}`));
+  const err = (s: string) => ctx.err(clean(s.endsWith("\n") ? s : s + "\n"));
+  const warn = (s: string) => err(`W ${s}`);
   const debug = (s: string) => {
     if (verbosity >= 1) ctx.err(clean(`I ${s}${s.endsWith("\n") ? "" : "\n"}`));
   };
@@ -155,6 +166,7 @@ export async function newJoinData(ctx: CommandContext, options: JoinOptions): Pr
     timeouts,
     secrets,
     out,
+    err,
     warn,
     debug,
     etcdJoined: false,

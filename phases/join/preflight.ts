@@ -52,13 +52,10 @@ async function runPreflight(data: JoinData): Promise<void> {
   const pf = await import("../../lib/preflight/mod.ts");
   data.out("[preflight] Running pre-flight checks");
   const ctx = pf.defaultCheckContext(data.realHost);
-  const sinks = { stdout: data.out, stderr: (s: string) => data.warn(s.replace(/\n$/, "")) };
   const run = async (checks: ReturnType<typeof pf.rootChecks>, group: string) => {
     const r = await pf.runChecks(checks, data.ignorePreflightErrors, ctx, group);
-    pf.writeOutput(r.output, {
-      stdout: (s) => data.out(s),
-      stderr: (s) => sinks.stderr(s),
-    });
+    // kubeadm prints the warnings and errors on stderr as they are (no klog header).
+    pf.writeOutput(r.output, { stdout: (s) => data.out(s), stderr: (s) => data.err(s) });
     if (r.failed) throw new KubestrapError(pf.PREFLIGHT_FAILED);
   };
   await run(pf.rootChecks(), "root");

@@ -82,6 +82,12 @@ for (
       assertEquals(ours.code, 0, ours.stderr);
       assertEquals(apiSection(ours.stdout), apiSection(theirs.stdout));
       assertEquals(mutationWarning(ours.stderr), mutationWarning(theirs.stderr));
+      // The preflight warnings on stderr as kubeadm prints them (no klog header), and no
+      // dry-run directory notice for a directory KUBEADM_JOIN_DRYRUN_DIR names.
+      const warnings = (s: string) => s.split("\n").filter((l) => l.includes("[WARNING "));
+      assertEquals(warnings(ours.stderr), warnings(theirs.stderr));
+      assert(warnings(ours.stderr).length > 0, ours.stderr);
+      assert(!(ours.stdout + ours.stderr).includes("Using dry-run directory"), ours.stderr);
       // From the kubelet start on: the dry-run directory and the kubelet files as they would be
       // written (kubeadm's PrintFilesIfDryRunning), and the final message.
       const tail = (s: string) => s.slice(s.indexOf("[kubelet-start] Would start the kubelet"));
