@@ -103,11 +103,6 @@ function generateNow(alg: EncryptionAlgorithm): Promise<PrivateKey> {
   }
 }
 
-/** Generates `n` keys concurrently (one per CPU at a time). */
-export function generatePrivateKeys(alg: EncryptionAlgorithm, n: number): Promise<PrivateKey[]> {
-  return Promise.all(Array.from({ length: n }, () => generatePrivateKey(alg)));
-}
-
 // ---------------------------------------------------------------------------------------------
 // PEM
 
