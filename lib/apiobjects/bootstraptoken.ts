@@ -6,7 +6,7 @@
 import type { KubeClient, KubeObject } from "../kube/client.ts";
 import { isAlreadyExists, isForbidden } from "../kube/errors.ts";
 import { createOrUpdate, type PollOptions, pollUntil } from "../kube/idempotency.ts";
-import { updateOrCreateTokens } from "../tokens/api.ts";
+import { updateOrCreateTokens } from "../tokens/secrets.ts";
 import { type BootstrapToken, tokenString } from "../tokens/token.ts";
 import {
   ANONYMOUS_USER,

@@ -9,7 +9,7 @@ import type { KubeClient, KubeObject } from "../kube/client.ts";
 import { Host } from "../host.ts";
 import { isNotFound } from "../kube/errors.ts";
 import { createOrUpdate, type PollOptions } from "../kube/idempotency.ts";
-import { createNewTokens } from "../tokens/api.ts";
+import { createNewTokens } from "../tokens/secrets.ts";
 import {
   type BootstrapToken,
   DEFAULT_CERT_TOKEN_TTL_MS,

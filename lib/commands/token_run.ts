@@ -15,7 +15,7 @@ import {
   tokenString,
   validateBootstrapToken,
 } from "../tokens/token.ts";
-import { createNewTokens, deleteToken, listTokens } from "../tokens/api.ts";
+import { createNewTokens, deleteToken, listTokens } from "../tokens/secrets.ts";
 import { outputBootstrapToken, tokenListText } from "../tokens/output.ts";
 import { printFlagValues, toPrinter } from "../output/printers.ts";
 import { caCertHashes } from "../tokens/cahash.ts";

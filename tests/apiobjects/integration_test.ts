@@ -27,7 +27,7 @@ import { joinCommandOneLine } from "../../lib/apiobjects/joincommand.ts";
 import { markControlPlane } from "../../lib/apiobjects/markcontrolplane.ts";
 import { applyKubeadmConfig, applyKubeletConfig } from "../../lib/apiobjects/uploadconfig.ts";
 import { isForbidden } from "../../lib/kube/errors.ts";
-import { deleteToken, listTokens } from "../../lib/tokens/api.ts";
+import { deleteToken, listTokens } from "../../lib/tokens/secrets.ts";
 import { caCertHashes } from "../../lib/tokens/cahash.ts";
 import { detachedTokenIsValid } from "../../lib/tokens/jws.ts";
 import { tokenListText } from "../../lib/tokens/output.ts";
