@@ -126,6 +126,20 @@ async function upgradeDryRunClient(
   return dryRunClient({ ...common, real, nodeReactors: "patch" }).client;
 }
 
+/** The dry-run directory of an upgrade command (KUBEADM_UPGRADE_DRYRUN_DIR, else a new one). */
+async function upgradeDryRunDir(
+  host: Host,
+  name: string,
+  warn: (at: string, msg: string) => void,
+): Promise<string> {
+  return (await getDryRunDir(host, UPGRADE_DRYRUN_DIR_ENV, name, warn)).dir;
+}
+
+/** klog's warning line on stderr, as the upgrade data's `warn`. */
+function klogWarn(ctx: CommandContext): (at: string, msg: string) => void {
+  return (at, msg) => ctx.err(klogLine("W", at, msg) + "\n");
+}
+
 /**
  * The data of `kubeadm upgrade apply` (newApplyData): the real client, or in dry-run a client
  * that reads from the cluster and prints every change instead of making it.
@@ -135,16 +149,11 @@ export async function newApplyData(ctx: CommandContext): Promise<UpgradeApplyDat
   targetVersion(upgrade, ctx.args);
   const host = hostOf(ctx);
   const dryRun = upgrade.apply.dryRun ?? false;
-  const warn = (at: string, msg: string) => ctx.err(klogLine("W", at, msg) + "\n");
+  const warn = klogWarn(ctx);
   let client: KubeClient;
   let dryRunKubeletDir: string | undefined;
   if (dryRun) {
-    dryRunKubeletDir = (await getDryRunDir(
-      host,
-      UPGRADE_DRYRUN_DIR_ENV,
-      "kubeadm-upgrade-apply-dryrun",
-      warn,
-    )).dir;
+    dryRunKubeletDir = await upgradeDryRunDir(host, "kubeadm-upgrade-apply-dryrun", warn);
     const path = (ctx.flags.kubeconfig as string | undefined) || ADMIN_KUBECONFIG_PATH;
     try {
       client = await upgradeDryRunClient(ctx, host, path);
@@ -199,16 +208,11 @@ export async function newNodeData(ctx: CommandContext): Promise<UpgradeNodeData>
   const given = ctx.changed.has("kubeconfig") ? ctx.flags.kubeconfig as string : "";
   const path = given || (controlPlane ? ADMIN_KUBECONFIG_PATH : "/etc/kubernetes/kubelet.conf");
   const dryRun = upgrade.node.dryRun ?? false;
-  const warn = (at: string, msg: string) => ctx.err(klogLine("W", at, msg) + "\n");
+  const warn = klogWarn(ctx);
   let client: KubeClient;
   let dryRunKubeletDir: string | undefined;
   if (dryRun) {
-    dryRunKubeletDir = (await getDryRunDir(
-      host,
-      UPGRADE_DRYRUN_DIR_ENV,
-      "kubeadm-upgrade-node-dryrun",
-      warn,
-    )).dir;
+    dryRunKubeletDir = await upgradeDryRunDir(host, "kubeadm-upgrade-node-dryrun", warn);
   }
   try {
     if (dryRun) {
