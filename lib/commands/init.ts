@@ -186,43 +186,24 @@ async function resumableInit(
     { configPath: data.configPath, flags, patchesDir: data.patchesDir },
     host,
   );
-  let state: import("../resume.ts").InitState;
-  if (ctx.flags.resume === true) {
-    state = await resume.resumeFrom(host, inputs);
-    const tokens = data.cfg.init.bootstrapTokens ?? [];
-    (state.tokens ?? []).forEach((t, i) => {
-      if (tokens[i]) tokens[i].token = t;
-    });
-    if (state.certificateKey && !data.certificateKey) data.certificateKey = state.certificateKey;
-    progress(
-      `[resume] Continuing the interrupted init: ${state.completed.length} phases completed with the same inputs are skipped\n`,
-    );
-  } else {
-    state = {
-      version: 1,
-      inputs,
-      completed: [],
-      tokens: (data.cfg.init.bootstrapTokens ?? []).map((t) => t.token ?? ""),
-    };
-    await resume.writeInitState(host, state);
-  }
-  const done = new Set(state.completed);
-  return {
-    completed: (name) => {
-      if (!done.has(name)) return false;
-      progress(`[resume] Skipping phase ${JSON.stringify(name)}: it completed\n`);
-      return true;
+  return await resume.recordRun(host, "init", {
+    resume: ctx.flags.resume === true,
+    inputs,
+    progress,
+    fresh: () => ({ tokens: (data.cfg.init.bootstrapTokens ?? []).map((t) => t.token ?? "") }),
+    restore: (state) => {
+      const tokens = data.cfg.init.bootstrapTokens ?? [];
+      (state.tokens ?? []).forEach((t, i) => {
+        if (tokens[i]) tokens[i].token = t;
+      });
+      if (state.certificateKey && !data.certificateKey) {
+        data.certificateKey = state.certificateKey;
+      }
     },
-    onCompleted: async (name) => {
-      if (done.has(name)) return;
-      done.add(name);
-      state.completed.push(name);
+    beforeSave: (state) => {
       if (data.certificateKey) state.certificateKey = data.certificateKey;
-      await resume.writeInitState(host, state);
     },
-    // A completed init leaves nothing to resume.
-    onSuccess: () => resume.removeInitState(host),
-  };
+  });
 }
 
 /**

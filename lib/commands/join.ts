@@ -12,7 +12,7 @@ import {
   offlineFlag,
   patchesFlag,
 } from "./options.ts";
-import { runWorkflow } from "./workflow_cmd.ts";
+import { type RunExtras, runWorkflow } from "./workflow_cmd.ts";
 import { ADMIN_KUBECONFIG_PATH } from "../config/constants.ts";
 import { KubestrapError } from "../errors.ts";
 
@@ -131,6 +131,14 @@ const joinFlags: FlagSpec[] = [
   dryRunFlag(DRY_RUN_USAGE),
   patchesFlag(),
   offlineFlag(), // kubestrap only (lib/airgap)
+  // kubestrap only: continue an interrupted join (lib/resume.ts).
+  {
+    name: "resume",
+    type: "bool",
+    usage: "kubestrap only: continue a join that failed or was killed: the phases that " +
+      "completed with the same configuration, flags and patches are skipped, the rest run; " +
+      "refuses and names what changed otherwise",
+  },
 ];
 
 const joinWorkflow = new Workflow<JoinData>(joinPhases);
@@ -145,8 +153,8 @@ const NO_DISCOVERY_FLAGS =
  */
 async function joinConfigFlags(ctx: CommandContext): Promise<Record<string, unknown>> {
   const { changedFlags } = await import("./flags_to_config.ts");
-  // kubestrap's --offline (lib/airgap) sets no configuration field.
-  const flags = changedFlags(ctx, ["offline"]);
+  // kubestrap's --offline (lib/airgap) and --resume (lib/resume.ts) set no configuration field.
+  const flags = changedFlags(ctx, ["offline", "resume"]);
   if (ctx.args.length > 0) flags.args = ctx.args;
   if (NO_DISCOVERY_FLAGS.test(ctx.path) && !ctx.flags.config) {
     const { Host } = await import("../host.ts");
@@ -172,8 +180,44 @@ async function startJoin(ctx: CommandContext, opts: WorkflowOptions): Promise<vo
   const { newJoinData, printJoinDone } = await import("../../phases/join/data.ts");
   const factory = async (ctx: CommandContext) =>
     newJoinData(ctx, joinOptions(await joinConfigFlags(ctx)));
-  const data = await runWorkflow(joinWorkflow, ctx, opts, factory);
-  if (!opts.filterPhases) await printJoinDone(data, ctx);
+  const whole = !opts.filterPhases;
+  const data = await runWorkflow(joinWorkflow, ctx, opts, factory, async (data) => {
+    if (!whole || data.dryRun) {
+      if (ctx.flags.resume === true) {
+        throw new KubestrapError(
+          "--resume continues a whole join; it cannot be used with --dry-run",
+        );
+      }
+      return;
+    }
+    return await resumableJoin(ctx, data);
+  });
+  if (whole) await printJoinDone(data, ctx);
+}
+
+/**
+ * `join` records its inputs and completed phases (lib/resume.ts); `join --resume` skips what
+ * completed with the same inputs. The discovery token and the certificate key are inputs like
+ * any other: only their digests are recorded.
+ */
+async function resumableJoin(ctx: CommandContext, data: JoinData): Promise<RunExtras> {
+  const resume = await import("../resume.ts");
+  const flags = Object.fromEntries([...ctx.changed].map((n) => [n, ctx.flags[n]]));
+  const discoveryFile = data.join.discovery.file?.kubeConfigPath ?? "";
+  const local = discoveryFile && !/^https:\/\//i.test(discoveryFile)
+    ? [discoveryFile.replace(/^file:\/\//, "")]
+    : [];
+  const inputs = await resume.runInputs({
+    configPath: (ctx.flags.config as string | undefined) || undefined,
+    flags,
+    patchesDir: data.patchesDir,
+    files: local,
+  }, data.realHost);
+  return await resume.recordRun(data.host, "join", {
+    resume: ctx.flags.resume === true,
+    inputs,
+    progress: (s) => data.out(s),
+  });
 }
 
 export const joinCommand: CommandSpec = joinWorkflow.bind(

@@ -132,3 +132,5 @@ export const EXPERIMENTAL_API_VERSIONS = new Set(["kubeadm.k8s.io/v1"]);
 
 /** Where `init` records its inputs and completed phases for `init --resume` (lib/resume.ts). */
 export const INIT_STATE_PATH = "/etc/kubernetes/kubestrap-init-state.json";
+/** Where `join` records its inputs and completed phases for `join --resume` (lib/resume.ts). */
+export const JOIN_STATE_PATH = "/etc/kubernetes/kubestrap-join-state.json";

@@ -161,8 +161,23 @@ export class EtcdClient implements Disposable {
         "/v3/cluster/member/list",
         { linearizable: true },
       );
-      return (r.members ?? []).map(toMember);
+      const members = (r.members ?? []).map(toMember);
+      this.noteLearners(members);
+      return members;
     });
+  }
+
+  /**
+   * Learners answer no member call ("rpc not supported for learner"): the client URLs of the
+   * learners in a member list are left out of later member calls (a learner another run added,
+   * e.g. before `join --resume`, is in the endpoints synced from the member list).
+   */
+  private noteLearners(members: EtcdMember[]): void {
+    for (const m of members) {
+      if (m.isLearner) {
+        for (const u of m.clientURLs) this.learnerEndpoints.add(u.replace(/\/+$/, ""));
+      }
+    }
   }
 
   /**
@@ -173,12 +188,12 @@ export class EtcdClient implements Disposable {
   async addMemberAsLearner(name: string, peerURL: string): Promise<EtcdMember[]> {
     const members = await this.addLearner(name, peerURL);
     // kubeadm's addMember: the new member's client URL joins the endpoints, so that the wait
-    // for the cluster to be available after the promotion also checks the new member.
+    // for the cluster to be available after the promotion also checks the new member. While it
+    // is a learner (also one an interrupted run added) member calls do not go to it.
     const clientURL = `https://${new URL(peerURL).hostname}:2379`;
-    if (!this.endpoints.includes(clientURL)) {
-      this.endpoints.push(clientURL);
-      this.learnerEndpoints.add(clientURL);
-    }
+    if (!this.endpoints.includes(clientURL)) this.endpoints.push(clientURL);
+    const me = members.find((m) => m.peerURLs.includes(peerURL));
+    if (!me || me.isLearner) this.learnerEndpoints.add(clientURL);
     return members;
   }
 

@@ -1,7 +1,7 @@
 import { KubestrapError } from "../../lib/errors.ts";
 import type { Phase } from "../../lib/workflow.ts";
 import type { ResetData } from "./data.ts";
-import { INIT_STATE_PATH } from "../../lib/config/constants.ts";
+import { INIT_STATE_PATH, JOIN_STATE_PATH } from "../../lib/config/constants.ts";
 
 /** `kubeadm reset phase cleanup-node`. */
 export const cleanupNodePhase: Phase<ResetData> = {
@@ -233,8 +233,8 @@ async function runCleanupNode(data: ResetData): Promise<void> {
         data.warn(`[reset] Failed to remove file: "${f}" [${(e as Error).message}]`);
       }
     }
-    // Beyond kubeadm: nothing is left for `init --resume` to continue (lib/resume.ts).
-    await data.host.remove(INIT_STATE_PATH).catch(() => {});
+    // Beyond kubeadm: nothing is left for `init|join --resume` to continue (lib/resume.ts).
+    for (const f of [INIT_STATE_PATH, JOIN_STATE_PATH]) await data.host.remove(f).catch(() => {});
   } else {
     data.out(`[dryrun] Would delete contents of directories: ${goList(dirsToClean)}`);
     data.out(`[dryrun] Would delete files: ${goList(files)}`);

@@ -125,7 +125,7 @@ const CASES = [
 /** Help lines of kubestrap-only flags and commands (lib/airgap), left out of the comparison. */
 const KUBESTRAP_ONLY_LINES = [
   /^ {6}--offline {2,}/,
-  /^ {6}--resume {2,}/, // init --resume (lib/resume.ts)
+  /^ {6}--resume {2,}/, // init and join --resume (lib/resume.ts)
   /^ {2}bundle {2,}/,
   /^ {2}-o, --output string {2,}Print the result/, // init -o json|yaml
   // certs check, certs renew's timer and renewal flags (after "kubestrap" became "kubeadm")

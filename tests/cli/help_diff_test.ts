@@ -30,7 +30,7 @@ const ADDED_FLAGS: Record<string, string[]> = {
   "reset phase cleanup-node": ["--cleanup-network"],
   // lib/airgap: --offline (air-gapped installs).
   "init": ["--offline", "--output", "--resume"],
-  "join": ["--offline"],
+  "join": ["--offline", "--resume"],
   "config images list": ["--offline"],
   "config images pull": ["--offline"],
   // The root lists kubestrap's own top-level commands (ADDED_COMMANDS).

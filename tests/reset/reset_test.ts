@@ -31,9 +31,10 @@ Deno.test({
         "var/lib/kubelet/config.yaml",
         "var/lib/kubelet/pki/kubelet-client-current.pem",
         "var/lib/etcd/member/snap/db",
-        // Beyond kubeadm: init --resume's record (lib/resume.ts), and a temporary file of an
-        // atomic write that a killed run left (swept once reset holds the run lock).
+        // Beyond kubeadm: init and join --resume's records (lib/resume.ts), and a temporary
+        // file of an atomic write that a killed run left (swept once reset holds the run lock).
         "etc/kubernetes/kubestrap-init-state.json",
+        "etc/kubernetes/kubestrap-join-state.json",
         "etc/kubernetes/.admin.conf.tmp-0a1b2c3d",
         "etc/cni/net.d/10-bridge.conflist",
         "etc/kubernetes/tmp/keep-me",
@@ -52,13 +53,13 @@ Deno.test({
         "unix:///nonexistent.sock",
       );
       assertEquals(r.code, 0, r.out + r.err);
-      for (const f of files.slice(0, 14)) assert(!(await exists(`${root}/${f}`)), `${f} remains`);
+      for (const f of files.slice(0, 15)) assert(!(await exists(`${root}/${f}`)), `${f} remains`);
       // The directories themselves stay, only their contents go.
       for (const d of ["etc/kubernetes/manifests", "etc/kubernetes/pki", "var/lib/kubelet"]) {
         assert(await exists(`${root}/${d}`), `${d} was removed`);
       }
       // Not kubeadm's: kept (no --cleanup-tmp-dir, no --cleanup-network).
-      for (const f of files.slice(14)) assert(await exists(`${root}/${f}`), `${f} was removed`);
+      for (const f of files.slice(15)) assert(await exists(`${root}/${f}`), `${f} was removed`);
       assert(!(await exists(`${root}/etc/kubernetes/kubestrap.lock`)), "the run lock is released");
       assertStringIncludes(r.out, "[preflight] Running pre-flight checks");
       assertStringIncludes(
