@@ -1,6 +1,7 @@
 /**
  * Tool runs whose stdout is read line by line as it comes, so that a test can SIGKILL the tool
- * when a given line appears (tests/e2e/upgrade_faults_test.ts, init_resume_test.ts).
+ * when a given line appears (tests/e2e/upgrade_faults_test.ts, init_resume_test.ts,
+ * join_resume_test.ts).
  */
 import * as path from "node:path";
 import { testbed } from "../harness/mod.ts";
@@ -105,6 +106,17 @@ export class StreamedRun {
     }
     this.killedAt = { ms: performance.now() - this.startedAt, afterLine };
     return true;
+  }
+
+  /** Sends `sig` (e.g. SIGSTOP, to freeze the run at a point, then SIGKILL it there). */
+  signal(sig: Deno.Signal): boolean {
+    if (this.exited) return false;
+    try {
+      this.child.kill(sig);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Waits for the end (killed after `timeoutMs`), both streams read. */
