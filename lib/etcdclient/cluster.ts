@@ -85,11 +85,15 @@ export async function etcdClientFromCluster(o: EtcdFromClusterOptions): Promise<
   }
   const tls = await healthcheckClientTLS(o.host, o.certificatesDir);
   const c = new EtcdClient(endpoints, tls, { retryTimeoutMs: o.etcdAPICallMs });
-  // Sync: use every member's client URLs.
-  const synced = (await c.memberList()).flatMap((m) => m.clientURLs);
+  // Sync: use every member's client URLs; the learners among them (one an interrupted join
+  // added) get no member calls.
+  const members = await c.memberList();
+  const synced = members.flatMap((m) => m.clientURLs);
   if (synced.length > 0) {
     c.close();
-    return new EtcdClient(synced, tls, { retryTimeoutMs: o.etcdAPICallMs });
+    const s = new EtcdClient(synced, tls, { retryTimeoutMs: o.etcdAPICallMs });
+    s.markLearners(members);
+    return s;
   }
   return c;
 }

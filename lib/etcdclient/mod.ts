@@ -162,7 +162,7 @@ export class EtcdClient implements Disposable {
         { linearizable: true },
       );
       const members = (r.members ?? []).map(toMember);
-      this.noteLearners(members);
+      this.markLearners(members);
       return members;
     });
   }
@@ -172,7 +172,7 @@ export class EtcdClient implements Disposable {
    * learners in a member list are left out of later member calls (a learner another run added,
    * e.g. before `join --resume`, is in the endpoints synced from the member list).
    */
-  private noteLearners(members: EtcdMember[]): void {
+  markLearners(members: EtcdMember[]): void {
     for (const m of members) {
       if (m.isLearner) {
         for (const u of m.clientURLs) this.learnerEndpoints.add(u.replace(/\/+$/, ""));
