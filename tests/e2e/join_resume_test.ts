@@ -26,7 +26,7 @@
  * $KUBESTRAP_E2E_LOGS/<time>-join-resume/.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { isRoot, skipReason, testbedReady } from "../harness/mod.ts";
+import { isRoot, skipReason, testbed, testbedReady } from "../harness/mod.ts";
 import {
   caCertHash,
   createNode,
@@ -37,7 +37,7 @@ import {
   waitNodeReady,
 } from "./cluster.ts";
 import { runTool, toolError } from "./tools.ts";
-import { etcdMemberList, logDir } from "./scenarios.ts";
+import { logDir } from "./scenarios.ts";
 import { logRun, startKubestrap, type StreamedRun } from "./streamed_run.ts";
 
 const wanted = Deno.env.get("KUBESTRAP_E2E") === "1";
@@ -56,13 +56,45 @@ interface Member {
   peer: string;
 }
 
-/** `etcdctl member list` (through cp1's etcd Pod) as members. */
+/**
+ * `etcdctl member list` against cp1's etcd (the test bed's etcdctl inside cp1, with the
+ * healthcheck-client pair; etcd's mirror Pod may not be there yet), retried for 30 s.
+ */
 async function members(cp1: E2eNode): Promise<Member[]> {
-  // "<id>, started|unstarted, <name>, <peer>, <client>, <isLearner>"
-  return (await etcdMemberList(cp1, "cp1")).split("\n").filter(Boolean).map((l) => {
-    const f = l.split(", ");
-    return { name: f[2], started: f[1] === "started", learner: f[5] === "true", peer: f[3] };
-  });
+  const pki = "/etc/kubernetes/pki/etcd";
+  let last = "";
+  for (const deadline = performance.now() + 30_000; performance.now() < deadline;) {
+    const r = await cp1.host.exec([
+      testbed.path("etcdctl"),
+      `--endpoints=https://${cp1.ip}:2379`,
+      `--cacert=${pki}/ca.crt`,
+      `--cert=${pki}/healthcheck-client.crt`,
+      `--key=${pki}/healthcheck-client.key`,
+      "--command-timeout=5s",
+      "member",
+      "list",
+      "-w",
+      "json",
+    ], { allowFailure: true });
+    if (r.code === 0) {
+      const list = (JSON.parse(r.stdout).members ?? []) as {
+        name?: string;
+        peerURLs?: string[];
+        clientURLs?: string[];
+        isLearner?: boolean;
+      }[];
+      return list.map((m) => ({
+        name: m.name ?? "",
+        // etcd: a member that has not started has no name and no client URLs.
+        started: !!m.name,
+        learner: m.isLearner === true,
+        peer: m.peerURLs?.[0] ?? "",
+      }));
+    }
+    last = r.stdout + r.stderr;
+    await sleep(500);
+  }
+  throw new Error(`etcdctl member list on cp1: ${last}`);
 }
 
 function describe(ms: Member[]): string {
