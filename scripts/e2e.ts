@@ -34,6 +34,7 @@ const FILE_MINUTES: [string, number][] = [
   ["dropin_test.ts", 2],
   ["cert_renewal_test.ts", 3],
   ["printers_test.ts", 1.5],
+  ["join_resume_test.ts", 3],
   ["init_resume_test.ts", 7],
   ["upgrade_test.ts", 26],
   ["upgrade_faults_test.ts", 14],
