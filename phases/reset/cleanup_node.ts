@@ -67,17 +67,45 @@ async function unmountKubeletDirectory(data: ResetData, realDir: string): Promis
 }
 
 /** removeContainers through crictl (kubelet-created pods: stop, then remove). */
+/** kubeadm's constants.RemoveContainerRetry: attempts to stop and remove one pod sandbox. */
+const REMOVE_CONTAINER_RETRY = 5;
+/**
+ * Beyond kubeadm, a pause between two attempts: kubeadm retries at once, and a container the
+ * runtime is still starting ("container is in starting state, can't be removed", seen right after
+ * the kubelet stopped) is not removable for a moment.
+ */
+const REMOVE_CONTAINER_PAUSE_MS = 500;
+
+/**
+ * kubeadm's CRIRuntime.RemoveContainers: each pod sandbox is stopped and removed, up to 5
+ * attempts each; a pod that cannot be removed does not stop the others, the errors are joined
+ * (kubestrap stopped at the first pod that failed once, leaving it and every pod after it).
+ */
 async function removeContainers(data: ResetData): Promise<void> {
   const ep = ["--runtime-endpoint", data.criSocket];
   const crictl = await data.host.lookPath("crictl");
   if (!crictl) throw new Error(`exec: "crictl": executable file not found in $PATH`);
   const list = await data.host.run(crictl, [...ep, "pods", "-q"], { timeoutMs: 30_000 });
   if (list.code !== 0) throw new Error(list.stderr.trim() || `exit status ${list.code}`);
+  const errors: string[] = [];
   for (const id of list.stdout.split("\n").map((s) => s.trim()).filter((s) => s)) {
-    await data.host.run(crictl, [...ep, "stopp", id], { timeoutMs: 60_000 });
-    const r = await data.host.run(crictl, [...ep, "rmp", id], { timeoutMs: 60_000 });
-    if (r.code !== 0) throw new Error(`failed to remove pod sandbox ${id}: ${r.stderr.trim()}`);
+    let last = "";
+    for (let attempt = 0; attempt < REMOVE_CONTAINER_RETRY; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, REMOVE_CONTAINER_PAUSE_MS));
+      // A failed stop shows in the removal (crictl's rmp of a pod already gone succeeds).
+      await data.host.run(crictl, [...ep, "stopp", id], { timeoutMs: 60_000 });
+      const r = await data.host.run(crictl, [...ep, "rmp", id], { timeoutMs: 60_000 });
+      if (r.code !== 0) {
+        last = `failed to remove pod sandbox ${id}: ${r.stderr.trim()}`;
+        continue;
+      }
+      last = "";
+      break;
+    }
+    if (last) errors.push(last);
   }
+  if (errors.length === 1) throw new Error(errors[0]);
+  if (errors.length > 1) throw new Error(`[${errors.join(", ")}]`);
 }
 
 /**

@@ -245,7 +245,12 @@ Deno.test({
         const file = `${logs}/${i}-${name.replace(/[^a-z0-9]+/gi, "-")}.log`;
         try {
           const run = await startKubestrap(cp2, ["join", "--config", joinFile]);
-          const how = await interrupt(run, cp1, cp2);
+          const how = await interrupt(run, cp1, cp2).catch(async (e) => {
+            run.kill();
+            await run.finish(60_000);
+            await logRun(file, run, `not interrupted: ${(e as Error).message}`);
+            throw e;
+          });
           const end = await run.finish(300_000);
           const atStop = describe(await members(cp1));
           const manifest = await Deno.stat(cp2.host.path(ETCD_MANIFEST)).then(
@@ -310,6 +315,9 @@ Deno.test({
           cp2.criSocket,
         ], { logTo: `${file}.reset` });
         if (reset.code !== 0) throw toolError(reset, `${name}: reset of cp2`);
+        // A pod left running would hold the next join's ports.
+        const pods = await cp2.ctrd.crictl(["pods", "-q"], { allowFailure: true });
+        assertEquals(pods.trim(), "", `${name}: reset left pods on cp2:\n${reset.stderr}`);
         await cp1.kubectl(["delete", "node", "cp2", "--ignore-not-found"]);
         const left = await members(cp1);
         assertEquals(left.map((m) => m.name), ["cp1"], `after reset: ${describe(left)}`);
