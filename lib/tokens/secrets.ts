@@ -31,9 +31,13 @@ export async function updateOrCreateTokens(
 ): Promise<void> {
   for (const t of tokens) {
     const name = tokenSecretName(t.token.id);
-    // kubeadm always looks first (dry-run prints the GET), ignores a failing Get and lets
-    // create-or-update report problems.
-    const exists = await client.get("secrets", name, "kube-system").then(() => true, () => false);
+    // kubeadm always looks first (dry-run prints the GET), once, ignores a failing Get and lets
+    // create-or-update report problems: retrying the Get too would spend the API-call timeout
+    // twice while the API server is away.
+    const exists = await client.get("secrets", name, "kube-system", { retry: false }).then(
+      () => true,
+      () => false,
+    );
     if (exists && failIfExists) {
       throw new Error(`a token with id ${goQuote(t.token.id)} already exists`);
     }
