@@ -18,6 +18,14 @@ import { controlPlaneEndpointURL } from "./network.ts";
 
 const SUPER_ADMIN_KUBECONFIG_PATH = "/etc/kubernetes/super-admin.conf";
 
+/**
+ * How long one request of the init phases' client may take: kubeadm's clients from a kubeconfig
+ * (kubeconfigutil.ToClientSet) carry a 10 s timeout. An API server that holds requests (its etcd
+ * away) then costs one attempt 10 s, not the client's default 30 s, and the phase's next
+ * attempt comes sooner once etcd is back.
+ */
+export const API_REQUEST_TIMEOUT_MS = 10_000;
+
 export interface AdminClientOptions {
   /** Where the kubeconfig files are read (rootfs, or the dry-run root). */
   host: Host;
@@ -54,7 +62,7 @@ export async function adminClient(o: AdminClientOptions): Promise<AdminClient> {
     return { client, dryRunTransport: transport };
   }
   const cfg = await kubeClientConfig({ host: o.host, path: o.kubeconfigPath });
-  const options = { retryTimeoutMs: timeoutMs };
+  const options = { retryTimeoutMs: timeoutMs, requestTimeoutMs: API_REQUEST_TIMEOUT_MS };
   if (o.kubeconfigPath !== ADMIN_KUBECONFIG_PATH) return { client: new KubeClient(cfg, options) };
   // EnsureAdminClusterRoleBinding: both clients point at the local API endpoint.
   const local = controlPlaneEndpointURL(
