@@ -213,6 +213,8 @@ export async function recordRun(
     fresh?: () => Partial<RunState>;
     restore?: (state: RunState) => void;
     beforeSave?: (state: RunState) => void;
+    /** After the line of a phase skipped because it completed (what it printed that is needed). */
+    skipped?: (phase: string) => void;
   },
 ): Promise<ResumeHooks> {
   let state: RunState;
@@ -231,6 +233,7 @@ export async function recordRun(
     completed: (name) => {
       if (!done.has(name)) return false;
       opts.progress(`[resume] Skipping phase ${JSON.stringify(name)}: it completed\n`);
+      opts.skipped?.(name);
       return true;
     },
     onCompleted: async (name) => {

@@ -180,6 +180,7 @@ async function resumableInit(
   progress: (s: string) => void,
 ): Promise<WorkflowOptions & { onSuccess: () => Promise<void> }> {
   const resume = await import("../resume.ts");
+  const { printCertificateKey } = await import("../../phases/init/upload_certs.ts");
   const host = data.host;
   const flags = Object.fromEntries([...ctx.changed].map((n) => [n, ctx.flags[n]]));
   const inputs = await resume.runInputs(
@@ -202,6 +203,10 @@ async function resumableInit(
     },
     beforeSave: (state) => {
       if (data.certificateKey) state.certificateKey = data.certificateKey;
+    },
+    // The key of the uploaded Secret is printed by upload-certs alone: not lost with it.
+    skipped: (phase) => {
+      if (phase === "upload-certs") printCertificateKey(data);
     },
   });
 }

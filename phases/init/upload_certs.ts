@@ -50,7 +50,15 @@ async function runUploadCerts(data: InitData): Promise<void> {
   } catch (e) {
     throw apiPhaseError("error uploading certs", e, timeoutMs);
   }
-  if (!data.skipCertificateKeyPrint) {
-    data.io.stdout(`[upload-certs] Using certificate key:\n${data.certificateKey}\n`);
-  }
+  printCertificateKey(data);
+}
+
+/**
+ * upload-certs' last lines (`[upload-certs] Using certificate key:` and the key); also printed
+ * by `init --resume` when it skips a completed upload-certs, so that the key of the uploaded
+ * Secret is shown (the control-plane join command carries it only with a controlPlaneEndpoint).
+ */
+export function printCertificateKey(data: InitData): void {
+  if (!data.uploadCerts || !data.certificateKey || data.skipCertificateKeyPrint) return;
+  data.io.stdout(`[upload-certs] Using certificate key:\n${data.certificateKey}\n`);
 }

@@ -109,3 +109,76 @@ Deno.test("init --resume skips the phases that completed and runs the failed one
   assertEquals(untouched, before);
   await Deno.remove(dir, { recursive: true });
 });
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const UNSHARE = ["/usr/bin/unshare", "/bin/unshare"].find((p) => {
+  try {
+    return Deno.statSync(p).isFile;
+  } catch {
+    return false;
+  }
+});
+const canUnshare = !!UNSHARE &&
+  await new Deno.Command(UNSHARE, { args: ["-n", "true"], stderr: "null" })
+    .output().then((r) => r.success, () => false);
+
+/** `init` as ksIsolated runs it, in a network namespace of its own: no route anywhere. */
+async function initNoNet(root: string, config: string, ...extra: string[]) {
+  const r = await new Deno.Command(UNSHARE!, {
+    args: [
+      "-n",
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--quiet",
+      MAIN,
+      "init",
+      "--config",
+      config,
+      "--rootfs",
+      root,
+      "--ignore-preflight-errors=all",
+      ...extra,
+    ],
+    env: { PATH: "/nonexistent", HOME: Deno.env.get("HOME") ?? "/root", NO_COLOR: "1" },
+    clearEnv: true,
+  }).output();
+  const dec = new TextDecoder();
+  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+}
+
+Deno.test({
+  name: "init --resume prints the certificate key of an upload-certs it skips",
+  // The API endpoint must be unreachable at once: a network namespace without routes.
+  ignore: !canUnshare,
+}, async () => {
+  const local = CONFIG.replace("timeouts:\n", "timeouts:\n  kubernetesAPICall: 1s\n");
+  const dir = await Deno.makeTempDir({ prefix: "kubestrap-resume-key-" });
+  const root = `${dir}/root`;
+  await Deno.mkdir(root);
+  const config = `${dir}/c.yaml`;
+  await Deno.writeTextFile(config, local);
+  const first = await initNoNet(root, config, "--upload-certs");
+  assertEquals(first.code, 1, first.out + first.err);
+  assertStringIncludes(first.err, "error execution phase wait-control-plane");
+  // As a run killed after upload-certs leaves it: the key of the Secret it uploaded recorded.
+  const key = "0123456789abcdef".repeat(4);
+  const state = JSON.parse(await Deno.readTextFile(`${root}${STATE}`));
+  state.completed.push(
+    "wait-control-plane",
+    "upload-config/kubeadm",
+    "upload-config/kubelet",
+    "upload-certs",
+  );
+  state.certificateKey = key;
+  await Deno.writeTextFile(`${root}${STATE}`, JSON.stringify(state));
+
+  const again = await initNoNet(root, config, "--upload-certs", "--resume");
+  assertEquals(again.code, 1, again.out + again.err);
+  assertStringIncludes(
+    again.out,
+    `[resume] Skipping phase "upload-certs": it completed\n[upload-certs] Using certificate key:\n${key}\n`,
+  );
+  assertStringIncludes(again.err, "error execution phase mark-control-plane");
+  await Deno.remove(dir, { recursive: true });
+});
