@@ -8,7 +8,7 @@ import { createCipheriv, createDecipheriv } from "node:crypto";
 import type { KubeClient, KubeObject } from "../kube/client.ts";
 import { Host } from "../host.ts";
 import { isNotFound } from "../kube/errors.ts";
-import { createOrUpdate, type PollOptions } from "../kube/idempotency.ts";
+import { createOrUpdate, type PollOptions, retriedCall } from "../kube/idempotency.ts";
 import { createNewTokens } from "../tokens/secrets.ts";
 import {
   type BootstrapToken,
@@ -249,10 +249,12 @@ export async function uploadCerts(
   const data = kubeadmCertsSecretData(await readCertsForUpload(input), key);
   let owner: SecretObject;
   try {
-    owner = await client.get<SecretObject>(
-      "secrets",
-      tokenSecretName(helper.token.id),
-      "kube-system",
+    // kubeadm reads it once; retried within the API-call timeout here.
+    owner = await retriedCall(
+      "the helper token's Secret",
+      (o) =>
+        client.get<SecretObject>("secrets", tokenSecretName(helper.token.id), "kube-system", o),
+      opts,
     );
   } catch (e) {
     throw new Error(`error to get token reference: ${(e as Error).message}`, { cause: e });

@@ -66,6 +66,26 @@ export async function pollUntil(
   throw new Error(`timed out after ${timeout / 1000}s waiting for ${what}`);
 }
 
+/**
+ * A call kubeadm makes once (a List or Get before it decides, the DNS Service's create), retried
+ * the way kubeadm's create-or-update helpers retry theirs: every `intervalMs` within the API-call
+ * timeout, after any error waiting may heal (refused connections, 5xx, and the 401/403 of an API
+ * server that restarted and has not loaded its RBAC yet); permanent ones at once, the last error
+ * when the time is up. `call` gets the options for its requests (no retries of their own).
+ */
+export async function retriedCall<T>(
+  what: string,
+  call: (o: { retry: false }) => Promise<T>,
+  opts: PollOptions = {},
+): Promise<T> {
+  let out: { value: T } | undefined;
+  await pollUntil(what, async () => {
+    out = { value: await call({ retry: false }) };
+    return true;
+  }, opts);
+  return out!.value;
+}
+
 /** Creates the object, or updates it (unconditionally) when it already exists. */
 export async function createOrUpdate(
   client: KubeClient,

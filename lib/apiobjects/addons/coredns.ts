@@ -6,7 +6,12 @@
 import { parse } from "yaml";
 import type { KubeClient, KubeObject } from "../../kube/client.ts";
 import { isAlreadyExists, isInvalid, isNotFound } from "../../kube/errors.ts";
-import { createOrRetain, createOrUpdate, type PollOptions } from "../../kube/idempotency.ts";
+import {
+  createOrRetain,
+  createOrUpdate,
+  type PollOptions,
+  retriedCall,
+} from "../../kube/idempotency.ts";
 import {
   COREDNS_CONFIGMAP,
   COREDNS_DEPLOYMENT,
@@ -358,14 +363,23 @@ export function coreDNSObjects(input: CoreDNSInput): CoreDNSObjects {
   };
 }
 
-/** kubeadm's deployedDNSReplicas: the replicas of the one `k8s-app=kube-dns` Deployment. */
-async function deployedDNSReplicas(client: KubeClient, fallback = COREDNS_REPLICAS) {
+/**
+ * kubeadm's deployedDNSReplicas: the replicas of the one `k8s-app=kube-dns` Deployment. Its List
+ * is retried within the API-call timeout (kubeadm lists once).
+ */
+export async function deployedDNSReplicas(
+  client: KubeClient,
+  fallback = COREDNS_REPLICAS,
+  opts: PollOptions = {},
+) {
   let list;
   try {
-    list = await client.list("deployments", {
-      namespace: NAMESPACE_SYSTEM,
-      labelSelector: "k8s-app=kube-dns",
-    });
+    list = await retriedCall("the DNS addon deployments", (o) =>
+      client.list("deployments", {
+        ...o,
+        namespace: NAMESPACE_SYSTEM,
+        labelSelector: "k8s-app=kube-dns",
+      }), opts);
   } catch (e) {
     throw new Error(`couldn't retrieve DNS addon deployments: ${(e as Error).message}`, {
       cause: e,
@@ -380,14 +394,26 @@ async function deployedDNSReplicas(client: KubeClient, fallback = COREDNS_REPLIC
   return (list.items[0].spec?.replicas as number | undefined) ?? 1;
 }
 
-/** kubeadm's DeployedDNSAddon: the image tag of the one `k8s-app=kube-dns` Deployment, or "". */
-export async function deployedDNSAddon(client: KubeClient): Promise<string> {
+/**
+ * kubeadm's DeployedDNSAddon: the image tag of the one `k8s-app=kube-dns` Deployment, or "". Its
+ * List is retried within the API-call timeout (kubeadm lists once).
+ */
+export async function deployedDNSAddon(
+  client: KubeClient,
+  opts: PollOptions = {},
+): Promise<string> {
   let list;
   try {
-    list = await client.list<DeploymentLike>("deployments", {
-      namespace: NAMESPACE_SYSTEM,
-      labelSelector: "k8s-app=kube-dns",
-    });
+    list = await retriedCall(
+      "the DNS addon deployments",
+      (o) =>
+        client.list<DeploymentLike>("deployments", {
+          ...o,
+          namespace: NAMESPACE_SYSTEM,
+          labelSelector: "k8s-app=kube-dns",
+        }),
+      opts,
+    );
   } catch (e) {
     throw new Error(`couldn't retrieve DNS addon deployments: ${(e as Error).message}`, {
       cause: e,
@@ -420,17 +446,22 @@ export interface CoreDNSInfo {
  * `Corefile` key, then the deployed version ({@link deployedDNSAddon}). Other API errors pass
  * through as they are.
  */
-export async function coreDNSInfo(client: KubeClient): Promise<CoreDNSInfo> {
-  let cm: KubeObject;
-  try {
-    cm = await client.get("configmaps", COREDNS_CONFIGMAP, NAMESPACE_SYSTEM);
-  } catch (e) {
-    if (isNotFound(e)) return { corefile: "", version: "" };
-    throw e;
-  }
+export async function coreDNSInfo(
+  client: KubeClient,
+  opts: PollOptions = {},
+): Promise<CoreDNSInfo> {
+  const cm = await retriedCall("ConfigMap kube-system/coredns", async (o) => {
+    try {
+      return await client.get("configmaps", COREDNS_CONFIGMAP, NAMESPACE_SYSTEM, o);
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }, opts);
+  if (!cm) return { corefile: "", version: "" };
   const corefile = (cm.data as Record<string, unknown> | undefined)?.Corefile;
   if (typeof corefile !== "string") throw new Error("unable to find the CoreDNS Corefile data");
-  return { corefile, version: await deployedDNSAddon(client) };
+  return { corefile, version: await deployedDNSAddon(client, opts) };
 }
 
 /** constants.CoreDNSVersion without its "v", as kubeadm hands it to corefile-migration. */
@@ -542,11 +573,11 @@ export async function applyCoreDNS(
   log: Log = silent,
   opts: PollOptions & { warn?: (at: string, msg: string) => void } = {},
 ): Promise<void> {
-  const replicas = input.replicas ?? await deployedDNSReplicas(client);
+  const replicas = input.replicas ?? await deployedDNSReplicas(client, COREDNS_REPLICAS, opts);
   const objs = coreDNSObjects({ ...input, replicas });
   let info: CoreDNSInfo;
   try {
-    info = await coreDNSInfo(client);
+    info = await coreDNSInfo(client, opts);
   } catch (e) {
     throw new Error(
       `unable to fetch CoreDNS current installed version and ConfigMap.: ${(e as Error).message}`,
@@ -578,24 +609,38 @@ export async function applyCoreDNS(
   await createOrUpdate(client, "serviceaccounts", objs.serviceAccount, opts);
   if (canMigrate) await createOrUpdate(client, "deployments", objs.deployment, opts);
   else await createOrRetain(client, "deployments", objs.deployment, opts);
-  await applyDNSService(client, objs.service);
+  await applyDNSService(client, objs.service, opts);
   log("[addons] Applied essential addon: CoreDNS");
 }
 
-/** kubeadm's createDNSService. */
-async function applyDNSService(client: KubeClient, service: KubeObject): Promise<void> {
+/**
+ * kubeadm's createDNSService (create; update when it exists or its ClusterIP is taken), with
+ * kubeadm's error texts; retried within the API-call timeout (kubeadm tries once).
+ */
+export async function applyDNSService(
+  client: KubeClient,
+  service: KubeObject,
+  opts: PollOptions = {},
+): Promise<void> {
+  let updating = false;
   try {
-    await client.create("services", service);
+    await retriedCall("the DNS service", async (o) => {
+      updating = false;
+      try {
+        await client.create("services", service, o);
+      } catch (e) {
+        if (!isAlreadyExists(e) && !isInvalid(e)) throw e;
+        updating = true;
+        await client.update("services", service, o);
+      }
+    }, opts);
   } catch (e) {
-    if (!isAlreadyExists(e) && !isInvalid(e)) {
-      throw new Error(`unable to create a new DNS service: ${(e as Error).message}`, { cause: e });
-    }
-    try {
-      await client.update("services", service);
-    } catch (e2) {
-      throw new Error(`unable to create/update the DNS service: ${(e2 as Error).message}`, {
-        cause: e2,
-      });
-    }
+    const msg = (e as Error).message;
+    throw new Error(
+      updating
+        ? `unable to create/update the DNS service: ${msg}`
+        : `unable to create a new DNS service: ${msg}`,
+      { cause: e },
+    );
   }
 }
