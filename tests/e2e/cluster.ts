@@ -316,6 +316,10 @@ export function initConfig(node: E2eNode, o: {
   imageRepository?: string;
   /** ClusterConfiguration.certificateValidityPeriod (default: kubeadm's, 8760h). */
   certificateValidityPeriod?: string;
+  /** InitConfiguration.timeouts (e.g. `{ kubernetesAPICall: "5s" }`). */
+  timeouts?: Record<string, string>;
+  /** More KubeletConfiguration fields. */
+  kubelet?: Record<string, unknown>;
 }): string {
   const docs: unknown[] = [
     {
@@ -332,6 +336,7 @@ export function initConfig(node: E2eNode, o: {
         }
         : {}),
       ...(o.certificateKey ? { certificateKey: o.certificateKey } : {}),
+      ...(o.timeouts ? { timeouts: o.timeouts } : {}),
       localAPIEndpoint: { advertiseAddress: node.ip, bindPort: 6443 },
       nodeRegistration: nodeRegistration(node),
     },
@@ -352,6 +357,7 @@ export function initConfig(node: E2eNode, o: {
       cgroupDriver: "cgroupfs",
       // This machine has cgroup v1; kubelet >= 1.35 refuses it unless told.
       failCgroupV1: false,
+      ...o.kubelet,
     },
     {
       apiVersion: "kubeproxy.config.k8s.io/v1alpha1",
