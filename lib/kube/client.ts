@@ -143,8 +143,10 @@ function networkErrorDetail(e: unknown): { detail: string; transient: boolean } 
   // Deno wraps the cause chain into one message; node errors carry a code.
   const code = (e as { code?: string })?.code ?? (cause as { code?: string })?.code ?? "";
   const text = `${code} ${msg}`;
-  const tls =
-    /certificate|UnknownIssuer|NotValidForName|BadSignature|handshake|CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|InvalidCertificate/i
+  // A failed verification of the server (no retry heals it); a connection closed or reset during
+  // the handshake (an API server going down or coming up) is a network error like any other.
+  const tls = (e as Error)?.name === "TLSVerifyError" ||
+    /certificate|UnknownIssuer|NotValidForName|BadSignature|CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|InvalidCertificate/i
       .test(text);
   const detail = msg.replace(/\s+/g, " ").trim() || code || "network error";
   return { detail, transient: !tls };
