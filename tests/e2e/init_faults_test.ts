@@ -217,23 +217,27 @@ async function runScenario(s: Scenario, logs: string, results: string[]): Promis
         fail(`${p.phase}: the run ended before the phase (exit ${end.code})`);
         break;
       }
-      const frozenAt = performance.now();
       const { phase } = await phaseInProgress(node);
       if (phase !== p.phase) {
         run.signal("SIGCONT");
         fail(`${p.phase}: frozen in ${phase} instead`);
         continue;
       }
-      // A kubelet that does not know a static Pod's mirror Pod creates it before it restarts the
-      // Pod's containers: etcd stopped then stayed down over a minute (mirror-Pod requests of
-      // 34 s each, held by the API server without etcd). An operator's etcd has its mirror Pod
-      // long since; so does the API server here, for each new fault.
-      if (!s.hold) await waitMirrorPods(node);
+      if (!s.hold) {
+        // A kubelet that does not know a static Pod's mirror Pod yet creates it before it
+        // restarts the Pod's containers: etcd stopped then stayed down over a minute
+        // (mirror-Pod requests of 34 s each, held by the API server without etcd). An
+        // operator's kubelet knows them long since; here the first fault waits for it, each
+        // later one for the API server (and its etcd) to be back from the fault before.
+        if (p === API_PHASES[0]) await waitMirrorPods(node);
+        else await waitApiReady(node);
+      }
       const stopped = await stopComponent(node, s);
+      const stoppedAt = performance.now();
       run.signal("SIGCONT");
       // The phase completes (the state file records it), or the run ends.
       const done = await waitRecorded(node, p.phase, run.status);
-      const seconds = ((performance.now() - frozenAt) / 1000).toFixed(1);
+      const seconds = ((performance.now() - stoppedAt) / 1000).toFixed(1);
       if (s.hold) await restoreComponent(node, s);
       const what = `${p.phase} × ${s.component} (${stopped.length} container(s) stopped${
         s.hold ? ", held down" : ""
