@@ -35,7 +35,8 @@ const FILE_MINUTES: [string, number][] = [
   ["cert_renewal_test.ts", 3],
   ["printers_test.ts", 1.5],
   ["join_resume_test.ts", 3],
-  ["init_resume_test.ts", 7],
+  ["init_resume_test.ts", 8],
+  ["init_faults_test.ts", 4],
   ["upgrade_test.ts", 26],
   ["upgrade_faults_test.ts", 14],
 ];
