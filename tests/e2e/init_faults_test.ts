@@ -231,6 +231,17 @@ async function runScenario(s: Scenario, logs: string, results: string[]): Promis
         // later one for the API server (and its etcd) to be back from the fault before.
         if (p === API_PHASES[0]) await waitMirrorPods(node);
         else await waitApiReady(node);
+        // /readyz may answer before it noticed an etcd stopped a moment ago: the component's
+        // new container must run, for this fault to stop it.
+        await waitFor(
+          `a running ${s.component} container`,
+          async () =>
+            (await node!.ctrd.crictl(["ps", "-q", "--name", `^${s.component}$`])).trim() !== "",
+          {
+            timeoutMs: 120_000,
+            intervalMs: 300,
+          },
+        );
       }
       const stopped = await stopComponent(node, s);
       const stoppedAt = performance.now();
