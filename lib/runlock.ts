@@ -120,7 +120,16 @@ export async function acquireRunLock(
 type HeldLock = { release(): Promise<void> };
 
 async function lockFile(host: Host, p: string, command: string): Promise<HeldLock> {
-  const held = await host.tryLock(p);
+  let held;
+  try {
+    held = await host.tryLock(p);
+  } catch (e) {
+    throw new KubestrapError(
+      `cannot take the run lock ${host.resolve(p)}: ${(e as Error).message}; ` +
+        `the directory it locks must be a writable directory (a file there, or a wrong ` +
+        `--cert-dir, --kubeconfig-dir or certificatesDir?)`,
+    );
+  }
   if (!held) {
     // The holder writes its name right after it locks: give it a moment.
     let text = "";

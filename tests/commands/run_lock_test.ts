@@ -234,3 +234,18 @@ Deno.test("a run that writes only a certificates or kubeconfig directory outside
   assertEquals(await files(`${root}/srv`), ["/kc/admin.conf", "/pki/ca.crt", "/pki/ca.key"]);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("a certificates directory that is a file: the lock's error names it and the fix, nothing written", async () => {
+  const root = await Deno.makeTempDir({ prefix: "kubestrap-lock-" });
+  await Deno.mkdir(`${root}/srv`);
+  await Deno.writeTextFile(`${root}/srv/pki`, "x");
+  const r = await ks("init", "phase", "certs", "ca", "--rootfs", root, "--cert-dir", "/srv/pki");
+  assertEquals(r.code, 1, r.err);
+  assertStringIncludes(
+    r.err,
+    `cannot take the run lock ${root}/srv/pki/.kubestrap.lock: ${root}/srv/pki exists and is not a directory`,
+  );
+  assertStringIncludes(r.err, "--cert-dir");
+  assertEquals(await files(root), ["/srv/pki"], "nothing else written");
+  await Deno.remove(root, { recursive: true });
+});
