@@ -11,7 +11,7 @@
  * curl canary proves that the tracer sees an escape attempt.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { isRoot, run, skipReason, testbed, testbedReady } from "../harness/mod.ts";
+import { run, testbed } from "../harness/mod.ts";
 import {
   expectedImages,
   isLocalAddress,
@@ -29,12 +29,10 @@ import {
   waitNodeReady,
   waitPodsReady,
 } from "./cluster.ts";
-import { hostState, logDir } from "./scenarios.ts";
+import { E2E_IGNORE, hostState, logDir } from "./scenarios.ts";
 import { runTool, toolArgv, toolError, type ToolRun } from "./tools.ts";
 
-const wanted = Deno.env.get("KUBESTRAP_E2E") === "1";
-if (wanted && !testbedReady) console.warn(`tests/e2e: skipped: ${skipReason}`);
-const ignore = !wanted || !testbedReady || !isRoot;
+const ignore = E2E_IGNORE;
 
 const KEPT_DIRS = ["file /etc/kubernetes/manifests", "file /etc/kubernetes/pki"];
 const CNI_PLUGIN_STATE =

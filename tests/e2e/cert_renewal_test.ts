@@ -10,7 +10,7 @@
  * `certs check` passes on the node afterwards.
  */
 import { assert, assertEquals, assertNotEquals, assertStringIncludes } from "../assert.ts";
-import { isRoot, skipReason, testbed, testbedReady, waitFor } from "../harness/mod.ts";
+import { testbed, waitFor } from "../harness/mod.ts";
 import {
   allowCoreDnsPort53,
   createNode,
@@ -18,12 +18,10 @@ import {
   waitNodeReady,
   waitPodsReady,
 } from "./cluster.ts";
-import { logDir } from "./scenarios.ts";
+import { E2E_IGNORE, logDir } from "./scenarios.ts";
 import { runTool, toolError } from "./tools.ts";
 
-const wanted = Deno.env.get("KUBESTRAP_E2E") === "1";
-if (wanted && !testbedReady) console.warn(`tests/e2e: skipped: ${skipReason}`);
-const ignore = !wanted || !testbedReady || !isRoot;
+const ignore = E2E_IGNORE;
 
 const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"];
 

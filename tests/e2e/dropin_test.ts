@@ -12,14 +12,11 @@
  * token from its token task and the CA hash computed as kubespray does.
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { isRoot, skipReason, testbedReady } from "../harness/mod.ts";
 import { caCertHash, joinConfig } from "./cluster.ts";
-import { cluster } from "./scenarios.ts";
+import { cluster, E2E_IGNORE } from "./scenarios.ts";
 import { runTool, toolError } from "./tools.ts";
 
-const wanted = Deno.env.get("KUBESTRAP_E2E") === "1";
-if (wanted && !testbedReady) console.warn(`tests/e2e: skipped: ${skipReason}`);
-const ignore = !wanted || !testbedReady || !isRoot;
+const ignore = E2E_IGNORE;
 const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
 
 Deno.test({

@@ -26,15 +26,13 @@
  * Logs in $KUBESTRAP_E2E_LOGS/<time>-init-faults/.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { isRoot, skipReason, testbedReady, waitFor } from "../harness/mod.ts";
+import { waitFor } from "../harness/mod.ts";
 import { createNode, type E2eNode, initConfig, waitNodeReady } from "./cluster.ts";
-import { logDir, watchApiHealthy } from "./scenarios.ts";
+import { E2E_IGNORE, logDir, watchApiHealthy } from "./scenarios.ts";
 import { logRun, startKubestrap, type StreamedRun } from "./streamed_run.ts";
 import { phaseInProgress, readState, type RecordedState, waitRecorded } from "./init_state.ts";
 
-const wanted = Deno.env.get("KUBESTRAP_E2E") === "1";
-if (wanted && !testbedReady) console.warn(`tests/e2e: skipped: ${skipReason}`);
-const ignore = !wanted || !testbedReady || !isRoot;
+const ignore = E2E_IGNORE;
 
 /** The API phases, each with where the fault is set off. */
 const API_PHASES: { phase: string; line?: RegExp; afterPhase?: string }[] = [

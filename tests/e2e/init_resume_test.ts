@@ -19,7 +19,6 @@
  * Logs (every run with its line times) in $KUBESTRAP_E2E_LOGS/<time>-init-resume/.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { isRoot, skipReason, testbedReady } from "../harness/mod.ts";
 import {
   createNode,
   type E2eNode,
@@ -30,13 +29,11 @@ import {
   waitNodeReady,
 } from "./cluster.ts";
 import { runTool, toolError } from "./tools.ts";
-import { logDir } from "./scenarios.ts";
+import { E2E_IGNORE, logDir } from "./scenarios.ts";
 import { logRun, startKubestrap, type StreamedRun } from "./streamed_run.ts";
 import { phaseInProgress, readState, type RecordedState } from "./init_state.ts";
 
-const wanted = Deno.env.get("KUBESTRAP_E2E") === "1";
-if (wanted && !testbedReady) console.warn(`tests/e2e: skipped: ${skipReason}`);
-const ignore = !wanted || !testbedReady || !isRoot;
+const ignore = E2E_IGNORE;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -26,7 +26,7 @@
  * $KUBESTRAP_E2E_LOGS/<time>-join-resume/.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { isRoot, skipReason, testbed, testbedReady } from "../harness/mod.ts";
+import { testbed } from "../harness/mod.ts";
 import {
   caCertHash,
   createNode,
@@ -37,12 +37,10 @@ import {
   waitNodeReady,
 } from "./cluster.ts";
 import { runTool, toolError } from "./tools.ts";
-import { logDir } from "./scenarios.ts";
+import { E2E_IGNORE, logDir } from "./scenarios.ts";
 import { logRun, startKubestrap, type StreamedRun } from "./streamed_run.ts";
 
-const wanted = Deno.env.get("KUBESTRAP_E2E") === "1";
-if (wanted && !testbedReady) console.warn(`tests/e2e: skipped: ${skipReason}`);
-const ignore = !wanted || !testbedReady || !isRoot;
+const ignore = E2E_IGNORE;
 
 const STATE = "/etc/kubernetes/kubestrap-join-state.json";
 const ETCD_MANIFEST = "/etc/kubernetes/manifests/etcd.yaml";

@@ -4,16 +4,19 @@
  * members), and interop with the real kubeadm v1.37.2 in both directions.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { isRoot, skipReason, testbedReady } from "../harness/mod.ts";
-import { assertKubeletChecked, cluster, type ClusterResult, etcdMemberList } from "./scenarios.ts";
+import {
+  assertKubeletChecked,
+  cluster,
+  type ClusterResult,
+  E2E_IGNORE,
+  etcdMemberList,
+} from "./scenarios.ts";
 import { runTool, toolError } from "./tools.ts";
 import { type E2eNode, getJsonpath } from "./cluster.ts";
 import { CONTROLLER_ACCOUNTS_V1_37 } from "../../lib/apiobjects/controlleraccounts.ts";
 
 // Whole clusters: run by scripts/e2e.ts (KUBESTRAP_E2E=1), not by the unit/integration run.
-const wanted = Deno.env.get("KUBESTRAP_E2E") === "1";
-if (wanted && !testbedReady) console.warn(`tests/e2e: skipped: ${skipReason}`);
-const ignore = !wanted || !testbedReady || !isRoot;
+const ignore = E2E_IGNORE;
 const opts = { ignore, sanitizeOps: false, sanitizeResources: false };
 
 function readyNodes(r: ClusterResult): string[] {

@@ -5,13 +5,10 @@
  * Service IP, then `reset` and a check of what is left. The real kubeadm is the control case.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { isRoot, skipReason, testbedReady } from "../harness/mod.ts";
-import { assertKubeletChecked, describeResult, oneHost } from "./scenarios.ts";
+import { assertKubeletChecked, describeResult, E2E_IGNORE, oneHost } from "./scenarios.ts";
 
 // Whole clusters: run by scripts/e2e.ts (KUBESTRAP_E2E=1), not by the unit/integration run.
-const wanted = Deno.env.get("KUBESTRAP_E2E") === "1";
-if (wanted && !testbedReady) console.warn(`tests/e2e: skipped: ${skipReason}`);
-const ignore = !wanted || !testbedReady || !isRoot;
+const ignore = E2E_IGNORE;
 
 /** What both tools leave on purpose: kubeadm empties these directories but keeps them. */
 const KEPT_DIRS = ["file /etc/kubernetes/manifests", "file /etc/kubernetes/pki"];

@@ -8,13 +8,10 @@
  * beyond the certificates' year (everything selected) and one below it (nothing).
  */
 import { assertEquals } from "../assert.ts";
-import { isRoot, skipReason, testbedReady } from "../harness/mod.ts";
-import { cluster } from "./scenarios.ts";
+import { cluster, E2E_IGNORE } from "./scenarios.ts";
 import { runTool, type ToolRun } from "./tools.ts";
 
-const wanted = Deno.env.get("KUBESTRAP_E2E") === "1";
-if (wanted && !testbedReady) console.warn(`tests/e2e: skipped: ${skipReason}`);
-const ignore = !wanted || !testbedReady || !isRoot;
+const ignore = E2E_IGNORE;
 
 /** Residual times of two runs seconds apart differ: blanked in every printer's form. */
 function normalise(r: ToolRun): string {

@@ -2,7 +2,7 @@
  * The e2e scenarios, shared by tests/e2e/*_test.ts and `scripts/bench.ts e2e`.
  */
 
-import { testbed } from "../harness/mod.ts";
+import { isRoot, skipReason, testbed, testbedReady } from "../harness/mod.ts";
 import {
   allowCoreDnsPort53,
   caCertHash,
@@ -406,3 +406,9 @@ export async function etcdMemberList(cp: E2eNode, cpName: string): Promise<strin
   ]);
   return r.stdout;
 }
+
+/** Whether the e2e scenarios were asked for (KUBESTRAP_E2E=1, as `deno task e2e` sets it). */
+export const E2E_WANTED = Deno.env.get("KUBESTRAP_E2E") === "1";
+if (E2E_WANTED && !testbedReady) console.warn(`tests/e2e: skipped: ${skipReason}`);
+/** The `ignore` of every e2e test: not asked for, no test bed, or not root. */
+export const E2E_IGNORE = !E2E_WANTED || !testbedReady || !isRoot;

@@ -9,7 +9,7 @@
  * bed has v1.36.3 (KUBESTRAP_EXTRA_VERSIONS).
  */
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
-import { isRoot, releaseSkipReason, skipReason, testbed, testbedReady } from "../harness/mod.ts";
+import { releaseSkipReason, skipReason, testbed, testbedReady } from "../harness/mod.ts";
 import {
   allowCoreDnsPort53,
   createNode,
@@ -22,13 +22,12 @@ import {
   waitNodeReady,
   waitPodsReady,
 } from "./cluster.ts";
-import { cluster, etcdMemberList, logDir } from "./scenarios.ts";
+import { cluster, E2E_IGNORE, E2E_WANTED, etcdMemberList, logDir } from "./scenarios.ts";
 import { waitFor } from "../harness/mod.ts";
 import { runTool, toolError, type ToolName, type ToolRun } from "./tools.ts";
 
-const wanted = Deno.env.get("KUBESTRAP_E2E") === "1";
-if (wanted && !testbedReady) console.warn(`tests/e2e: skipped: ${skipReason}`);
-const ignore = !wanted || !testbedReady || !isRoot;
+const wanted = E2E_WANTED;
+const ignore = E2E_IGNORE;
 
 /** A busybox Pod that must survive the upgrade. */
 const SURVIVOR = JSON.stringify({
