@@ -15,9 +15,26 @@ import { EtcdClient, type EtcdTLS } from "../../lib/etcdclient/mod.ts";
 import { etcdClientFromCluster } from "../../lib/etcdclient/cluster.ts";
 
 // Addresses of their own on loopback: the new member's client URL is its peer host's port 2379,
-// as in kubeadm.
-const CP1 = { peer: "https://127.0.83.1:2380", client: "https://127.0.83.1:2379" };
-const CP2 = { peer: "https://127.0.83.2:2380", client: "https://127.0.83.2:2379" };
+// as in kubeadm. Each test has its own pair (127.0.83.<2n+1>, 127.0.83.<2n+2>): a port the test
+// before closed is not always free again at once, and a bind to it failed CI with EADDRINUSE.
+interface Member {
+  peer: string;
+  client: string;
+}
+const TESTS = 4;
+function addrs(n: number): { CP1: Member; CP2: Member } {
+  const m = (i: number) => ({
+    peer: `https://127.0.83.${i}:2380`,
+    client: `https://127.0.83.${i}:2379`,
+  });
+  return { CP1: m(2 * n + 1), CP2: m(2 * n + 2) };
+}
+let used = 0;
+/** The next test's addresses. */
+function nextAddrs(): { CP1: Member; CP2: Member } {
+  if (used >= TESTS) throw new Error("raise TESTS: the certificate names each test's addresses");
+  return addrs(used++);
+}
 const CP1_ID = "9000000000000000000";
 /** A new member's ID sorts before cp1's: a member list names the learner's endpoint first. */
 const FIRST_NEW_ID = 1000n;
@@ -26,7 +43,7 @@ const dir = await tempDir("kubestrap-etcd-resume-");
 const ca = await opensslCA(dir.path, "etcd-ca", "etcd-ca");
 const pair = await opensslCert(dir.path, "member", ca, {
   cn: "member",
-  ips: ["127.0.83.1", "127.0.83.2"],
+  ips: Array.from({ length: 2 * TESTS }, (_, i) => `127.0.83.${i + 1}`),
 });
 const TLS: EtcdTLS = {
   ca: await Deno.readTextFile(ca.cert),
@@ -34,7 +51,7 @@ const TLS: EtcdTLS = {
   key: await Deno.readTextFile(pair.key),
 };
 
-async function cluster(): Promise<FakeEtcd> {
+async function cluster({ CP1 }: { CP1: Member }): Promise<FakeEtcd> {
   const etcd = new FakeEtcd({ cert: TLS.cert, key: TLS.key }, FIRST_NEW_ID);
   await etcd.addVoter("cp1", CP1.peer, CP1.client, CP1_ID);
   return etcd;
@@ -43,7 +60,7 @@ async function cluster(): Promise<FakeEtcd> {
 const fast = { retryTimeoutMs: 20_000, retryIntervalMs: 100, callTimeoutMs: 2_000 };
 
 /** The client a resumed join makes: cp1's endpoint, then every member's client URLs. */
-async function resumedClient(): Promise<EtcdClient> {
+async function resumedClient({ CP1 }: { CP1: Member }): Promise<EtcdClient> {
   Deno.env.set("KUBESTRAP_ETCD_ENDPOINTS", CP1.client);
   try {
     const files: Record<string, string> = {
@@ -64,7 +81,7 @@ async function resumedClient(): Promise<EtcdClient> {
 }
 
 /** What phases/join/etcd_join.ts does with the client: add (or find), then promote. */
-async function etcdJoin(c: EtcdClient): Promise<void> {
+async function etcdJoin(c: EtcdClient, { CP2 }: { CP2: Member }): Promise<void> {
   const members = await c.addMemberAsLearner("cp2", CP2.peer);
   assert(members.some((m) => m.peerURLs.includes(CP2.peer)), "cp2 in the returned list");
   const me = await c.memberIDByPeerURL(CP2.peer);
@@ -89,13 +106,15 @@ Deno.test({
     "resume after the member add, before the learner started: no second add, promoted once it starts",
   ...opts,
 }, async () => {
-  await using etcd = await cluster();
+  const a = nextAddrs();
+  const { CP1, CP2 } = a;
+  await using etcd = await cluster(a);
   const killed = new EtcdClient([CP1.client], TLS, fast);
   await killed.addMemberAsLearner("cp2", CP2.peer);
   killed.close();
   assertEquals(etcd.members.find((m) => m.peerURLs.includes(CP2.peer))?.isLearner, true);
 
-  const c = await resumedClient();
+  const c = await resumedClient(a);
   try {
     // The unstarted learner has no client URL: the synced endpoints are cp1's.
     assertEquals(c.endpoints, [CP1.client]);
@@ -103,7 +122,7 @@ Deno.test({
     const started = new Promise((r) => setTimeout(r, 600)).then(() =>
       etcd.start(CP2.peer, "cp2", CP2.client)
     );
-    await etcdJoin(c);
+    await etcdJoin(c, a);
     await started;
   } finally {
     c.close();
@@ -116,17 +135,19 @@ Deno.test({
     "resume after the learner started, before its promotion: promoted once, no member call to it",
   ...opts,
 }, async () => {
-  await using etcd = await cluster();
+  const a = nextAddrs();
+  const { CP1, CP2 } = a;
+  await using etcd = await cluster(a);
   const killed = new EtcdClient([CP1.client], TLS, fast);
   await killed.addMemberAsLearner("cp2", CP2.peer);
   killed.close();
   await etcd.start(CP2.peer, "cp2", CP2.client);
 
-  const c = await resumedClient();
+  const c = await resumedClient(a);
   try {
     // Synced from the member list, the learner's endpoint comes first (its ID sorts first).
     assertEquals(c.endpoints, [CP2.client, CP1.client]);
-    await etcdJoin(c);
+    await etcdJoin(c, a);
   } finally {
     c.close();
   }
@@ -137,7 +158,9 @@ Deno.test({
   name: "resume after the promotion: no second add, no second promotion",
   ...opts,
 }, async () => {
-  await using etcd = await cluster();
+  const a = nextAddrs();
+  const { CP1, CP2 } = a;
+  await using etcd = await cluster(a);
   const killed = new EtcdClient([CP1.client], TLS, fast);
   await killed.addMemberAsLearner("cp2", CP2.peer);
   await etcd.start(CP2.peer, "cp2", CP2.client);
@@ -145,9 +168,9 @@ Deno.test({
   await killed.promoteLearner(id);
   killed.close();
 
-  const c = await resumedClient();
+  const c = await resumedClient(a);
   try {
-    await etcdJoin(c);
+    await etcdJoin(c, a);
   } finally {
     c.close();
   }
@@ -158,13 +181,15 @@ Deno.test({
   name: "an uninterrupted join: one add, one promotion once the learner started",
   ...opts,
 }, async () => {
-  await using etcd = await cluster();
-  const c = await resumedClient();
+  const a = nextAddrs();
+  const { CP2 } = a;
+  await using etcd = await cluster(a);
+  const c = await resumedClient(a);
   try {
     const started = new Promise((r) => setTimeout(r, 600)).then(() =>
       etcd.start(CP2.peer, "cp2", CP2.client)
     );
-    await etcdJoin(c);
+    await etcdJoin(c, a);
     await started;
   } finally {
     c.close();
