@@ -11,11 +11,10 @@
  */
 import * as path from "@std/path";
 import { RUNTIME_V8_ARG } from "./runtime_flags.ts";
+import { kubeadmBinary } from "../tests/harness/testbed.ts";
 
 const repo = path.resolve(import.meta.dirname!, "..");
-const cache = Deno.env.get("KUBESTRAP_CACHE") ??
-  path.join(Deno.env.get("HOME") ?? "/root", ".cache", "kubestrap");
-const kubeadm = path.join(cache, "k8s", "v1.37.2", "bin", "kubeadm");
+const kubeadm = kubeadmBinary();
 
 async function timeRun(cmd: string, args: string[]): Promise<number> {
   const start = performance.now();

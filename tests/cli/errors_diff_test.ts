@@ -5,9 +5,9 @@
  */
 import { assertEquals } from "../assert.ts";
 import { run } from "./helpers.ts";
+import { kubeadmBinary } from "../harness/testbed.ts";
 
-const cache = Deno.env.get("KUBESTRAP_CACHE") ?? `${Deno.env.get("HOME")}/.cache/kubestrap`;
-const kubeadm = `${cache}/k8s/v1.37.2/bin/kubeadm`;
+const kubeadm = kubeadmBinary();
 const present = (() => {
   try {
     return Deno.statSync(kubeadm).isFile;

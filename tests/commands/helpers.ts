@@ -2,6 +2,7 @@
 // subprocess, build a PKI under a --rootfs, run the real kubeadm with /etc/kubernetes
 // bind-mounted from that root (unshare -m), and read certificates with openssl.
 import { program } from "../../main.ts";
+import { kubeadmBinary } from "../harness/testbed.ts";
 
 export interface RunResult {
   code: number;
@@ -101,9 +102,7 @@ export function clientCertOf(kubeconfig: string): string {
 
 /** The real kubeadm v1.37.2 (KUBESTRAP_CACHE or ~/.cache/kubestrap), or undefined. */
 export function kubeadmPath(): string | undefined {
-  const home = Deno.env.get("HOME") ?? "/root";
-  const cache = Deno.env.get("KUBESTRAP_CACHE") ?? `${home}/.cache/kubestrap`;
-  const p = `${cache}/k8s/v1.37.2/bin/kubeadm`;
+  const p = kubeadmBinary();
   try {
     return Deno.statSync(p).isFile ? p : undefined;
   } catch {

@@ -1,6 +1,6 @@
 /**
  * Differential tests against the real kubeadm v1.37.2 binary (built by the test bed into
- * $KUBESTRAP_CACHE/k8s/v1.37.2/bin/kubeadm, default ~/.cache/kubestrap). Skipped when absent.
+ * tests/harness kubeadmBinary()). Skipped when absent.
  *  - `config print {init,join,reset,upgrade}-defaults` (+ `--component-configs`): byte-identical
  *    output, and document-by-document field comparison for a readable failure;
  *  - `config validate --config F` on every corpus file: same verdict (pass/fail);
@@ -17,9 +17,9 @@ import {
   validateConfig,
 } from "../../lib/commands/config_run.ts";
 import { systemHostFacts } from "../../lib/config/host_facts.ts";
+import { kubeadmBinary } from "../harness/testbed.ts";
 
-const cache = Deno.env.get("KUBESTRAP_CACHE") ?? `${Deno.env.get("HOME")}/.cache/kubestrap`;
-const kubeadm = `${cache}/k8s/v1.37.2/bin/kubeadm`;
+const kubeadm = kubeadmBinary();
 let present = false;
 try {
   present = Deno.statSync(kubeadm).isFile;

@@ -10,9 +10,9 @@
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
 import { ks } from "../commands/helpers.ts";
 import { MAX_CONFIG_BYTES, MAX_REPORTED_PROBLEMS } from "../../lib/config/decode.ts";
+import { kubeadmBinary } from "../harness/testbed.ts";
 
-const cache = Deno.env.get("KUBESTRAP_CACHE") ?? `${Deno.env.get("HOME")}/.cache/kubestrap`;
-const kubeadm = `${cache}/k8s/v1.37.2/bin/kubeadm`;
+const kubeadm = kubeadmBinary();
 let present = false;
 try {
   present = Deno.statSync(kubeadm).isFile;

@@ -22,6 +22,7 @@ import {
 } from "../../lib/config/load.ts";
 import { convertToArgs, V1BETA3_MIGRATE_NOTICE } from "../../lib/config/v1beta3.ts";
 import { KubestrapError } from "../../lib/errors.ts";
+import { kubeadmBinary } from "../harness/testbed.ts";
 
 const dir = new URL("./v1beta3/", import.meta.url).pathname;
 const host = fakeHostFacts({ hostname: "node-x", ipv4: "192.0.2.10" });
@@ -389,9 +390,8 @@ Deno.test("older APIs (v1beta2) get no hint: kubestrap cannot convert them", asy
 // ---------------------------------------------------------------------------------------------
 // Differential tests against the real kubeadm binaries (built by the test bed).
 
-const cache = Deno.env.get("KUBESTRAP_CACHE") ?? `${Deno.env.get("HOME")}/.cache/kubestrap`;
 function binary(version: string): { path: string; ignore: boolean; reason: string } {
-  const path = `${cache}/k8s/${version}/bin/kubeadm`;
+  const path = kubeadmBinary(version);
   let present = false;
   try {
     present = Deno.statSync(path).isFile;

@@ -6,10 +6,10 @@
  * runs through `sh -c` exactly as the tool writes it, with one PATH or the other.
  */
 import * as path from "@std/path";
+import { kubeadmBinary } from "../harness/testbed.ts";
 
 const repo = path.resolve(import.meta.dirname!, "..", "..");
-const cache = Deno.env.get("KUBESTRAP_CACHE") ?? `${Deno.env.get("HOME")}/.cache/kubestrap`;
-export const REAL_KUBEADM = `${cache}/k8s/v1.37.2/bin/kubeadm`;
+export const REAL_KUBEADM: string = kubeadmBinary();
 
 export const present = (() => {
   try {

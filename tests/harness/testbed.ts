@@ -42,6 +42,14 @@ export function cacheDir(): string {
   return `${Deno.env.get("HOME") ?? "/root"}/.cache/kubestrap`;
 }
 
+/**
+ * Where the test bed puts the real kubeadm of `version` (default v1.37.2): the file may be absent
+ * when the test bed did not run; the tests that need it skip then.
+ */
+export function kubeadmBinary(version = "v1.37.2"): string {
+  return `${cacheDir()}/k8s/${version}/bin/kubeadm`;
+}
+
 function load(): { manifest: TestbedManifest | null; reason: string } {
   const path = `${cacheDir()}/testbed.json`;
   let text: string;

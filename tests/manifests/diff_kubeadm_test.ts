@@ -15,11 +15,9 @@ import {
 import { resetPatchManagerCache } from "../../lib/patches/patches.ts";
 import { assert } from "../assert.ts";
 import { CASES, lineDiff, loadCase } from "./cases.ts";
+import { kubeadmBinary } from "../harness/testbed.ts";
 
-const KUBEADM = path.join(
-  Deno.env.get("KUBESTRAP_CACHE") ?? path.join(Deno.env.get("HOME") ?? "/root", ".cache/kubestrap"),
-  "k8s/v1.37.2/bin/kubeadm",
-);
+const KUBEADM = kubeadmBinary();
 
 function available(): boolean {
   try {

@@ -2,6 +2,7 @@
 import { Host } from "../../lib/host.ts";
 import { type RenewalFS, renewalFS } from "../../lib/renewal/staged.ts";
 import type { PkiInputs } from "../../lib/pki/certlist.ts";
+import { kubeadmBinary } from "../harness/testbed.ts";
 
 export const PKI = "/etc/kubernetes/pki";
 export const CLOCK = new Date(Date.UTC(2026, 10, 25, 9, 0, 0));
@@ -83,11 +84,7 @@ export async function snapshot(dir: string): Promise<Map<string, string>> {
 
 /** A kubeadm v1.37.2 binary if one was built (tests using it are skipped otherwise). */
 export function findKubeadm(): string | undefined {
-  const home = Deno.env.get("HOME") ?? "/root";
-  const cache = Deno.env.get("KUBESTRAP_CACHE") ?? `${home}/.cache/kubestrap`;
-  for (
-    const p of [Deno.env.get("KUBEADM"), `${cache}/k8s/v1.37.2/bin/kubeadm`, "/tmp/kadm/kubeadm"]
-  ) {
+  for (const p of [Deno.env.get("KUBEADM"), kubeadmBinary()]) {
     if (!p) continue;
     try {
       if (Deno.statSync(p).isFile) return p;
