@@ -229,8 +229,7 @@ async function makeCgroups(rel: string): Promise<void> {
 /** Remove the cgroup `rel` and everything below it in every hierarchy, killing what is left inside. */
 async function removeCgroups(rel: string): Promise<string[]> {
   const left: string[] = [];
-  for (const h of cgroupHierarchies()) {
-    const top = `${h}${rel}`;
+  const below = (top: string): string[] => {
     const dirs: string[] = [];
     const walk = (d: string) => {
       let entries: Deno.DirEntry[];
@@ -243,8 +242,27 @@ async function removeCgroups(rel: string): Promise<string[]> {
       for (const e of entries) if (e.isDirectory) walk(`${d}/${e.name}`);
     };
     walk(top);
+    return dirs;
+  };
+  // Thaw first: runc freezes a container's cgroup while it kills the container, and a runc
+  // killed with its host in between leaves it frozen; a frozen process never takes its SIGKILL
+  // (a pause process stayed in D state, "refrigerator", and failed CI with "cgroups left").
+  for (const h of cgroupHierarchies()) {
+    for (const d of below(`${h}${rel}`)) {
+      try {
+        Deno.writeTextFileSync(`${d}/freezer.state`, "THAWED");
+      } catch {
+        // not the freezer hierarchy, or gone
+      }
+    }
+  }
+  for (const h of cgroupHierarchies()) {
+    const dirs = below(`${h}${rel}`);
     for (const d of dirs.reverse()) {
-      for (let attempt = 0; attempt < 20; attempt++) {
+      // Up to 10 s: on a loaded machine (CI runs test files in parallel) a killed container's
+      // processes can take well over a second to leave the cgroup; 1 s failed CI.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
         try {
           await Deno.remove(d);
           break;
@@ -258,8 +276,11 @@ async function removeCgroups(rel: string): Promise<string[]> {
           } catch {
             // gone
           }
+          if (Date.now() > deadline) {
+            left.push(d);
+            break;
+          }
           await new Promise((r) => setTimeout(r, 50));
-          if (attempt === 19) left.push(d);
         }
       }
     }
