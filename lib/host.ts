@@ -809,10 +809,14 @@ export class Host {
   }
 }
 
-/** An OS error as Go prints errno text: "no such file or directory". */
+/**
+ * An OS error as Go prints errno text: "no such file or directory". Deno's text may go on after
+ * the errno (`Not a directory (os error 20): readfile '/etc/kubernetes/pki/ca.crt'`); Go's caller
+ * names the operation and path itself.
+ */
 export function goErrno(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  const bare = msg.replace(/\s*\(os error \d+\)\s*$/, "");
+  const bare = msg.replace(/\s*\(os error \d+\)[\s\S]*$/, "");
   return bare.charAt(0).toLowerCase() + bare.slice(1);
 }
 

@@ -16,10 +16,9 @@ import { newSignedCert } from "../pki/certs.ts";
 import { CERTIFICATE_VALIDITY_PERIOD, defaultClock, pkiInputsFromConfig } from "../pki/certlist.ts";
 import type { InitConfig } from "../config/types.ts";
 import {
-  loadCert,
+  loadCertAndKey,
   loadCertChain,
   LoadError,
-  loadKey,
   pathForKey,
   periodWarning,
 } from "../pki/store.ts";
@@ -272,14 +271,11 @@ function buildKubeconfigWithCert(
 async function loadCA(fs: PkiFS, dir: string, warnings: string[], now: Date) {
   let caCert: Certificate, caKey: PrivateKey;
   try {
-    caCert = await loadCert(fs, dir, "ca");
-    caKey = await loadKey(fs, dir, "ca");
+    ({ cert: caCert, key: caKey } = await loadCertAndKey(fs, dir, "ca"));
   } catch (e) {
     if (e instanceof LoadError && e.notExist) {
       throw new KubestrapError(
-        `the CA files do not exist, please run \`kubeadm init phase certs ca\` to generate it: failed to load ${
-          e.message.includes("private key") ? "key" : "certificate"
-        }: ${e.message}`,
+        `the CA files do not exist, please run \`kubeadm init phase certs ca\` to generate it: ${e.message}`,
       );
     }
     throw new KubestrapError(
@@ -543,8 +539,7 @@ export async function kubeconfigUser(
   if (opts.token !== undefined) {
     let caCert: Certificate;
     try {
-      caCert = await loadCert(fs, inputs.certificatesDir, "ca");
-      await loadKey(fs, inputs.certificatesDir, "ca");
+      caCert = (await loadCertAndKey(fs, inputs.certificatesDir, "ca")).cert;
     } catch (e) {
       throw new KubestrapError(
         `couldn't create a kubeconfig; the CA files couldn't be loaded: ${(e as Error).message}`,
@@ -555,8 +550,7 @@ export async function kubeconfigUser(
   }
   let caCert: Certificate, caKey: PrivateKey;
   try {
-    caCert = await loadCert(fs, inputs.certificatesDir, "ca");
-    caKey = await loadKey(fs, inputs.certificatesDir, "ca");
+    ({ cert: caCert, key: caKey } = await loadCertAndKey(fs, inputs.certificatesDir, "ca"));
   } catch (e) {
     throw new KubestrapError(
       `couldn't create a kubeconfig; the CA files couldn't be loaded: ${(e as Error).message}`,

@@ -11,6 +11,12 @@ export interface PkiFS {
    * directories are created with `dirMode` (kubeadm: 0755, via os.MkdirAll).
    */
   writeFile(path: string, data: Uint8Array | string, mode: number, dirMode?: number): Promise<void>;
+  /**
+   * Whether something is at `path`, as kubeadm's os.Stat checks (pkiutil.CertOrKeyExist) see
+   * it: only "does not exist" is false; any other error (a file where a directory of the path
+   * should be, no permission) counts as existing, so the load that follows reports it in
+   * kubeadm's words.
+   */
   exists(path: string): Promise<boolean>;
   /** Throws, naming the path, when what is on disk keeps `path` from being written. */
   checkWritable?(path: string): Promise<void>;
@@ -32,7 +38,7 @@ export interface HostLike {
 export function hostPkiFS(host: HostLike): PkiFS {
   return {
     readFile: (p) => host.readFile(p),
-    exists: (p) => host.exists(p),
+    exists: (p) => host.exists(p).catch(() => true),
     writeFile: (p, data, mode, dirMode = 0o755) => host.writeFile(p, data, { mode, dirMode }),
     checkWritable: async (p) => await host.checkWritable?.(p),
   };

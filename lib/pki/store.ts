@@ -14,6 +14,7 @@ import {
 } from "./keys.ts";
 import { bytesEqual, type Certificate, parseCertsPEM } from "./x509.ts";
 import { KubestrapError } from "../errors.ts";
+import { goErrno } from "../host.ts";
 
 export const CERT_MODE = 0o644;
 export const KEY_MODE = 0o600;
@@ -43,7 +44,13 @@ export class LoadError extends KubestrapError {
 }
 
 async function readOrThrow(fs: PkiFS, p: string, what: string): Promise<Uint8Array> {
-  const data = await fs.readFile(p);
+  let data: Uint8Array | undefined;
+  try {
+    data = await fs.readFile(p);
+  } catch (e) {
+    // Not a missing file: a file where a directory of the path should be, no permission, ...
+    throw new LoadError(`couldn't load the ${what} file ${p}: open ${p}: ${goErrno(e)}`, false);
+  }
   if (data === undefined) {
     throw new LoadError(
       `couldn't load the ${what} file ${p}: open ${p}: no such file or directory`,
@@ -65,7 +72,11 @@ export async function loadCertChain(
   try {
     certs = parseCertsPEM(data);
   } catch (e) {
-    throw new LoadError(`couldn't load the certificate file ${p}: ${(e as Error).message}`, false);
+    // certutil.CertsFromFile's wording inside pkiutil's
+    throw new LoadError(
+      `couldn't load the certificate file ${p}: error reading ${p}: ${(e as Error).message}`,
+      false,
+    );
   }
   return { cert: certs[0], intermediates: certs.slice(1) };
 }
@@ -82,8 +93,32 @@ export async function loadKey(fs: PkiFS, dir: string, baseName: string): Promise
   try {
     return parsePrivateKeyPEM(data);
   } catch (e) {
-    throw new LoadError(`couldn't load the private key file ${p}: ${(e as Error).message}`, false);
+    // keyutil.PrivateKeyFromFile's wording inside pkiutil's
+    throw new LoadError(
+      `couldn't load the private key file ${p}: error reading private key file ${p}: ${
+        (e as Error).message
+      }`,
+      false,
+    );
   }
+}
+
+/**
+ * pkiutil.TryLoadCertAndKeyFromDisk: the certificate, then the key; a failure says which
+ * ("failed to load certificate: …", "failed to load key: …") and keeps `notExist`.
+ */
+export async function loadCertAndKey(
+  fs: PkiFS,
+  dir: string,
+  baseName: string,
+): Promise<{ cert: Certificate; key: PrivateKey }> {
+  const wrap = (what: string) => (e: unknown): never => {
+    if (!(e instanceof LoadError)) throw e;
+    throw new LoadError(`failed to load ${what}: ${e.message}`, e.notExist);
+  };
+  const cert = await loadCert(fs, dir, baseName).catch(wrap("certificate"));
+  const key = await loadKey(fs, dir, baseName).catch(wrap("key"));
+  return { cert, key };
 }
 
 /** pkiutil.CertOrKeyExist */

@@ -167,7 +167,8 @@ Deno.test("kubeconfig user: --validity-period, --config, and errors", async () =
     assertEquals(noCA.code, 1);
     assertStringIncludes(
       noCA.err,
-      "error: couldn't create a kubeconfig; the CA files couldn't be loaded: couldn't load the " +
+      "error: couldn't create a kubeconfig; the CA files couldn't be loaded: failed to load " +
+        "certificate: couldn't load the " +
         "certificate file /etc/kubernetes/pki/ca.crt: open /etc/kubernetes/pki/ca.crt: no such " +
         "file or directory\n",
     );
