@@ -335,7 +335,10 @@ async function planSA(ctx: Ctx): Promise<void> {
       return;
     }
     throw new KubestrapError(
-      `file sa.key existed but it could not be loaded properly: ${errMsg(e)} (${p})`,
+      // keyutil.PrivateKeyFromFile's error, as kubeadm wraps it (it names the file)
+      `file sa.key existed but it could not be loaded properly: ${
+        e instanceof LoadError ? e.readError : `${errMsg(e)} (${p})`
+      }`,
     );
   }
   ctx.steps.push({ kind: "line", text: `[certs] Using the existing "sa" key` });

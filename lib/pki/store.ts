@@ -33,14 +33,26 @@ export function pathForCSR(dir: string, baseName: string): string {
   return path.join(dir, `${baseName}.csr`);
 }
 
-/** An error from loading a file; `notExist` mirrors os.IsNotExist on the cause. */
+/**
+ * An error from loading a file: pkiutil's "couldn't load the … file X: <cause>". `readError` is the
+ * error of certutil/keyutil's file reader inside it (`open X: not a directory`, `error reading
+ * private key file X: …`), which some kubeadm callers wrap instead; `notExist` mirrors
+ * os.IsNotExist on it.
+ */
 export class LoadError extends KubestrapError {
   readonly notExist: boolean;
-  constructor(message: string, notExist: boolean) {
+  readonly readError: string;
+  constructor(message: string, notExist: boolean, readError = message) {
     super(message);
     this.name = "LoadError";
     this.notExist = notExist;
+    this.readError = readError;
   }
+}
+
+/** A LoadError for the file `p` ("certificate", "private key") with certutil/keyutil's `cause`. */
+function loadError(what: string, p: string, cause: string, notExist = false): LoadError {
+  return new LoadError(`couldn't load the ${what} file ${p}: ${cause}`, notExist, cause);
 }
 
 async function readOrThrow(fs: PkiFS, p: string, what: string): Promise<Uint8Array> {
@@ -49,14 +61,9 @@ async function readOrThrow(fs: PkiFS, p: string, what: string): Promise<Uint8Arr
     data = await fs.readFile(p);
   } catch (e) {
     // Not a missing file: a file where a directory of the path should be, no permission, ...
-    throw new LoadError(`couldn't load the ${what} file ${p}: open ${p}: ${goErrno(e)}`, false);
+    throw loadError(what, p, `open ${p}: ${goErrno(e)}`);
   }
-  if (data === undefined) {
-    throw new LoadError(
-      `couldn't load the ${what} file ${p}: open ${p}: no such file or directory`,
-      true,
-    );
-  }
+  if (data === undefined) throw loadError(what, p, `open ${p}: no such file or directory`, true);
   return data;
 }
 
@@ -72,11 +79,8 @@ export async function loadCertChain(
   try {
     certs = parseCertsPEM(data);
   } catch (e) {
-    // certutil.CertsFromFile's wording inside pkiutil's
-    throw new LoadError(
-      `couldn't load the certificate file ${p}: error reading ${p}: ${(e as Error).message}`,
-      false,
-    );
+    // certutil.CertsFromFile's wording
+    throw loadError("certificate", p, `error reading ${p}: ${(e as Error).message}`);
   }
   return { cert: certs[0], intermediates: certs.slice(1) };
 }
@@ -93,12 +97,11 @@ export async function loadKey(fs: PkiFS, dir: string, baseName: string): Promise
   try {
     return parsePrivateKeyPEM(data);
   } catch (e) {
-    // keyutil.PrivateKeyFromFile's wording inside pkiutil's
-    throw new LoadError(
-      `couldn't load the private key file ${p}: error reading private key file ${p}: ${
-        (e as Error).message
-      }`,
-      false,
+    // keyutil.PrivateKeyFromFile's wording
+    throw loadError(
+      "private key",
+      p,
+      `error reading private key file ${p}: ${(e as Error).message}`,
     );
   }
 }

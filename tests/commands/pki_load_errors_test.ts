@@ -85,6 +85,21 @@ const CASES: { name: string; files: Record<string, string>; args: string[]; want
       "contain any valid RSA or ECDSA certificates",
   },
   {
+    name: "certs sa, pki is a file",
+    files: { pki: "" },
+    args: ["init", "phase", "certs", "sa"],
+    want: "error: error execution phase certs/sa: file sa.key existed but it could not be loaded " +
+      "properly: open /etc/kubernetes/pki/sa.key: not a directory",
+  },
+  {
+    name: "certs sa, an sa.key that is no key",
+    files: { "pki/sa.key": "not a key\n" },
+    args: ["init", "phase", "certs", "sa"],
+    want: "error: error execution phase certs/sa: file sa.key existed but it could not be loaded " +
+      "properly: error reading private key file /etc/kubernetes/pki/sa.key: data does not " +
+      "contain a valid RSA or ECDSA private key",
+  },
+  {
     name: "kubeconfig user, no CA",
     files: {},
     args: ["kubeconfig", "user", "--client-name", "z"],
