@@ -4,7 +4,8 @@
  * Ready, the API server's /readyz ok, and a worker must join with the join command the resumed
  * run printed.
  *
- * A kill point is a stdout line (the kill follows at once), or a time after a line (a timed
+ * A kill point is a stdout line (the run goes in 1 ms slices, stopped between them, and is killed
+ * in the slice that printed the line), or a time after a line (a timed
  * point, landing between lines: while a key is signed and written, while the kubelet boots,
  * inside an API phase). Each point names the phase it must land in: after the kill the state
  * file that init keeps for --resume must record every phase before that one as completed and not
@@ -202,7 +203,11 @@ async function killAt(
   point: KillPoint,
   file: string,
 ): Promise<{ problem: string; state?: RecordedState }> {
-  const line = await run.waitLine(point.line, 240_000);
+  // A line point: the run goes in 1 ms slices and is stopped at the line (see stepUntil). A
+  // timed point: the wall time after the line counts, the run goes at full speed.
+  const line = point.delayMs
+    ? await run.waitLine(point.line, 240_000)
+    : await run.stepUntil(point.line, 240_000);
   if (line !== undefined && point.delayMs) await Promise.race([sleep(point.delayMs), run.status]);
   const killed = line !== undefined && run.kill(line);
   const end = await run.finish(300_000);

@@ -97,6 +97,33 @@ export class StreamedRun {
     });
   }
 
+  /**
+   * Runs the tool in slices of `sliceMs` of wall time (SIGCONT, a blocking wait, SIGSTOP) until
+   * a stdout line matches `re`, and returns that line with the tool stopped (or undefined when it
+   * ended or `timeoutMs` passed). A kill "at a line" then lands at most one slice after it: a
+   * phase that prints its line and is done a few milliseconds later (a certificate whose key is
+   * ready, a kubeconfig, a manifest) finished before a kill sent on reading the line arrived, on
+   * an idle machine, and the kill landed in the next phase. The tool runs at about a quarter of
+   * its speed meanwhile; waits on the clock (the API server, the kubelet) are not slowed.
+   */
+  async stepUntil(re: RegExp, timeoutMs: number, sliceMs = 1): Promise<string | undefined> {
+    const hit = () => this.lines.find((l) => re.test(l.line))?.line;
+    if (!this.signal("SIGSTOP")) return hit();
+    const clock = new Int32Array(new SharedArrayBuffer(4));
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline) {
+      // What the last slice wrote reaches this.lines in a few event-loop turns.
+      await new Promise((r) => setTimeout(r, 2));
+      const line = hit();
+      if (line !== undefined) return line;
+      if (this.exited || !this.signal("SIGCONT")) return undefined;
+      Atomics.wait(clock, 0, 0, sliceMs);
+      if (!this.signal("SIGSTOP")) return hit();
+    }
+    this.signal("SIGCONT");
+    return undefined;
+  }
+
   kill(afterLine?: string): boolean {
     if (this.exited) return false;
     try {
