@@ -24,7 +24,7 @@ import {
   type PkiInputs,
   removeDuplicateAltNames,
 } from "../pki/certlist.ts";
-import { KEY_MODE, loadCert, loadKey, pathForCSR, pathForKey } from "../pki/store.ts";
+import { KEY_MODE, loadCert, loadCertAndKey, pathForCSR, pathForKey } from "../pki/store.ts";
 import { currentAuthInfo, parseKubeConfig, serializeKubeConfig } from "../kubeconfig/kubeconfig.ts";
 import { createWithCerts } from "../kubeconfig/kubeconfig.ts";
 import { KubestrapError } from "../errors.ts";
@@ -283,21 +283,13 @@ export async function renewCertificate(
     };
   }
   const old = await readRenewableCert(inputs, fs, item);
-  let caCert: Certificate;
-  try {
-    caCert = await loadCert(fs, inputs.certificatesDir, item.caBaseName);
-  } catch (e) {
+  const { cert: caCert, key: caKey } = await loadCertAndKey(
+    fs,
+    inputs.certificatesDir,
+    item.caBaseName,
+  ).catch((e) => {
     throw new KubestrapError(
-      `failure loading ${item.caBaseName} certificate authority: failed to load certificate: ${
-        (e as Error).message
-      }`,
-    );
-  }
-  const caKey = await loadKey(fs, inputs.certificatesDir, item.caBaseName).catch((e) => {
-    throw new KubestrapError(
-      `failure loading ${item.caBaseName} certificate authority: failed to load key: ${
-        (e as Error).message
-      }`,
+      `failure loading ${item.caBaseName} certificate authority: ${(e as Error).message}`,
     );
   });
   if (!caCert.isCA) {
